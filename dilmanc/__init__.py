@@ -1,0 +1,3 @@
+"""dilmanc: offline-first Azerbaijani translation, enforced terminology, honest evaluation."""
+
+__version__ = "0.1.0"

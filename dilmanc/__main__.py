@@ -1,0 +1,5 @@
+"""`python -m dilmanc` runs the command line."""
+
+from dilmanc.cli import run
+
+run()

@@ -1,0 +1,1 @@
+"""Evaluation: sacrebleu metrics, significance tests, test sets, run records, quality gates."""

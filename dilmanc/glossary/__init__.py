@@ -1,0 +1,1 @@
+"""Terminology: glossary files, Azerbaijani-aware matching, enforcement and verification."""

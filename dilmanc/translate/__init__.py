@@ -1,0 +1,1 @@
+"""Translation: engines (transformers, CTranslate2), model presets, segmentation, pipeline."""
