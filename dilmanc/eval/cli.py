@@ -1,5 +1,224 @@
-"""Placeholder sub-app; filled in by its subpackage."""
+"""`dilmanc eval`: score, compare, testsets, run, report.
+
+Exit codes follow dilmanc.errors: 2 for mismatched or unreadable inputs, 3 for a test set
+that is missing offline, 1 when `--fail-below` floors are not met.
+"""
+
+from __future__ import annotations
+
+import json
 
 import typer
 
-app = typer.Typer(no_args_is_help=True)
+from dilmanc.errors import UsageError
+from dilmanc.eval.metrics import LABELS, METRICS
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None)
+
+ENCODING = typer.Option(None, "--encoding", help="Input encoding (default UTF-8).")
+FAIL_BELOW = typer.Option(
+    None,
+    "--fail-below",
+    help="Exit 1 unless every floor holds, e.g. bleu=25,chrf=50. TER is lower-is-better: "
+    "ter=60 fails when TER is above 60. term=0.9 gates term accuracy (a fraction).",
+)
+
+
+def _echo_json(data: dict | list) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _term_accuracy(sources: list[str], hyps: list[str], lang: str, paths: list[str]):
+    from dilmanc.glossary import load_glossaries, term_accuracy
+    from dilmanc.languages import resolve
+
+    glossary = load_glossaries(paths)
+    return term_accuracy(sources, hyps, resolve(lang).iso, glossary)
+
+
+def score_json(scores, term) -> dict:
+    """The `eval score --json` contract: metrics not computed are null."""
+    return {
+        **{m: scores.get(m) for m in METRICS},
+        "signatures": scores.signatures,
+        "term_accuracy": None if term is None else term.accuracy,
+        "segments": scores.segments,
+    }
+
+
+@app.command("score")
+def score_command(
+    hyp: str = typer.Option(..., "--hyp", "-i", help="Hypothesis file, one segment per line."),
+    ref: list[str] = typer.Option(..., "--ref", "-r", help="Reference file; repeat for more."),
+    metrics: str = typer.Option("bleu,chrf,ter", "--metrics", "-m", help="bleu,chrf,ter"),
+    src: str | None = typer.Option(None, "--src", "-s", help="Source file (for term accuracy)."),
+    glossary: list[str] = typer.Option(None, "--glossary", "-g", help="Glossary file(s)."),
+    lang: str | None = typer.Option(None, "--lang", "-l", help="Hypothesis language (en, ru)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    segments_csv: str | None = typer.Option(
+        None, "--segments", help="Write per-segment sentence BLEU/chrF++ (worst first) to CSV."
+    ),
+    fail_below: str | None = FAIL_BELOW,
+    encoding: str | None = ENCODING,
+) -> None:
+    """Corpus BLEU, chrF++ and TER, equal to the sacrebleu command line on the same files."""
+    from dilmanc.eval.gate import TERM, check_floors, parse_floors
+    from dilmanc.eval.inputs import check_aligned, read_segments, warn_empty
+    from dilmanc.eval.metrics import corpus_scores, parse_metrics
+
+    floors = parse_floors(fail_below)
+    wanted = set(parse_metrics(metrics)) | {m for m in floors if m != TERM}
+    chosen = [m for m in METRICS if m in wanted]
+    if glossary and not (src and lang):
+        raise UsageError("term accuracy needs --src and --lang together with --glossary")
+    hyps = read_segments(hyp, encoding)
+    refs = [read_segments(r, encoding) for r in ref]
+    files = [(hyp, hyps), *zip(ref, refs, strict=True)]
+    sources = read_segments(src, encoding) if src else None
+    if sources is not None:
+        files.append((src, sources))
+    check_aligned(files)
+    warn_empty(hyp, hyps)
+    scores = corpus_scores(hyps, refs, chosen)
+    term = _term_accuracy(sources, hyps, lang, glossary) if glossary else None
+    if segments_csv:
+        _write_segments(segments_csv, hyps, refs, sources)
+    if as_json:
+        _echo_json(score_json(scores, term))
+    else:
+        for name in chosen:
+            typer.echo(scores.lines[name])
+        if term is not None:
+            typer.echo(f"term accuracy = {_fraction(term)}")
+        typer.echo(f"segments = {scores.segments}")
+    values = {**scores.scores, TERM: None if term is None else term.accuracy}
+    check_floors(values, floors)
+
+
+def _fraction(term) -> str:
+    acc = "n/a" if term.accuracy is None else f"{term.accuracy:.3f}"
+    return f"{acc} ({term.hits}/{term.total} terms)"
+
+
+def _write_segments(path: str, hyps, refs, sources) -> None:
+    import csv
+
+    from dilmanc.eval.metrics import segment_scores
+    from dilmanc.fileio import atomic_writer
+
+    with atomic_writer(path) as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(
+            ["line", "sentence_bleu", "sentence_chrf", "hypothesis", "reference"]
+            + (["source"] if sources is not None else [])
+        )
+        for seg in segment_scores(hyps, refs):
+            i = seg.line - 1
+            row = [seg.line, f"{seg.bleu:.2f}", f"{seg.chrf:.2f}", hyps[i], refs[0][i]]
+            writer.writerow(row + ([sources[i]] if sources is not None else []))
+
+
+@app.command("compare")
+def compare_command(
+    systems: list[str] = typer.Argument(..., help="System outputs; the first is the baseline."),
+    ref: list[str] = typer.Option(..., "--ref", "-r", help="Reference file; repeat for more."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    seed: int = typer.Option(12345, "--seed", help="Resampling seed (fixed for repeatability)."),
+    samples: int = typer.Option(1000, "--samples", min=10, help="Bootstrap resamples."),
+    encoding: str | None = ENCODING,
+) -> None:
+    """Paired bootstrap resampling (sacrebleu) of BLEU and chrF++ against the first system."""
+    from dilmanc.eval.inputs import check_aligned, read_segments, warn_empty
+    from dilmanc.eval.significance import paired_bootstrap
+
+    if len(systems) < 2:
+        raise UsageError("compare needs at least two systems (the first is the baseline)")
+    outputs = [(name, read_segments(name, encoding)) for name in systems]
+    refs = [read_segments(r, encoding) for r in ref]
+    check_aligned([*outputs, *zip(ref, refs, strict=True)])
+    for name, lines in outputs:
+        warn_empty(name, lines)
+    comparison = paired_bootstrap(outputs, refs, seed=seed, n_samples=samples)
+    if as_json:
+        _echo_json(comparison.as_dict())
+        return
+    _print_comparison(comparison)
+
+
+def _print_comparison(comparison) -> None:
+    metrics = list(comparison.signatures)
+    rows = [["system"] + [h for m in metrics for h in (f"{LABELS[m]} (mean ± 95% CI)", "p")]]
+    for system in comparison.systems:
+        row = [system.name + (" (baseline)" if system.baseline else "")]
+        for m in metrics:
+            r = system.metrics[m]
+            row.append(f"{r.score:.1f} ({r.mean:.1f} ± {r.ci:.1f})")
+            star = "*" if r.significant else " "
+            row.append("–" if r.p_value is None else f"{r.p_value:.4f}{star}")
+        rows.append(row)
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    typer.echo(
+        f"paired bootstrap resampling: {comparison.n_samples} resamples, seed {comparison.seed}"
+    )
+    for k, row in enumerate(rows):
+        cells = [row[0].ljust(widths[0])]
+        cells += [cell.rjust(w) for cell, w in zip(row[1:], widths[1:], strict=True)]
+        typer.echo("  ".join(cells).rstrip())
+        if k == 0:
+            typer.echo("  ".join("-" * w for w in widths))
+    typer.echo("* significantly different from the baseline (p < 0.05)")
+    for m, sig in comparison.signatures.items():
+        typer.echo(f"{LABELS[m]} signature: {sig}")
+
+
+@app.command("testsets")
+def testsets_command(
+    data_dir: str | None = typer.Option(None, "--data-dir", help="Folder holding test sets."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """List registered test sets: pairs, sizes, licences, and whether present here."""
+    from dilmanc.eval.testsets import listing, search_dirs
+
+    rows = listing(data_dir)
+    if as_json:
+        _echo_json(rows)
+        return
+    table = [["test set", "pair", "segments", "licence", "status", "note"]]
+    for row in rows:
+        table.append(
+            [
+                row["testset"],
+                row["pair"],
+                str(row["segments"]),
+                row["licence"],
+                row["status"],
+                "translationese source" if row["translationese"] else "",
+            ]
+        )
+    widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
+    for row in table:
+        typer.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    typer.echo("searched: " + ", ".join(str(d) for d in search_dirs(data_dir)))
+
+
+@app.command("report")
+def report_command(
+    runs: list[str] = typer.Argument(..., help="Run records (JSON) written by `eval run`."),
+    html_out: str | None = typer.Option(None, "--html", help="Write a self-contained HTML."),
+    md_out: str | None = typer.Option(None, "--md", help="Write Markdown."),
+) -> None:
+    """Side-by-side table and chart of benchmark runs."""
+    from dilmanc.eval.records import load_run
+    from dilmanc.eval.report import render_html, render_markdown
+    from dilmanc.fileio import write_text_atomic
+
+    if not html_out and not md_out:
+        raise UsageError("report needs --html FILE and/or --md FILE")
+    records = [load_run(path) for path in runs]
+    if html_out:
+        write_text_atomic(html_out, render_html(records, runs))
+    if md_out:
+        write_text_atomic(md_out, render_markdown(records, runs))
+    for path in (html_out, md_out):
+        if path:
+            typer.echo(f"wrote {path}")

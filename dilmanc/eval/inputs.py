@@ -1,0 +1,53 @@
+"""Reading line-aligned evaluation files the way the `sacrebleu` command line does.
+
+sacrebleu splits on "\\n" only and strips trailing whitespace from every line; doing the
+same here keeps our scores equal to its CLI. Files that must align (hypotheses, references,
+sources) are checked together and a mismatch is reported in one line.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from dilmanc.errors import InputError
+from dilmanc.fileio import read_text
+
+
+def split_segments(text: str) -> list[str]:
+    """Text → segments: split on newline only, trailing whitespace stripped, as sacrebleu."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line.rstrip() for line in lines]
+
+
+def read_segments(path: str | Path, encoding: str | None = None) -> list[str]:
+    return split_segments(read_text(path, encoding))
+
+
+def check_aligned(files: list[tuple[str, list[str]]]) -> int:
+    """Return the common line count of (name, lines) pairs; InputError naming each otherwise."""
+    counts = [(name, len(lines)) for name, lines in files]
+    if len({n for _, n in counts}) > 1:
+        listing = ", ".join(f"{name} has {n}" for name, n in counts)
+        raise InputError(f"line counts differ: {listing}")
+    return counts[0][1] if counts else 0
+
+
+def empty_lines(lines: list[str]) -> list[int]:
+    """1-based numbers of empty (or whitespace-only) lines."""
+    return [i for i, line in enumerate(lines, 1) if not line.strip()]
+
+
+def warn_empty(name: str, lines: list[str]) -> int:
+    """Warn on stderr about empty hypothesis lines; return how many there are."""
+    empty = empty_lines(lines)
+    if empty:
+        shown = ", ".join(map(str, empty[:10])) + (", ..." if len(empty) > 10 else "")
+        print(
+            f"dilmanc: warning: {name}: {len(empty)} of {len(lines)} hypothesis lines are "
+            f"empty (lines {shown}); they are scored as empty translations",
+            file=sys.stderr,
+        )
+    return len(empty)
