@@ -1,0 +1,200 @@
+"""Azerbaijani segmentation: lines into sentences, and what is kept unchanged (pass-through).
+
+The unit of work is a line. A document keeps its exact layout because everything that is not
+a sentence to translate (line endings, blank lines between paragraphs, spaces between
+sentences, pass-through lines, a metadata prefix) is carried over verbatim; only sentence
+text is replaced by its translation. Paragraphs (runs of non-blank lines separated by blank
+lines) therefore survive one for one, and any line boundary is a safe place to cut a large
+input into chunks.
+
+Sentences come from sentencex (`segment("az", line)`), then boundaries that Azerbaijani
+text does not have are undone using the small tables below: titles and abbreviations such
+as "prof.", "cən.", "məs." never end a sentence; "və s.", "və ş.", "b.e." end one only
+before a capital letter; a single-letter initial ("A. Əliyev") or a bare list number
+("1.", "IV.") never does. Suffixed forms ("28-də", "BMqT-nin", "2020-2024-cü") and quoted
+speech are already kept whole by sentencex.
+
+Pass-through rule: a line, and each sentence in a line, is kept unchanged and never sent
+to the model when it
+
+1. has no letters (numbers, dates, prices, punctuation), or
+2. consists only of URLs, e-mail addresses or domain names, or
+3. reads as English: at least 2 English stop words ("the", "you", "must", "for" ...) that
+   make up at least a quarter of its words and outnumber its Azerbaijani evidence (words
+   with ə ğ ı ö ü ç ş or common function words such as "və", "ilə", "üçün", "bu").
+
+A metadata prefix glued to the start of a line ("date 2022-07 ", "Tarix: 28.07.2022 ") is
+split off and kept as is; the rest of the line is segmented as usual.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from sentencex import segment as _sentencex_segment
+
+from dilmanc.turkic_case import az_lower
+
+# --- Azerbaijani rules (data) ---------------------------------------------------------------
+
+# Abbreviations after which a sentence never ends: they precede what they qualify. A single
+# lower-case letter with a full stop ("Bakı ş.", "Nəsimi r.") never ends one either.
+NEVER_FINAL = frozenset(
+    {
+        "prof.", "dos.", "dr.", "akad.", "cən.", "xan.", "müəl.", "red.", "məs.", "müq.",
+        "bax.", "səh.", "küç.", "qəs.", "pr.", "No.", "mln.", "mlrd.", "kv.",
+    }
+)  # fmt: skip
+
+# Abbreviations that may close a sentence: a boundary after them is kept only when the
+# next sentence starts with a capital letter ("... kitablar və s. Sonra ...").
+FINAL_BEFORE_CAPITAL = frozenset({"və s.", "və ş.", "və b.", "və i.a.", "b.e.", "e.ə."})
+
+# Common Azerbaijani function words: evidence that a line is Azerbaijani prose.
+AZ_FUNCTION_WORDS = frozenset(
+    {
+        "və", "ilə", "üçün", "bu", "o", "bir", "da", "də", "ki", "kimi", "isə", "olan",
+        "olaraq", "həm", "ya", "yaxud", "amma", "lakin", "ancaq", "görə", "qarşı", "üzrə",
+        "dair", "haqqında", "barədə", "sonra", "əvvəl", "artıq", "hər", "bütün", "onun",
+        "onlar", "biz", "mən", "siz", "edib", "edir", "oldu", "olub", "etdi", "qeyd", "il",
+    }
+)  # fmt: skip
+
+# English stop words: evidence that a line is English (web boilerplate, quoted titles).
+EN_STOP_WORDS = frozenset(
+    {
+        "the", "a", "an", "and", "or", "of", "to", "in", "on", "for", "with", "by", "from",
+        "at", "as", "is", "are", "was", "were", "be", "been", "this", "that", "these", "it",
+        "its", "you", "your", "we", "our", "they", "their", "must", "can", "will", "not",
+        "all", "please", "here", "more", "about", "has", "have", "do", "does", "if", "no",
+    }
+)  # fmt: skip
+
+AZ_LETTERS = frozenset("əğıöüçşƏĞIİÖÜÇŞ") - {"I"}  # "I" is plain Latin too
+
+# Metadata glued to the start of a line: "date 2022-07 ", "Tarix: 28.07.2022 ", "2022-07-28 ".
+METADATA_PREFIX = re.compile(
+    r"""^\s*(?:
+        (?:date|tarix|published|updated|dərc\s+edilib)\s*:?\s*
+            \d{4}[-./]\d{1,2}(?:[-./]\d{1,2})?
+        | (?:date|tarix)\s*:?\s*\d{1,2}[-./]\d{1,2}[-./]\d{4}
+        | \d{4}-\d{2}-\d{2}
+    )(?:[\s,;:|–—-]+|$)""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+# --- implementation ---------------------------------------------------------------------------
+
+_WORD = re.compile(r"[^\W\d_]+(?:[’'][^\W\d_]+)?")
+_LETTER = re.compile(r"[^\W\d_]")
+_LINK = re.compile(
+    r"(?:[a-z][a-z0-9+.-]*://\S+|www\.\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|[\w-]+(?:\.[\w-]+)*"
+    r"\.(?:az|com|org|net|int|gov|edu|ru|info|io|eu|uk)(?:/\S*)?)",
+    re.IGNORECASE,
+)
+_LINK_LEFTOVER = re.compile(r"[\s,;:.()<>\[\]|/–—-]*")
+_LIST_MARKER = re.compile(r"^(?:\d{1,3}|[IVXLC]{1,6}|[a-z])\.$")
+_SINGLE_LOWER = re.compile(r"^[^\W\d_]\.$")
+_INITIAL = re.compile(r"(?:^|[\s(“«\"])(?:[A-ZƏĞİÖÜÇŞ]\.)+$")
+_LAST_TOKEN = re.compile(r"(?:^|\s)(\S+)$")
+_LAST_TWO_TOKENS = re.compile(r"(?:^|\s)(\S+\s+\S+)$")
+
+
+class Piece(NamedTuple):
+    """A stretch of a line: `translate` says whether it goes to the model or is kept as is."""
+
+    text: str
+    translate: bool
+
+
+def is_passthrough(text: str) -> bool:
+    """True when `text` is not Azerbaijani prose and must be kept unchanged (see module doc)."""
+    if not _LETTER.search(text):
+        return True
+    if ("." in text or "@" in text) and _LINK_LEFTOVER.fullmatch(_LINK.sub("", text)):
+        return True
+    words = _WORD.findall(text)
+    if len(words) < 2:
+        return False
+    english = 0
+    azerbaijani = 0
+    for word in words:
+        low = word.lower()
+        if low in EN_STOP_WORDS:
+            english += 1
+        if low in AZ_FUNCTION_WORDS or not AZ_LETTERS.isdisjoint(word):
+            azerbaijani += 1
+    return english >= 2 and english * 4 >= len(words) and english > azerbaijani
+
+
+def split_metadata(line: str) -> tuple[str, str]:
+    """Split a metadata prefix ("date 2022-07 ") off a line: (prefix, rest); prefix may be ""."""
+    match = METADATA_PREFIX.match(line)
+    if not match or not match.group().strip():
+        return "", line
+    return match.group(), line[match.end() :]
+
+
+def _keeps_together(left: str, right: str) -> bool:
+    """True when the boundary sentencex put between `left` and `right` is not a real one."""
+    tail = left.rstrip()
+    if not tail.endswith("."):
+        return False
+    head = right.lstrip()[:1]
+    two = _LAST_TWO_TOKENS.search(tail)
+    if two and az_lower(" ".join(two.group(1).split())) in FINAL_BEFORE_CAPITAL:
+        return not head.isupper()
+    last = _LAST_TOKEN.search(tail)
+    token = last.group(1).lstrip('(“«"') if last else tail
+    if token in NEVER_FINAL or az_lower(token) in NEVER_FINAL:
+        return True
+    if _SINGLE_LOWER.match(token) and token[0].islower():
+        return True
+    if token in FINAL_BEFORE_CAPITAL:
+        return not head.isupper()
+    if _LIST_MARKER.match(tail):
+        return True
+    return bool(_INITIAL.search(tail)) and head.isupper()
+
+
+def split_sentences(text: str, language: str = "az") -> list[str]:
+    """Sentences of one line or paragraph, each with its trailing whitespace (they join back)."""
+    parts = [p for p in _sentencex_segment(language, text) if p]
+    if len(parts) < 2:
+        return parts or ([text] if text else [])
+    merged = [parts[0]]
+    for part in parts[1:]:
+        if _keeps_together(merged[-1], part):
+            merged[-1] += part
+        else:
+            merged.append(part)
+    return merged
+
+
+def segment_line(line: str, language: str = "az") -> list[Piece]:
+    """Pieces of one line (no line ending); joining their texts gives the line back exactly."""
+    if not line or line.isspace():
+        return [Piece(line, False)] if line else []
+    prefix, rest = split_metadata(line)
+    if is_passthrough(rest):
+        return [Piece(line, False)]
+    pieces: list[Piece] = [Piece(prefix, False)] if prefix else []
+    for sentence in split_sentences(rest, language):
+        body = sentence.strip()
+        if not body:
+            pieces.append(Piece(sentence, False))
+            continue
+        start = sentence.index(body[0])
+        if start:
+            pieces.append(Piece(sentence[:start], False))
+        pieces.append(Piece(body, not is_passthrough(body)))
+        end = start + len(body)
+        if end < len(sentence):
+            pieces.append(Piece(sentence[end:], False))
+    return pieces
+
+
+def split_paragraphs(text: str) -> list[str]:
+    """Paragraphs: runs of non-blank lines, separated by one or more blank lines."""
+    return [p for p in re.split(r"\n[ \t\r\f\v]*\n\s*", text) if p.strip()]

@@ -1,0 +1,60 @@
+"""Test doubles: an Engine that translates by dictionary (or tags what it copies), counting calls.
+
+`DictEngine({"Salam.": "Hello."})` returns the dictionary entry for a known segment and
+`"<{target iso}> {segment}"` for any other, so tests can see which text reached the model.
+`calls` lists every decoded batch (target iso, texts); `seen` counts each segment over all of
+them. It runs through the real `Engine` base class, so batching and pair checks are exercised.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from dilmanc.languages import Language
+from dilmanc.translate.engine import Engine
+
+
+class DictEngine(Engine):
+    """A deterministic, instant Engine for pipeline, glossary and CLI tests."""
+
+    name = "dict"
+
+    def __init__(
+        self,
+        table: dict[str, str] | None = None,
+        *,
+        model: str = "dict-double",
+        targets: tuple[str, ...] = ("en", "ru"),
+        source: str = "az",
+    ) -> None:
+        self.model = model
+        self.table = dict(table or {})
+        self.targets = targets
+        self.source = source
+        self.calls: list[tuple[str, list[str]]] = []  # (target iso, batch)
+        self.seen: Counter[str] = Counter()
+
+    def supports(self, source: Language, target: Language) -> bool:
+        return source.iso == self.source and target.iso in self.targets
+
+    def supported_targets(self) -> list[str]:
+        return list(self.targets)
+
+    def describe_languages(self) -> str:
+        return ", ".join(f"{self.source}→{iso}" for iso in self.targets)
+
+    def _encode(self, texts: list[str], source: Language, target: Language) -> list[list[str]]:
+        return [text.split(" ") for text in texts]  # one "token" per space-separated word
+
+    def _translate_encoded(
+        self, batch: list[list[str]], source: Language, target: Language, **decode: int
+    ) -> list[str]:
+        texts = [" ".join(tokens) for tokens in batch]
+        self.calls.append((target.iso, texts))
+        self.seen.update(texts)
+        return [self.table.get(text, f"<{target.iso}> {text}") for text in texts]
+
+    @property
+    def segments_translated(self) -> int:
+        """How many segments the engine was asked to translate, over all calls."""
+        return sum(len(batch) for _, batch in self.calls)
