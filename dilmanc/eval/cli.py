@@ -86,13 +86,20 @@ def score_command(
     if as_json:
         _echo_json(score_json(scores, term))
     else:
-        for name in chosen:
-            typer.echo(scores.lines[name])
+        lines = [scores.lines[name] for name in chosen]
         if term is not None:
-            typer.echo(f"term accuracy = {_fraction(term)}")
-        typer.echo(f"segments = {scores.segments}")
+            lines.append(f"term accuracy = {_fraction(term)}")
+        lines.append(f"segments = {scores.segments}")
+        typer.echo("\n".join(_align_on_equals(lines)))
     values = {**scores.scores, TERM: None if term is None else term.accuracy}
     check_floors(values, floors)
+
+
+def _align_on_equals(lines: list[str]) -> list[str]:
+    """Right-align the text before " = ", as the sacrebleu command line prints its scores."""
+    heads = [line.partition(" = ") for line in lines]
+    width = max(len(head) for head, _, _ in heads)
+    return [f"{head.rjust(width)} = {tail}" for head, _, tail in heads]
 
 
 def _fraction(term) -> str:
