@@ -49,3 +49,41 @@ def seed_path() -> Path:
 def data_dir() -> Path:
     assert DATA.exists(), f"shared data missing at {DATA} (set DILMANC_SHARED)"
     return DATA
+
+
+# --- tiny model fixtures (helper A: engines) ------------------------------------------------
+# Session-scoped random-weight models in the real hub layouts (see tests/tiny_models.py), and
+# their CTranslate2 int8 conversions made through `dilmanc models convert`'s code path.
+
+
+@pytest.fixture(scope="session")
+def tiny_marian_dir(tmp_path_factory) -> Path:
+    """A tiny az→en MarianMT model directory (opus-mt layout)."""
+    from tiny_models import build_marian
+
+    return build_marian(tmp_path_factory.mktemp("models") / "opus-mt-az-en-tiny")
+
+
+@pytest.fixture(scope="session")
+def tiny_nllb_dir(tmp_path_factory) -> Path:
+    """A tiny NLLB-200 (M2M100) model directory with the FLORES language-code tokens."""
+    from tiny_models import build_nllb
+
+    return build_nllb(tmp_path_factory.mktemp("models") / "nllb-tiny")
+
+
+@pytest.fixture(scope="session")
+def tiny_marian_ct2_dir(tiny_marian_dir, tmp_path_factory) -> Path:
+    from dilmanc.translate.convert import convert_to_ct2
+
+    return convert_to_ct2(tiny_marian_dir, tmp_path_factory.mktemp("ct2") / "marian-int8")
+
+
+@pytest.fixture(scope="session")
+def tiny_nllb_ct2_dir(tiny_nllb_dir, tmp_path_factory) -> Path:
+    from dilmanc.translate.convert import convert_to_ct2
+
+    return convert_to_ct2(tiny_nllb_dir, tmp_path_factory.mktemp("ct2") / "nllb-int8")
+
+
+# --- end of tiny model fixtures -------------------------------------------------------------

@@ -1,0 +1,113 @@
+"""The CTranslate2 engine: a converted model directory (`model.bin` + the tokenizer files).
+
+Source text is tokenized with the Hugging Face tokenizer stored in the same directory
+(`convert_ids_to_tokens(encode(text))`, so NLLB sources carry their language token). NLLB gets
+`target_prefix=[[lang_token]]`, which is stripped from the output; Marian decodes with its
+target sentencepiece model. Compute type follows the device: int8 on CPU, int8_float16 on CUDA.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dilmanc.errors import ModelUnavailable
+from dilmanc.languages import Language
+from dilmanc.translate.engine import Engine, available_cores
+from dilmanc.translate.tokenization import ModelTokenizer
+
+DEFAULT_COMPUTE_TYPES = {"cpu": "int8", "cuda": "int8_float16"}
+
+
+def default_compute_type(device: str) -> str:
+    return DEFAULT_COMPUTE_TYPES.get(device, "default")
+
+
+class CT2Engine(Engine):
+    name = "ctranslate2"
+
+    def __init__(
+        self,
+        directory: str | Path,
+        *,
+        model: str | None = None,
+        device: str = "cpu",
+        threads: int = 0,
+        compute_type: str | None = None,
+        pairs: tuple[tuple[str, str], ...] = (),
+    ) -> None:
+        import ctranslate2
+
+        self.directory = Path(directory)
+        self.model = model or str(directory)
+        self.device = device
+        self.threads = threads or available_cores()
+        self.compute_type = compute_type or default_compute_type(device)
+        if device == "cuda" and ctranslate2.get_cuda_device_count() == 0:
+            raise ModelUnavailable(
+                "--device cuda: CTranslate2 sees no CUDA device; use --device cpu"
+            )
+        if device not in ("cpu", "cuda"):
+            raise ModelUnavailable(f"unknown device {device!r} (use cpu or cuda)")
+        if not (self.directory / "model.bin").is_file():
+            raise ModelUnavailable(f"{self.directory} has no model.bin (not a CTranslate2 model)")
+        self.codec = ModelTokenizer.load(self.directory, pairs)
+        self.architecture = self.codec.architecture
+        try:
+            self.translator = ctranslate2.Translator(
+                str(self.directory),
+                device=device,
+                compute_type=self.compute_type,
+                inter_threads=1,
+                intra_threads=self.threads,
+            )
+        except (RuntimeError, ValueError, OSError) as err:
+            line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            raise ModelUnavailable(
+                f"cannot load the CTranslate2 model in {directory}: {line}"
+            ) from None
+
+    def supports(self, source: Language, target: Language) -> bool:
+        return self.codec.supports(source, target)
+
+    def supported_targets(self) -> list[str]:
+        return self.codec.supported_targets()
+
+    def describe_languages(self) -> str:
+        return self.codec.describe()
+
+    def _encode(self, texts: list[str], source: Language, target: Language) -> list[list[str]]:
+        return self.codec.encode_tokens(texts, source, target)
+
+    def _translate_encoded(
+        self,
+        batch: list[list[str]],
+        source: Language,
+        target: Language,
+        *,
+        beam_size: int,
+        max_length: int,
+        min_length: int,
+    ) -> list[str]:
+        prefix_token = None
+        if self.architecture in ("nllb", "m2m100"):
+            prefix_token = self.codec.target_token(target)
+        # The target prefix counts towards the decoding lengths.
+        extra = 1 if prefix_token else 0
+        results = self.translator.translate_batch(
+            batch,
+            target_prefix=[[prefix_token]] * len(batch) if prefix_token else None,
+            beam_size=beam_size,
+            max_decoding_length=max_length + extra,
+            min_decoding_length=(min_length + extra) if min_length else 1,
+            max_input_length=self.codec.max_source_tokens,
+        )
+        hypotheses = []
+        for result in results:
+            tokens = result.hypotheses[0]
+            if prefix_token and tokens and tokens[0] == prefix_token:
+                tokens = tokens[1:]
+            hypotheses.append(tokens)
+        return self.codec.decode_tokens(hypotheses)
+
+    def close(self) -> None:
+        self.translator = None

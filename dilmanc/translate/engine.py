@@ -1,0 +1,204 @@
+"""The engine interface every translation backend implements, and token-budget batching.
+
+Subclasses encode segments into model tokens (`_encode`) and decode batches of encoded
+segments (`_translate_encoded`); the base class does everything else once: pair checks, empty
+segments, sorting by length, batches bounded by a token budget, and streaming over iterables
+with results in input order.
+"""
+
+from __future__ import annotations
+
+import abc
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from dilmanc.errors import UsageError
+from dilmanc.languages import Language
+
+DEFAULT_BEAM_SIZE = 4
+DEFAULT_MAX_LENGTH = 256
+DEFAULT_BATCH_TOKENS = 2048
+DEFAULT_MAX_BATCH_SIZE = 64
+
+
+def available_cores() -> int:
+    """CPU cores this process may run on (respects affinity masks and cgroup cpusets)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def plan_batches(
+    lengths: Sequence[int], batch_tokens: int, max_batch_size: int = DEFAULT_MAX_BATCH_SIZE
+) -> list[list[int]]:
+    """Group indices into batches sorted by length (longest first).
+
+    A batch costs `len(batch) * longest member` padded tokens; it grows while that cost stays
+    within `batch_tokens` and it has fewer than `max_batch_size` members. A segment longer than
+    the whole budget still gets a batch of its own.
+    """
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i], reverse=True)
+    batches: list[list[int]] = []
+    current: list[int] = []
+    longest = 0
+    for i in order:
+        size = max(1, lengths[i])
+        width = max(longest, size)
+        if current and (
+            width * (len(current) + 1) > batch_tokens or len(current) >= max_batch_size
+        ):
+            batches.append(current)
+            current, width = [], size
+        current.append(i)
+        longest = width
+    if current:
+        batches.append(current)
+    return batches
+
+
+class Engine(abc.ABC):
+    """One loaded translation model. `name` is the backend, `model` what the user asked for."""
+
+    name: str = ""
+    model: str = ""
+    #: "nllb", "m2m100" or "marian"
+    architecture: str = ""
+    #: largest number of segments decoded together
+    max_batch_size: int = DEFAULT_MAX_BATCH_SIZE
+
+    # --- what subclasses provide -------------------------------------------------------------
+    @abc.abstractmethod
+    def supports(self, source: Language, target: Language) -> bool:
+        """Whether this model can translate from `source` into `target`."""
+
+    @abc.abstractmethod
+    def supported_targets(self) -> list[str]:
+        """Target language codes this model can produce, for error messages."""
+
+    @abc.abstractmethod
+    def describe_languages(self) -> str:
+        """Human-readable summary of supported directions, e.g. "az→en" or "202 NLLB codes"."""
+
+    @abc.abstractmethod
+    def _encode(self, texts: list[str], source: Language, target: Language) -> list[Any]:
+        """Model input for each text (a sized sequence: `len()` is its token count)."""
+
+    @abc.abstractmethod
+    def _translate_encoded(
+        self,
+        batch: list[Any],
+        source: Language,
+        target: Language,
+        *,
+        beam_size: int,
+        max_length: int,
+        min_length: int,
+    ) -> list[str]:
+        """Decode one batch of `_encode` outputs into target-language strings."""
+
+    # --- shared behaviour ---------------------------------------------------------------------
+    def count_tokens(self, text: str, source: Language | None = None) -> int:
+        """Source tokens the model sees for `text` (special tokens included)."""
+        from dilmanc.languages import resolve
+
+        src = source or resolve("az")
+        return len(self._encode([text], src, src)[0])
+
+    def check_pair(self, source: Language, target: Language) -> None:
+        """UsageError naming what the model supports when it cannot do `source`→`target`."""
+        if not self.supports(source, target):
+            raise UsageError(
+                f"model {self.model} cannot translate {source.iso}→{target.iso}; "
+                f"it supports {self.describe_languages()}"
+            )
+
+    def translate_batch(
+        self,
+        texts: list[str],
+        source: Language,
+        target: Language,
+        *,
+        beam_size: int = DEFAULT_BEAM_SIZE,
+        max_length: int = DEFAULT_MAX_LENGTH,
+        min_length: int = 0,
+    ) -> list[str]:
+        """Translate `texts` as given (one decode call); blank texts come back empty."""
+        self.check_pair(source, target)
+        keep = [i for i, text in enumerate(texts) if text.strip()]
+        out = [""] * len(texts)
+        if keep:
+            encoded = self._encode([texts[i] for i in keep], source, target)
+            results = self._translate_encoded(
+                encoded,
+                source,
+                target,
+                beam_size=beam_size,
+                max_length=max_length,
+                min_length=min_length,
+            )
+            for i, result in zip(keep, results, strict=True):
+                out[i] = result
+        return out
+
+    def translate_iterable(
+        self,
+        texts: Iterable[str],
+        source: Language,
+        target: Language,
+        *,
+        batch_tokens: int = DEFAULT_BATCH_TOKENS,
+        max_batch_size: int | None = None,
+        buffer_size: int | None = None,
+        beam_size: int = DEFAULT_BEAM_SIZE,
+        max_length: int = DEFAULT_MAX_LENGTH,
+        min_length: int = 0,
+    ) -> Iterator[str]:
+        """Stream translations of `texts` in input order.
+
+        Reads up to `buffer_size` segments at a time (memory stays bounded by the buffer),
+        sorts them by token length, decodes batches of at most `batch_tokens` padded tokens and
+        `max_batch_size` segments, and yields the buffer's results in input order.
+        """
+        self.check_pair(source, target)
+        if batch_tokens < 1:
+            raise UsageError(f"token budget must be positive, got {batch_tokens}")
+        size_cap = max_batch_size or self.max_batch_size
+        buffer_cap = buffer_size or max(256, 16 * size_cap)
+        decode = {"beam_size": beam_size, "max_length": max_length, "min_length": min_length}
+        buffer: list[str] = []
+        for text in texts:
+            buffer.append(text)
+            if len(buffer) >= buffer_cap:
+                yield from self._translate_buffer(
+                    buffer, source, target, batch_tokens, size_cap, decode
+                )
+                buffer = []
+        if buffer:
+            yield from self._translate_buffer(
+                buffer, source, target, batch_tokens, size_cap, decode
+            )
+
+    def _translate_buffer(
+        self,
+        buffer: list[str],
+        source: Language,
+        target: Language,
+        batch_tokens: int,
+        max_batch_size: int,
+        decode: dict[str, int],
+    ) -> list[str]:
+        keep = [i for i, text in enumerate(buffer) if text.strip()]
+        out = [""] * len(buffer)
+        if not keep:
+            return out
+        encoded = self._encode([buffer[i] for i in keep], source, target)
+        for batch in plan_batches([len(e) for e in encoded], batch_tokens, max_batch_size):
+            results = self._translate_encoded([encoded[j] for j in batch], source, target, **decode)
+            for j, result in zip(batch, results, strict=True):
+                out[keep[j]] = result
+        return out
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release model memory early (engines are otherwise freed with the process)."""

@@ -1,0 +1,271 @@
+"""From `--model` to a loaded Engine: presets, hub ids, local directories, once per run.
+
+`load_engine(spec)` resolves `spec` to a local directory and an engine:
+
+* a directory with `model.bin` runs on CTranslate2, any other model directory on transformers;
+* a preset name or hub id uses the CTranslate2 int8 conversion made by `models pull --ct2`
+  when present, otherwise the Hugging Face cache snapshot; when neither is on disk it is
+  downloaded (unless HF_HUB_OFFLINE is set) and otherwise a one-line ModelUnavailable says
+  where it looked and what to run;
+* `engine=` overrides; asking for CTranslate2 on a Hugging Face model converts it once into
+  dilmanc's cache.
+
+Loaded engines are cached per (directory, engine, device, compute type, threads), so NLLB
+serving English and Russian in one run loads once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from dilmanc.errors import ModelUnavailable, UsageError
+from dilmanc.languages import Language, resolve
+from dilmanc.translate import hub
+from dilmanc.translate.convert import convert_to_ct2, is_ct2_dir, read_info
+from dilmanc.translate.engine import Engine
+from dilmanc.translate.presets import DEFAULT_MODEL, PRESETS, Preset, find_preset
+
+ENGINES = ("transformers", "ctranslate2")
+_ENGINE_ALIASES = {
+    "ct2": "ctranslate2",
+    "ctranslate": "ctranslate2",
+    "hf": "transformers",
+    "torch": "transformers",
+}
+HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+
+_LOADED: dict[tuple, Engine] = {}
+
+
+@dataclass(frozen=True)
+class ResolvedModel:
+    """Where a model spec points: the directory to load and the engine that will load it."""
+
+    spec: str
+    directory: Path
+    engine: str
+    pairs: tuple[tuple[str, str], ...] = ()
+    preset: Preset | None = None
+
+
+def normalize_engine(engine: str | None) -> str | None:
+    if engine is None or engine in ("", "auto"):
+        return None
+    key = engine.strip().lower()
+    key = _ENGINE_ALIASES.get(key, key)
+    if key not in ENGINES:
+        raise UsageError(f"unknown engine {engine!r} (choose transformers or ctranslate2)")
+    return key
+
+
+def _looks_like_path(spec: str) -> bool:
+    return spec.startswith((".", "/", "~")) or spec.count("/") > 1 or "\\" in spec
+
+
+def _unknown_model(spec: str) -> UsageError:
+    names = ", ".join(PRESETS)
+    return UsageError(
+        f"unknown model {spec!r}: not a preset ({names}), a hub id like owner/name, "
+        "or an existing directory"
+    )
+
+
+def resolve_model(
+    spec: str, *, engine: str | None = None, download: bool | None = None
+) -> ResolvedModel:
+    """Resolve a preset, hub id or directory to a local directory and engine (may download)."""
+    spec = spec.strip()
+    if not spec:
+        raise UsageError("empty --model value")
+    wanted = normalize_engine(engine)
+    local = Path(spec).expanduser()
+    if local.is_dir():
+        return _resolve_dir(spec, local, wanted)
+    if local.exists():
+        raise ModelUnavailable(f"--model {spec}: is a file, expected a model directory")
+    if _looks_like_path(spec):
+        raise ModelUnavailable(f"--model {spec}: no such model directory")
+    preset = find_preset(spec)
+    if preset is None and not HUB_ID.match(spec):
+        raise _unknown_model(spec)
+    return _resolve_hub(spec, preset, wanted, download)
+
+
+def _resolve_dir(spec: str, directory: Path, wanted: str | None) -> ResolvedModel:
+    info_pairs = tuple(tuple(p) for p in read_info(directory).get("pairs", ()))
+    if is_ct2_dir(directory):
+        if wanted == "transformers":
+            raise UsageError(
+                f"{directory} is a CTranslate2 conversion; --engine transformers needs the "
+                "original Hugging Face model directory"
+            )
+        return ResolvedModel(spec, directory, "ctranslate2", info_pairs)
+    if not (directory / "config.json").is_file():
+        raise ModelUnavailable(
+            f"{directory} is not a model directory: no config.json (Hugging Face model) "
+            "and no model.bin (CTranslate2 conversion)"
+        )
+    if not hub.has_weights(directory):
+        raise ModelUnavailable(
+            f"{directory} has no weights (model.safetensors or pytorch_model.bin)"
+        )
+    if wanted == "ctranslate2":
+        digest = hashlib.sha1(str(directory.resolve()).encode()).hexdigest()[:8]
+        target = hub.ct2_dir(f"{directory.resolve().name}-{digest}")
+        return ResolvedModel(spec, _ensure_ct2(directory, target, spec), "ctranslate2")
+    return ResolvedModel(spec, directory, "transformers")
+
+
+def _resolve_hub(
+    spec: str, preset: Preset | None, wanted: str | None, download: bool | None
+) -> ResolvedModel:
+    name = preset.name if preset else spec
+    repo = preset.hub_id if preset else spec
+    pairs = preset.pairs if preset else ()
+    converted = hub.ct2_dir(name)
+    if wanted != "transformers" and is_ct2_dir(converted):
+        return ResolvedModel(spec, converted, "ctranslate2", pairs, preset)
+    snapshot = hub.cached_snapshot(repo)
+    if snapshot is None:
+        allowed = (not hub.offline()) if download is None else download
+        if not allowed:
+            raise ModelUnavailable(
+                f"model {name} ({repo}) is not available offline: not in the Hugging Face "
+                f"cache {hub.hf_cache_dir()} nor converted in {converted}; run "
+                f"`dilmanc models pull {name}` when online, or pass --model PATH"
+            )
+        print(f"dilmanc: downloading {repo} into {hub.hf_cache_dir()}", file=sys.stderr)
+        try:
+            snapshot = hub.download(repo, quiet=True)
+        except ModelUnavailable as err:
+            raise ModelUnavailable(
+                f"model {name} ({repo}) is not cached in {hub.hf_cache_dir()} and cannot be "
+                f"downloaded ({str(err).split(': ', 1)[-1]}); run `dilmanc models pull {name}` "
+                "when online, or pass --model PATH"
+            ) from None
+    if wanted == "ctranslate2":
+        return ResolvedModel(
+            spec, _ensure_ct2(snapshot, converted, name, pairs), "ctranslate2", pairs, preset
+        )
+    return ResolvedModel(spec, snapshot, "transformers", pairs, preset)
+
+
+def _ensure_ct2(
+    source: Path, target: Path, name: str, pairs: tuple[tuple[str, str], ...] = ()
+) -> Path:
+    if not is_ct2_dir(target):
+        print(f"dilmanc: converting {name} to CTranslate2 int8 in {target}", file=sys.stderr)
+        convert_to_ct2(
+            source, target, quantization="int8", force=True, source_name=name, pairs=pairs
+        )
+    return target
+
+
+def load_engine(
+    spec: str,
+    *,
+    engine: str | None = None,
+    device: str = "cpu",
+    threads: int = 0,
+    compute_type: str | None = None,
+    download: bool | None = None,
+) -> Engine:
+    """Load (or reuse) the engine for `spec`: preset name, hub id or local directory."""
+    if device not in ("cpu", "cuda"):
+        raise UsageError(f"unknown device {device!r} (use cpu or cuda)")
+    if threads < 0:
+        raise UsageError(f"--threads must be 0 (all cores) or positive, got {threads}")
+    resolved = resolve_model(spec, engine=engine, download=download)
+    key = (str(resolved.directory.resolve()), resolved.engine, device, compute_type, threads)
+    if key in _LOADED:
+        return _LOADED[key]
+    _quiet_transformers()
+    if resolved.engine == "ctranslate2":
+        from dilmanc.translate.ct2_engine import CT2Engine
+
+        loaded: Engine = CT2Engine(
+            resolved.directory,
+            model=spec,
+            device=device,
+            threads=threads,
+            compute_type=compute_type,
+            pairs=resolved.pairs,
+        )
+    else:
+        from dilmanc.translate.transformers_engine import TransformersEngine
+
+        loaded = TransformersEngine(
+            resolved.directory,
+            model=spec,
+            device=device,
+            threads=threads,
+            pairs=resolved.pairs,
+            dtype=_torch_dtype(compute_type),
+        )
+    _LOADED[key] = loaded
+    return loaded
+
+
+def _torch_dtype(compute_type: str | None) -> str | None:
+    if compute_type in (None, "default", "auto"):
+        return None
+    names = {"float32": "float32", "float16": "float16", "bfloat16": "bfloat16"}
+    if compute_type not in names:
+        raise UsageError(
+            f"--compute-type {compute_type} is for CTranslate2; transformers takes float32, "
+            "float16 or bfloat16"
+        )
+    return names[compute_type]
+
+
+def clear_cache() -> None:
+    """Forget loaded engines (tests; long-lived processes switching models)."""
+    _LOADED.clear()
+
+
+def _quiet_transformers() -> None:
+    """No progress bars or generation warnings from transformers on the user's terminal."""
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+    except ImportError:  # pragma: no cover - transformers is a dependency
+        pass
+
+
+def parse_model_options(values: list[str] | None, targets: list[Language]) -> dict[str, str]:
+    """`--model` values → model spec per target ISO code.
+
+    A plain `MODEL` applies to every target without its own `LANG=MODEL`; the default is
+    DEFAULT_MODEL. `["en=opus-mt-az-en", "nllb-200-distilled-600M"]` with targets en, ru →
+    {"en": "opus-mt-az-en", "ru": "nllb-200-distilled-600M"}.
+    """
+    default: str | None = None
+    per_target: dict[str, str] = {}
+    target_codes = [lang.iso for lang in targets]
+    for value in values or []:
+        lang_part, sep, model_part = value.partition("=")
+        if sep and not Path(value).expanduser().exists():
+            lang = resolve(lang_part)
+            if lang.iso not in target_codes:
+                raise UsageError(
+                    f"--model {value}: {lang.iso} is not a target (--to {','.join(target_codes)})"
+                )
+            if not model_part.strip():
+                raise UsageError(f"--model {value}: no model after '='")
+            if lang.iso in per_target:
+                raise UsageError(f"--model given twice for {lang.iso}")
+            per_target[lang.iso] = model_part.strip()
+        else:
+            if default is not None:
+                raise UsageError(
+                    f"--model given twice ({default}, {value}); "
+                    "use LANG=MODEL for per-target models"
+                )
+            default = value.strip()
+    return {code: per_target.get(code, default or DEFAULT_MODEL) for code in target_codes}

@@ -1,0 +1,253 @@
+"""Tiny random-weight translation models in the real Hugging Face hub layouts.
+
+Used by the test fixtures (tests/conftest.py) and reusable by benchmarks, which may pass real
+sizes (`build_marian(dir, d_model=512, layers=6, heads=8, ffn=2048, vocab_size=...)`).
+
+* Marian (opus-mt): config.json, source.spm, target.spm, vocab.json (joint, `<pad>` last),
+  tokenizer_config.json (source_lang/target_lang), generation_config.json, model.safetensors.
+* NLLB (M2M100): config.json, sentencepiece.bpe.model + tokenizer.json and the FLORES language
+  codes as added special tokens (written by `NllbTokenizer.save_pretrained`),
+  tokenizer_config.json, special_tokens_map.json, generation_config.json, model.safetensors.
+
+Sentencepiece models are trained at build time on generated text (our own word lists, no
+third-party data), so the whole build takes a few seconds.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+from collections.abc import Iterable
+from pathlib import Path
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+# Our own word lists; every letter of the three alphabets is covered by ALPHABETS below.
+AZ_WORDS = _words(
+    "ölkə hökumət insan alveri qurbanları müdafiə dövlət proqram layihə beynəlxalq təşkilat "
+    "miqrasiya əməkdaşlıq hesabat ildə şəhər Bakı Azərbaycan səfirlik dəstək təlim mütəxəssis "
+    "polis məhkəmə qanun yeni ümumi çox böyük kiçik yaxşı iş gün il ay həftə xalq uşaq qadın "
+    "kişi ailə məktəb universitet sağlamlıq iqtisadiyyat inkişaf tədbir görüş nazirlik ictimai "
+    "şura əlaqə məlumat fəaliyyət qeyd etdi bildirib keçirilib olunub üçün ilə və da də bu o "
+    "Miqrasiya Beynəlxalq Təşkilatı BMqT ABŞ Səfirliyi İnsan Alverinə Qarşı Mübarizə"
+)
+EN_WORDS = _words(
+    "country government human trafficking victims protection state programme project "
+    "international organization migration cooperation report year city Baku Azerbaijan "
+    "embassy support training expert police court law new general many large small good work "
+    "day month week people child woman man family school university health economy development "
+    "event meeting ministry public council contact information activity noted said held was "
+    "for with and also this that the a of in to on IOM USAID United States Tier"
+)
+RU_WORDS = _words(
+    "страна правительство торговля людьми жертвы защита государство программа проект "
+    "международный организация миграция сотрудничество доклад год город Баку Азербайджан "
+    "посольство поддержка обучение эксперт полиция суд закон новый общий много большой малый "
+    "хороший работа день месяц неделя народ ребёнок женщина мужчина семья школа университет "
+    "здоровье экономика развитие мероприятие встреча министерство общественный совет и в на "
+    "для с также это что был была было МОМ США"
+)
+ALPHABETS = (
+    "abcçdeəfgğhxıijkqlmnoöprsştuüvyz ABCÇDEƏFGĞHXIİJKQLMNOÖPRSŞTUÜVYZ "
+    "abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ "
+    "абвгдеёжзийклмнопрстуфхцчшщъыьэюя АБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ "
+    "0123456789 .,;:!?-–—()[]«»\"'/%№«»“”„"
+)
+
+# Target tokens of multi-target Marian models (`>>rus<<`), as in opus-mt-*-mul style vocabularies.
+MARIAN_TARGET_TOKENS = {"en": ">>eng<<", "ru": ">>rus<<"}
+
+
+def sentences(words: tuple[str, ...] | list[str], n: int, seed: int) -> list[str]:
+    """`n` pseudo-sentences from `words`, with numbers and punctuation, deterministic."""
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        picked = [rng.choice(words) for _ in range(rng.randint(4, 14))]
+        if rng.random() < 0.3:
+            picked.insert(rng.randrange(len(picked)), str(rng.randint(1, 2030)))
+        text = " ".join(picked)
+        out.append(text[0].upper() + text[1:] + rng.choice(".!?."))
+    return out
+
+
+def train_spm(lines: Iterable[str], vocab_size: int, model_type: str = "unigram") -> bytes:
+    """Train a sentencepiece model in memory and return its serialized bytes."""
+    import sentencepiece as spm
+
+    model = io.BytesIO()
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter([*lines, ALPHABETS]),
+        model_writer=model,
+        vocab_size=vocab_size,
+        model_type=model_type,
+        character_coverage=1.0,
+        hard_vocab_limit=False,
+        bos_id=-1 if model_type == "unigram" else 0,
+        eos_id=1 if model_type == "unigram" else 2,
+        unk_id=2 if model_type == "unigram" else 1,
+        pad_id=-1,
+        minloglevel=2,
+        num_threads=1,
+    )
+    return model.getvalue()
+
+
+def _pieces(spm_bytes: bytes) -> list[str]:
+    import sentencepiece as spm
+
+    sp = spm.SentencePieceProcessor(model_proto=spm_bytes)
+    return [sp.id_to_piece(i) for i in range(sp.get_piece_size())]
+
+
+def build_marian(
+    out_dir: str | Path,
+    *,
+    source: str = "az",
+    target: str = "en",
+    d_model: int = 16,
+    layers: int = 1,
+    heads: int = 2,
+    ffn: int = 32,
+    vocab_size: int = 300,
+    multi_target: bool = False,
+    seed: int = 0,
+) -> Path:
+    """A random-weight MarianMT model in the opus-mt layout (`vocab_size` per spm side)."""
+    import torch
+    from transformers import GenerationConfig, MarianConfig, MarianMTModel, MarianTokenizer
+
+    words = {"az": AZ_WORDS, "en": EN_WORDS, "ru": RU_WORDS}
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    n_lines = max(300, vocab_size // 4)
+    src_spm = train_spm(sentences(words[source], n_lines, seed), vocab_size)
+    tgt_spm = train_spm(sentences(words[target], n_lines, seed + 1), vocab_size)
+    (out / "source.spm").write_bytes(src_spm)
+    (out / "target.spm").write_bytes(tgt_spm)
+
+    # Joint vocabulary as in opus-mt: </s> 0, <unk> 1, pieces of both sides, <pad> last.
+    vocab: dict[str, int] = {"</s>": 0, "<unk>": 1}
+    if multi_target:
+        for token in MARIAN_TARGET_TOKENS.values():
+            vocab[token] = len(vocab)
+    for piece in _pieces(src_spm) + _pieces(tgt_spm):
+        if piece not in vocab and piece not in ("<s>", "</s>", "<unk>"):
+            vocab[piece] = len(vocab)
+    vocab["<pad>"] = len(vocab)
+    (out / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False, indent=2), "utf-8")
+
+    pad = vocab["<pad>"]
+    config = MarianConfig(
+        vocab_size=len(vocab),
+        d_model=d_model,
+        encoder_layers=layers,
+        decoder_layers=layers,
+        encoder_attention_heads=heads,
+        decoder_attention_heads=heads,
+        encoder_ffn_dim=ffn,
+        decoder_ffn_dim=ffn,
+        max_position_embeddings=512,
+        pad_token_id=pad,
+        eos_token_id=0,
+        forced_eos_token_id=0,
+        decoder_start_token_id=pad,
+        scale_embedding=True,
+        activation_function="swish",
+        share_encoder_decoder_embeddings=True,
+        tie_word_embeddings=True,
+        architectures=["MarianMTModel"],
+    )
+    torch.manual_seed(seed)
+    model = MarianMTModel(config).eval()
+    model.save_pretrained(out)
+    GenerationConfig(
+        bad_words_ids=[[pad]],
+        decoder_start_token_id=pad,
+        eos_token_id=0,
+        forced_eos_token_id=0,
+        max_length=512,
+        num_beams=4,
+        pad_token_id=pad,
+    ).save_pretrained(out)
+    target_lang = "mul" if multi_target else target
+    tok = MarianTokenizer(
+        str(out / "source.spm"),
+        str(out / "target.spm"),
+        str(out / "vocab.json"),
+        source_lang=source,
+        target_lang=target_lang,
+    )
+    tok.save_pretrained(out)
+    return out
+
+
+def build_nllb(
+    out_dir: str | Path,
+    *,
+    d_model: int = 16,
+    layers: int = 1,
+    heads: int = 2,
+    ffn: int = 32,
+    vocab_size: int = 600,
+    seed: int = 0,
+) -> Path:
+    """A random-weight NLLB (M2M100) model with a real NllbTokenizer and its language codes."""
+    import torch
+    from transformers import (
+        GenerationConfig,
+        M2M100Config,
+        M2M100ForConditionalGeneration,
+        NllbTokenizer,
+    )
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    n_lines = max(300, vocab_size // 6)
+    text = (
+        sentences(AZ_WORDS, n_lines, seed)
+        + sentences(EN_WORDS, n_lines, seed + 1)
+        + sentences(RU_WORDS, n_lines, seed + 2)
+    )
+    (out / "sentencepiece.bpe.model").write_bytes(train_spm(text, vocab_size, "bpe"))
+    from transformers.models.nllb.tokenization_nllb import FAIRSEQ_LANGUAGE_CODES
+
+    # Language codes as added special tokens after the spm pieces, as in the hub tokenizer.
+    tok = NllbTokenizer.from_pretrained(str(out), extra_special_tokens=FAIRSEQ_LANGUAGE_CODES)
+    tok.save_pretrained(out)
+
+    config = M2M100Config(
+        vocab_size=len(tok),
+        d_model=d_model,
+        encoder_layers=layers,
+        decoder_layers=layers,
+        encoder_attention_heads=heads,
+        decoder_attention_heads=heads,
+        encoder_ffn_dim=ffn,
+        decoder_ffn_dim=ffn,
+        max_position_embeddings=512,
+        pad_token_id=tok.pad_token_id,
+        bos_token_id=tok.bos_token_id,
+        eos_token_id=tok.eos_token_id,
+        decoder_start_token_id=tok.eos_token_id,
+        scale_embedding=True,
+        activation_function="relu",
+        tie_word_embeddings=True,
+        tokenizer_class="NllbTokenizer",
+        architectures=["M2M100ForConditionalGeneration"],
+    )
+    torch.manual_seed(seed)
+    model = M2M100ForConditionalGeneration(config).eval()
+    model.save_pretrained(out)
+    GenerationConfig(
+        bos_token_id=tok.bos_token_id,
+        decoder_start_token_id=tok.eos_token_id,
+        eos_token_id=tok.eos_token_id,
+        max_length=200,
+        pad_token_id=tok.pad_token_id,
+    ).save_pretrained(out)
+    return out
