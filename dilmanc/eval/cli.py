@@ -208,6 +208,62 @@ def testsets_command(
     typer.echo("searched: " + ", ".join(str(d) for d in search_dirs(data_dir)))
 
 
+@app.command("run")
+def run_command(
+    testset: str = typer.Option(..., "--testset", "-t", help="Registered test set (ntrex128)."),
+    pair: str = typer.Option("az-en", "--pair", "-p", help="Language pair, e.g. az-en."),
+    model: list[str] = typer.Option(..., "--model", "-m", help="Model preset, hub id or dir."),
+    glossary: list[str] = typer.Option(None, "--glossary", "-g", help="Glossary file(s)."),
+    glossary_mode: str = typer.Option(
+        "inject", "--glossary-mode", help="Term enforcement: inject, placeholder or off."
+    ),
+    limit: int | None = typer.Option(None, "--limit", "-n", min=1, help="First N segments."),
+    out: str = typer.Option("runs", "--out", "-o", help="Folder for the run record."),
+    engine: str | None = typer.Option(None, "--engine", help="transformers or ctranslate2."),
+    device: str = typer.Option("cpu", "--device", help="cpu or cuda."),
+    beam: int = typer.Option(4, "--beam", min=1, help="Beam size."),
+    data_dir: str | None = typer.Option(None, "--data-dir", help="Folder holding test sets."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    as_json: bool = typer.Option(False, "--json", help="Print the run record as JSON."),
+    fail_below: str | None = FAIL_BELOW,
+) -> None:
+    """Translate a test set through the pipeline, score it, write a JSON run record."""
+    from dilmanc.eval.benchmark import RunSettings, run_benchmark
+    from dilmanc.eval.gate import TERM, check_floors, parse_floors
+    from dilmanc.eval.inputs import warn_empty
+    from dilmanc.eval.records import write_run
+
+    floors = parse_floors(fail_below)
+    if glossary_mode not in ("inject", "placeholder", "off"):
+        raise UsageError("--glossary-mode must be inject, placeholder or off")
+    settings = RunSettings(
+        testset=testset,
+        pair=pair,
+        models=model,
+        glossaries=glossary or [],
+        glossary_mode=glossary_mode,
+        limit=limit,
+        engine=engine,
+        device=device,
+        beam=beam,
+        data_dir=data_dir,
+        progress=not quiet and not as_json,
+    )
+    record, hyps = run_benchmark(settings)
+    json_path, hyp_path = write_run(out, record, hyps)
+    warn_empty(str(hyp_path), hyps)
+    if as_json:
+        _echo_json(record)
+    else:
+        metrics = record["metrics"]
+        summary = ", ".join(f"{LABELS[m]} {metrics[m]:.1f}" for m in METRICS)
+        if record["term_accuracy"] is not None:
+            summary += f", term accuracy {record['term_accuracy']:.3f}"
+        typer.echo(f"{record['testset']['name']} {record['testset']['pair']}: {summary}")
+        typer.echo(f"wrote {json_path} and {hyp_path.name}")
+    check_floors({**record["metrics"], TERM: record["term_accuracy"]}, floors)
+
+
 @app.command("report")
 def report_command(
     runs: list[str] = typer.Argument(..., help="Run records (JSON) written by `eval run`."),

@@ -1,10 +1,10 @@
 """Registry of named test sets, where their files are found, and how they are fetched.
 
 A file `<set>/<name>` is looked up in `--data-dir`, then `$DILMANC_DATA`, then the download
-cache (`$DILMANC_CACHE`, else `$XDG_CACHE_HOME/dilmanc`, else `~/.cache/dilmanc`, under
-`data/`). Every file is checked against its sha256. A missing file is downloaded from its
-public source into the cache, unless offline (`DILMANC_OFFLINE=1` or `HF_HUB_OFFLINE=1`)
-or the download fails: then ResourceUnavailable (exit 3).
+cache (`data/` in dilmanc's cache: `$DILMANC_HOME`, else `~/.cache/dilmanc`). Every file is
+checked against its sha256. A missing file is downloaded from its public source (raw GitHub
+at a fixed commit) into the cache, unless offline (`HF_HUB_OFFLINE=1`, as for models) or
+the download fails: then ResourceUnavailable (exit 3).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pathlib import Path
 from dilmanc.errors import InputError, ResourceUnavailable, UsageError
 from dilmanc.eval.inputs import split_segments
 from dilmanc.fileio import read_text, write_text_atomic
+from dilmanc.translate.hub import dilmanc_home, offline
 
 NTREX_RAW = (
     "https://raw.githubusercontent.com/MicrosoftTranslator/NTREX/"
@@ -129,12 +130,7 @@ def get_pair(testset: TestSet, pair: str) -> TestPair:
 
 
 def cache_dir() -> Path:
-    if os.environ.get("DILMANC_CACHE"):
-        base = Path(os.environ["DILMANC_CACHE"])
-    else:
-        xdg = os.environ.get("XDG_CACHE_HOME")
-        base = (Path(xdg) if xdg else Path.home() / ".cache") / "dilmanc"
-    return base / "data"
+    return dilmanc_home() / "data"
 
 
 def search_dirs(data_dir: str | Path | None = None) -> list[Path]:
@@ -144,13 +140,6 @@ def search_dirs(data_dir: str | Path | None = None) -> list[Path]:
         dirs.append(Path(os.environ["DILMANC_DATA"]))
     dirs.append(cache_dir())
     return dirs
-
-
-def offline() -> bool:
-    return any(
-        os.environ.get(var, "").strip().lower() in ("1", "true", "yes", "on")
-        for var in ("DILMANC_OFFLINE", "HF_HUB_OFFLINE")
-    )
 
 
 def sha256_of(path: Path) -> str:

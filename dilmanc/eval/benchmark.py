@@ -1,0 +1,114 @@
+"""`eval run`: translate a registered test set through the normal pipeline and score it.
+
+The same loader, pipeline and glossary enforcement as `dilmanc translate` are used, so a
+benchmark measures what users get. The result is a run record (see records.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from dilmanc.errors import UsageError
+from dilmanc.eval.metrics import METRICS, corpus_scores
+from dilmanc.eval.records import new_record
+from dilmanc.eval.testsets import load_pair
+from dilmanc.languages import resolve
+
+
+@dataclass
+class RunSettings:
+    testset: str
+    pair: str
+    models: list[str]
+    glossaries: list[str]
+    glossary_mode: str = "inject"
+    limit: int | None = None
+    engine: str | None = None
+    device: str = "cpu"
+    beam: int = 4
+    data_dir: str | None = None
+    progress: bool = False
+
+
+def glossary_hashes(paths: list[str]) -> dict | None:
+    """sha256 of each glossary file and of them all together (in the order given)."""
+    if not paths:
+        return None
+    files, total = [], hashlib.sha256()
+    for path in paths:
+        digest = (
+            hashlib.sha256(Path(path).read_bytes()).hexdigest() if Path(path).is_file() else None
+        )
+        files.append({"path": str(path), "sha256": digest})
+        total.update((digest or "").encode())
+    return {"files": files, "sha256": total.hexdigest()}
+
+
+def run_benchmark(settings: RunSettings) -> tuple[dict, list[str]]:
+    """Translate and score; return (run record, hypotheses)."""
+    from dilmanc.translate.loader import load_engine, parse_model_options
+    from dilmanc.translate.pipeline import DecodeOptions, Pipeline
+
+    started = time.perf_counter()
+    src_code, _, tgt_code = settings.pair.partition("-")
+    data = load_pair(settings.testset, settings.pair, settings.data_dir, settings.limit)
+    source, target = resolve(src_code), resolve(tgt_code)
+    if settings.limit is not None and settings.limit < 1:
+        raise UsageError("--limit must be at least 1")
+
+    t0 = time.perf_counter()
+    spec = parse_model_options(settings.models, [target])[target.iso]
+    engine = load_engine(spec, engine=settings.engine, device=settings.device)
+    load_s = time.perf_counter() - t0
+
+    glossary = enforcer = None
+    if settings.glossaries:
+        from dilmanc.glossary import TermEnforcer, load_glossaries
+
+        glossary = load_glossaries(settings.glossaries)
+        if settings.glossary_mode != "off":
+            enforcer = TermEnforcer(glossary, mode=settings.glossary_mode)
+    decode = DecodeOptions(beam_size=settings.beam)
+    pipeline = Pipeline(
+        {target.iso: engine}, source, decode=decode, enforcer=enforcer, progress=settings.progress
+    )
+    t0 = time.perf_counter()
+    hyps = pipeline.translate_lines(data.sources, target)
+    translate_s = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    scores = corpus_scores(hyps, [data.references], METRICS)
+    term = None
+    if glossary is not None:
+        from dilmanc.glossary import term_accuracy
+
+        term = term_accuracy(data.sources, hyps, target.iso, glossary)
+    score_s = time.perf_counter() - t0
+
+    record = new_record(
+        model=spec,
+        engine=getattr(engine, "name", ""),
+        architecture=getattr(engine, "architecture", ""),
+        options={
+            "decode": decode.as_dict(),
+            "device": settings.device,
+            "glossary_mode": settings.glossary_mode if glossary is not None else None,
+        },
+        glossary=glossary_hashes(settings.glossaries),
+        testset=data.record(settings.limit),
+        metrics={**scores.scores, "signatures": scores.signatures},
+        term_accuracy=None if term is None else term.accuracy,
+        term_counts=None if term is None else {"hits": term.hits, "total": term.total},
+        timings={
+            "load_s": round(load_s, 3),
+            "translate_s": round(translate_s, 3),
+            "score_s": round(score_s, 3),
+            "total_s": round(time.perf_counter() - started, 3),
+            "segments_per_s": round(len(hyps) / translate_s, 2) if translate_s > 0 else None,
+        },
+        pipeline=pipeline.report(),
+    )
+    return record, hyps
