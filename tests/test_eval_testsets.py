@@ -58,7 +58,7 @@ def test_listing_text_missing_without_data(cli, isolated):
     res = cli(["eval", "testsets", "--data-dir", isolated / "empty"])
     assert res.code == 0, res.err
     rows = res.out.splitlines()[1:5]
-    assert len(rows) == 4 and all(" missing " in row for row in rows)
+    assert len(rows) == 4 and all("  missing" in row for row in rows)
     assert "translationese source" in res.out
 
 
