@@ -124,6 +124,9 @@ def translate_command(
     encoding: str = typer.Option(None, "--encoding", help="Input encoding (default UTF-8)."),
     beam: int = typer.Option(4, "--beam", help="Beam size."),
     max_length: int = typer.Option(256, "--max-length", help="Longest output, in tokens."),
+    min_length: int = typer.Option(
+        0, "--min-length", hidden=True, help="Shortest output, in tokens (benchmarks: min = max)."
+    ),
     batch_tokens: int = typer.Option(2048, "--batch-tokens", help="Token budget per batch."),
     batch_size: int = typer.Option(
         0, "--batch-size", help="Most segments per batch (0: the engine's default)."
@@ -158,6 +161,9 @@ def translate_command(
     _choice("--glossary-mode", glossary_mode, GLOSSARY_MODES)
     _positive("--beam", beam)
     _positive("--max-length", max_length)
+    _positive("--min-length", min_length, 0)
+    if min_length > max_length:
+        raise UsageError(f"--min-length {min_length} is above --max-length {max_length}")
     _positive("--batch-tokens", batch_tokens)
     _positive("--batch-size", batch_size, 0)
     _positive("--threads", threads, 0)
@@ -177,7 +183,7 @@ def translate_command(
     engines = _load_engines(specs, source, targets, engine=engine, device=device, threads=threads)
     load_seconds = time.perf_counter() - load_started
 
-    decode = DecodeOptions(beam, max_length, batch_tokens, batch_size)
+    decode = DecodeOptions(beam, max_length, batch_tokens, batch_size, min_length)
     show = wanted(quiet)
     written: list[str] = []
     with contextlib.ExitStack() as stack:

@@ -41,6 +41,7 @@ class DecodeOptions:
     max_length: int = 256
     batch_tokens: int = 2048  # token budget per batch (source tokens incl. padding)
     batch_size: int = 0  # most segments per batch; 0 = only the token budget limits
+    min_length: int = 0  # shortest output in tokens; benchmarks set min = max (fixed work)
 
     def engine_kwargs(self) -> dict[str, int]:
         """Keyword arguments for `Engine.translate_iterable`."""
@@ -51,6 +52,8 @@ class DecodeOptions:
         }
         if self.batch_size:
             kwargs["max_batch_size"] = self.batch_size
+        if self.min_length:
+            kwargs["min_length"] = self.min_length
         return kwargs
 
     def as_dict(self) -> dict[str, int]:
