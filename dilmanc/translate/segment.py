@@ -17,8 +17,8 @@ speech are already kept whole by sentencex.
 Pass-through rule: a line, and each sentence in a line, is kept unchanged and never sent
 to the model when it
 
-1. has no letters (numbers, dates, prices, punctuation), or
-2. consists only of URLs, e-mail addresses or domain names, or
+1. has no letters (numbers, dates, prices, phone numbers, punctuation), or
+2. has no letters once URLs, e-mail addresses and domain names are taken out, or
 3. reads as English: at least 2 English stop words ("the", "you", "must", "for" ...) that
    make up at least a quarter of its words and outnumber its Azerbaijani evidence (words
    with ə ğ ı ö ü ç ş or common function words such as "və", "ilə", "üçün", "bu").
@@ -93,7 +93,6 @@ _LINK = re.compile(
     r"\.(?:az|com|org|net|int|gov|edu|ru|info|io|eu|uk)(?:/\S*)?)",
     re.IGNORECASE,
 )
-_LINK_LEFTOVER = re.compile(r"[\s,;:.()<>\[\]|/–—-]*")
 _LIST_MARKER = re.compile(r"^(?:\d{1,3}|[IVXLC]{1,6}|[a-z])\.$")
 _SINGLE_LOWER = re.compile(r"^[^\W\d_]\.$")
 _INITIAL = re.compile(r"(?:^|[\s(“«\"])(?:[A-ZƏĞİÖÜÇŞ]\.)+$")
@@ -112,7 +111,7 @@ def is_passthrough(text: str) -> bool:
     """True when `text` is not Azerbaijani prose and must be kept unchanged (see module doc)."""
     if not _LETTER.search(text):
         return True
-    if ("." in text or "@" in text) and _LINK_LEFTOVER.fullmatch(_LINK.sub("", text)):
+    if ("." in text or "@" in text) and not _LETTER.search(_LINK.sub("", text)):
         return True
     words = _WORD.findall(text)
     if len(words) < 2:

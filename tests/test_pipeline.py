@@ -1,0 +1,195 @@
+"""Pipeline logic with the dictionary test double: de-duplication, pass-through, layout, chunks."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import pytest
+from doubles import DictEngine
+
+from dilmanc.errors import UsageError
+from dilmanc.languages import resolve
+from dilmanc.translate.pipeline import DecodeOptions, Pipeline
+
+AZ, EN, RU = resolve("az"), resolve("en"), resolve("ru")
+
+DOC = (
+    "date 2024-03 Martın 14-də seminar keçirildi. BMqT-nin ekspertləri çıxış etdilər.\n"
+    "\n"
+    "Seminar uğurlu oldu.  Seminar uğurlu oldu.\r\n"
+    "   \n"
+    "\n"
+    "\tMüzakirələr davam edəcək.\n"
+    "https://example.org/az\n"
+    "2024-03-14\n"
+    "\n\n"
+    "You must enable Javascript on your browser for the site to work.\n"
+    "Seminar uğurlu oldu."
+)
+
+
+def make(engine: DictEngine | None = None, **kwargs) -> tuple[Pipeline, DictEngine]:
+    engine = engine or DictEngine()
+    return Pipeline({"en": engine, "ru": engine}, AZ, **kwargs), engine
+
+
+def untag(text: str, iso: str) -> str:
+    return text.replace(f"<{iso}> ", "")
+
+
+def test_layout_and_passthrough_are_kept_exactly():
+    pipeline, engine = make()
+    out = pipeline.translate_text(DOC, EN)
+    assert untag(out, "en") == DOC  # only sentence text changed; every byte around it kept
+    assert out.startswith("date 2024-03 <en> Martın 14-də seminar keçirildi. <en> BMqT-nin")
+    assert "\nhttps://example.org/az\n2024-03-14\n\n\nYou must enable Javascript" in out
+    sent = set(engine.seen)
+    assert not any("http" in s or "Javascript" in s or "2024-03" in s for s in sent)
+
+
+def test_identical_segments_are_translated_once_per_target():
+    pipeline, engine = make()
+    pipeline.translate_text(DOC, EN)
+    pipeline.translate_text(DOC, RU)
+    pipeline.translate_text(DOC, EN)  # all cached now
+    assert engine.seen["Seminar uğurlu oldu."] == 2  # once for en, once for ru
+    assert max(engine.seen.values()) == 2
+    counts = pipeline.report()["segments"]
+    assert counts["total"] == 3 * 6
+    assert counts["unique"] == 4
+    assert counts["translated"] == 8
+    assert counts["passthrough"] == 3 * 4  # metadata prefix, URL, date, English line
+
+
+def test_translate_lines_keeps_alignment():
+    lines = ["Bir. İki.", "", "https://example.org", "  ", "Üç.", "Bir."]
+    pipeline, engine = make(DictEngine({"Bir.": "One.", "Üç.": "Three."}))
+    out = pipeline.translate_lines(lines, EN)
+    assert out == ["One. <en> İki.", "", "https://example.org", "  ", "Three.", "One."]
+    assert pipeline.translate_lines([], EN) == []
+
+
+def test_engine_line_breaks_cannot_shift_lines():
+    pipeline, _ = make(DictEngine({"Bir.": "One\nand\r\nonly."}))
+    assert pipeline.translate_lines(["Bir.", "Bir."], EN) == ["One and only.", "One and only."]
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 1000])
+def test_chunked_stream_equals_whole_text(chunk):
+    text = "\n".join([DOC] * 3)
+    whole, _ = make()
+    expected = whole.translate_text(text, RU)
+    pipeline, engine = make(chunk_segments=chunk)
+    pieces: list[str] = []
+    pipeline.translate_stream(
+        io.StringIO(text, newline=""), [RU], lambda iso, chunk: pieces.append(chunk)
+    )
+    assert "".join(pieces) == expected
+    if chunk < 6:
+        assert len(pieces) > 1  # really written piece by piece
+    assert sum(engine.seen.values()) == 4  # the cache spans chunks
+
+
+def test_several_targets_read_the_input_once():
+    consumed = []
+
+    def lines():
+        for line in io.StringIO(DOC, newline=""):
+            consumed.append(line)
+            yield line
+
+    pipeline, _ = make(chunk_segments=2)
+    out: dict[str, list[str]] = {"en": [], "ru": []}
+    pipeline.translate_stream(lines(), [EN, RU], lambda iso, text: out[iso].append(text))
+    assert len(consumed) == DOC.count("\n") + 1
+    assert untag("".join(out["en"]), "en") == DOC
+    assert untag("".join(out["ru"]), "ru") == DOC
+    assert len(out["en"]) == len(out["ru"]) > 1
+
+
+def test_cache_is_bounded_and_output_stays_right():
+    text = "\n".join(f"Cümlə {i % 5} burada." for i in range(40))
+    pipeline, engine = make(cache_size=2, chunk_segments=3)
+    out = pipeline.translate_text(text, EN)
+    assert untag(out, "en") == text
+    assert all(len(cache) <= 2 for cache in pipeline._caches.values())
+    assert sum(engine.seen.values()) > 5  # evicted segments come back to the engine
+
+
+def test_batches_respect_decode_options():
+    text = "\n".join(f"Bu {'çox ' * i}uzun cümlədir." for i in range(12))
+    engine = DictEngine()
+    pipeline, _ = make(engine, decode=DecodeOptions(batch_tokens=20, batch_size=3))
+    pipeline.translate_text(text, EN)
+    batches = [batch for _, batch in engine.calls]
+    assert all(len(batch) <= 3 for batch in batches)
+    assert len(batches) > 4
+    lengths = [len(s.split()) for batch in batches for s in batch]
+    assert lengths == sorted(lengths, reverse=True)  # sorted by length across batches
+
+
+def test_unknown_target_is_a_usage_error():
+    pipeline = Pipeline({"en": DictEngine()}, AZ)
+    with pytest.raises(UsageError, match="no model loaded for target language 'ru'"):
+        pipeline.translate_text("Salam.", RU)
+
+
+def test_unsupported_pair_names_what_the_model_supports():
+    pipeline = Pipeline({"ru": DictEngine(targets=("en",))}, AZ)
+    with pytest.raises(UsageError, match="cannot translate az→ru"):
+        pipeline.translate_text("Salam dünya.", RU)
+
+
+@dataclass
+class Enforced:
+    output: str
+    report: dict
+
+
+class UpperEnforcer:
+    """Stands in for dilmanc.glossary.TermEnforcer: wraps the engine call, reports per segment."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[list[str], str]] = []
+
+    def translate(self, sources, target, translate_fn):
+        self.calls.append((list(sources), target))
+        outputs = translate_fn([s.replace("BMqT", "IOM") for s in sources])
+        pairs = zip(sources, outputs, strict=True)
+        return [Enforced(o.upper(), {"terms": s.count("BMqT")}) for s, o in pairs]
+
+
+def test_enforcer_wraps_the_engine_and_reports_are_collected():
+    enforcer = UpperEnforcer()
+    pipeline, engine = make(enforcer=enforcer)
+    out = pipeline.translate_lines(["BMqT-nin işi. BMqT-nin işi.", "Salam dünya."], EN)
+    assert out == ["<EN> IOM-NIN IŞI. <EN> IOM-NIN IŞI.", "<EN> SALAM DÜNYA."]
+    assert enforcer.calls == [(["BMqT-nin işi.", "Salam dünya."], "en")]
+    assert list(engine.seen) == ["IOM-nin işi.", "Salam dünya."]
+    assert pipeline.glossary_reports == [
+        {"target": "en", "source": "BMqT-nin işi.", "terms": 1},
+        {"target": "en", "source": "Salam dünya.", "terms": 0},
+    ]
+    seconds = pipeline.report()["seconds"]
+    assert set(seconds) == {"segment", "glossary", "engine", "write"}
+    assert all(v >= 0 for v in seconds.values())
+
+
+def test_glossary_sink_receives_reports_instead_of_memory():
+    got: list[dict] = []
+    pipeline, _ = make(enforcer=UpperEnforcer(), glossary_sink=got.append)
+    pipeline.translate_text("BMqT-nin işi.", RU)
+    assert got == [{"target": "ru", "source": "BMqT-nin işi.", "terms": 1}]
+    assert pipeline.glossary_reports == []
+
+
+def test_seed_keeps_paragraphs_and_boilerplate(seed_path):
+    text = seed_path.read_text(encoding="utf-8")
+    pipeline, engine = make()
+    out = pipeline.translate_text(text, EN)
+    assert untag(out, "en") == text
+    assert out.count("\n\n") == text.count("\n\n")
+    assert out.endswith("\n\nYou must enable Javascript on your browser for the site to work "
+                        "optimally and display sections completely.")  # fmt: skip
+    assert pipeline.report()["segments"]["total"] == 12

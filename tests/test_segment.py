@@ -1,0 +1,174 @@
+"""Segmentation: Azerbaijani sentence boundaries, pass-through lines, metadata, exact layout."""
+
+from __future__ import annotations
+
+import pytest
+
+from dilmanc.translate.segment import (
+    is_passthrough,
+    segment_line,
+    split_metadata,
+    split_paragraphs,
+    split_sentences,
+)
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in split_sentences(text)]
+
+
+def translated(line: str) -> list[str]:
+    return [p.text for p in segment_line(line) if p.translate]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Tədbirdə prof. Ə. Məmmədov və cən. Əliyev çıxış etdi. Sonra fasilə verildi.",
+            ["Tədbirdə prof. Ə. Məmmədov və cən. Əliyev çıxış etdi.", "Sonra fasilə verildi."],
+        ),
+        (
+            "Mərkəz təlimlər, seminarlar və s. təşkil edir. Növbəti görüş mayda olacaq.",
+            ["Mərkəz təlimlər, seminarlar və s. təşkil edir.", "Növbəti görüş mayda olacaq."],
+        ),
+        (
+            "Qonşu ölkələr, o cümlədən Gürcüstan və ş. iştirak etdi. Hamı razı qaldı.",
+            ["Qonşu ölkələr, o cümlədən Gürcüstan və ş. iştirak etdi.", "Hamı razı qaldı."],
+        ),
+        (
+            "Hesabatda bir çox sahə, məs. təhsil və səhiyyə təhlil olunub. Nəticələr yaxşıdır.",
+            [
+                "Hesabatda bir çox sahə, məs. təhsil və səhiyyə təhlil olunub.",
+                "Nəticələr yaxşıdır.",
+            ],
+        ),
+        (
+            "A. Əliyev məruzə etdi. B. Quliyev onu dəstəklədi.",
+            ["A. Əliyev məruzə etdi.", "B. Quliyev onu dəstəklədi."],
+        ),
+        (
+            "Görüş b.e. günü saat 10-da başlayacaq. Qeydiyyat tələb olunur.",
+            ["Görüş b.e. günü saat 10-da başlayacaq.", "Qeydiyyat tələb olunur."],
+        ),
+        (
+            "1. Qurbanların müəyyən edilməsi. 2. Onlara yardım göstərilməsi.",
+            ["1. Qurbanların müəyyən edilməsi.", "2. Onlara yardım göstərilməsi."],
+        ),
+        (
+            "Ofis Bakı ş. Nəsimi r. ərazisində yerləşir. Giriş pulsuzdur.",
+            ["Ofis Bakı ş. Nəsimi r. ərazisində yerləşir.", "Giriş pulsuzdur."],
+        ),
+    ],
+)
+def test_azerbaijani_abbreviations_initials_and_list_numbers_do_not_split(text, expected):
+    assert sentences(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Görüş iyulun 28-də keçirildi və BMqT-nin nümayəndəsi çıxış etdi.",
+        "BMqT’nin və ABŞ-ın nümayəndələri 2020-2024-cü illər üçün planı müzakirə etdilər.",
+        "Layihənin büdcəsi 2.5 milyon manatdır və 28.07.2022 tarixində təsdiqlənib.",
+        "Nazir bildirdi: “Biz bu işi davam etdirəcəyik. Qurbanlar tək deyil.”",
+        'Nazir bildirdi: "Biz bu işi davam etdirəcəyik. Qurbanlar tək deyil."',
+        "Nazir bildirdi: «Biz bu işi davam etdirəcəyik. Qurbanlar tək deyil.»",
+    ],
+)
+def test_suffixed_forms_numbers_and_quotes_stay_one_sentence(text):
+    assert sentences(text) == [text]
+
+
+def test_abbreviation_that_ends_a_sentence_before_a_capital_still_splits():
+    assert sentences("Onlar kitab, jurnal və s. aldılar. Sonra getdilər.") == [
+        "Onlar kitab, jurnal və s. aldılar.",
+        "Sonra getdilər.",
+    ]
+
+
+def test_sentences_join_back_to_the_input():
+    text = "Birinci cümlə.  İkinci cümlə?   Üçüncü cümlə! "
+    assert "".join(split_sentences(text)) == text
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "You must enable Javascript on your browser for the site to work.",
+        "Cookies help us deliver our services. By using this site you agree to our use.",
+        "https://azerbaijan.iom.int/az/news",
+        "info@example.org, www.example.az; +994 12 000 00 00",
+        "2022-07-28",
+        "12 345 — 67,8 %",
+        "* * *",
+    ],
+)
+def test_non_azerbaijani_lines_pass_through(line):
+    assert is_passthrough(line)
+    assert [p.text for p in segment_line(line)] == [line]
+    assert translated(line) == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Sonra getdi.",  # no Azerbaijani letters at all, still prose
+        "USAID layihəni maliyyələşdirir.",
+        "The Trafficking in Persons hesabatında Azərbaycan 2-ci səviyyədədir və bu uğurdur.",
+        "Ətraflı məlumat: www.iom.int saytında.",
+    ],
+)
+def test_azerbaijani_prose_is_translated(line):
+    assert not is_passthrough(line)
+    assert translated(line) == [line]
+
+
+def test_metadata_prefix_is_split_off_and_kept():
+    line = " date 2022-07 İyulun 28-də görüş oldu. BMqT’nin nümayəndəsi çıxış etdi.  "
+    pieces = segment_line(line)
+    assert "".join(p.text for p in pieces) == line
+    assert pieces[0].text == " date 2022-07 " and not pieces[0].translate
+    assert translated(line) == ["İyulun 28-də görüş oldu.", "BMqT’nin nümayəndəsi çıxış etdi."]
+
+
+@pytest.mark.parametrize(
+    ("line", "prefix"),
+    [
+        ("Tarix: 28.07.2022 Bakıda görüş keçirildi.", "Tarix: 28.07.2022 "),
+        ("2022-07-28 Bakıda görüş keçirildi.", "2022-07-28 "),
+        ("2020-2024-cü illər üçün plan qəbul olundu.", ""),
+        ("28-də görüş oldu.", ""),
+    ],
+)
+def test_metadata_prefix_forms(line, prefix):
+    assert split_metadata(line) == (prefix, line[len(prefix) :])
+
+
+def test_seed_paragraphs_and_forms(seed_path):
+    text = seed_path.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    paragraphs = split_paragraphs(text)
+    assert len(paragraphs) == 10
+    segments: list[str] = []
+    for line in lines:
+        pieces = segment_line(line)
+        assert "".join(p.text for p in pieces) == line  # layout is kept exactly
+        segments += [p.text for p in pieces if p.translate]
+    # the last line is web boilerplate in English and passes through
+    assert lines[-1].startswith("You must enable Javascript")
+    assert translated(lines[-1]) == []
+    # the glued "date 2022-07" prefix is kept apart from the first sentence
+    assert segment_line(lines[0])[0].text.strip() == "date 2022-07"
+    assert segments[0].startswith("İyulun 28-də ")
+    # no segment starts or ends inside the forms Azerbaijani needs kept whole
+    for form in ("28-də", "BMqT-nin", "ABŞ", "2020-2024-cü", "Metbuat.az-a", "“2-ci səviyyə”-yə"):
+        assert any(form in s for s in segments), form
+    for s in segments:
+        assert not s.startswith(("-", "nin", "də", "cü", "az-a", "”")), s
+    assert len(segments) == 12
+
+
+def test_split_paragraphs_counts_blank_line_runs():
+    text = "Bir.\nİki.\n\n\nÜç.\n \nDörd.\n"
+    assert split_paragraphs(text) == ["Bir.\nİki.", "Üç.", "Dörd.\n"]
