@@ -7,6 +7,7 @@ plumbing (alignment, record contents, files, gate), not translation quality.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -120,3 +121,20 @@ def test_report_needs_an_output(cli, runs):
     _, paths = runs
     res = cli(["eval", "report", *paths])
     assert res.code == 2 and "--html" in res.err
+
+
+def test_run_with_glossary_records_hash_and_term_accuracy(cli, data_dir, tiny_marian_dir, tmp_path):
+    glossary = tmp_path / "terms.tsv"
+    glossary.write_text("az\ten\nnazirlik\tministry\nprezident\tpresident\n", encoding="utf-8")
+    res = cli(
+        ["eval", "run", "--testset", "ntrex128", "--pair", "az-en", "--limit", "5"]
+        + ["--model", tiny_marian_dir, "--out", tmp_path / "runs", "--data-dir", data_dir]
+        + ["-q", "--beam", "1", "-g", glossary, "--json"]
+    )
+    assert res.code == 0, res.err
+    record = json.loads(res.out)
+    digest = hashlib.sha256(glossary.read_bytes()).hexdigest()
+    assert record["glossary"]["files"] == [{"path": str(glossary), "sha256": digest}]
+    assert record["options"]["glossary_mode"] == "inject"
+    assert 0.0 <= record["term_accuracy"] <= 1.0
+    assert record["term_counts"]["total"] >= 0

@@ -244,3 +244,32 @@ def test_compare_needs_two_systems_and_aligned_files(cli, ntrex, tmp_path):
     res = cli(["eval", "compare", "--ref", ntrex["ref"], ntrex["hyp"], short])
     assert res.code == 2 and f"{short} has 1" in res.err
     assert len(res.err.strip().splitlines()) == 1
+
+
+# ---- term accuracy (our own sentences and glossary) ----------------------------------------
+
+GLOSSARY = "az\ten\tru\nnazirlik\tministry\tминистерство\nsəfirlik\tembassy\tпосольство\n"
+SOURCES = ["Nazirlik yeni layihə başladı.", "Səfirliyin əməkdaşları gəldi.", "Hava yaxşıdır."]
+HYPS = ["The ministry started a new project.", "Mission staff came.", "The weather is good."]
+
+
+@pytest.fixture
+def term_files(tmp_path):
+    return {
+        "g": write(tmp_path / "terms.tsv", GLOSSARY.splitlines()),
+        "src": write(tmp_path / "src.az", SOURCES),
+        "hyp": write(tmp_path / "hyp.en", HYPS),
+        "ref": write(tmp_path / "ref.en", HYPS[:1] + ["The embassy staff came.", HYPS[2]]),
+    }
+
+
+def test_term_accuracy_from_glossary(cli, term_files):
+    f = term_files
+    args = ["eval", "score", "--hyp", f["hyp"], "--ref", f["ref"], "--src", f["src"]]
+    res = cli([*args, "-g", f["g"], "--lang", "en", "--json"])
+    assert res.code == 0, res.err
+    assert json.loads(res.out)["term_accuracy"] == pytest.approx(0.5)
+    text = cli([*args, "-g", f["g"], "--lang", "en"])
+    assert "term accuracy = 0.500 (1/2 terms)" in text.out
+    gate = cli([*args, "-g", f["g"], "--lang", "en", "--fail-below", "term=0.9"])
+    assert gate.code == 1 and "term accuracy 0.50 < 0.9" in gate.err

@@ -12,6 +12,7 @@ import html
 import io
 
 from dilmanc.eval.metrics import LABELS, METRICS
+from dilmanc.eval.records import slug
 
 COLUMNS = ("run", "model", "engine", "test set", "pair", "segments", *METRICS, "term", "seconds")
 
@@ -94,7 +95,10 @@ def chart_png(records: list[dict]) -> bytes:
         ax.bar_label(bars, fmt="%.1f", fontsize=7)
     ax.set_xticks(range(len(records)))
     ax.set_xticklabels(
-        [f"{run_label(i)} {r['testset'].get('pair', '')}" for i, r in enumerate(records)],
+        [
+            f"{run_label(i)} {r['testset'].get('pair', '')}\n{slug(str(r.get('model', '')))}"
+            for i, r in enumerate(records)
+        ],
         fontsize=8,
     )
     ax.set_ylabel("score")
