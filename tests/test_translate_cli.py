@@ -1,0 +1,256 @@
+"""`dilmanc translate` end to end: tiny real-layout models on the seed, stdin/stdout, failures.
+
+Most option and failure tests swap the model loader for the dictionary double (instant);
+a few run the tiny NLLB / Marian models and their CTranslate2 conversions through the real
+loader, with short outputs so they stay fast.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from doubles import DictEngine
+
+from dilmanc.translate.segment import split_paragraphs
+
+BOILERPLATE = "You must enable Javascript on your browser for the site to work optimally"
+FAST = ["--max-length", "6", "--beam", "1", "--quiet"]
+
+
+@pytest.fixture
+def isolated(monkeypatch, tmp_path):
+    """Offline, with empty model caches: only explicit directories can load."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf-cache"))
+    monkeypatch.setenv("DILMANC_HOME", str(tmp_path / "dilmanc-home"))
+    return tmp_path
+
+
+@pytest.fixture
+def double(monkeypatch):
+    """Every --model loads one DictEngine (az→en, ru); yields it to inspect calls."""
+    engine = DictEngine({"Salam.": "Hello."})
+    specs: list[str] = []
+
+    def load_engine(spec, **kwargs):
+        specs.append(spec)
+        engine.model = spec
+        return engine
+
+    monkeypatch.setattr("dilmanc.translate.loader.load_engine", load_engine)
+    engine.specs = specs
+    return engine
+
+
+def paragraphs(path) -> list[str]:
+    return split_paragraphs(path.read_text(encoding="utf-8"))
+
+
+def no_files_left(directory) -> bool:
+    return not directory.exists() or not any(directory.iterdir())
+
+
+# --- tiny real models ---------------------------------------------------------------------------
+
+
+def test_seed_to_english_and_russian_with_tiny_nllb(cli, seed_path, tiny_nllb_dir, isolated):
+    out = isolated / "out"
+    report = isolated / "report.json"
+    args = [seed_path, "--to", "en,ru", "--model", tiny_nllb_dir, "--out-dir", out]
+    res = cli(["translate", *args, *FAST, "--report", report])
+    assert res.code == 0, res.err
+    assert res.out == ""
+    source = paragraphs(seed_path)
+    stem = seed_path.name.removesuffix(".az.txt")
+    for iso in ("en", "ru"):
+        translated = paragraphs(out / f"{stem}.{iso}.txt")
+        assert len(translated) == len(source) == 10
+        assert translated[-1] == source[-1] and translated[-1].startswith(BOILERPLATE)
+        assert translated[0].startswith(" date 2022-07 ")
+        assert translated[1] != source[1]
+    assert sorted(p.name for p in out.iterdir()) == [f"{stem}.en.txt", f"{stem}.ru.txt"]
+    record = json.loads(report.read_text(encoding="utf-8"))
+    assert record["languages"] == {"source": "az", "targets": ["en", "ru"]}
+    assert record["engine"] == {"en": "transformers", "ru": "transformers"}
+    assert record["segments"]["total"] == 12 and record["segments"]["translated"] == 24
+    assert record["options"]["max_length"] == 6
+    assert set(record["seconds"]) >= {"segment", "glossary", "engine", "write", "load", "total"}
+
+
+def test_marian_for_english_by_lang_equals_model(cli, seed_path, tiny_marian_dir, isolated):
+    out = isolated / "out"
+    args = [seed_path, "--model", f"en={tiny_marian_dir}", "--out-dir", out, *FAST]
+    res = cli(["translate", *args])
+    assert res.code == 0, res.err
+    written = out / seed_path.name.replace(".az.", ".en.")
+    assert len(paragraphs(written)) == 10
+    assert paragraphs(written)[-1].startswith(BOILERPLATE)
+
+
+def test_ctranslate2_dirs_from_stdin_to_stdout(
+    cli, tiny_nllb_ct2_dir, tiny_marian_ct2_dir, isolated
+):
+    text = "Bu gün görüş oldu. BMqT-nin işi yaxşıdır.\n\nhttps://example.org\n"
+    report = isolated / "r.json"
+    for spec in (tiny_nllb_ct2_dir, f"en={tiny_marian_ct2_dir}"):
+        res = cli(["translate", "--model", spec, *FAST, "--report", report], stdin=text)
+        assert res.code == 0, res.err
+        lines = res.out.split("\n")
+        assert len(lines) == 4 and lines[1] == "" and lines[2] == "https://example.org"
+        assert json.loads(report.read_text())["engine"] == {"en": "ctranslate2"}
+
+
+# --- options, with the dictionary double ------------------------------------------------------
+
+
+def test_stdin_to_stdout_keeps_layout(cli, double):
+    res = cli(["translate", "-"], stdin="Salam.  Necəsən?\r\n\n\n2024\n")
+    assert res.code == 0, res.err
+    assert res.out == "Hello.  <en> Necəsən?\r\n\n\n2024\n"
+    assert res.err == ""
+    assert double.specs == ["nllb-200-distilled-600M"]
+
+
+def test_out_dir_names_and_stdin_name(cli, double, tmp_path):
+    (tmp_path / "release.az.txt").write_text("Salam.\n", encoding="utf-8")
+    (tmp_path / "notes.md").write_text("Sağ ol.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    inputs = [tmp_path / "release.az.txt", tmp_path / "notes.md"]
+    res = cli(["translate", *inputs, "--to", "en,ru", "-o", out, "-m", "ru=other"])
+    assert res.code == 0, res.err
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["notes.en.md", "notes.ru.md", "release.en.txt", "release.ru.txt"]
+    assert (out / "notes.ru.md").read_text(encoding="utf-8") == "<ru> Sağ ol.\n"
+    assert sorted(double.specs) == ["nllb-200-distilled-600M", "other"]
+    assert res.err.count("dilmanc: wrote") == 4
+    res = cli(["translate", "-o", out, "--quiet"], stdin="Salam.")
+    assert res.code == 0 and res.err == ""
+    assert (out / "stdin.en.txt").read_text(encoding="utf-8") == "Hello."
+
+
+def test_encoding_option_and_bom(cli, double, tmp_path):
+    path = tmp_path / "in.txt"
+    path.write_text("Salam.\nƏla.\n", encoding="utf-16")
+    res = cli(["translate", path, "--encoding", "utf-16"])
+    assert res.code == 0, res.err
+    assert res.out == "Hello.\n<en> Əla.\n"
+    path.write_bytes("\ufeffSalam.".encode())
+    assert cli(["translate", path]).out == "Hello."
+
+
+def test_options_reach_the_engine_and_the_report(cli, double, tmp_path):
+    seen = {}
+    real = double.translate_iterable
+
+    def spy(texts, source, target, **kwargs):
+        seen.update(kwargs)
+        return real(texts, source, target, **kwargs)
+
+    double.translate_iterable = spy
+    report = tmp_path / "r.json"
+    args = ["--beam", "2", "--max-length", "9", "--batch-tokens", "64", "--batch-size", "3"]
+    res = cli(["translate", *args, "--report", report], stdin="Bir. İki. Üç. Dörd. Bir.")
+    assert res.code == 0, res.err
+    assert seen["beam_size"] == 2 and seen["max_length"] == 9
+    assert seen["batch_tokens"] == 64 and seen["max_batch_size"] == 3
+    assert max(len(batch) for _, batch in double.calls) <= 3
+    record = json.loads(report.read_text())
+    assert record["segments"] == {
+        "lines": 1, "total": 5, "unique": 4, "translated": 4, "passthrough": 0
+    }  # fmt: skip
+    assert record["model"] == {"en": "nllb-200-distilled-600M"}
+    assert record["inputs"] == ["standard input"]
+
+
+def test_interrupt_leaves_no_partial_file(cli, double, tmp_path, monkeypatch):
+    text = "".join(f"Cümlə nömrə {i}.\n" for i in range(5000))
+    path = tmp_path / "big.az.txt"
+    path.write_text(text, encoding="utf-8")
+    calls = []
+    real = double.translate_iterable
+
+    def interrupt_second_chunk(texts, *args, **kwargs):
+        calls.append(1)
+        if len(calls) > 1:
+            raise KeyboardInterrupt
+        return real(texts, *args, **kwargs)
+
+    double.translate_iterable = interrupt_second_chunk
+    out = tmp_path / "out"
+    res = cli(["translate", path, "--to", "en,ru", "-o", out])
+    assert res.code == 130
+    assert "Traceback" not in res.err
+    assert no_files_left(out)
+
+
+# --- failures: one line, the right exit code, no output ---------------------------------------
+
+
+def _failure_cases(tmp_path, tiny_marian_dir):
+    (tmp_path / "blank.txt").write_text(" \n\n\t\n", encoding="utf-8")
+    (tmp_path / "latin1.txt").write_bytes("Salam dünya\n".encode("latin-1"))
+    (tmp_path / "ok.az.txt").write_text("Salam.\n", encoding="utf-8")
+    ok = tmp_path / "ok.az.txt"
+    return {
+        "missing file": (["translate", tmp_path / "nope.txt"], 2, "no such file"),
+        "empty input": (["translate", tmp_path / "blank.txt"], 2, "is empty"),
+        "non-utf8": (["translate", tmp_path / "latin1.txt"], 2, "not valid UTF-8"),
+        "unknown target": (["translate", ok, "--to", "xx"], 2, "unknown language code 'xx'"),
+        "unknown source": (["translate", ok, "--from", "qq"], 2, "unknown language code 'qq'"),
+        "unknown model": (["translate", ok, "--model", "no-such-model"], 2, "unknown model"),
+        "missing model dir": (["translate", ok, "--model", "./no/dir"], 3, "no such model"),
+        "offline default": (["translate", ok], 3, "dilmanc models pull nllb-200-distilled-600M"),
+        "pair": (["translate", ok, "--to", "ru", "--model", tiny_marian_dir], 2, "az→ru"),
+        "two targets, no dir": (["translate", ok, "--to", "en,ru"], 2, "need --out-dir"),
+        "bad beam": (["translate", ok, "--beam", "0"], 2, "--beam must be at least 1"),
+    }
+
+
+CASES = [
+    "missing file", "empty input", "non-utf8", "unknown target", "unknown source",
+    "unknown model", "missing model dir", "offline default", "pair", "two targets, no dir",
+    "bad beam",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_failures_are_one_line_with_exit_code(case, cli, isolated, tiny_marian_dir):
+    args, code, message = _failure_cases(isolated, tiny_marian_dir)[case]
+    out = isolated / "out"
+    res = cli([*args, "--out-dir", out] if "--to" not in args else args)
+    assert res.code == code, res.err
+    lines = res.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("dilmanc: error: "), res.err
+    assert message in lines[0]
+    assert "Traceback" not in res.err and res.out == ""
+    assert no_files_left(out)
+
+
+def test_empty_stdin_is_an_input_error(cli, isolated):
+    res = cli(["translate"], stdin="  \n ")
+    assert res.code == 2 and res.err.strip() == "dilmanc: error: standard input is empty"
+
+
+def test_inputs_are_checked_before_any_model_loads(cli, double, tmp_path):
+    (tmp_path / "good.txt").write_text("Salam.", encoding="utf-8")
+    (tmp_path / "bad.txt").write_bytes(b"\xff\xfe")
+    out = tmp_path / "out"
+    res = cli(["translate", tmp_path / "good.txt", tmp_path / "bad.txt", "-o", out])
+    assert res.code == 2 and "bad.txt is not valid UTF-8" in res.err
+    assert double.specs == [] and no_files_left(out)
+
+
+def test_colliding_outputs_are_refused(cli, double, tmp_path):
+    for sub in ("a", "b"):
+        (tmp_path / sub).mkdir()
+        (tmp_path / sub / "x.az.txt").write_text("Salam.", encoding="utf-8")
+    res = cli(["translate", tmp_path / "a/x.az.txt", tmp_path / "b/x.az.txt", "-o", tmp_path])
+    assert res.code == 2 and "would both be written to" in res.err
+    assert double.specs == []
+
+
+def test_several_files_need_out_dir(cli, double, tmp_path):
+    (tmp_path / "a.txt").write_text("Salam.", encoding="utf-8")
+    res = cli(["translate", tmp_path / "a.txt", tmp_path / "a.txt"])
+    assert res.code == 2 and "several input files need --out-dir" in res.err
