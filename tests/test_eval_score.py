@@ -273,3 +273,10 @@ def test_term_accuracy_from_glossary(cli, term_files):
     assert "term accuracy = 0.500 (1/2 terms)" in text.out
     gate = cli([*args, "-g", f["g"], "--lang", "en", "--fail-below", "term=0.9"])
     assert gate.code == 1 and "term accuracy 0.50 < 0.9" in gate.err
+
+
+def test_empty_files_are_an_input_error(cli, tmp_path):
+    hyp, ref = write(tmp_path / "h.txt", []), write(tmp_path / "r.txt", [])
+    res = cli(["eval", "score", "--hyp", hyp, "--ref", ref])
+    assert res.code == 2 and "nothing to score" in res.err and "Traceback" not in res.err
+    assert cli(["eval", "compare", "--ref", ref, hyp, hyp]).code == 2

@@ -28,6 +28,8 @@ class RunSettings:
     limit: int | None = None
     engine: str | None = None
     device: str = "cpu"
+    threads: int = 0
+    builtin_glossary: bool = False
     beam: int = 4
     data_dir: str | None = None
     progress: bool = False
@@ -49,26 +51,34 @@ def glossary_hashes(paths: list[str]) -> dict | None:
 
 def run_benchmark(settings: RunSettings) -> tuple[dict, list[str]]:
     """Translate and score; return (run record, hypotheses)."""
-    from dilmanc.translate.loader import load_engine, parse_model_options
+    from dilmanc.translate.loader import load_engine, normalize_engine, parse_model_options
     from dilmanc.translate.pipeline import DecodeOptions, Pipeline
 
     started = time.perf_counter()
-    src_code, _, tgt_code = settings.pair.partition("-")
-    data = load_pair(settings.testset, settings.pair, settings.data_dir, settings.limit)
-    source, target = resolve(src_code), resolve(tgt_code)
     if settings.limit is not None and settings.limit < 1:
         raise UsageError("--limit must be at least 1")
+    data = load_pair(settings.testset, settings.pair, settings.data_dir, settings.limit)
+    src_code, _, tgt_code = data.pair.pair.partition("-")
+    source, target = resolve(src_code), resolve(tgt_code)
 
     t0 = time.perf_counter()
     spec = parse_model_options(settings.models, [target])[target.iso]
-    engine = load_engine(spec, engine=settings.engine, device=settings.device)
+    engine = load_engine(
+        spec,
+        engine=normalize_engine(settings.engine),
+        device=settings.device,
+        threads=settings.threads,
+    )
     load_s = time.perf_counter() - t0
 
     glossary = enforcer = None
-    if settings.glossaries:
-        from dilmanc.glossary import TermEnforcer, load_glossaries
+    glossary_files = list(settings.glossaries)
+    if glossary_files or settings.builtin_glossary:
+        from dilmanc.glossary import TermEnforcer, builtin_path, load_glossaries
 
-        glossary = load_glossaries(settings.glossaries)
+        glossary = load_glossaries(settings.glossaries, builtin=settings.builtin_glossary)
+        if settings.builtin_glossary:
+            glossary_files.insert(0, str(builtin_path()))
         if settings.glossary_mode != "off":
             enforcer = TermEnforcer(glossary, mode=settings.glossary_mode)
     decode = DecodeOptions(beam_size=settings.beam)
@@ -95,9 +105,10 @@ def run_benchmark(settings: RunSettings) -> tuple[dict, list[str]]:
         options={
             "decode": decode.as_dict(),
             "device": settings.device,
+            "threads": settings.threads,
             "glossary_mode": settings.glossary_mode if glossary is not None else None,
         },
-        glossary=glossary_hashes(settings.glossaries),
+        glossary=glossary_hashes(glossary_files),
         testset=data.record(settings.limit),
         metrics={**scores.scores, "signatures": scores.signatures},
         term_accuracy=None if term is None else term.accuracy,

@@ -210,10 +210,15 @@ def testsets_command(
 
 @app.command("run")
 def run_command(
-    testset: str = typer.Option(..., "--testset", "-t", help="Registered test set (ntrex128)."),
+    testset: str = typer.Option(..., "--testset", help="Registered test set (ntrex128)."),
     pair: str = typer.Option("az-en", "--pair", "-p", help="Language pair, e.g. az-en."),
-    model: list[str] = typer.Option(..., "--model", "-m", help="Model preset, hub id or dir."),
+    model: list[str] = typer.Option(
+        None, "--model", "-m", help="Preset, hub id or model directory (default: as translate)."
+    ),
     glossary: list[str] = typer.Option(None, "--glossary", "-g", help="Glossary file(s)."),
+    builtin_glossary: bool = typer.Option(
+        False, "--builtin-glossary/--no-builtin-glossary", help="Also use the built-in glossary."
+    ),
     glossary_mode: str = typer.Option(
         "inject", "--glossary-mode", help="Term enforcement: inject, placeholder or off."
     ),
@@ -221,6 +226,7 @@ def run_command(
     out: str = typer.Option("runs", "--out", "-o", help="Folder for the run record."),
     engine: str | None = typer.Option(None, "--engine", help="transformers or ctranslate2."),
     device: str = typer.Option("cpu", "--device", help="cpu or cuda."),
+    threads: int = typer.Option(0, "--threads", help="CPU threads (0: the engine's default)."),
     beam: int = typer.Option(4, "--beam", min=1, help="Beam size."),
     data_dir: str | None = typer.Option(None, "--data-dir", help="Folder holding test sets."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
@@ -239,12 +245,14 @@ def run_command(
     settings = RunSettings(
         testset=testset,
         pair=pair,
-        models=model,
+        models=model or [],
         glossaries=glossary or [],
+        builtin_glossary=builtin_glossary,
         glossary_mode=glossary_mode,
         limit=limit,
         engine=engine,
         device=device,
+        threads=threads,
         beam=beam,
         data_dir=data_dir,
         progress=not quiet and not as_json,

@@ -27,12 +27,14 @@ def read_segments(path: str | Path, encoding: str | None = None) -> list[str]:
 
 
 def check_aligned(files: list[tuple[str, list[str]]]) -> int:
-    """Return the common line count of (name, lines) pairs; InputError naming each otherwise."""
+    """The common line count of (name, lines) pairs; InputError if they differ or are empty."""
     counts = [(name, len(lines)) for name, lines in files]
     if len({n for _, n in counts}) > 1:
         listing = ", ".join(f"{name} has {n}" for name, n in counts)
         raise InputError(f"line counts differ: {listing}")
-    return counts[0][1] if counts else 0
+    if not counts or counts[0][1] == 0:
+        raise InputError(f"nothing to score: {', '.join(name for name, _ in counts)} empty")
+    return counts[0][1]
 
 
 def empty_lines(lines: list[str]) -> list[int]:

@@ -109,8 +109,9 @@ def paired_bootstrap(
     if seed < 1:
         raise UsageError("--seed must be a positive integer (sacrebleu treats 0 as unseeded)")
     names = [name for name, _ in systems]
-    if len(set(names)) != len(names):
-        raise UsageError("compare: each system must be named once")
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise UsageError(f"compare: {', '.join(twice)} given more than once")
     with _sacrebleu_seed(seed):
         test = PairedTest(
             systems,
