@@ -177,11 +177,12 @@ def test_enforcer_wraps_the_engine_and_reports_are_collected():
 
 
 def test_glossary_sink_receives_reports_instead_of_memory():
-    got: list[dict] = []
-    pipeline, _ = make(enforcer=UpperEnforcer(), glossary_sink=got.append)
+    got: list[tuple] = []
+    pipeline, _ = make(enforcer=UpperEnforcer(), glossary_sink=lambda *a: got.append(a))
     pipeline.translate_text("BMqT-nin işi.", RU)
-    assert got == [{"target": "ru", "source": "BMqT-nin işi.", "terms": 1}]
+    assert got == [("ru", ["BMqT-nin işi."], [Enforced("<RU> IOM-NIN IŞI.", {"terms": 1})])]
     assert pipeline.glossary_reports == []
+    assert pipeline.report()["glossary"]["segments"] == 1
 
 
 def test_seed_keeps_paragraphs_and_boilerplate(seed_path):

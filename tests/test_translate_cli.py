@@ -254,3 +254,42 @@ def test_several_files_need_out_dir(cli, double, tmp_path):
     (tmp_path / "a.txt").write_text("Salam.", encoding="utf-8")
     res = cli(["translate", tmp_path / "a.txt", tmp_path / "a.txt"])
     assert res.code == 2 and "several input files need --out-dir" in res.err
+
+
+# --- glossary wiring ----------------------------------------------------------------------------
+
+
+def test_glossary_is_enforced_and_reported(cli, double, tmp_path):
+    terms = tmp_path / "terms.tsv"
+    terms.write_text("id\taz\ten\tru\nmeb\tMəktəb\tSchool\tШкола\n", encoding="utf-8")
+    greport, report = tmp_path / "g.json", tmp_path / "r.json"
+    text = "Məktəbin direktoru çıxış etdi.\nSalam.\nMəktəbin direktoru çıxış etdi.\n"
+    args = ["-g", terms, "--glossary-report", greport, "--report", report, "--to", "ru"]
+    res = cli(["translate", *args], stdin=text)
+    assert res.code == 0, res.err
+    assert "Школа" in res.out.splitlines()[0] and res.out.splitlines()[1] == "Hello."
+    checks = json.loads(greport.read_text(encoding="utf-8"))
+    assert [s["source"] for s in checks["segments"]] == ["Məktəbin direktoru çıxış etdi."]
+    assert checks["segments"][0]["target"] == "ru" and checks["segments"][0]["found"]
+    assert checks["summary"]["segments_with_terms"] == 1
+    record = json.loads(report.read_text(encoding="utf-8"))
+    assert record["glossary"]["expected"] == 1
+    assert record["options"]["glossaries"] == [str(terms)]
+
+
+def test_builtin_glossary_and_mode_off(cli, double):
+    text = "BMqT-nin nümayəndəsi çıxış etdi."
+    res = cli(["translate", "--builtin-glossary"], stdin=text)
+    assert res.code == 0 and "IOM" in res.out and "BMqT" not in res.out
+    res = cli(["translate", "--builtin-glossary", "--glossary-mode", "off"], stdin=text)
+    assert res.code == 0 and res.out == f"<en> {text}"
+
+
+def test_glossary_errors_are_one_line(cli, double, tmp_path):
+    res = cli(["translate", "--glossary-report", tmp_path / "g.json"], stdin="Salam.")
+    assert res.code == 2 and "needs a glossary" in res.err
+    res = cli(["translate", "-g", tmp_path / "none.tsv"], stdin="Salam.")
+    assert res.code == 2 and len(res.err.strip().splitlines()) == 1
+    res = cli(["translate", "--glossary-mode", "loud", "--builtin-glossary"], stdin="Salam.")
+    assert res.code == 2 and "--glossary-mode must be one of" in res.err
+    assert double.specs == [] and not (tmp_path / "g.json").exists()

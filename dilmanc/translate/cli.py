@@ -90,19 +90,25 @@ def _load_engines(specs: dict[str, str], source: Language, targets: list[Languag
 
 
 class _GlossaryReport:
-    """Streams per-segment glossary reports into a JSON array, written atomically."""
+    """Streams `{"segments": [...], "summary": {...}}` to a file: each distinct segment in
+    which a glossary term was found (per target), then the run's totals."""
 
     def __init__(self, handle: IO[str]) -> None:
         self.handle = handle
         self.first = True
-        handle.write("[")
+        handle.write('{"segments": [')
 
-    def __call__(self, record: dict) -> None:
-        self.handle.write(("\n" if self.first else ",\n") + json.dumps(record, ensure_ascii=False))
-        self.first = False
+    def __call__(self, target: str, sources: list[str], results: list) -> None:
+        for source, result in zip(sources, results, strict=True):
+            if result.report.get("found"):
+                record = {"target": target, "source": source, "output": result.output}
+                record.update(result.report)
+                self.handle.write(",\n" if not self.first else "\n")
+                self.handle.write(json.dumps(record, ensure_ascii=False))
+                self.first = False
 
-    def close(self) -> None:
-        self.handle.write("\n]\n")
+    def close(self, summary: dict) -> None:
+        self.handle.write(f'\n], "summary": {json.dumps(summary)}}}\n')
 
 
 def translate_command(
@@ -199,7 +205,7 @@ def translate_command(
         for source_input, plan in zip(inputs, plans, strict=True):
             written += _translate_one(pipeline, source_input, plan, targets, encoding)
         if sink is not None:
-            sink.close()
+            sink.close(pipeline.report().get("glossary", {}))
 
     if report:
         record = _report(pipeline, specs, engines, source, targets, decode, inputs, written)
@@ -256,4 +262,5 @@ def _report(
         "outputs": written or ["standard output"],
         "segments": stats["segments"],
         "seconds": stats["seconds"],
+        **({"glossary": stats["glossary"]} if "glossary" in stats else {}),
     }

@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 
 STAGES = ("segment", "glossary", "engine", "write")
 
+# Receives each batch the enforcer checked: target iso, source segments, EnforcedSegments.
+GlossarySink = Callable[[str, list[str], list], None]
+
 
 @dataclass(frozen=True)
 class DecodeOptions:
@@ -91,7 +94,7 @@ class Pipeline:
         progress: bool | Advance = False,
         chunk_segments: int = 2000,
         cache_size: int = 50_000,
-        glossary_sink: Callable[[dict], None] | None = None,
+        glossary_sink: GlossarySink | None = None,
     ) -> None:
         self.engines = engines
         self.source = source
@@ -101,7 +104,8 @@ class Pipeline:
         self.chunk_segments = max(1, chunk_segments)
         self.cache_size = max(0, cache_size)
         self.glossary_sink = glossary_sink
-        self.glossary_reports: list[dict] = []  # kept when there is no glossary_sink
+        self.glossary_reports: list[dict] = []  # per segment, kept when there is no sink
+        self._glossary: dict[str, int] = {}  # totals over all checked segments
         self._caches: dict[str, OrderedDict[str, str]] = {}
         self._seconds = dict.fromkeys(STAGES, 0.0)
         self._counts = {"lines": 0, "total": 0, "passthrough": 0}
@@ -143,8 +147,9 @@ class Pipeline:
         self._run(lines, targets, emit, total)
 
     def report(self) -> dict:
-        """Segment counts and seconds per stage so far (JSON-able)."""
+        """Segment counts, seconds per stage and glossary totals so far (JSON-able)."""
         sent = self._sent.values()
+        glossary = {"glossary": dict(self._glossary)} if self.enforcer is not None else {}
         return {
             "segments": {
                 "lines": self._counts["lines"],
@@ -154,6 +159,7 @@ class Pipeline:
                 "passthrough": self._counts["passthrough"],
             },
             "seconds": {stage: round(value, 4) for stage, value in self._seconds.items()},
+            **glossary,
         }
 
     # --- internals ----------------------------------------------------------------------------
@@ -272,10 +278,19 @@ class Pipeline:
         elapsed = time.perf_counter() - started
         self._seconds["engine"] += engine_seconds
         self._seconds["glossary"] += elapsed - engine_seconds
-        for text, result in zip(texts, results, strict=True):
-            record = {"target": target.iso, "source": text, **result.report}
-            if self.glossary_sink is not None:
-                self.glossary_sink(record)
-            else:
-                self.glossary_reports.append(record)
+        self._add_glossary_totals(results)
+        if self.glossary_sink is not None:
+            self.glossary_sink(target.iso, texts, results)
+        else:
+            self.glossary_reports += [
+                {"target": target.iso, "source": text, **result.report}
+                for text, result in zip(texts, results, strict=True)
+            ]
         return [_clean(result.output) for result in results]
+
+    def _add_glossary_totals(self, results: list) -> None:
+        from dilmanc.glossary.enforce import summarize
+
+        for key, value in summarize(results).items():
+            count = len(value) if isinstance(value, list) else value
+            self._glossary[key] = self._glossary.get(key, 0) + count
