@@ -10,7 +10,9 @@ sizes (`build_marian(dir, d_model=512, layers=6, heads=8, ffn=2048, vocab_size=.
   tokenizer_config.json, special_tokens_map.json, generation_config.json, model.safetensors.
 
 Sentencepiece models are trained at build time on generated text (our own word lists, no
-third-party data), so the whole build takes a few seconds.
+third-party data), so the whole build takes a few seconds. Weights are drawn with a large
+`init_std` so that different inputs give different (garbage) outputs; benchmarks that only
+measure speed may keep it.
 """
 
 from __future__ import annotations
@@ -104,6 +106,17 @@ def _pieces(spm_bytes: bytes) -> list[str]:
     return [sp.id_to_piece(i) for i in range(sp.get_piece_size())]
 
 
+def _prefer_text_tokens(model, special_ids: list[int]) -> None:
+    """Zero the (tied) embeddings of special tokens (EOS, language codes...) so that random
+    weights rarely produce them: outputs are then non-empty text of about max_length tokens."""
+    import torch
+
+    with torch.no_grad():
+        weight = model.get_input_embeddings().weight
+        for token_id in special_ids:
+            weight[token_id].zero_()
+
+
 def build_marian(
     out_dir: str | Path,
     *,
@@ -115,6 +128,7 @@ def build_marian(
     ffn: int = 32,
     vocab_size: int = 300,
     multi_target: bool = False,
+    init_std: float = 0.3,
     seed: int = 0,
 ) -> Path:
     """A random-weight MarianMT model in the opus-mt layout (`vocab_size` per spm side)."""
@@ -157,6 +171,7 @@ def build_marian(
         forced_eos_token_id=0,
         decoder_start_token_id=pad,
         scale_embedding=True,
+        init_std=init_std,
         activation_function="swish",
         share_encoder_decoder_embeddings=True,
         tie_word_embeddings=True,
@@ -164,6 +179,7 @@ def build_marian(
     )
     torch.manual_seed(seed)
     model = MarianMTModel(config).eval()
+    _prefer_text_tokens(model, [0, 1, pad] + [v for k, v in vocab.items() if k.startswith(">>")])
     model.save_pretrained(out)
     GenerationConfig(
         bad_words_ids=[[pad]],
@@ -194,6 +210,7 @@ def build_nllb(
     heads: int = 2,
     ffn: int = 32,
     vocab_size: int = 600,
+    init_std: float = 0.3,
     seed: int = 0,
 ) -> Path:
     """A random-weight NLLB (M2M100) model with a real NllbTokenizer and its language codes."""
@@ -235,6 +252,7 @@ def build_nllb(
         eos_token_id=tok.eos_token_id,
         decoder_start_token_id=tok.eos_token_id,
         scale_embedding=True,
+        init_std=init_std,
         activation_function="relu",
         tie_word_embeddings=True,
         tokenizer_class="NllbTokenizer",
@@ -242,6 +260,7 @@ def build_nllb(
     )
     torch.manual_seed(seed)
     model = M2M100ForConditionalGeneration(config).eval()
+    _prefer_text_tokens(model, sorted(set(tok.all_special_ids) | set(tok.added_tokens_decoder)))
     model.save_pretrained(out)
     GenerationConfig(
         bos_token_id=tok.bos_token_id,
@@ -251,3 +270,19 @@ def build_nllb(
         pad_token_id=tok.pad_token_id,
     ).save_pretrained(out)
     return out
+
+
+def install_in_hf_cache(model_dir: str | Path, repo_id: str, hub_cache: str | Path) -> Path:
+    """Copy `model_dir` into a Hugging Face hub cache as the `main` snapshot of `repo_id`.
+
+    Lets tests exercise preset/hub-id resolution offline, exactly as after `models pull`.
+    """
+    import shutil
+
+    repo_root = Path(hub_cache) / f"models--{repo_id.replace('/', '--')}"
+    commit = "0" * 40
+    snapshot = repo_root / "snapshots" / commit
+    shutil.copytree(model_dir, snapshot, dirs_exist_ok=True)
+    (repo_root / "refs").mkdir(parents=True, exist_ok=True)
+    (repo_root / "refs" / "main").write_text(commit)
+    return snapshot

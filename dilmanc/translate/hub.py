@@ -89,12 +89,15 @@ def download(repo_id: str, *, quiet: bool = False) -> Path:
             f"cannot download {repo_id}: HF_HUB_OFFLINE is set and it is not in {where}"
         )
     from huggingface_hub import HfApi, snapshot_download
-    from huggingface_hub.utils import disable_progress_bars
+    from huggingface_hub.utils import disable_progress_bars, logging
 
+    logging.set_verbosity_error()  # no retry chatter; failures become one line below
     if quiet:
         disable_progress_bars()
     try:
-        files = set(HfApi().list_repo_files(repo_id))
+        # model_info is a single request (no retry loop), so an unreachable hub fails fast.
+        info = HfApi().model_info(repo_id, timeout=NETWORK_TIMEOUT_S)
+        files = {sibling.rfilename for sibling in info.siblings or ()}
         weights = next((name for name in WEIGHT_FILES if name in files), None)
         patterns = list(WANTED_PATTERNS)
         if weights:
