@@ -30,6 +30,19 @@ from dilmanc.translate.engine import Engine
 from dilmanc.translate.presets import DEFAULT_MODEL, PRESETS, Preset, find_preset
 
 ENGINES = ("transformers", "ctranslate2")
+TORCH_COMPUTE_TYPES = ("float32", "float16", "bfloat16", "int8")
+CT2_COMPUTE_TYPES = (
+    "default",
+    "auto",
+    "int8",
+    "int8_float32",
+    "int8_float16",
+    "int8_bfloat16",
+    "int16",
+    "float16",
+    "bfloat16",
+    "float32",
+)
 _ENGINE_ALIASES = {
     "ct2": "ctranslate2",
     "ctranslate": "ctranslate2",
@@ -180,6 +193,11 @@ def load_engine(
     if threads < 0:
         raise UsageError(f"--threads must be 0 (all cores) or positive, got {threads}")
     resolved = resolve_model(spec, engine=engine, download=download)
+    if resolved.engine == "ctranslate2" and compute_type not in (None, *CT2_COMPUTE_TYPES):
+        raise UsageError(
+            f"unknown CTranslate2 compute type {compute_type!r} "
+            f"(choose from {', '.join(CT2_COMPUTE_TYPES)})"
+        )
     key = (str(resolved.directory.resolve()), resolved.engine, device, compute_type, threads)
     if key in _LOADED:
         return _LOADED[key]
@@ -204,22 +222,21 @@ def load_engine(
             device=device,
             threads=threads,
             pairs=resolved.pairs,
-            dtype=_torch_dtype(compute_type),
+            compute_type=_torch_compute_type(compute_type),
         )
     _LOADED[key] = loaded
     return loaded
 
 
-def _torch_dtype(compute_type: str | None) -> str | None:
+def _torch_compute_type(compute_type: str | None) -> str | None:
     if compute_type in (None, "default", "auto"):
         return None
-    names = {"float32": "float32", "float16": "float16", "bfloat16": "bfloat16"}
-    if compute_type not in names:
+    if compute_type not in TORCH_COMPUTE_TYPES:
         raise UsageError(
-            f"--compute-type {compute_type} is for CTranslate2; transformers takes float32, "
-            "float16 or bfloat16"
+            f"compute type {compute_type} is for CTranslate2; transformers takes "
+            + ", ".join(TORCH_COMPUTE_TYPES)
         )
-    return names[compute_type]
+    return compute_type
 
 
 def clear_cache() -> None:

@@ -2,7 +2,8 @@
 
 NLLB: the tokenizer's `src_lang` is the source code and `generate` gets
 `forced_bos_token_id` = the target language token. Marian: the plain model, with a `>>rus<<`
-token in front of the source when the model is multi-target.
+token in front of the source when the model is multi-target. `compute_type` may pick
+float16/bfloat16 weights or torch dynamic int8 quantization (CPU).
 """
 
 from __future__ import annotations
@@ -20,6 +21,18 @@ def _first_line(err: BaseException) -> str:
     return text.splitlines()[0] if text else type(err).__name__
 
 
+def _quantize_dynamic_int8(net):
+    """torch dynamic int8 quantization of every Linear layer (weights int8, CPU only)."""
+    import warnings
+
+    import torch
+    from torch.ao.quantization import quantize_dynamic
+
+    with warnings.catch_warnings():  # deprecated in favour of torchao, still the stock path
+        warnings.simplefilter("ignore")
+        return quantize_dynamic(net, {torch.nn.Linear}, dtype=torch.qint8)
+
+
 class TransformersEngine(Engine):
     name = "transformers"
 
@@ -31,7 +44,7 @@ class TransformersEngine(Engine):
         device: str = "cpu",
         threads: int = 0,
         pairs: tuple[tuple[str, str], ...] = (),
-        dtype: str | None = None,
+        compute_type: str | None = None,
     ) -> None:
         import torch
         from transformers import AutoModelForSeq2SeqLM
@@ -48,8 +61,10 @@ class TransformersEngine(Engine):
         self.codec = ModelTokenizer.load(self.directory, pairs)
         self.architecture = self.codec.architecture
         kwargs = {}
-        if dtype:
-            kwargs["dtype"] = getattr(torch, dtype)
+        if compute_type in ("float32", "float16", "bfloat16"):
+            kwargs["dtype"] = getattr(torch, compute_type)
+        elif compute_type == "int8" and device != "cpu":
+            raise ModelUnavailable("torch dynamic int8 quantization runs on CPU only")
         try:
             net = AutoModelForSeq2SeqLM.from_pretrained(str(self.directory), **kwargs)
         except Exception as err:
@@ -58,6 +73,9 @@ class TransformersEngine(Engine):
             ) from None
         self.net = net.to(device).eval()
         self.compute_type = str(next(self.net.parameters()).dtype).removeprefix("torch.")
+        if compute_type == "int8":
+            self.net = _quantize_dynamic_int8(self.net)
+            self.compute_type = "int8"
 
     def supports(self, source: Language, target: Language) -> bool:
         return self.codec.supports(source, target)
