@@ -12,6 +12,15 @@ Strategies:
 Every expected term is verified in the output. A segment with a failure is translated once
 more with the other strategy (inject ↔ placeholder) and the better result is kept; whatever
 still fails is listed in the segment's report.
+
+`EnforcedSegment.report` (JSON-able), per segment:
+    strategy   "inject" | "placeholder" | "off": the strategy whose output was kept
+    retried    whether the other strategy was tried; rescued: the retry fixed every failure
+    found      source occurrences [{"start", "end", "text", "id", "term", "targets"}]
+    expected   preferred target terms (one per entry); satisfied: those found in the output
+    failed     [{"id", "term", "expected", "reason"}]; reason "missing" or "forbidden ..."
+    placeholders_repaired   mangled or invented tokens fixed or removed
+    attempts   [{"strategy", "failed"}] for each try, in order
 """
 
 from __future__ import annotations

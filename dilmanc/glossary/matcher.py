@@ -9,6 +9,7 @@ casing and "USAİD" = "USAID" at once. Overlapping candidates are resolved longe
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -139,12 +140,23 @@ class Matcher:
                 candidates.append(
                     Match(start, end, text[start:end], entry, m.end("stem"), quoted=quoted)
                 )
-        candidates.sort(key=lambda c: (-(c.end - c.start), c.start))
-        taken: list[Match] = []
-        for cand in candidates:
-            if all(cand.end <= t.start or cand.start >= t.end for t in taken):
-                taken.append(cand)
-        return sorted(taken, key=lambda c: c.start)
+        return _longest_first(candidates)
+
+
+def _longest_first(candidates: list[Match]) -> list[Match]:
+    """Keep the longest of overlapping candidates (then the earliest), in text order."""
+    candidates.sort(key=lambda c: (c.start - c.end, c.start))
+    starts: list[int] = []  # taken spans, sorted and disjoint
+    taken: list[Match] = []
+    for cand in candidates:
+        i = bisect.bisect_right(starts, cand.start)
+        if i > 0 and taken[i - 1].end > cand.start:
+            continue
+        if i < len(taken) and taken[i].start < cand.end:
+            continue
+        starts.insert(i, cand.start)
+        taken.insert(i, cand)
+    return taken
 
 
 def find_terms(text: str, glossary) -> list[Match]:
