@@ -71,6 +71,10 @@ def score_command(
     chosen = [m for m in METRICS if m in wanted]
     if glossary and not (src and lang):
         raise UsageError("term accuracy needs --src and --lang together with --glossary")
+    if lang:
+        from dilmanc.languages import resolve
+
+        resolve(lang)  # an unknown code is a usage error even without a glossary
     hyps = read_segments(hyp, encoding)
     refs = [read_segments(r, encoding) for r in ref]
     files = [(hyp, hyps), *zip(ref, refs, strict=True)]
