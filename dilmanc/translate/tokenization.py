@@ -200,7 +200,7 @@ class ModelTokenizer:
             tok.src_lang = source.nllb
         elif self.architecture == "m2m100":
             tok.src_lang = source.iso
-        elif self.architecture == "marian" and self.lang_tokens:
+        elif self.architecture == "marian" and self.target_token(target):
             mark = self.target_token(target)
             texts = [f"{mark} {text}" for text in texts]
         encoded = tok(
