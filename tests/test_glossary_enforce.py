@@ -13,6 +13,8 @@ import re
 
 import pytest
 from doubles import DictEngine
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dilmanc.errors import InputError, UsageError
 from dilmanc.glossary import TermEnforcer, check_entry, load_glossaries, summarize, term_accuracy
@@ -197,3 +199,33 @@ def test_through_the_pipeline_with_a_double_engine(press):
     assert '"IOM"-nin ekspertləri gəldi.' in engine.seen
     first = pipeline.glossary_reports[0]
     assert first["target"] == "en" and first["satisfied"] == ["IOM"]
+
+
+_PIECES = ["BMqT-nin", "USAİD", "insan alverinə", "“2-ci səviyyə”-yə", "məcburi əməyin", " ", "."]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.one_of(st.sampled_from(_PIECES), st.text("abcəğ ZXQ1”«", max_size=5)), max_size=8
+        ),
+        min_size=1,
+        max_size=4,
+    ),  # fmt: skip
+    st.sampled_from(["inject", "placeholder"]),
+    st.sampled_from([copying, dropping, mangling]),
+)
+def test_enforcement_never_leaks_tokens_or_markers(parts, mode, translate_fn):
+    press = load_glossaries([], builtin=True)
+    sources = ["".join(p) for p in parts]
+    out = TermEnforcer(press, mode).translate(sources, "en", translate_fn)
+    assert len(out) == len(sources)
+    for seg in out:
+        if seg.report["found"]:
+            assert not re.search(r"(?i)zxq", seg.output)
+        satisfied = set(seg.report["satisfied"])
+        assert satisfied | {f["expected"] for f in seg.report["failed"]} == set(
+            seg.report["expected"]
+        )
+        json.dumps(seg.report)

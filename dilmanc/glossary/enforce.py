@@ -38,8 +38,9 @@ MODES = ("inject", "placeholder", "off")
 OTHER = {"inject": "placeholder", "placeholder": "inject"}
 MARK = '"'
 PLACEHOLDER = "ZXQ{}"
-_TOKEN = re.compile(r"(?<![^\W_])z\W{0,2}x\W{0,2}q\W{0,2}0*(\d{1,3})(?!\d)", re.IGNORECASE)
-_STRAY = re.compile(r"(?<![^\W_])zxq\d*(?![^\W_])", re.IGNORECASE)
+# Tokens are found even when glued to a neighbouring word ("ninZXQ2"): they must never leak.
+_TOKEN = re.compile(r"z\W{0,2}x\W{0,2}q\W{0,2}0*(\d{1,3})(?!\d)", re.IGNORECASE)
+_STRAY = re.compile(r"zxq\d*", re.IGNORECASE)
 _RESIDUE = re.compile(f"{morph.SEPARATOR_CLASS}{morph.suffix_chain(1)}(?![^\\W_])", re.IGNORECASE)
 _OPEN = set(morph.OPENING_QUOTES + morph.STRAIGHT_QUOTES + "”")
 _CLOSE = set(morph.CLOSING_QUOTES + morph.STRAIGHT_QUOTES + "“")
