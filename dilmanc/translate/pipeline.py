@@ -93,7 +93,7 @@ class Pipeline:
         enforcer: TermEnforcer | None = None,
         progress: bool | Advance = False,
         chunk_segments: int = 2000,
-        cache_size: int = 50_000,
+        cache_size: int = 20_000,
         glossary_sink: GlossarySink | None = None,
     ) -> None:
         self.engines = engines

@@ -95,9 +95,9 @@ _LINK = re.compile(
 )
 _LIST_MARKER = re.compile(r"^(?:\d{1,3}|[IVXLC]{1,6}|[a-z])\.$")
 _SINGLE_LOWER = re.compile(r"^[^\W\d_]\.$")
-_INITIAL = re.compile(r"(?:^|[\s(“«\"])(?:[A-ZƏĞİÖÜÇŞ]\.)+$")
-_LAST_TOKEN = re.compile(r"(?:^|\s)(\S+)$")
-_LAST_TWO_TOKENS = re.compile(r"(?:^|\s)(\S+\s+\S+)$")
+_INITIALS = re.compile(r"(?:[A-ZƏĞİÖÜÇŞ]\.)+")
+_OPENERS = "(“«\"'‘"
+_LINK_EDGES = ",;:.()<>[]|\"'“”«»"
 
 
 class Piece(NamedTuple):
@@ -111,7 +111,7 @@ def is_passthrough(text: str) -> bool:
     """True when `text` is not Azerbaijani prose and must be kept unchanged (see module doc)."""
     if not _LETTER.search(text):
         return True
-    if ("." in text or "@" in text) and not _LETTER.search(_LINK.sub("", text)):
+    if ("." in text or "@" in text) and _only_links(text):
         return True
     words = _WORD.findall(text)
     if len(words) < 2:
@@ -125,6 +125,14 @@ def is_passthrough(text: str) -> bool:
         if low in AZ_FUNCTION_WORDS or not AZ_LETTERS.isdisjoint(word):
             azerbaijani += 1
     return english >= 2 and english * 4 >= len(words) and english > azerbaijani
+
+
+def _only_links(text: str) -> bool:
+    """True when every word with letters in `text` is a URL, e-mail address or domain name."""
+    for token in text.split():
+        if _LETTER.search(token) and not _LINK.fullmatch(token.strip(_LINK_EDGES)):
+            return False
+    return True
 
 
 def split_metadata(line: str) -> tuple[str, str]:
@@ -141,20 +149,19 @@ def _keeps_together(left: str, right: str) -> bool:
     if not tail.endswith("."):
         return False
     head = right.lstrip()[:1]
-    two = _LAST_TWO_TOKENS.search(tail)
-    if two and az_lower(" ".join(two.group(1).split())) in FINAL_BEFORE_CAPITAL:
+    words = tail.rsplit(None, 2)
+    token = words[-1].lstrip(_OPENERS)
+    if len(words) > 1 and az_lower(f"{words[-2]} {token}") in FINAL_BEFORE_CAPITAL:
         return not head.isupper()
-    last = _LAST_TOKEN.search(tail)
-    token = last.group(1).lstrip('(“«"') if last else tail
     if token in NEVER_FINAL or az_lower(token) in NEVER_FINAL:
         return True
     if _SINGLE_LOWER.match(token) and token[0].islower():
         return True
     if token in FINAL_BEFORE_CAPITAL:
         return not head.isupper()
-    if _LIST_MARKER.match(tail):
+    if len(words) == 1 and _LIST_MARKER.match(token):
         return True
-    return bool(_INITIAL.search(tail)) and head.isupper()
+    return bool(_INITIALS.fullmatch(token)) and head.isupper()
 
 
 def split_sentences(text: str, language: str = "az") -> list[str]:
@@ -179,15 +186,17 @@ def segment_line(line: str, language: str = "az") -> list[Piece]:
     if is_passthrough(rest):
         return [Piece(line, False)]
     pieces: list[Piece] = [Piece(prefix, False)] if prefix else []
-    for sentence in split_sentences(rest, language):
+    sentences = split_sentences(rest, language)
+    single = len(sentences) == 1  # then it is `rest`, already known to be prose
+    for sentence in sentences:
         body = sentence.strip()
         if not body:
             pieces.append(Piece(sentence, False))
             continue
-        start = sentence.index(body[0])
+        start = len(sentence) - len(sentence.lstrip())
         if start:
             pieces.append(Piece(sentence[:start], False))
-        pieces.append(Piece(body, not is_passthrough(body)))
+        pieces.append(Piece(body, single or not is_passthrough(body)))
         end = start + len(body)
         if end < len(sentence):
             pieces.append(Piece(sentence[end:], False))
