@@ -204,13 +204,15 @@ def _failure_cases(tmp_path, tiny_marian_dir):
         "pair": (["translate", ok, "--to", "ru", "--model", tiny_marian_dir], 2, "az→ru"),
         "two targets, no dir": (["translate", ok, "--to", "en,ru"], 2, "need --out-dir"),
         "bad beam": (["translate", ok, "--beam", "0"], 2, "--beam must be at least 1"),
+        "bad device": (["translate", ok, "--device", "tpu"], 2, "--device must be one of"),
+        "same language": (["translate", ok, "--to", "az"], 2, "both az"),
     }
 
 
 CASES = [
     "missing file", "empty input", "non-utf8", "unknown target", "unknown source",
     "unknown model", "missing model dir", "offline default", "pair", "two targets, no dir",
-    "bad beam",
+    "bad beam", "bad device", "same language",
 ]  # fmt: skip
 
 

@@ -112,37 +112,67 @@ class _GlossaryReport:
 
 
 def translate_command(
-    files: list[str] = typer.Argument(None, help="Input files; none or '-' reads stdin."),
-    to: str = typer.Option("en", "--to", "-t", help="Target languages, comma separated."),
-    source_code: str = typer.Option("az", "--from", "-f", help="Source language."),
+    files: list[str] = typer.Argument(
+        None, metavar="FILE", help="Input files; none or '-' reads stdin."
+    ),
+    to: str = typer.Option(
+        "en", "--to", "-t", metavar="LANGS", help="Target languages, comma separated."
+    ),
+    source_code: str = typer.Option("az", "--from", "-f", metavar="LANG", help="Source language."),
     model: list[str] = typer.Option(
         None,
         "--model",
         "-m",
+        metavar="MODEL",
         help="Preset, hub id or model directory; LANG=MODEL picks one per target (repeatable).",
     ),
     engine: str = typer.Option(
-        None, "--engine", help="transformers or ctranslate2 (default: from the model directory)."
+        None,
+        "--engine",
+        metavar="ENGINE",
+        help="transformers or ctranslate2 (default: from the model directory).",
     ),
     out_dir: str = typer.Option(
-        None, "--out-dir", "-o", help="Write <stem>.<lang><ext> here (needed for several outputs)."
+        None,
+        "--out-dir",
+        "-o",
+        metavar="DIR",
+        help="Write <stem>.<lang><ext> here (needed for several outputs).",
     ),
-    encoding: str = typer.Option(None, "--encoding", help="Input encoding (default UTF-8)."),
-    beam: int = typer.Option(4, "--beam", help="Beam size."),
-    max_length: int = typer.Option(256, "--max-length", help="Longest output, in tokens."),
+    encoding: str = typer.Option(
+        None, "--encoding", metavar="ENCODING", help="Input encoding (default UTF-8)."
+    ),
+    beam: int = typer.Option(4, "--beam", metavar="N", help="Beam size."),
+    max_length: int = typer.Option(
+        256, "--max-length", metavar="N", help="Longest output, in tokens."
+    ),
     min_length: int = typer.Option(
-        0, "--min-length", hidden=True, help="Shortest output, in tokens (benchmarks: min = max)."
+        0,
+        "--min-length",
+        hidden=True,
+        metavar="N",
+        help="Shortest output, in tokens (benchmarks: min = max).",
     ),
-    batch_tokens: int = typer.Option(2048, "--batch-tokens", help="Token budget per batch."),
+    batch_tokens: int = typer.Option(
+        2048, "--batch-tokens", metavar="N", help="Token budget per batch."
+    ),
     batch_size: int = typer.Option(
-        0, "--batch-size", help="Most segments per batch (0: the engine's default)."
+        0, "--batch-size", metavar="N", help="Most segments per batch (0: the engine's default)."
     ),
-    device: str = typer.Option("cpu", "--device", help="cpu or cuda."),
-    threads: int = typer.Option(0, "--threads", help="CPU threads (0: the engine's default)."),
+    device: str = typer.Option("cpu", "--device", metavar="DEVICE", help="cpu or cuda."),
+    threads: int = typer.Option(
+        0, "--threads", metavar="N", help="CPU threads (0: the engine's default)."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or notes."),
-    report: str = typer.Option(None, "--report", help="Write a JSON run report to FILE."),
+    report: str = typer.Option(
+        None, "--report", metavar="FILE", help="Write a JSON run report to FILE."
+    ),
     glossary: list[str] = typer.Option(
-        None, "--glossary", "-g", help="Glossary file (TSV, CSV or TBX); repeatable."
+        None,
+        "--glossary",
+        "-g",
+        metavar="FILE",
+        help="Glossary file (TSV, CSV or TBX); repeatable.",
     ),
     builtin_glossary: bool = typer.Option(
         False,
@@ -150,10 +180,13 @@ def translate_command(
         help="Also enforce dilmanc's built-in glossary (IOM, USAID, Tier 2 ...).",
     ),
     glossary_mode: str = typer.Option(
-        "inject", "--glossary-mode", help="inject, placeholder or off."
+        "inject", "--glossary-mode", metavar="MODE", help="inject, placeholder or off."
     ),
     glossary_report: str = typer.Option(
-        None, "--glossary-report", help="Write per-segment glossary checks (JSON) to FILE."
+        None,
+        "--glossary-report",
+        metavar="FILE",
+        help="Write per-segment glossary checks (JSON) to FILE.",
     ),
 ) -> None:
     """Translate Azerbaijani text into one or more target languages."""
