@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dilmanc.translate.segment import (
     is_passthrough,
@@ -172,3 +174,18 @@ def test_seed_paragraphs_and_forms(seed_path):
 def test_split_paragraphs_counts_blank_line_runs():
     text = "Bir.\nİki.\n\n\nÜç.\n \nDörd.\n"
     assert split_paragraphs(text) == ["Bir.\nİki.", "Üç.", "Dörd.\n"]
+
+
+_PIECES = list("abcəğış ABCƏİ.!?…\"“”«»'’-–() 0123456789\t\u00a0\u2028,:;") + [
+    "və s.", "prof.", "A.", "1.", "https://x.az", "date 2022-07 ", "  ", "Salam dünya. "
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=40).map("".join))
+def test_any_line_is_rebuilt_exactly_from_its_pieces(line):
+    pieces = segment_line(line)
+    assert "".join(p.text for p in pieces) == line
+    for piece in pieces:
+        if piece.translate:
+            assert piece.text and piece.text == piece.text.strip()
