@@ -4,7 +4,8 @@ Used by the test fixtures (tests/conftest.py) and reusable by benchmarks, which 
 sizes (`build_marian(dir, d_model=512, layers=6, heads=8, ffn=2048, vocab_size=...)`).
 
 * Marian (opus-mt): config.json, source.spm, target.spm, vocab.json (joint, `<pad>` last),
-  tokenizer_config.json (source_lang/target_lang), generation_config.json, model.safetensors.
+  tokenizer_config.json (only source_lang/target_lang, as on the hub), generation_config.json,
+  model.safetensors.
 * NLLB (M2M100): config.json, sentencepiece.bpe.model + tokenizer.json and the FLORES language
   codes as added special tokens (written by `NllbTokenizer.save_pretrained`),
   tokenizer_config.json, special_tokens_map.json, generation_config.json, model.safetensors.
@@ -133,7 +134,7 @@ def build_marian(
 ) -> Path:
     """A random-weight MarianMT model in the opus-mt layout (`vocab_size` per spm side)."""
     import torch
-    from transformers import GenerationConfig, MarianConfig, MarianMTModel, MarianTokenizer
+    from transformers import GenerationConfig, MarianConfig, MarianMTModel
 
     words = {"az": AZ_WORDS, "en": EN_WORDS, "ru": RU_WORDS}
     out = Path(out_dir)
@@ -190,15 +191,12 @@ def build_marian(
         num_beams=4,
         pad_token_id=pad,
     ).save_pretrained(out)
+    # Exactly what the hub's opus-mt repos hold: no tokenizer_class, so loading goes through
+    # config.json's model_type (and a CTranslate2 copy has to name MarianTokenizer itself).
     target_lang = "mul" if multi_target else target
-    tok = MarianTokenizer(
-        str(out / "source.spm"),
-        str(out / "target.spm"),
-        str(out / "vocab.json"),
-        source_lang=source,
-        target_lang=target_lang,
+    (out / "tokenizer_config.json").write_text(
+        json.dumps({"target_lang": target_lang, "source_lang": source}), "utf-8"
     )
-    tok.save_pretrained(out)
     return out
 
 

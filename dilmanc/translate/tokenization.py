@@ -42,6 +42,13 @@ TOKENIZER_FILES = (
 )
 
 
+TOKENIZER_CLASSES = {
+    "nllb": "NllbTokenizer",
+    "m2m100": "M2M100Tokenizer",
+    "marian": "MarianTokenizer",
+}
+
+
 def _json(path: Path) -> dict:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
@@ -89,11 +96,14 @@ class ModelTokenizer:
     @classmethod
     def load(cls, directory: Path, pairs: tuple[tuple[str, str], ...] = ()) -> ModelTokenizer:
         """Load the tokenizer in `directory`; `pairs` (from a preset) name Marian directions."""
-        from transformers import AutoTokenizer
+        import transformers
 
         architecture = detect_architecture(directory)
+        # The class is named explicitly: a CTranslate2 directory's config.json is CTranslate2's
+        # own, and hub opus-mt tokenizer configs carry no tokenizer_class for AutoTokenizer.
+        tokenizer_class = getattr(transformers, TOKENIZER_CLASSES[architecture])
         try:
-            tokenizer = AutoTokenizer.from_pretrained(str(directory))
+            tokenizer = tokenizer_class.from_pretrained(str(directory))
         except Exception as err:  # broken or missing tokenizer files
             line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
             raise ModelUnavailable(f"cannot load the tokenizer in {directory}: {line}") from None
