@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from dilmanc.glossary import morphology as morph
 from dilmanc.glossary.model import Entry
+from dilmanc.turkic_case import az_lower
 
 _HYPHEN_CLASS = morph._cls(morph.HYPHENS)
 _GAP = f"[\\s{morph.QUOTE_CLASS[1:-1]}]+"
@@ -71,32 +73,68 @@ def _words(variant: str) -> list[str]:
     return cleaned.split()
 
 
-def variant_pattern(variant: str, case_sensitive: bool = False) -> re.Pattern[str] | None:
-    """Compile one Azerbaijani term variant; None when it has no words."""
-    words = _words(variant)
-    if not words:
-        return None
+_SEPARATED = (
+    f"{morph.CLOSING_CLASS}?{morph.SEPARATOR_CLASS}{morph.suffix_chain(1)}"
+    f"|{morph.CLOSING_CLASS}{morph.suffix_chain(1)}"
+)
+# The inflection after the last word, shared by every term: acronyms and numbers take suffixes
+# only after a hyphen, apostrophe or closing quote; words also take them directly.
+_TAIL_ACRONYM = re.compile(f"(?:{_SEPARATED})?{_RIGHT}", re.IGNORECASE)
+_TAIL_WORD = re.compile(f"(?:{_SEPARATED}|{morph.suffix_chain(0)}){_RIGHT}", re.IGNORECASE)
+# Where a term may start: a word start, or a capital glued to a lower-case letter.
+_STARTS = re.compile(
+    f"(?<![^\\W_])(?=[^\\W_])|(?<=[{morph.LOWER_LETTERS}])(?=[{morph.UPPER_LETTERS}])"
+)
+_ANCHOR = 3  # index key: a term's first letters
+_FOLD = str.maketrans({"ı": "i", **dict.fromkeys(morph.HYPHENS, "-")})
+
+
+def _fold(text: str) -> str:
+    """Key for anchors: Turkic lower case with i/ı merged, as case-insensitive `re` sees it."""
+    return az_lower(text).translate(_FOLD)
+
+
+class _Variant:
+    """One az variant: the letters it must start with (`prefix`), its body regex (compiled on
+    first use) and the shared suffix tail that follows it."""
+
+    __slots__ = ("entry", "source", "prefix", "tail", "_body")
+
+    def __init__(self, entry: Entry, variant: str, words: list[str]) -> None:
+        self.entry = entry
+        self.source = variant
+        first, last = words[0], words[-1]
+        # the first word is fixed in a multi-word term; a lone word may soften its last letter
+        self.prefix = _fold(first[:-1] if len(words) == 1 and len(first) > 1 else first)
+        acronym = morph.is_acronym(last) or last[-1].isdigit()
+        self.tail = _TAIL_ACRONYM if acronym else _TAIL_WORD
+        self._body: re.Pattern[str] | None = None
+
+    @property
+    def body(self) -> re.Pattern[str]:
+        if self._body is None:
+            self._body = body_pattern(_words(self.source), self.entry.case_sensitive)
+        return self._body
+
+    def match(self, text: str, pos: int) -> tuple[int, int] | None:
+        """(stem end, end) of this variant starting at `pos`, or None."""
+        m = self.body.match(text, pos)
+        if m is None:
+            return None
+        tail = self.tail.match(text, m.end())
+        return (m.end(), tail.end()) if tail else None
+
+
+def body_pattern(words: list[str], case_sensitive: bool = False) -> re.Pattern[str]:
+    """The term up to its last word's stem: words in order, spaces or quotes between them."""
     *head, last = words
     stem = _literal(last, case_sensitive)
     soft = morph.SOFTENING.get(last[-1].lower()) if len(last) > 2 else None
     if soft:
         vowel = morph._cls(morph.VOWELS + morph.VOWELS.upper() + "İ")
         stem = f"(?:{stem}|{_literal(last[:-1], case_sensitive)}(?i:{soft})(?={vowel}))"
-    separated = (
-        f"{morph.CLOSING_CLASS}?{morph.SEPARATOR_CLASS}{morph.suffix_chain(1)}"
-        f"|{morph.CLOSING_CLASS}{morph.suffix_chain(1)}"
-    )
-    if morph.is_acronym(last) or last[-1].isdigit():
-        tail = f"(?:{separated})?"
-    else:
-        tail = f"(?:{separated}|{morph.suffix_chain(0)})"
-    if case_sensitive:
-        tail = f"(?i:{tail})"
-    body = _GAP.join(_literal(w, case_sensitive) for w in head)
-    if head:
-        body += _GAP
-    pattern = f"{_LEFT}{body}(?P<stem>{stem})(?P<tail>{tail}){_RIGHT}"
-    return re.compile(pattern, 0 if case_sensitive else re.IGNORECASE)
+    body = "".join(_literal(w, case_sensitive) + _GAP for w in head)
+    return re.compile(f"{_LEFT}{body}{stem}", 0 if case_sensitive else re.IGNORECASE)
 
 
 def _opening_quote_before(text: str, start: int, span: str) -> bool:
@@ -113,32 +151,49 @@ def _opening_quote_before(text: str, start: int, span: str) -> bool:
 
 
 class Matcher:
-    """All term patterns of a glossary, compiled once."""
+    """All term variants of a glossary, indexed by their first letters so that a text position
+    is only tried against the few terms that can start there; regexes compile on first use."""
 
     def __init__(self, entries: list[Entry]) -> None:
-        self._patterns: list[tuple[re.Pattern[str], Entry]] = []
+        # anchor (first ≤3 folded letters) → prefix length → prefix → variants
+        self._index: dict[str, dict[int, dict[str, list[_Variant]]]] = {}
+        self._anchor_sizes: set[int] = set()
         for entry in entries:
             seen: set[str] = set()
             for variant in entry.az:
-                pattern = variant_pattern(variant, entry.case_sensitive)
-                if pattern is not None and pattern.pattern not in seen:
-                    seen.add(pattern.pattern)
-                    self._patterns.append((pattern, entry))
+                words = _words(variant)
+                if not words or " ".join(words) in seen:
+                    continue
+                seen.add(" ".join(words))
+                item = _Variant(entry, variant, words)
+                anchor = item.prefix[:_ANCHOR]
+                self._anchor_sizes.add(len(anchor))
+                by_size = self._index.setdefault(anchor, {})
+                by_size.setdefault(len(item.prefix), {}).setdefault(item.prefix, []).append(item)
+
+    def _variants_at(self, text: str, pos: int) -> Iterator[_Variant]:
+        head = _fold(text[pos : pos + _ANCHOR])
+        for size in self._anchor_sizes:
+            for length, table in self._index.get(head[:size], {}).items():
+                yield from table.get(_fold(text[pos : pos + length]), ())
 
     def find(self, text: str) -> list[Match]:
         """Non-overlapping occurrences in `text`, longest match first, returned in text order."""
         candidates: list[Match] = []
-        for pattern, entry in self._patterns:
-            for m in pattern.finditer(text):
-                start, end = m.span()
-                span = text[start:end]
+        for start_m in _STARTS.finditer(text):
+            pos = start_m.start()
+            for variant in self._variants_at(text, pos):
+                found = variant.match(text, pos)
+                if found is None:
+                    continue
+                stem_end, end = found
+                span = text[pos:end]
                 if _BLANK_LINE.search(span):
                     continue
-                quoted = _opening_quote_before(text, start, span)
-                if quoted:
-                    start -= 1
+                quoted = _opening_quote_before(text, pos, span)
+                start = pos - 1 if quoted else pos
                 candidates.append(
-                    Match(start, end, text[start:end], entry, m.end("stem"), quoted=quoted)
+                    Match(start, end, text[start:end], variant.entry, stem_end, quoted)
                 )
         return _longest_first(candidates)
 

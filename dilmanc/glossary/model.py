@@ -91,18 +91,30 @@ class Glossary:
     loaded before it (`-g base.tsv -g override.tsv`)."""
 
     def __init__(self, entries: list[Entry] | None = None) -> None:
-        self._entries: dict[str, Entry] = {}
+        self._entries: dict[int, Entry] = {}  # insertion order = load order
+        self._names: dict[str, int] = {}  # "id:X" / "az:term key" → slot in _entries
+        self._next = 0
         for entry in entries or []:
             self.add(entry)
 
+    @staticmethod
+    def _names_of(entry: Entry) -> set[str]:
+        names = {"az:" + term_key(v) for v in entry.az}
+        if entry.id:
+            names.add("id:" + entry.id)
+        return names
+
     def add(self, entry: Entry) -> None:
-        # A new entry replaces an earlier one with the same id or the same source term.
-        keys = {entry.key} | {term_key(v) for v in entry.az}
-        for old_key, old in list(self._entries.items()):
-            old_terms = {term_key(v) for v in old.az}
-            if old_key in keys or (entry.id and old.id == entry.id) or old_terms & keys:
-                del self._entries[old_key]
-        self._entries[entry.key] = entry
+        """Add `entry`, replacing every earlier entry with the same id or an az term in common."""
+        names = self._names_of(entry)
+        for slot in {self._names[n] for n in names if n in self._names}:
+            old = self._entries.pop(slot)
+            for name in self._names_of(old):
+                if self._names.get(name) == slot:
+                    del self._names[name]
+        self._entries[self._next] = entry
+        self._names.update(dict.fromkeys(names, self._next))
+        self._next += 1
         self.__dict__.pop("matcher", None)
 
     def extend(self, other: Glossary) -> Glossary:
