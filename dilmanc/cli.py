@@ -63,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
         error(str(err))
         return err.exit_code
     except typer.Exit as err:
+        if err.exit_code == 130:  # typer turns Ctrl-C into Exit(130)
+            error("interrupted; no output file was left half-written")
         return err.exit_code
     except NoArgsIsHelpError as err:
         err.show()

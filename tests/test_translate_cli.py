@@ -180,6 +180,7 @@ def test_interrupt_leaves_no_partial_file(cli, double, tmp_path, monkeypatch):
     out = tmp_path / "out"
     res = cli(["translate", path, "--to", "en,ru", "-o", out])
     assert res.code == 130
+    assert res.err.strip().startswith("dilmanc: error: interrupted")
     assert "Traceback" not in res.err
     assert no_files_left(out)
 
