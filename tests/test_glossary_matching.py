@@ -184,3 +184,17 @@ def test_matching_never_crashes_and_offsets_slice(parts):
 def test_any_unicode_text_is_safe(text):
     for m in find_terms(text, shared_glossary()):
         assert text[m.start : m.end] == m.text
+
+
+def test_many_terms_sharing_first_letters():
+    entries = [
+        Entry(az=(f"söz{i} termin",), targets={"en": (f"w{i}",)}, id=f"e{i}") for i in range(3000)
+    ]
+    entries.append(Entry(az=("sözlük",), targets={"en": ("dictionary",)}, id="dict"))
+    g = Glossary(entries)
+    text = "Bu söz15 terminin, söz2999 termini və sözlüyün mənası"
+    assert spans(text, g) == [
+        ("e15", "söz15 terminin"),
+        ("e2999", "söz2999 termini"),
+        ("dict", "sözlüyün"),
+    ]
