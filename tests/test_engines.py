@@ -356,6 +356,14 @@ def test_engines_are_loaded_once_per_directory(tiny_nllb_dir):
             "cannot",
         ),
         (lambda d: (d / "model.bin").write_bytes(b"garbage"), "cannot"),
+        (
+            lambda d: [
+                (d / "config.json").write_text('{"model_type": "m2m_100"}'),
+                (d / "tokenizer_config.json").write_text('{"tokenizer_class": "M2M100Tokenizer"}'),
+                (d / "model.safetensors").write_text("x"),
+            ],
+            "M2M100 models .* not supported",
+        ),
     ],
 )
 def test_broken_directory_is_model_unavailable(tmp_path, make, match):
@@ -364,6 +372,18 @@ def test_broken_directory_is_model_unavailable(tmp_path, make, match):
     make(broken)
     with pytest.raises(ModelUnavailable, match=match) as info:
         load_engine(str(broken))
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "victim, match",
+    [("source.spm", "cannot load the tokenizer"), ("model.safetensors", "cannot load the model")],
+)
+def test_corrupted_file_in_a_real_layout_is_one_line(tiny_marian_dir, tmp_path, victim, match):
+    copy = shutil.copytree(tiny_marian_dir, tmp_path / "opus-mt-az-en-copy")
+    (copy / victim).write_bytes(b"\x00 not what it should be")
+    with pytest.raises(ModelUnavailable, match=match) as info:
+        load_engine(str(copy))
     assert "\n" not in str(info.value)
 
 

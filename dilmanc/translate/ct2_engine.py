@@ -89,7 +89,7 @@ class CT2Engine(Engine):
         min_length: int,
     ) -> list[str]:
         prefix_token = None
-        if self.architecture in ("nllb", "m2m100"):
+        if self.architecture == "nllb":
             prefix_token = self.codec.target_token(target)
         # The target prefix counts towards the decoding lengths.
         extra = 1 if prefix_token else 0

@@ -63,7 +63,7 @@ class Engine(abc.ABC):
 
     name: str = ""
     model: str = ""
-    #: "nllb", "m2m100" or "marian"
+    #: "nllb" or "marian"
     architecture: str = ""
     #: largest number of segments decoded together
     max_batch_size: int = DEFAULT_MAX_BATCH_SIZE

@@ -5,7 +5,6 @@ conversion (which carries copies of them) and knows, per architecture:
 
 * NLLB-200: languages are the FLORES codes in the vocabulary (`azj_Latn`); the source code is
   set as `tokenizer.src_lang`, the target code is forced as the first target token.
-* M2M100: the same with `__az__`-style tokens.
 * Marian (opus-mt): one source and one target language from the tokenizer config, the
   preset, or the `opus-mt-SRC-TGT` name; multi-target models mark the target with a `>>rus<<`
   token in front of the source.
@@ -22,7 +21,6 @@ from dilmanc.errors import ModelUnavailable
 from dilmanc.languages import LANGUAGES, Language, resolve
 
 NLLB_CODE = re.compile(r"^[a-z]{3}_[A-Z][a-z]{3}$")
-M2M_CODE = re.compile(r"^__([a-z]{2,3})__$")
 MARIAN_TARGET = re.compile(r"^>>([A-Za-z_]{2,8})<<$")
 OPUS_NAME = re.compile(r"opus-mt-(?:tc-big-|tc-base-)?([a-z]{2,3}(?:_[a-zA-Z]+)?)-([a-z]{2,3})\b")
 
@@ -44,7 +42,6 @@ TOKENIZER_FILES = (
 
 TOKENIZER_CLASSES = {
     "nllb": "NllbTokenizer",
-    "m2m100": "M2M100Tokenizer",
     "marian": "MarianTokenizer",
 }
 
@@ -57,18 +54,21 @@ def _json(path: Path) -> dict:
 
 
 def detect_architecture(directory: Path) -> str:
-    """ "nllb", "m2m100" or "marian" from the tokenizer files and config of `directory`."""
+    """ "nllb" or "marian" from the tokenizer files and config of `directory`."""
     tok_class = str(_json(directory / "tokenizer_config.json").get("tokenizer_class", ""))
     model_type = str(_json(directory / "config.json").get("model_type", ""))
     if "Marian" in tok_class or (directory / "source.spm").exists() or model_type == "marian":
         return "marian"
+    if "M2M100" in tok_class:
+        raise ModelUnavailable(
+            f"{directory}: M2M100 models (__xx__ language tokens) are not supported; "
+            "use an NLLB-200 or Marian (opus-mt) model"
+        )
     if "Nllb" in tok_class or (directory / "sentencepiece.bpe.model").exists():
         return "nllb"
-    if "M2M100" in tok_class or model_type == "m2m_100":
-        return "m2m100"
     raise ModelUnavailable(
-        f"{directory}: cannot tell the model type (expected Marian source.spm/target.spm, an NLLB "
-        "sentencepiece.bpe.model or an M2M100 tokenizer)"
+        f"{directory}: cannot tell the model type (expected Marian source.spm/target.spm or an "
+        "NLLB sentencepiece.bpe.model with its tokenizer files)"
     )
 
 
@@ -88,7 +88,7 @@ class ModelTokenizer:
     directory: Path
     tokenizer: object
     architecture: str
-    lang_tokens: dict[str, str]  # Language.nllb → the token marking it (NLLB, M2M100, Marian >>x<<)
+    lang_tokens: dict[str, str]  # Language.nllb → its token (NLLB code, Marian >>rus<<)
     sources: frozenset[str] | None  # Language.nllb codes; None: any
     targets: frozenset[str] | None
     max_source_tokens: int = 512
@@ -123,23 +123,6 @@ class ModelTokenizer:
                 frozenset(codes),
                 max_source,
             )
-        if architecture == "m2m100":
-            codes = {}
-            for tok in vocab:
-                match = M2M_CODE.match(tok)
-                lang = _resolve_or_none(match.group(1)) if match else None
-                if lang:
-                    codes[lang.nllb] = tok
-            return cls(
-                directory,
-                tokenizer,
-                architecture,
-                codes,
-                frozenset(codes),
-                frozenset(codes),
-                max_source,
-            )
-
         # Marian: languages from the preset, the tokenizer config, or the opus-mt name.
         tok_config = _json(directory / "tokenizer_config.json")
         src_codes: set[str] = set()
@@ -188,10 +171,10 @@ class ModelTokenizer:
         return sorted(_display(code) for code in self.targets)
 
     def describe(self) -> str:
-        if self.architecture in ("nllb", "m2m100"):
+        if self.architecture == "nllb":
             known = [lang.iso for lang in LANGUAGES if lang.nllb in (self.targets or ())]
             return (
-                f"{len(self.targets or ())} {self.architecture.upper()} languages in any "
+                f"{len(self.targets or ())} NLLB languages in any "
                 f"direction (among them {', '.join(known)})"
             )
         sources = "any" if self.sources is None else ",".join(sorted(map(_display, self.sources)))
@@ -199,7 +182,7 @@ class ModelTokenizer:
         return f"{sources}→{targets}"
 
     def target_token(self, target: Language) -> str | None:
-        """Token forcing/marking `target`: NLLB/M2M100 language token, Marian `>>rus<<`."""
+        """Token forcing/marking `target`: NLLB language token, Marian `>>rus<<`."""
         return self.lang_tokens.get(target.nllb)
 
     # --- codec --------------------------------------------------------------------------------
@@ -208,8 +191,6 @@ class ModelTokenizer:
         tok = self.tokenizer
         if self.architecture == "nllb":
             tok.src_lang = source.nllb
-        elif self.architecture == "m2m100":
-            tok.src_lang = source.iso
         elif self.architecture == "marian" and self.target_token(target):
             mark = self.target_token(target)
             texts = [f"{mark} {text}" for text in texts]

@@ -1,4 +1,4 @@
-"""The transformers engine: `AutoModelForSeq2SeqLM` for MarianMT and NLLB/M2M100 on torch.
+"""The transformers engine: `AutoModelForSeq2SeqLM` for MarianMT and NLLB-200 (M2M100) on torch.
 
 NLLB: the tokenizer's `src_lang` is the source code and `generate` gets
 `forced_bos_token_id` = the target language token. Marian: the plain model, with a `>>rus<<`
@@ -111,7 +111,7 @@ class TransformersEngine(Engine):
         }
         if min_length:
             options["min_new_tokens"] = min_length
-        if self.architecture in ("nllb", "m2m100"):
+        if self.architecture == "nllb":
             # The target language token is the first generated token; it counts as one.
             options["forced_bos_token_id"] = self.codec.tokenizer.convert_tokens_to_ids(
                 self.codec.target_token(target)
