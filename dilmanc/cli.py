@@ -19,6 +19,8 @@ from dilmanc.glossary.cli import app as glossary_app
 from dilmanc.translate.cli import translate_command
 from dilmanc.translate.models_cli import app as models_app
 
+EXIT_INTERRUPTED = 130
+
 app = typer.Typer(
     name="dilmanc",
     help="Offline-first Azerbaijani translation with enforced terminology and honest evaluation.",
@@ -63,8 +65,6 @@ def main(argv: list[str] | None = None) -> int:
         error(str(err))
         return err.exit_code
     except typer.Exit as err:
-        if err.exit_code == 130:  # typer turns Ctrl-C into Exit(130)
-            error("interrupted; no output file was left half-written")
         return err.exit_code
     except NoArgsIsHelpError as err:
         err.show()
@@ -75,9 +75,11 @@ def main(argv: list[str] | None = None) -> int:
         return err.exit_code if err.exit_code else EXIT_USAGE
     except (typer.Abort, KeyboardInterrupt):
         error("interrupted; no output file was left half-written")
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         return 141
+    if result == EXIT_INTERRUPTED:  # typer turns Ctrl-C into a returned 130
+        error("interrupted; no output file was left half-written")
     return result if isinstance(result, int) else 0
 
 
