@@ -25,7 +25,7 @@ def term_key(term: str) -> str:
     return " ".join(az_lower(term).replace("ı", "i").split())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashable by identity (targets are dicts)
 class Entry:
     az: tuple[str, ...]
     targets: dict[str, tuple[str, ...]] = field(default_factory=dict)
