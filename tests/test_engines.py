@@ -319,6 +319,14 @@ def test_preset_from_hf_cache_then_preferring_ct2_conversion(
     assert load_engine("opus-mt-az-en", engine="transformers").name == "transformers"
 
 
+def test_hub_repo_holding_a_ct2_conversion_runs_on_ctranslate2(tiny_nllb_ct2_dir, tmp_path):
+    install_in_hf_cache(tiny_nllb_ct2_dir, "someone/nllb-tiny-ct2", tmp_path / "hf" / "hub")
+    engine = load_engine("someone/nllb-tiny-ct2")
+    assert engine.name == "ctranslate2" and engine.model == "someone/nllb-tiny-ct2"
+    with pytest.raises(UsageError, match="is a CTranslate2 model"):
+        load_engine("someone/nllb-tiny-ct2", engine="transformers")
+
+
 def test_engine_override_converts_a_hf_directory_once(tiny_nllb_dir, tmp_path):
     engine = load_engine(str(tiny_nllb_dir), engine="ctranslate2")
     assert engine.name == "ctranslate2"
@@ -326,6 +334,11 @@ def test_engine_override_converts_a_hf_directory_once(tiny_nllb_dir, tmp_path):
     assert engine.directory.is_relative_to(tmp_path / "dilmanc" / "ct2")
     assert (engine.directory / "sentencepiece.bpe.model").is_file()
     assert engine.translate_batch(["Salam."], AZ, EN, max_length=3)[0]
+    stamp = (engine.directory / "model.bin").stat().st_mtime_ns
+    loader.clear_cache()
+    again = load_engine(str(tiny_nllb_dir), engine="ct2")
+    assert again.directory == engine.directory  # the conversion is reused, not redone
+    assert (again.directory / "model.bin").stat().st_mtime_ns == stamp
 
 
 def test_ct2_directory_is_detected_and_transformers_override_refused(tiny_nllb_ct2_dir):

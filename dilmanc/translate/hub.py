@@ -66,7 +66,8 @@ def has_weights(directory: Path) -> bool:
 
 
 def cached_snapshot(repo_id: str) -> Path | None:
-    """The cached snapshot of `repo_id` with config and weights, or None (never uses the net)."""
+    """The cached snapshot of `repo_id` with config and weights (or a CTranslate2 model.bin),
+    or None; never uses the network."""
     from huggingface_hub import snapshot_download
     from huggingface_hub.errors import HFValidationError
 
@@ -76,7 +77,7 @@ def cached_snapshot(repo_id: str) -> Path | None:
         )
     except (OSError, ValueError, HFValidationError):
         return None
-    if (path / "config.json").is_file() and has_weights(path):
+    if ((path / "config.json").is_file() and has_weights(path)) or (path / "model.bin").is_file():
         return path
     return None
 
@@ -98,7 +99,7 @@ def download(repo_id: str, *, quiet: bool = False) -> Path:
         # model_info is a single request (no retry loop), so an unreachable hub fails fast.
         info = HfApi().model_info(repo_id, timeout=NETWORK_TIMEOUT_S)
         files = {sibling.rfilename for sibling in info.siblings or ()}
-        weights = next((name for name in WEIGHT_FILES if name in files), None)
+        weights = next((name for name in (*WEIGHT_FILES, "model.bin") if name in files), None)
         patterns = list(WANTED_PATTERNS)
         if weights:
             patterns.append(weights)

@@ -127,7 +127,13 @@ def _resolve_dir(spec: str, directory: Path, wanted: str | None) -> ResolvedMode
             f"{directory} has no weights (model.safetensors or pytorch_model.bin)"
         )
     if wanted == "ctranslate2":
-        digest = hashlib.sha1(str(directory.resolve()).encode()).hexdigest()[:8]
+        # Keyed by path and weights' size and time, so a changed model is converted afresh.
+        stamp = [str(directory.resolve())] + [
+            f"{f.name}:{f.stat().st_size}:{f.stat().st_mtime_ns}"
+            for f in sorted(directory.iterdir())
+            if f.name in hub.WEIGHT_FILES or f.name.startswith("model-")
+        ]
+        digest = hashlib.sha1("|".join(stamp).encode()).hexdigest()[:8]
         target = hub.ct2_dir(f"{directory.resolve().name}-{digest}")
         return ResolvedModel(spec, _ensure_ct2(directory, target, spec), "ctranslate2")
     return ResolvedModel(spec, directory, "transformers")
@@ -160,6 +166,10 @@ def _resolve_hub(
                 f"downloaded ({str(err).split(': ', 1)[-1]}); run `dilmanc models pull {name}` "
                 "when online, or pass --model PATH"
             ) from None
+    if is_ct2_dir(snapshot):  # a hub repo that holds a CTranslate2 conversion
+        if wanted == "transformers":
+            raise UsageError(f"{repo} is a CTranslate2 model; --engine transformers cannot run it")
+        return ResolvedModel(spec, snapshot, "ctranslate2", pairs, preset)
     if wanted == "ctranslate2":
         return ResolvedModel(
             spec, _ensure_ct2(snapshot, converted, name, pairs), "ctranslate2", pairs, preset

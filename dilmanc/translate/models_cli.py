@@ -129,7 +129,9 @@ def pull_command(
     if snapshot is None or not hub.offline():
         snapshot = hub.download(repo)
     typer.echo(f"{label}: {snapshot}")
-    if ct2:
+    if ct2 and is_ct2_dir(snapshot):
+        typer.echo(f"{label}: already a CTranslate2 model; nothing to convert")
+    elif ct2:
         target = hub.ct2_dir(label, quantization)
         if is_ct2_dir(target) and not force:
             typer.echo(f"{label}: CTranslate2 {quantization} already at {target}")
