@@ -18,7 +18,7 @@ from dilmanc.glossary import morphology as morph
 from dilmanc.glossary.model import Entry
 from dilmanc.turkic_case import az_lower
 
-_HYPHEN_CLASS = morph._cls(morph.HYPHENS)
+_HYPHEN_CLASS = morph.char_class(morph.HYPHENS)
 _GAP = f"[\\s{morph.QUOTE_CLASS[1:-1]}]+"
 _GLUE = f"(?-i:(?<=[{morph.LOWER_LETTERS}])(?=[{morph.UPPER_LETTERS}]))"
 _LEFT = f"(?:(?<![^\\W_])|{_GLUE})"
@@ -79,7 +79,10 @@ _SEPARATED = (
 )
 # The inflection after the last word, shared by every term: acronyms and numbers take suffixes
 # only after a hyphen, apostrophe or closing quote; words also take them directly.
-_TAIL_ACRONYM = re.compile(f"(?:{_SEPARATED})?{_RIGHT}", re.IGNORECASE)
+# A suffix glued straight onto an acronym counts only at a capital→lower-case change
+# ("BMqTnin"), never after another capital ("BMTX").
+_GLUED = f"(?-i:(?<=[{morph.UPPER_LETTERS}])(?=[{morph.LOWER_LETTERS}])){morph.suffix_chain(1)}"
+_TAIL_ACRONYM = re.compile(f"(?:{_SEPARATED}|{_GLUED})?{_RIGHT}", re.IGNORECASE)
 _TAIL_WORD = re.compile(f"(?:{_SEPARATED}|{morph.suffix_chain(0)}){_RIGHT}", re.IGNORECASE)
 # Where a term may start: a word start, or a capital glued to a lower-case letter.
 _STARTS = re.compile(
@@ -131,7 +134,7 @@ def body_pattern(words: list[str], case_sensitive: bool = False) -> re.Pattern[s
     stem = _literal(last, case_sensitive)
     soft = morph.SOFTENING.get(last[-1].lower()) if len(last) > 2 else None
     if soft:
-        vowel = morph._cls(morph.VOWELS + morph.VOWELS.upper() + "İ")
+        vowel = morph.char_class(morph.VOWELS + morph.VOWELS.upper() + "İ")
         stem = f"(?:{stem}|{_literal(last[:-1], case_sensitive)}(?i:{soft})(?={vowel}))"
     body = "".join(_literal(w, case_sensitive) + _GAP for w in head)
     return re.compile(f"{_LEFT}{body}{stem}", 0 if case_sensitive else re.IGNORECASE)

@@ -72,14 +72,15 @@ LOWER_LETTERS = "a-zəöüğışç"
 UPPER_LETTERS = "A-ZƏÖÜĞIŞÇİ"
 
 
-def _cls(chars: str) -> str:
+def char_class(chars: str) -> str:
+    """A regex character class of `chars`, escaped."""
     return "[" + "".join("\\" + c if c in "\\]^-[" else c for c in chars) + "]"
 
 
 SUFFIX_RE = "(?:" + "|".join(SUFFIXES.values()) + ")"
-QUOTE_CLASS = _cls(QUOTES)
-SEPARATOR_CLASS = _cls(SUFFIX_SEPARATORS)
-CLOSING_CLASS = _cls(CLOSING_QUOTES + STRAIGHT_QUOTES)
+QUOTE_CLASS = char_class(QUOTES)
+SEPARATOR_CLASS = char_class(SUFFIX_SEPARATORS)
+CLOSING_CLASS = char_class(CLOSING_QUOTES + STRAIGHT_QUOTES)
 
 
 def suffix_chain(min_count: int = 0) -> str:
