@@ -317,6 +317,12 @@ def test_preset_from_hf_cache_then_preferring_ct2_conversion(
     loader.clear_cache()
     assert load_engine("opus-mt-az-en").name == "ctranslate2"
     assert load_engine("opus-mt-az-en", engine="transformers").name == "transformers"
+    shutil.move(
+        tmp_path / "dilmanc" / "ct2" / "opus-mt-az-en-int8",
+        tmp_path / "dilmanc" / "ct2" / "opus-mt-az-en-float16",
+    )
+    loader.clear_cache()
+    assert load_engine("opus-mt-az-en").directory.name == "opus-mt-az-en-float16"
 
 
 def test_hub_repo_holding_a_ct2_conversion_runs_on_ctranslate2(tiny_nllb_ct2_dir, tmp_path):

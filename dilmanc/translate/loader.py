@@ -25,7 +25,7 @@ from pathlib import Path
 from dilmanc.errors import ModelUnavailable, UsageError
 from dilmanc.languages import Language, resolve
 from dilmanc.translate import hub
-from dilmanc.translate.convert import convert_to_ct2, is_ct2_dir, read_info
+from dilmanc.translate.convert import QUANTIZATIONS, convert_to_ct2, is_ct2_dir, read_info
 from dilmanc.translate.engine import Engine
 from dilmanc.translate.presets import DEFAULT_MODEL, PRESETS, Preset, find_preset
 
@@ -145,9 +145,12 @@ def _resolve_hub(
     name = preset.name if preset else spec
     repo = preset.hub_id if preset else spec
     pairs = preset.pairs if preset else ()
-    converted = hub.ct2_dir(name)
-    if wanted != "transformers" and is_ct2_dir(converted):
-        return ResolvedModel(spec, converted, "ctranslate2", pairs, preset)
+    converted = hub.ct2_dir(name)  # where pull --ct2 and on-demand conversion put int8
+    if wanted != "transformers":
+        for quantization in QUANTIZATIONS:  # int8 first, then any other `pull --quantization`
+            if is_ct2_dir(hub.ct2_dir(name, quantization)):
+                directory = hub.ct2_dir(name, quantization)
+                return ResolvedModel(spec, directory, "ctranslate2", pairs, preset)
     snapshot = hub.cached_snapshot(repo)
     if snapshot is None:
         allowed = (not hub.offline()) if download is None else download

@@ -65,7 +65,7 @@ PRESETS: dict[str, Preset] = {
             (("en", "ru"),),
             "300 MB",
             "Apache-2.0",
-            "English to Russian (pivot through English)",
+            "English to Russian only; Russian from Azerbaijani needs an NLLB model",
         ),
     )
 }
