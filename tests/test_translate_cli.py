@@ -284,8 +284,22 @@ def test_builtin_glossary_and_mode_off(cli, double):
     text = "BMqT-nin nümayəndəsi çıxış etdi."
     res = cli(["translate", "--builtin-glossary"], stdin=text)
     assert res.code == 0 and "IOM" in res.out and "BMqT" not in res.out
+    assert "glossary: 1 of 1 expected terms in the output" in res.err
     res = cli(["translate", "--builtin-glossary", "--glossary-mode", "off"], stdin=text)
     assert res.code == 0 and res.out == f"<en> {text}"
+    assert "glossary: 0 of 1 expected terms in the output" in res.err
+    assert "1 term failures" in res.err
+
+
+def test_mode_off_checks_and_reports(cli, double, tmp_path):
+    greport = tmp_path / "g.json"
+    args = ["--builtin-glossary", "--glossary-mode", "off", "--glossary-report", greport]
+    res = cli(["translate", *args], stdin="BMqT-nin nümayəndəsi çıxış etdi.")
+    assert res.code == 0, res.err
+    checks = json.loads(greport.read_text(encoding="utf-8"))
+    (segment,) = checks["segments"]
+    assert segment["strategy"] == "off" and segment["failed"]
+    assert checks["summary"]["expected"] == 1 and checks["summary"]["satisfied"] == 0
 
 
 def test_glossary_errors_are_one_line(cli, double, tmp_path):

@@ -70,8 +70,8 @@ def _plan_outputs(
 
 
 def _load_enforcer(glossaries: list[str], builtin: bool, mode: str):
-    """A TermEnforcer when glossary terms are asked for and the mode is not "off"."""
-    if mode == "off" or not (glossaries or builtin):
+    """A TermEnforcer when glossary terms are asked for ("off" checks without enforcing)."""
+    if not (glossaries or builtin):
         return None
     from dilmanc.glossary import TermEnforcer, load_glossaries
 
@@ -207,7 +207,7 @@ def translate_command(
     _positive("--batch-size", batch_size, 0)
     _positive("--threads", threads, 0)
     glossaries = list(glossary or [])
-    if glossary_report and (glossary_mode == "off" or not (glossaries or builtin_glossary)):
+    if glossary_report and not (glossaries or builtin_glossary):
         raise UsageError("--glossary-report needs a glossary (-g FILE or --builtin-glossary)")
     names = list(files or []) or [STDIO]
     if names.count(STDIO) > 1:
@@ -250,6 +250,21 @@ def translate_command(
     if not quiet and written:
         for path in written:
             print(f"dilmanc: wrote {path}", file=sys.stderr)
+    if not quiet and enforcer is not None:
+        print(_glossary_summary(pipeline.report()["glossary"], glossary_report), file=sys.stderr)
+
+
+def _glossary_summary(totals: dict, report_path: str | None) -> str:
+    """One stderr line: how many expected terms the output carries; failures are never hidden."""
+    failed = totals.get("failed", 0)
+    line = (
+        f"dilmanc: glossary: {totals.get('satisfied', 0)} of {totals.get('expected', 0)} "
+        f"expected terms in the output, {totals.get('rescued', 0)} segments rescued by retry"
+    )
+    if failed:
+        where = f"; see {report_path}" if report_path else "; --glossary-report FILE lists them"
+        line += f", {failed} term failures{where}"
+    return line
 
 
 def _translate_one(
