@@ -131,6 +131,22 @@ def _spy(obj, method: str, monkeypatch) -> list[tuple[tuple, dict]]:
     return calls
 
 
+def _spy_translator(engine, monkeypatch) -> list[tuple[list, list | None, dict, list]]:
+    """Record (source tokens, target_prefix, options, first hypotheses) of each CTranslate2
+    translate_batch call."""
+    calls: list[tuple[list, list | None, dict, list]] = []
+    real = engine.translator
+
+    class Recorder:
+        def translate_batch(self, source, target_prefix=None, **kwargs):
+            results = real.translate_batch(source, target_prefix, **kwargs)
+            calls.append((source, target_prefix, kwargs, [r.hypotheses[0] for r in results]))
+            return results
+
+    monkeypatch.setattr(engine, "translator", Recorder())
+    return calls
+
+
 @pytest.mark.parametrize("target", [EN, RU])
 def test_nllb_transformers_sets_source_language_and_forced_bos(tiny_nllb_dir, target, monkeypatch):
     engine = load_engine(str(tiny_nllb_dir))
@@ -157,19 +173,7 @@ def test_nllb_ct2_gets_target_prefix_and_strips_it(tiny_nllb_ct2_dir, target, mo
     engine = load_engine(str(tiny_nllb_ct2_dir))
     assert (engine.name, engine.architecture) == ("ctranslate2", "nllb")
     assert engine.compute_type == "int8"
-    calls = []
-
-    class Recorder:
-        def __init__(self, real):
-            self.real = real
-
-        def translate_batch(self, source, target_prefix=None, **kwargs):
-            calls.append((source, target_prefix, kwargs))
-            results = self.real.translate_batch(source, target_prefix, **kwargs)
-            calls[-1] += ([r.hypotheses[0] for r in results],)
-            return results
-
-    monkeypatch.setattr(engine, "translator", Recorder(engine.translator))
+    calls = _spy_translator(engine, monkeypatch)
     out = engine.translate_batch(TEXTS, AZ, target, beam_size=2, max_length=6)
     assert len(out) == 4 and out[2] == "" and all(out[i] for i in (0, 1, 3))
     source, prefix, kwargs, hypotheses = calls[0]
@@ -179,6 +183,26 @@ def test_nllb_ct2_gets_target_prefix_and_strips_it(tiny_nllb_ct2_dir, target, mo
     assert kwargs["beam_size"] == 2
     assert all(h[0] == target.nllb for h in hypotheses)  # CTranslate2 returns the prefix...
     assert not any(target.nllb in text for text in out)  # ...and the engine strips it
+
+
+def test_ct2_batches_respect_the_token_budget(tiny_nllb_ct2_dir, monkeypatch):
+    engine = load_engine(str(tiny_nllb_ct2_dir))
+    calls = _spy_translator(engine, monkeypatch)
+    texts = [" ".join(["Bakı şəhərində görüş"] * n) for n in (1, 5, 2, 9, 3, 1, 7, 2, 4, 6)]
+    out = list(engine.translate_iterable(texts, AZ, EN, batch_tokens=80, max_length=3))
+    assert len(out) == 10 and all(out)
+    assert sum(len(source) for source, *_ in calls) == 10 and len(calls) > 1
+    for source, *_ in calls:
+        assert len(source) == 1 or len(source) * max(map(len, source)) <= 80
+    assert engine.info() == {
+        "model": str(tiny_nllb_ct2_dir),
+        "engine": "ctranslate2",
+        "architecture": "nllb",
+        "directory": str(tiny_nllb_ct2_dir),
+        "device": "cpu",
+        "compute_type": "int8",
+        "threads": available_cores(),
+    }
 
 
 def test_nllb_supports_any_direction_between_flores_codes(tiny_nllb_dir):
@@ -227,20 +251,12 @@ def test_marian_ct2_feeds_source_spm_pieces(tiny_marian_ct2_dir, tiny_marian_dir
     engine = load_engine(str(tiny_marian_ct2_dir))
     assert (engine.name, engine.architecture) == ("ctranslate2", "marian")
     text = "Bakı şəhərində görüş keçirilib"
-    calls = []
-
-    class Recorder:
-        def __init__(self, real):
-            self.real = real
-
-        def translate_batch(self, source, target_prefix=None, **kwargs):
-            calls.append((source, target_prefix))
-            return self.real.translate_batch(source, target_prefix, **kwargs)
-
-    monkeypatch.setattr(engine, "translator", Recorder(engine.translator))
+    calls = _spy_translator(engine, monkeypatch)
     out = engine.translate_batch([text], AZ, EN, max_length=5)
     assert out[0]
-    assert calls == [([_source_pieces(tiny_marian_dir, text)], None)]
+    assert [(source, prefix) for source, prefix, _, _ in calls] == [
+        ([_source_pieces(tiny_marian_dir, text)], None)
+    ]
 
 
 def test_marian_single_pair_rejects_other_targets(tiny_marian_dir):

@@ -200,5 +200,13 @@ class Engine(abc.ABC):
                 out[keep[j]] = result
         return out
 
+    def info(self) -> dict:
+        """What a run report should say about this engine (JSON-able)."""
+        fields = ("model", "name", "architecture", "directory", "device", "compute_type", "threads")
+        info = {key: getattr(self, key, None) for key in fields}
+        info["engine"] = info.pop("name")
+        info["directory"] = str(info["directory"]) if info["directory"] is not None else None
+        return info
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release model memory early (engines are otherwise freed with the process)."""
