@@ -101,6 +101,28 @@ def test_ctranslate2_dirs_from_stdin_to_stdout(
         assert json.loads(report.read_text())["engine"] == {"en": "ctranslate2"}
 
 
+@pytest.mark.parametrize("mode", ["inject", "placeholder"])
+def test_builtin_glossary_through_tiny_ct2_nllb(cli, seed_path, tiny_nllb_ct2_dir, isolated, mode):
+    """Glossary plumbing on a real engine: terms found in the seed, checked in both outputs,
+    failures of the random model reported (never hidden), no placeholder left in the text."""
+    out, greport = isolated / "out", isolated / "g.json"
+    args = [seed_path, "--to", "en,ru", "--model", tiny_nllb_ct2_dir, "-o", out, *FAST]
+    args += ["--builtin-glossary", "--glossary-mode", mode, "--glossary-report", greport]
+    res = cli(["translate", *args])
+    assert res.code == 0, res.err
+    checks = json.loads(greport.read_text(encoding="utf-8"))
+    summary = checks["summary"]
+    assert summary["expected"] >= 2 * 20  # IOM ×4, USAID ×2, ministries, Tier terms, per target
+    assert summary["failed"] == summary["expected"] - summary["satisfied"]
+    assert {s["target"] for s in checks["segments"]} == {"en", "ru"}
+    iom = [s for s in checks["segments"] if "BMqT-nin" in s["source"] and s["target"] == "ru"]
+    assert iom and any("МОМ" in str(e) for s in iom for e in s["expected"])
+    for lang in ("en", "ru"):
+        text = (out / f"press-release-2022-07.{lang}.txt").read_text(encoding="utf-8")
+        assert "ZXQ" not in text.upper()
+    assert f"{summary['failed']} term failures" in res.err  # shown even with --quiet
+
+
 # --- options, with the dictionary double ------------------------------------------------------
 
 

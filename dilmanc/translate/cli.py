@@ -250,8 +250,10 @@ def translate_command(
     if not quiet and written:
         for path in written:
             print(f"dilmanc: wrote {path}", file=sys.stderr)
-    if not quiet and enforcer is not None:
-        print(_glossary_summary(pipeline.report()["glossary"], glossary_report), file=sys.stderr)
+    if enforcer is not None:  # failures are shown even with --quiet
+        totals = pipeline.report()["glossary"]
+        if totals.get("failed") or not quiet:
+            print(_glossary_summary(totals, glossary_report), file=sys.stderr)
 
 
 def _glossary_summary(totals: dict, report_path: str | None) -> str:
