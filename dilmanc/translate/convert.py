@@ -15,7 +15,7 @@ from pathlib import Path
 
 from dilmanc.errors import ModelUnavailable, UsageError
 from dilmanc.translate.hub import has_weights
-from dilmanc.translate.tokenization import TOKENIZER_FILES, detect_architecture
+from dilmanc.translate.tokenization import TOKENIZER_FILES, detect_architecture, quiet_transformers
 
 QUANTIZATIONS = (
     "int8",
@@ -67,6 +67,8 @@ def convert_to_ct2(
     architecture = detect_architecture(src)
 
     from ctranslate2.converters import TransformersConverter
+
+    quiet_transformers()
 
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.part-{os.getpid()}"

@@ -28,6 +28,7 @@ from dilmanc.translate import hub
 from dilmanc.translate.convert import QUANTIZATIONS, convert_to_ct2, is_ct2_dir, read_info
 from dilmanc.translate.engine import Engine
 from dilmanc.translate.presets import DEFAULT_MODEL, PRESETS, Preset, find_preset
+from dilmanc.translate.tokenization import quiet_transformers
 
 ENGINES = ("transformers", "ctranslate2")
 TORCH_COMPUTE_TYPES = ("float32", "float16", "bfloat16", "int8")
@@ -214,7 +215,7 @@ def load_engine(
     key = (str(resolved.directory.resolve()), resolved.engine, device, compute_type, threads)
     if key in _LOADED:
         return _LOADED[key]
-    _quiet_transformers()
+    quiet_transformers()
     if resolved.engine == "ctranslate2":
         from dilmanc.translate.ct2_engine import CT2Engine
 
@@ -255,17 +256,6 @@ def _torch_compute_type(compute_type: str | None) -> str | None:
 def clear_cache() -> None:
     """Forget loaded engines (tests; long-lived processes switching models)."""
     _LOADED.clear()
-
-
-def _quiet_transformers() -> None:
-    """No progress bars or generation warnings from transformers on the user's terminal."""
-    try:
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.set_verbosity_error()
-        hf_logging.disable_progress_bar()
-    except ImportError:  # pragma: no cover - transformers is a dependency
-        pass
 
 
 def parse_model_options(values: list[str] | None, targets: list[Language]) -> dict[str, str]:

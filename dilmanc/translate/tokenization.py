@@ -224,3 +224,14 @@ def _display(nllb_code: str) -> str:
         if lang.nllb == nllb_code:
             return lang.iso
     return nllb_code
+
+
+def quiet_transformers() -> None:
+    """No progress bars or generation warnings from transformers on the user's terminal."""
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+    except ImportError:  # pragma: no cover - transformers is a dependency
+        pass
