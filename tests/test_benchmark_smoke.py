@@ -67,3 +67,14 @@ def test_unknown_engine_is_a_usage_error():
     )
     assert done.returncode == 2
     assert "unknown engine(s) warp-drive" in done.stderr
+
+
+def test_plan_batches_shares_a_short_tail_batch_out_evenly():
+    """The benchmark found a small leftover batch slow; the planner now evens out the tail."""
+    from dilmanc.translate.engine import plan_batches
+
+    lengths = [10] * 9
+    batches = plan_batches(lengths, batch_tokens=40)
+    assert [len(b) for b in batches] == [4, 3, 2]
+    assert [i for b in batches for i in b] == sorted(range(9), key=lambda i: -lengths[i])
+    assert plan_batches([500, 10, 10], batch_tokens=100) == [[0], [1, 2]]  # limits still hold
