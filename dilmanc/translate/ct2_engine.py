@@ -12,7 +12,7 @@ from pathlib import Path
 
 from dilmanc.errors import ModelUnavailable
 from dilmanc.languages import Language
-from dilmanc.translate.engine import Engine, available_cores
+from dilmanc.translate.engine import TokenizedEngine, available_cores
 from dilmanc.translate.tokenization import ModelTokenizer
 
 DEFAULT_COMPUTE_TYPES = {"cpu": "int8", "cuda": "int8_float16"}
@@ -22,7 +22,7 @@ def default_compute_type(device: str) -> str:
     return DEFAULT_COMPUTE_TYPES.get(device, "default")
 
 
-class CT2Engine(Engine):
+class CT2Engine(TokenizedEngine):
     name = "ctranslate2"
 
     def __init__(
@@ -65,15 +65,6 @@ class CT2Engine(Engine):
             raise ModelUnavailable(
                 f"cannot load the CTranslate2 model in {directory}: {line}"
             ) from None
-
-    def supports(self, source: Language, target: Language) -> bool:
-        return self.codec.supports(source, target)
-
-    def supported_targets(self) -> list[str]:
-        return self.codec.supported_targets()
-
-    def describe_languages(self) -> str:
-        return self.codec.describe()
 
     def _encode(self, texts: list[str], source: Language, target: Language) -> list[list[str]]:
         return self.codec.encode_tokens(texts, source, target)

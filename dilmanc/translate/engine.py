@@ -11,10 +11,13 @@ from __future__ import annotations
 import abc
 import os
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dilmanc.errors import UsageError
 from dilmanc.languages import Language
+
+if TYPE_CHECKING:
+    from dilmanc.translate.tokenization import ModelTokenizer
 
 DEFAULT_BEAM_SIZE = 4
 DEFAULT_MAX_LENGTH = 256
@@ -218,3 +221,19 @@ class Engine(abc.ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release model memory early (engines are otherwise freed with the process)."""
+
+
+class TokenizedEngine(Engine):
+    """An engine over a Hugging Face tokenizer (`self.codec`, a ModelTokenizer), which knows
+    the directions the model supports; the transformers and CTranslate2 engines share it."""
+
+    codec: ModelTokenizer
+
+    def supports(self, source: Language, target: Language) -> bool:
+        return self.codec.supports(source, target)
+
+    def supported_targets(self) -> list[str]:
+        return self.codec.supported_targets()
+
+    def describe_languages(self) -> str:
+        return self.codec.describe()

@@ -32,18 +32,7 @@ from dilmanc.translate.tokenization import quiet_transformers
 
 ENGINES = ("transformers", "ctranslate2")
 TORCH_COMPUTE_TYPES = ("float32", "float16", "bfloat16", "int8")
-CT2_COMPUTE_TYPES = (
-    "default",
-    "auto",
-    "int8",
-    "int8_float32",
-    "int8_float16",
-    "int8_bfloat16",
-    "int16",
-    "float16",
-    "bfloat16",
-    "float32",
-)
+CT2_COMPUTE_TYPES = ("default", "auto", *QUANTIZATIONS)
 _ENGINE_ALIASES = {
     "ct2": "ctranslate2",
     "ctranslate": "ctranslate2",

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from dilmanc.errors import ModelUnavailable
 from dilmanc.languages import Language
-from dilmanc.translate.engine import Engine, available_cores
+from dilmanc.translate.engine import TokenizedEngine, available_cores
 from dilmanc.translate.tokenization import ModelTokenizer
 
 
@@ -33,7 +33,7 @@ def _quantize_dynamic_int8(net):
         return quantize_dynamic(net, {torch.nn.Linear}, dtype=torch.qint8)
 
 
-class TransformersEngine(Engine):
+class TransformersEngine(TokenizedEngine):
     name = "transformers"
 
     def __init__(
@@ -76,15 +76,6 @@ class TransformersEngine(Engine):
         if compute_type == "int8":
             self.net = _quantize_dynamic_int8(self.net)
             self.compute_type = "int8"
-
-    def supports(self, source: Language, target: Language) -> bool:
-        return self.codec.supports(source, target)
-
-    def supported_targets(self) -> list[str]:
-        return self.codec.supported_targets()
-
-    def describe_languages(self) -> str:
-        return self.codec.describe()
 
     def _encode(self, texts: list[str], source: Language, target: Language) -> list[list[int]]:
         return self.codec.encode_ids(texts, source, target)
