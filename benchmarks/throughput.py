@@ -76,7 +76,7 @@ def run_measured(cmd: list[str], env: dict | None = None) -> tuple[float, float,
 def worker(engine: str, model: Path, segments: Path, args: dict, tmp: Path) -> dict:
     out = tmp / f"{engine}.json"
     cmd = ["-", str(HERE / "_workers.py"), engine, str(model), str(segments), str(out)]
-    wall, rss, code, err = run_measured(cmd + [json.dumps(args)])
+    wall, rss, code, err = run_measured(cmd + [json.dumps(args)], env=_env())
     if code != 0:
         raise SystemExit(f"throughput: {engine} failed ({code}):\n{err}")
     result = json.loads(out.read_text())
