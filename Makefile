@@ -17,8 +17,9 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/dilmanc translate examples/press-release.az.txt --to en,ru --out-dir demo-out
-	@echo "demo: wrote demo-out/press-release.en.txt and demo-out/press-release.ru.txt"
+	$(BIN)/dilmanc translate examples/press-release.az.txt --to en,ru --out-dir demo-out \
+		--builtin-glossary --glossary-report demo-out/glossary-report.json
+	@echo "demo: wrote demo-out/press-release.en.txt, demo-out/press-release.ru.txt and demo-out/glossary-report.json"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
