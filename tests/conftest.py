@@ -39,6 +39,15 @@ def cli(capfd, monkeypatch):
     return invoke
 
 
+@pytest.fixture(autouse=True)
+def _offline(monkeypatch, tmp_path):
+    """Every test runs offline with empty model caches, even outside `make test`; a test
+    that exercises a download path removes the variable and stubs the network itself."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf-cache"))
+    monkeypatch.setenv("DILMANC_HOME", str(tmp_path / "dilmanc-home"))
+
+
 @pytest.fixture(scope="session")
 def seed_path() -> Path:
     assert SEED.exists(), f"seed press release missing at {SEED} (set DILMANC_SHARED)"

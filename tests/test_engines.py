@@ -310,7 +310,8 @@ def test_offline_uncached_default_model_is_one_clear_line(tmp_path):
 
 
 def test_download_failure_is_the_same_clear_line(monkeypatch):
-    monkeypatch.delenv("HF_HUB_OFFLINE")
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.delenv("TRANSFORMERS_OFFLINE", raising=False)
 
     def no_network(repo, quiet=False):
         raise ModelUnavailable(f"cannot download {repo} from the hub into X: ConnectError")

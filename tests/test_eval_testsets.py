@@ -128,7 +128,7 @@ def test_offline_and_missing_exits_3(cli, isolated):
 
 
 def test_download_failure_exits_3(cli, isolated, monkeypatch):
-    monkeypatch.delenv("HF_HUB_OFFLINE")
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     monkeypatch.delenv("TRANSFORMERS_OFFLINE", raising=False)
 
     def unreachable(url, timeout=60.0):
@@ -140,7 +140,7 @@ def test_download_failure_exits_3(cli, isolated, monkeypatch):
 
 
 def test_download_fills_the_cache_and_checks_sha(data_dir, isolated, monkeypatch):
-    monkeypatch.delenv("HF_HUB_OFFLINE")
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     monkeypatch.delenv("TRANSFORMERS_OFFLINE", raising=False)
     served = (data_dir / "tatoeba" / "aze-rus.test.tsv").read_bytes()
     urls = []
