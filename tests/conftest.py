@@ -40,12 +40,19 @@ def cli(capfd, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
-def _offline(monkeypatch, tmp_path):
-    """Every test runs offline with empty model caches, even outside `make test`; a test
-    that exercises a download path removes the variable and stubs the network itself."""
+def isolated_caches(monkeypatch, tmp_path):
+    """Every test runs offline with empty model caches (HF in tmp/hf, dilmanc in tmp/dilmanc)
+    and no engines loaded by another test; a test that exercises a download path removes
+    HF_HUB_OFFLINE and stubs the network itself."""
+    from dilmanc.translate import loader
+
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf-cache"))
-    monkeypatch.setenv("DILMANC_HOME", str(tmp_path / "dilmanc-home"))
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    monkeypatch.delenv("HF_HUB_CACHE", raising=False)
+    monkeypatch.setenv("DILMANC_HOME", str(tmp_path / "dilmanc"))
+    loader.clear_cache()
+    yield
+    loader.clear_cache()
 
 
 @pytest.fixture(scope="session")

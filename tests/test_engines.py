@@ -24,18 +24,6 @@ TEXTS = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def isolated_caches(tmp_path, monkeypatch):
-    """Empty HF and dilmanc caches, offline, and no engines left over from other tests."""
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
-    monkeypatch.delenv("HF_HUB_CACHE", raising=False)
-    monkeypatch.setenv("DILMANC_HOME", str(tmp_path / "dilmanc"))
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    loader.clear_cache()
-    yield
-    loader.clear_cache()
-
-
 # --- batching ---------------------------------------------------------------------------------
 
 

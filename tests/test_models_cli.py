@@ -8,19 +8,7 @@ import pytest
 from tiny_models import install_in_hf_cache
 
 from dilmanc.languages import resolve
-from dilmanc.translate import loader
 from dilmanc.translate.loader import load_engine
-
-
-@pytest.fixture(autouse=True)
-def isolated_caches(tmp_path, monkeypatch):
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
-    monkeypatch.delenv("HF_HUB_CACHE", raising=False)
-    monkeypatch.setenv("DILMANC_HOME", str(tmp_path / "dilmanc"))
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    loader.clear_cache()
-    yield
-    loader.clear_cache()
 
 
 def test_list_shows_presets_and_that_nothing_is_local(cli, tmp_path):

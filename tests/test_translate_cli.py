@@ -19,11 +19,9 @@ FAST = ["--max-length", "6", "--beam", "1", "--quiet"]
 
 
 @pytest.fixture
-def isolated(monkeypatch, tmp_path):
-    """Offline, with empty model caches: only explicit directories can load."""
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf-cache"))
-    monkeypatch.setenv("DILMANC_HOME", str(tmp_path / "dilmanc-home"))
+def isolated(tmp_path):
+    """The test's directory; conftest keeps it offline with empty model caches, so only
+    explicit directories can load."""
     return tmp_path
 
 
