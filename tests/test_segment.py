@@ -97,7 +97,7 @@ def test_sentences_join_back_to_the_input():
 @pytest.mark.parametrize(
     "line",
     [
-        "You must enable Javascript on your browser for the site to work.",
+        "Please turn on JavaScript in your browser to see this page.",
         "Cookies help us deliver our services. By using this site you agree to our use.",
         "https://azerbaijan.iom.int/az/news",
         "info@example.org, www.example.az; +994 12 000 00 00",

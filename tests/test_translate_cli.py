@@ -14,7 +14,8 @@ from doubles import DictEngine
 
 from dilmanc.translate.segment import split_paragraphs
 
-BOILERPLATE = "You must enable Javascript on your browser for the site to work optimally"
+# The seed ends with an English web-boilerplate line; a word of it identifies that paragraph.
+BOILERPLATE_WORD = "Javascript"
 FAST = ["--max-length", "6", "--beam", "1", "--quiet"]
 
 
@@ -64,7 +65,7 @@ def test_seed_to_english_and_russian_with_tiny_nllb(cli, seed_path, tiny_nllb_di
     for iso in ("en", "ru"):
         translated = paragraphs(out / f"{stem}.{iso}.txt")
         assert len(translated) == len(source) == 10
-        assert translated[-1] == source[-1] and translated[-1].startswith(BOILERPLATE)
+        assert translated[-1] == source[-1] and BOILERPLATE_WORD in translated[-1]
         assert translated[0].startswith(" date 2022-07 ")
         assert translated[1] != source[1]
     assert sorted(p.name for p in out.iterdir()) == [f"{stem}.en.txt", f"{stem}.ru.txt"]
@@ -83,7 +84,8 @@ def test_marian_for_english_by_lang_equals_model(cli, seed_path, tiny_marian_dir
     assert res.code == 0, res.err
     written = out / seed_path.name.replace(".az.", ".en.")
     assert len(paragraphs(written)) == 10
-    assert paragraphs(written)[-1].startswith(BOILERPLATE)
+    assert paragraphs(written)[-1] == paragraphs(seed_path)[-1]
+    assert BOILERPLATE_WORD in paragraphs(written)[-1]
 
 
 def test_ctranslate2_dirs_from_stdin_to_stdout(
