@@ -216,7 +216,7 @@ PIPELINE = "dilmanc-pipeline-ct2-int8"
 def single_segment_lines(lines: list[str]) -> list[str]:
     """Lines the pipeline keeps as exactly one segment (so all engines get the same units)."""
     try:
-        from dilmanc.translate.segment import segment_line
+        from dilmanc.text.segment import segment_line
     except ImportError:  # pragma: no cover - segmentation not built yet
         return lines
     keep = []

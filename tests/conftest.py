@@ -44,7 +44,7 @@ def isolated_caches(monkeypatch, tmp_path):
     """Every test runs offline with empty model caches (HF in tmp/hf, dilmanc in tmp/dilmanc)
     and no engines loaded by another test; a test that exercises a download path removes
     HF_HUB_OFFLINE and stubs the network itself."""
-    from dilmanc.translate import loader
+    from dilmanc.engines import registry as loader
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
@@ -90,14 +90,14 @@ def tiny_nllb_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_marian_ct2_dir(tiny_marian_dir, tmp_path_factory) -> Path:
-    from dilmanc.translate.convert import convert_to_ct2
+    from dilmanc.models.convert import convert_to_ct2
 
     return convert_to_ct2(tiny_marian_dir, tmp_path_factory.mktemp("ct2") / "marian-int8")
 
 
 @pytest.fixture(scope="session")
 def tiny_nllb_ct2_dir(tiny_nllb_dir, tmp_path_factory) -> Path:
-    from dilmanc.translate.convert import convert_to_ct2
+    from dilmanc.models.convert import convert_to_ct2
 
     return convert_to_ct2(tiny_nllb_dir, tmp_path_factory.mktemp("ct2") / "nllb-int8")
 

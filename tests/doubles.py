@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+from dilmanc.engines.base import Engine
 from dilmanc.languages import Language
-from dilmanc.translate.engine import Engine
 
 
 class DictEngine(Engine):

@@ -71,7 +71,7 @@ def test_unknown_engine_is_a_usage_error():
 
 def test_plan_batches_shares_a_short_tail_batch_out_evenly():
     """The benchmark found a small leftover batch slow; the planner now evens out the tail."""
-    from dilmanc.translate.engine import plan_batches
+    from dilmanc.engines.base import plan_batches
 
     lengths = [10] * 9
     batches = plan_batches(lengths, batch_tokens=40)

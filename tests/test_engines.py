@@ -8,12 +8,13 @@ import pytest
 import sentencepiece as spm
 from tiny_models import build_marian, install_in_hf_cache
 
+from dilmanc.engines import registry as loader
+from dilmanc.engines.base import Engine, available_cores, plan_batches
+from dilmanc.engines.registry import load_engine
 from dilmanc.errors import EXIT_UNAVAILABLE, ModelUnavailable, UsageError
 from dilmanc.languages import Language, resolve
-from dilmanc.translate import loader
-from dilmanc.translate.engine import Engine, available_cores, plan_batches
-from dilmanc.translate.loader import load_engine, parse_model_options, resolve_model
-from dilmanc.translate.presets import DEFAULT_MODEL, PRESETS, find_preset
+from dilmanc.models.presets import DEFAULT_MODEL, PRESETS, find_preset
+from dilmanc.models.resolve import parse_model_options, resolve_model
 
 AZ, EN, RU = resolve("az"), resolve("en"), resolve("ru")
 TEXTS = [
@@ -304,7 +305,7 @@ def test_download_failure_is_the_same_clear_line(monkeypatch):
     def no_network(repo, quiet=False):
         raise ModelUnavailable(f"cannot download {repo} from the hub into X: ConnectError")
 
-    monkeypatch.setattr(loader.hub, "download", no_network)
+    monkeypatch.setattr("dilmanc.models.hub.download", no_network)
     with pytest.raises(ModelUnavailable, match="cannot be downloaded.*models pull opus-mt-az-en"):
         load_engine("opus-mt-az-en")
 

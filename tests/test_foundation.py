@@ -7,7 +7,7 @@ import pytest
 from dilmanc.errors import InputError, UsageError
 from dilmanc.fileio import atomic_writer, read_text
 from dilmanc.languages import parse_targets, resolve
-from dilmanc.turkic_case import az_lower, az_title, az_upper
+from dilmanc.text.turkic_case import az_lower, az_title, az_upper
 
 
 def test_version_and_help(cli):

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from dilmanc.errors import InputError, UsageError
 from dilmanc.glossary import TermEnforcer, check_entry, load_glossaries, summarize, term_accuracy
 from dilmanc.languages import resolve
-from dilmanc.translate.pipeline import Pipeline
+from dilmanc.pipeline.pipeline import Pipeline
 
 WORDS = {"işini": "work", "yüksək": "highly", "qiymətləndirdi.": "praised.", "Salam": "Hello"}
 

@@ -7,8 +7,8 @@ import json
 import pytest
 from tiny_models import install_in_hf_cache
 
+from dilmanc.engines.registry import load_engine
 from dilmanc.languages import resolve
-from dilmanc.translate.loader import load_engine
 
 
 def test_list_shows_presets_and_that_nothing_is_local(cli, tmp_path):

@@ -10,7 +10,7 @@ from doubles import DictEngine
 
 from dilmanc.errors import UsageError
 from dilmanc.languages import resolve
-from dilmanc.translate.pipeline import DecodeOptions, Pipeline
+from dilmanc.pipeline.pipeline import DecodeOptions, Pipeline
 
 AZ, EN, RU = resolve("az"), resolve("en"), resolve("ru")
 

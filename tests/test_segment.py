@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dilmanc.translate.segment import (
+from dilmanc.text.segment import (
     is_passthrough,
     segment_line,
     split_metadata,

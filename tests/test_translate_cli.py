@@ -12,7 +12,7 @@ import json
 import pytest
 from doubles import DictEngine
 
-from dilmanc.translate.segment import split_paragraphs
+from dilmanc.text.segment import split_paragraphs
 
 # The seed ends with an English web-boilerplate line; a word of it identifies that paragraph.
 BOILERPLATE_WORD = "Javascript"
@@ -37,7 +37,7 @@ def double(monkeypatch):
         engine.model = spec
         return engine
 
-    monkeypatch.setattr("dilmanc.translate.loader.load_engine", load_engine)
+    monkeypatch.setattr("dilmanc.engines.registry.load_engine", load_engine)
     engine.specs = specs
     return engine
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +33,7 @@ class RunSettings:
     builtin_glossary: bool = False
     beam: int = 4
     data_dir: str | None = None
-    progress: bool = False
+    progress: Callable[[int], None] | None = None  # advance(lines done)
 
 
 def glossary_hashes(paths: list[str]) -> dict | None:
@@ -51,8 +52,9 @@ def glossary_hashes(paths: list[str]) -> dict | None:
 
 def run_benchmark(settings: RunSettings) -> tuple[dict, list[str]]:
     """Translate and score; return (run record, hypotheses)."""
-    from dilmanc.translate.loader import load_engine, normalize_engine, parse_model_options
-    from dilmanc.translate.pipeline import DecodeOptions, Pipeline
+    from dilmanc.engines.registry import load_engine
+    from dilmanc.models.resolve import normalize_engine, parse_model_options
+    from dilmanc.pipeline.pipeline import DecodeOptions, Pipeline
 
     started = time.perf_counter()
     if settings.limit is not None and settings.limit < 1:

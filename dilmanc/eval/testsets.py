@@ -17,7 +17,7 @@ from pathlib import Path
 from dilmanc.errors import InputError, ResourceUnavailable, UsageError
 from dilmanc.eval.inputs import split_segments
 from dilmanc.fileio import read_text, write_text_atomic
-from dilmanc.translate.hub import dilmanc_home, offline
+from dilmanc.models.hub import dilmanc_home, offline
 
 NTREX_RAW = (
     "https://raw.githubusercontent.com/MicrosoftTranslator/NTREX/"

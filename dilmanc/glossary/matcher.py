@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from dilmanc.glossary import morphology as morph
 from dilmanc.glossary.model import Entry
-from dilmanc.turkic_case import az_lower
+from dilmanc.text.turkic_case import az_lower
 
 _HYPHEN_CLASS = morph.char_class(morph.HYPHENS)
 _GAP = f"[\\s{morph.QUOTE_CLASS[1:-1]}]+"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from dilmanc.turkic_case import az_lower
+from dilmanc.text.turkic_case import az_lower
 
 KNOWN_FLAGS = frozenset({"case", "dnt"})
 SEVERITIES = ("error", "warning")

@@ -8,8 +8,8 @@ from pathlib import Path
 import typer
 
 from dilmanc.errors import UsageError
-from dilmanc.translate import hub
-from dilmanc.translate.presets import DEFAULT_MODEL, PRESETS, find_preset
+from dilmanc.models import hub
+from dilmanc.models.presets import DEFAULT_MODEL, PRESETS, find_preset
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None)
 
@@ -23,7 +23,7 @@ def _conversions() -> list[Path]:
 
 def model_rows() -> list[dict]:
     """One row per preset (and per other CTranslate2 conversion in dilmanc's cache)."""
-    from dilmanc.translate.convert import read_info
+    from dilmanc.models.convert import read_info
 
     rows = []
     claimed: set[Path] = set()
@@ -115,8 +115,8 @@ def pull_command(
     force: bool = typer.Option(False, "--force", help="Redo an existing conversion."),
 ) -> None:
     """Download a model into the Hugging Face cache (and convert it with --ct2)."""
-    from dilmanc.translate.convert import QUANTIZATIONS, convert_to_ct2, is_ct2_dir
-    from dilmanc.translate.loader import HUB_ID
+    from dilmanc.models.convert import QUANTIZATIONS, convert_to_ct2, is_ct2_dir
+    from dilmanc.models.resolve import HUB_ID
 
     if quantization not in QUANTIZATIONS:
         raise UsageError(f"unknown quantization {quantization!r} ({', '.join(QUANTIZATIONS)})")
@@ -155,8 +155,8 @@ def convert_command(
     force: bool = typer.Option(False, "--force", help="Replace an existing output directory."),
 ) -> None:
     """Convert a Hugging Face model to CTranslate2, tokenizer files included."""
-    from dilmanc.translate.convert import QUANTIZATIONS, convert_to_ct2, is_ct2_dir
-    from dilmanc.translate.loader import resolve_model
+    from dilmanc.models.convert import QUANTIZATIONS, convert_to_ct2, is_ct2_dir
+    from dilmanc.models.resolve import resolve_model
 
     if quantization not in QUANTIZATIONS:
         raise UsageError(f"unknown quantization {quantization!r} ({', '.join(QUANTIZATIONS)})")

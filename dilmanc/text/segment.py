@@ -34,7 +34,7 @@ from typing import NamedTuple
 
 from sentencex import segment as _sentencex_segment
 
-from dilmanc.turkic_case import az_lower
+from dilmanc.text.turkic_case import az_lower
 
 # --- Azerbaijani rules (data) ---------------------------------------------------------------
 

@@ -23,17 +23,18 @@ from typing import TYPE_CHECKING
 
 from dilmanc.errors import UsageError
 from dilmanc.languages import Language
-from dilmanc.translate.progress import Advance, progress_bar
-from dilmanc.translate.segment import Piece, segment_line
+from dilmanc.text.segment import Piece, segment_line
 
 if TYPE_CHECKING:
+    from dilmanc.engines.base import Engine
     from dilmanc.glossary import TermEnforcer
-    from dilmanc.translate.engine import Engine
 
 STAGES = ("segment", "glossary", "engine", "write")
 
 # Receives each batch the enforcer checked: target iso, source segments, EnforcedSegments.
 GlossarySink = Callable[[str, list[str], list], None]
+# Called with the number of input lines finished (a progress bar's `advance`).
+Advance = Callable[[int], None]
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ class Pipeline:
         *,
         decode: DecodeOptions | None = None,
         enforcer: TermEnforcer | None = None,
-        progress: bool | Advance = False,
+        progress: Advance | None = None,
         chunk_segments: int = 2000,
         cache_size: int = 20_000,
         glossary_sink: GlossarySink | None = None,
@@ -180,18 +181,11 @@ class Pipeline:
     ) -> None:
         for target in targets:
             self._engine_for(target)
-        with self._progress(total) as advance:
-            for chunk in self._chunks(lines):
-                for target in targets:
-                    emit(target.iso, self._translate_chunk(chunk, target))
-                advance(len(chunk))
-
-    def _progress(self, total: int | None):
-        if callable(self.progress):
-            from contextlib import nullcontext
-
-            return nullcontext(self.progress)
-        return progress_bar(total, "translating", enabled=bool(self.progress))
+        for chunk in self._chunks(lines):
+            for target in targets:
+                emit(target.iso, self._translate_chunk(chunk, target))
+            if self.progress is not None:
+                self.progress(len(chunk))
 
     def _chunks(self, lines: Iterable[str]) -> Iterator[list[_Line]]:
         """Segment lines as they are read; yield lists of lines holding ~chunk_segments each."""

@@ -1,6 +1,6 @@
-"""From `--model` to a loaded Engine: presets, hub ids, local directories, once per run.
+"""From `--model` to a local model directory and the engine that runs it.
 
-`load_engine(spec)` resolves `spec` to a local directory and an engine:
+`resolve_model(spec)` resolves a preset, hub id or directory:
 
 * a directory with `model.bin` runs on CTranslate2, any other model directory on transformers;
 * a preset name or hub id uses the CTranslate2 int8 conversion made by `models pull --ct2`
@@ -10,8 +10,7 @@
 * `engine=` overrides; asking for CTranslate2 on a Hugging Face model converts it once into
   dilmanc's cache.
 
-Loaded engines are cached per (directory, engine, device, compute type, threads), so NLLB
-serving English and Russian in one run loads once.
+Loading the engine itself is `dilmanc.engines.registry.load_engine`.
 """
 
 from __future__ import annotations
@@ -24,15 +23,11 @@ from pathlib import Path
 
 from dilmanc.errors import ModelUnavailable, UsageError
 from dilmanc.languages import Language, resolve
-from dilmanc.translate import hub
-from dilmanc.translate.convert import QUANTIZATIONS, convert_to_ct2, is_ct2_dir, read_info
-from dilmanc.translate.engine import Engine
-from dilmanc.translate.presets import DEFAULT_MODEL, PRESETS, Preset, find_preset
-from dilmanc.translate.tokenization import quiet_transformers
+from dilmanc.models import hub
+from dilmanc.models.convert import QUANTIZATIONS, convert_to_ct2, is_ct2_dir, read_info
+from dilmanc.models.presets import DEFAULT_MODEL, PRESETS, Preset, find_preset
 
 ENGINES = ("transformers", "ctranslate2")
-TORCH_COMPUTE_TYPES = ("float32", "float16", "bfloat16", "int8")
-CT2_COMPUTE_TYPES = ("default", "auto", *QUANTIZATIONS)
 _ENGINE_ALIASES = {
     "ct2": "ctranslate2",
     "ctranslate": "ctranslate2",
@@ -40,8 +35,6 @@ _ENGINE_ALIASES = {
     "torch": "transformers",
 }
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
-
-_LOADED: dict[tuple, Engine] = {}
 
 
 @dataclass(frozen=True)
@@ -179,72 +172,6 @@ def _ensure_ct2(
             source, target, quantization="int8", force=True, source_name=name, pairs=pairs
         )
     return target
-
-
-def load_engine(
-    spec: str,
-    *,
-    engine: str | None = None,
-    device: str = "cpu",
-    threads: int = 0,
-    compute_type: str | None = None,
-    download: bool | None = None,
-) -> Engine:
-    """Load (or reuse) the engine for `spec`: preset name, hub id or local directory."""
-    if device not in ("cpu", "cuda"):
-        raise UsageError(f"unknown device {device!r} (use cpu or cuda)")
-    if threads < 0:
-        raise UsageError(f"--threads must be 0 (all cores) or positive, got {threads}")
-    resolved = resolve_model(spec, engine=engine, download=download)
-    if resolved.engine == "ctranslate2" and compute_type not in (None, *CT2_COMPUTE_TYPES):
-        raise UsageError(
-            f"unknown CTranslate2 compute type {compute_type!r} "
-            f"(choose from {', '.join(CT2_COMPUTE_TYPES)})"
-        )
-    key = (str(resolved.directory.resolve()), resolved.engine, device, compute_type, threads)
-    if key in _LOADED:
-        return _LOADED[key]
-    quiet_transformers()
-    if resolved.engine == "ctranslate2":
-        from dilmanc.translate.ct2_engine import CT2Engine
-
-        loaded: Engine = CT2Engine(
-            resolved.directory,
-            model=spec,
-            device=device,
-            threads=threads,
-            compute_type=compute_type,
-            pairs=resolved.pairs,
-        )
-    else:
-        from dilmanc.translate.transformers_engine import TransformersEngine
-
-        loaded = TransformersEngine(
-            resolved.directory,
-            model=spec,
-            device=device,
-            threads=threads,
-            pairs=resolved.pairs,
-            compute_type=_torch_compute_type(compute_type),
-        )
-    _LOADED[key] = loaded
-    return loaded
-
-
-def _torch_compute_type(compute_type: str | None) -> str | None:
-    if compute_type in (None, "default", "auto"):
-        return None
-    if compute_type not in TORCH_COMPUTE_TYPES:
-        raise UsageError(
-            f"compute type {compute_type} is for CTranslate2; transformers takes "
-            + ", ".join(TORCH_COMPUTE_TYPES)
-        )
-    return compute_type
-
-
-def clear_cache() -> None:
-    """Forget loaded engines (tests; long-lived processes switching models)."""
-    _LOADED.clear()
 
 
 def parse_model_options(values: list[str] | None, targets: list[Language]) -> dict[str, str]:

@@ -13,9 +13,9 @@ import os
 import shutil
 from pathlib import Path
 
+from dilmanc.engines.tokenization import TOKENIZER_FILES, detect_architecture, quiet_transformers
 from dilmanc.errors import ModelUnavailable, UsageError
-from dilmanc.translate.hub import has_weights
-from dilmanc.translate.tokenization import TOKENIZER_FILES, detect_architecture, quiet_transformers
+from dilmanc.models.hub import has_weights
 
 QUANTIZATIONS = (
     "int8",

@@ -17,7 +17,7 @@ from dilmanc.errors import UsageError
 from dilmanc.languages import Language
 
 if TYPE_CHECKING:
-    from dilmanc.translate.tokenization import ModelTokenizer
+    from dilmanc.engines.tokenization import ModelTokenizer
 
 DEFAULT_BEAM_SIZE = 4
 DEFAULT_MAX_LENGTH = 256

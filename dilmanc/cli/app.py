@@ -13,11 +13,11 @@ import typer
 from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
 from dilmanc import __version__
+from dilmanc.cli.eval import app as eval_app
+from dilmanc.cli.glossary import app as glossary_app
+from dilmanc.cli.models import app as models_app
+from dilmanc.cli.translate import translate_command
 from dilmanc.errors import EXIT_USAGE, DilmancError
-from dilmanc.eval.cli import app as eval_app
-from dilmanc.glossary.cli import app as glossary_app
-from dilmanc.translate.cli import translate_command
-from dilmanc.translate.models_cli import app as models_app
 
 EXIT_INTERRUPTED = 130
 

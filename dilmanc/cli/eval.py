@@ -259,9 +259,12 @@ def run_command(
         threads=threads,
         beam=beam,
         data_dir=data_dir,
-        progress=not quiet and not as_json,
     )
-    record, hyps = run_benchmark(settings)
+    from dilmanc.cli.progress import progress_bar, wanted
+
+    with progress_bar(None, "translating", enabled=wanted(quiet) and not as_json) as advance:
+        settings.progress = advance
+        record, hyps = run_benchmark(settings)
     json_path, hyp_path = write_run(out, record, hyps)
     warn_empty(str(hyp_path), hyps)
     if as_json:

@@ -16,13 +16,13 @@ from typing import IO
 
 import typer
 
+from dilmanc.cli.inputs import Input, check_input, open_input, output_name
+from dilmanc.cli.progress import progress_bar, wanted
 from dilmanc.errors import UsageError
 from dilmanc.fileio import STDIO, atomic_writer, write_text_atomic
 from dilmanc.languages import Language, parse_targets, resolve
-from dilmanc.translate.inputs import Input, check_input, open_input, output_name
-from dilmanc.translate.loader import normalize_engine, parse_model_options
-from dilmanc.translate.pipeline import DecodeOptions, Pipeline
-from dilmanc.translate.progress import progress_bar, wanted
+from dilmanc.models.resolve import normalize_engine, parse_model_options
+from dilmanc.pipeline.pipeline import DecodeOptions, Pipeline
 
 DEVICES = ("cpu", "cuda")
 GLOSSARY_MODES = ("inject", "placeholder", "off")
@@ -79,7 +79,7 @@ def _load_enforcer(glossaries: list[str], builtin: bool, mode: str):
 
 
 def _load_engines(specs: dict[str, str], source: Language, targets: list[Language], **kwargs):
-    from dilmanc.translate.loader import load_engine
+    from dilmanc.engines.registry import load_engine
 
     engines = {}
     for target in targets:

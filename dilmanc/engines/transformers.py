@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from dilmanc.engines.base import TokenizedEngine, available_cores
+from dilmanc.engines.tokenization import ModelTokenizer
 from dilmanc.errors import ModelUnavailable
 from dilmanc.languages import Language
-from dilmanc.translate.engine import TokenizedEngine, available_cores
-from dilmanc.translate.tokenization import ModelTokenizer
 
 
 def _first_line(err: BaseException) -> str:

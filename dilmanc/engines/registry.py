@@ -1,0 +1,92 @@
+"""Loading engines by name, once per process: `load_engine(spec)` → a cached Engine.
+
+The model spec is resolved by `dilmanc.models.resolve`; the engine class is chosen from
+ENGINE_CLASSES (one module per engine, imported only when used). Loaded engines are cached
+per (directory, engine, device, compute type, threads) under a lock, so NLLB serving English
+and Russian loads once and concurrent callers (the server) never load a model twice.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from dilmanc.engines.base import Engine
+from dilmanc.errors import UsageError
+from dilmanc.models.convert import QUANTIZATIONS
+from dilmanc.models.resolve import resolve_model
+
+TORCH_COMPUTE_TYPES = ("float32", "float16", "bfloat16", "int8")
+CT2_COMPUTE_TYPES = ("default", "auto", *QUANTIZATIONS)
+
+_LOADED: dict[tuple, Engine] = {}
+_LOCK = threading.Lock()
+
+
+def load_engine(
+    spec: str,
+    *,
+    engine: str | None = None,
+    device: str = "cpu",
+    threads: int = 0,
+    compute_type: str | None = None,
+    download: bool | None = None,
+) -> Engine:
+    """Load (or reuse) the engine for `spec`: preset name, hub id or local directory."""
+    if device not in ("cpu", "cuda"):
+        raise UsageError(f"unknown device {device!r} (use cpu or cuda)")
+    if threads < 0:
+        raise UsageError(f"--threads must be 0 (all cores) or positive, got {threads}")
+    resolved = resolve_model(spec, engine=engine, download=download)
+    if resolved.engine == "ctranslate2" and compute_type not in (None, *CT2_COMPUTE_TYPES):
+        raise UsageError(
+            f"unknown CTranslate2 compute type {compute_type!r} "
+            f"(choose from {', '.join(CT2_COMPUTE_TYPES)})"
+        )
+    key = (str(resolved.directory.resolve()), resolved.engine, device, compute_type, threads)
+    with _LOCK:
+        if key not in _LOADED:
+            _LOADED[key] = _load(resolved, spec, device, threads, compute_type)
+        return _LOADED[key]
+
+
+def _load(resolved, spec: str, device: str, threads: int, compute_type: str | None) -> Engine:
+    if resolved.engine == "ctranslate2":
+        from dilmanc.engines.ctranslate2 import CT2Engine
+
+        return CT2Engine(
+            resolved.directory,
+            model=spec,
+            device=device,
+            threads=threads,
+            compute_type=compute_type,
+            pairs=resolved.pairs,
+        )
+    from dilmanc.engines.tokenization import quiet_transformers
+    from dilmanc.engines.transformers import TransformersEngine
+
+    quiet_transformers()
+    return TransformersEngine(
+        resolved.directory,
+        model=spec,
+        device=device,
+        threads=threads,
+        pairs=resolved.pairs,
+        compute_type=_torch_compute_type(compute_type),
+    )
+
+
+def _torch_compute_type(compute_type: str | None) -> str | None:
+    if compute_type in (None, "default", "auto"):
+        return None
+    if compute_type not in TORCH_COMPUTE_TYPES:
+        raise UsageError(
+            f"compute type {compute_type} is for CTranslate2; transformers takes "
+            + ", ".join(TORCH_COMPUTE_TYPES)
+        )
+    return compute_type
+
+
+def clear_cache() -> None:
+    """Forget loaded engines (tests; long-lived processes switching models)."""
+    with _LOCK:
+        _LOADED.clear()

@@ -1,1 +1,0 @@
-"""Translation: engines (transformers, CTranslate2), model presets, segmentation, pipeline."""
