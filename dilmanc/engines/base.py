@@ -11,6 +11,7 @@ from __future__ import annotations
 import abc
 import os
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from dilmanc.errors import UsageError
@@ -23,6 +24,57 @@ DEFAULT_BEAM_SIZE = 4
 DEFAULT_MAX_LENGTH = 256
 DEFAULT_BATCH_TOKENS = 2048
 DEFAULT_MAX_BATCH_SIZE = 64
+
+
+@dataclass(frozen=True)
+class DecodeOptions:
+    """How an engine decodes: beam width, output length, batch limits, n-best size."""
+
+    beam_size: int = DEFAULT_BEAM_SIZE
+    max_length: int = DEFAULT_MAX_LENGTH
+    batch_tokens: int = DEFAULT_BATCH_TOKENS  # token budget per batch (incl. padding)
+    batch_size: int = 0  # most segments per batch; 0 = the engine's default
+    min_length: int = 0  # shortest output in tokens; benchmarks set min = max (fixed work)
+    num_hypotheses: int = 1  # n-best size (1: only the best)
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    """One further entry of an n-best list."""
+
+    text: str
+    score: float | None = None
+
+
+@dataclass(frozen=True)
+class TranslationResult:
+    """What an engine returns for one segment.
+
+    `score` is the model's log-probability score of `text` (None when the engine gives
+    none). With attention requested, `source_tokens` are the pieces the model read (special
+    tokens included), `tokens` the output pieces (special tokens removed) and `attention[i][j]`
+    the weight of output piece i on source piece j: the alignment used to place tags.
+    `alternatives` holds hypotheses 2..n when an n-best list was asked for.
+    """
+
+    text: str
+    score: float | None = None
+    tokens: tuple[str, ...] = ()
+    source_tokens: tuple[str, ...] = ()
+    attention: tuple[tuple[float, ...], ...] | None = None
+    alternatives: tuple[Hypothesis, ...] = ()
+
+    @property
+    def hypotheses(self) -> tuple[Hypothesis, ...]:
+        """The whole n-best list, best first."""
+        return (Hypothesis(self.text, self.score), *self.alternatives)
+
+
+def _as_result(value: TranslationResult | str) -> TranslationResult:
+    return value if isinstance(value, TranslationResult) else TranslationResult(value)
 
 
 def available_cores() -> int:
@@ -106,8 +158,10 @@ class Engine(abc.ABC):
         beam_size: int,
         max_length: int,
         min_length: int,
-    ) -> list[str]:
-        """Decode one batch of `_encode` outputs into target-language strings."""
+        num_hypotheses: int = 1,
+        return_attention: bool = False,
+    ) -> list[TranslationResult]:
+        """Decode one batch of `_encode` outputs (test doubles may return plain strings)."""
 
     # --- shared behaviour ---------------------------------------------------------------------
     def count_tokens(self, text: str, source: Language | None = None) -> int:
@@ -136,22 +190,9 @@ class Engine(abc.ABC):
         min_length: int = 0,
     ) -> list[str]:
         """Translate `texts` as given (one decode call); blank texts come back empty."""
-        self.check_pair(source, target)
-        keep = [i for i, text in enumerate(texts) if text.strip()]
-        out = [""] * len(texts)
-        if keep:
-            encoded = self._encode([texts[i] for i in keep], source, target)
-            results = self._translate_encoded(
-                encoded,
-                source,
-                target,
-                beam_size=beam_size,
-                max_length=max_length,
-                min_length=min_length,
-            )
-            for i, result in zip(keep, results, strict=True):
-                out[i] = result
-        return out
+        options = DecodeOptions(beam_size=beam_size, max_length=max_length, min_length=min_length)
+        results = self.translate_results(texts, source, target, options, batch_all=True)
+        return [result.text for result in results]
 
     def translate_iterable(
         self,
@@ -166,49 +207,105 @@ class Engine(abc.ABC):
         max_length: int = DEFAULT_MAX_LENGTH,
         min_length: int = 0,
     ) -> Iterator[str]:
-        """Stream translations of `texts` in input order.
+        """Stream translations of `texts` in input order (see `iter_results`)."""
+        options = DecodeOptions(
+            beam_size=beam_size,
+            max_length=max_length,
+            batch_tokens=batch_tokens,
+            batch_size=max_batch_size or 0,
+            min_length=min_length,
+        )
+        for result in self.iter_results(texts, source, target, options, buffer_size=buffer_size):
+            yield result.text
+
+    def translate_results(
+        self,
+        texts: list[str],
+        source: Language,
+        target: Language,
+        options: DecodeOptions | None = None,
+        *,
+        return_attention: bool = False,
+        batch_all: bool = False,
+    ) -> list[TranslationResult]:
+        """Rich results for `texts`, batched by the token budget (`batch_all`: one batch)."""
+        options = options or DecodeOptions()
+        if batch_all:
+            self.check_pair(source, target)
+            return self._translate_buffer(
+                list(texts), source, target, options, return_attention, one_batch=True
+            )
+        return list(
+            self.iter_results(
+                texts, source, target, options, buffer_size=len(texts) or 1,
+                return_attention=return_attention,
+            )
+        )  # fmt: skip
+
+    def iter_results(
+        self,
+        texts: Iterable[str],
+        source: Language,
+        target: Language,
+        options: DecodeOptions | None = None,
+        *,
+        buffer_size: int | None = None,
+        return_attention: bool = False,
+    ) -> Iterator[TranslationResult]:
+        """Stream results of `texts` in input order.
 
         Reads up to `buffer_size` segments at a time (memory stays bounded by the buffer),
-        sorts them by token length, decodes batches of at most `batch_tokens` padded tokens and
-        `max_batch_size` segments, and yields the buffer's results in input order.
+        sorts them by token length, decodes batches of at most `options.batch_tokens` padded
+        tokens and `options.batch_size` segments, and yields the buffer's results in order.
         """
+        options = options or DecodeOptions()
         self.check_pair(source, target)
-        if batch_tokens < 1:
-            raise UsageError(f"token budget must be positive, got {batch_tokens}")
-        size_cap = max_batch_size or self.max_batch_size
+        if options.batch_tokens < 1:
+            raise UsageError(f"token budget must be positive, got {options.batch_tokens}")
+        size_cap = options.batch_size or self.max_batch_size
         buffer_cap = buffer_size or max(256, 16 * size_cap)
-        decode = {"beam_size": beam_size, "max_length": max_length, "min_length": min_length}
         buffer: list[str] = []
         for text in texts:
             buffer.append(text)
             if len(buffer) >= buffer_cap:
-                yield from self._translate_buffer(
-                    buffer, source, target, batch_tokens, size_cap, decode
-                )
+                yield from self._translate_buffer(buffer, source, target, options, return_attention)
                 buffer = []
         if buffer:
-            yield from self._translate_buffer(
-                buffer, source, target, batch_tokens, size_cap, decode
-            )
+            yield from self._translate_buffer(buffer, source, target, options, return_attention)
 
     def _translate_buffer(
         self,
         buffer: list[str],
         source: Language,
         target: Language,
-        batch_tokens: int,
-        max_batch_size: int,
-        decode: dict[str, int],
-    ) -> list[str]:
+        options: DecodeOptions,
+        return_attention: bool,
+        *,
+        one_batch: bool = False,
+    ) -> list[TranslationResult]:
         keep = [i for i, text in enumerate(buffer) if text.strip()]
-        out = [""] * len(buffer)
+        out = [TranslationResult("")] * len(buffer)
         if not keep:
             return out
         encoded = self._encode([buffer[i] for i in keep], source, target)
-        for batch in plan_batches([len(e) for e in encoded], batch_tokens, max_batch_size):
+        decode = {
+            "beam_size": max(options.beam_size, options.num_hypotheses),
+            "max_length": options.max_length,
+            "min_length": options.min_length,
+        }
+        if options.num_hypotheses > 1:
+            decode["num_hypotheses"] = options.num_hypotheses
+        if return_attention:
+            decode["return_attention"] = True
+        if one_batch:
+            batches = [list(range(len(encoded)))]
+        else:
+            size_cap = options.batch_size or self.max_batch_size
+            batches = plan_batches([len(e) for e in encoded], options.batch_tokens, size_cap)
+        for batch in batches:
             results = self._translate_encoded([encoded[j] for j in batch], source, target, **decode)
             for j, result in zip(batch, results, strict=True):
-                out[keep[j]] = result
+                out[keep[j]] = _as_result(result)
         return out
 
     def info(self) -> dict:

@@ -10,7 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dilmanc.engines.base import TokenizedEngine, available_cores
+from dilmanc.engines.base import (
+    Hypothesis,
+    TokenizedEngine,
+    TranslationResult,
+    available_cores,
+)
 from dilmanc.engines.tokenization import ModelTokenizer
 from dilmanc.errors import ModelUnavailable
 from dilmanc.languages import Language
@@ -78,7 +83,9 @@ class CT2Engine(TokenizedEngine):
         beam_size: int,
         max_length: int,
         min_length: int,
-    ) -> list[str]:
+        num_hypotheses: int = 1,
+        return_attention: bool = False,
+    ) -> list[TranslationResult]:
         prefix_token = None
         if self.architecture == "nllb":
             prefix_token = self.codec.target_token(target)
@@ -88,17 +95,42 @@ class CT2Engine(TokenizedEngine):
             batch,
             target_prefix=[[prefix_token]] * len(batch) if prefix_token else None,
             beam_size=beam_size,
+            num_hypotheses=num_hypotheses,
+            return_scores=True,
+            return_attention=return_attention,
             max_decoding_length=max_length + extra,
             min_decoding_length=(min_length + extra) if min_length else 1,
             max_input_length=self.codec.max_source_tokens,
         )
-        hypotheses = []
-        for result in results:
-            tokens = result.hypotheses[0]
-            if prefix_token and tokens and tokens[0] == prefix_token:
-                tokens = tokens[1:]
-            hypotheses.append(tokens)
-        return self.codec.decode_tokens(hypotheses)
+        out = []
+        for tokens_in, result in zip(batch, results, strict=True):
+            hypotheses = []
+            for tokens in result.hypotheses:
+                if prefix_token and tokens and tokens[0] == prefix_token:
+                    tokens = tokens[1:]
+                hypotheses.append(tokens)
+            texts = self.codec.decode_tokens(hypotheses)
+            scores = list(result.scores) if result.scores else [None] * len(texts)
+            attention = None
+            if return_attention and result.attention:
+                rows = result.attention[0]
+                if prefix_token and len(rows) > len(hypotheses[0]):
+                    rows = rows[len(rows) - len(hypotheses[0]) :]
+                attention = tuple(tuple(row) for row in rows)
+            out.append(
+                TranslationResult(
+                    texts[0],
+                    scores[0],
+                    tokens=tuple(hypotheses[0]),
+                    source_tokens=tuple(tokens_in),
+                    attention=attention,
+                    alternatives=tuple(
+                        Hypothesis(text, score)
+                        for text, score in zip(texts[1:], scores[1:], strict=True)
+                    ),
+                )
+            )
+        return out
 
     def close(self) -> None:
         self.translator = None

@@ -8,9 +8,15 @@ float16/bfloat16 weights or torch dynamic int8 quantization (CPU).
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
-from dilmanc.engines.base import TokenizedEngine, available_cores
+from dilmanc.engines.base import (
+    Hypothesis,
+    TokenizedEngine,
+    TranslationResult,
+    available_cores,
+)
 from dilmanc.engines.tokenization import ModelTokenizer
 from dilmanc.errors import ModelUnavailable
 from dilmanc.languages import Language
@@ -72,6 +78,7 @@ class TransformersEngine(TokenizedEngine):
                 f"cannot load the model in {self.directory}: {_first_line(err)}"
             ) from None
         self.net = net.to(device).eval()
+        self._attention_lock = threading.Lock()
         self.compute_type = str(next(self.net.parameters()).dtype).removeprefix("torch.")
         if compute_type == "int8":
             self.net = _quantize_dynamic_int8(self.net)
@@ -89,7 +96,9 @@ class TransformersEngine(TokenizedEngine):
         beam_size: int,
         max_length: int,
         min_length: int,
-    ) -> list[str]:
+        num_hypotheses: int = 1,
+        return_attention: bool = False,
+    ) -> list[TranslationResult]:
         import torch
 
         padded = self.codec.tokenizer.pad(
@@ -97,8 +106,11 @@ class TransformersEngine(TokenizedEngine):
         ).to(self.device)
         options: dict = {
             "num_beams": beam_size,
+            "num_return_sequences": num_hypotheses,
             "max_new_tokens": max_length,
             "do_sample": False,
+            "return_dict_in_generate": True,
+            "output_scores": True,
         }
         if min_length:
             options["min_new_tokens"] = min_length
@@ -114,7 +126,66 @@ class TransformersEngine(TokenizedEngine):
             output = self.net.generate(
                 input_ids=padded["input_ids"], attention_mask=padded["attention_mask"], **options
             )
-        return self.codec.decode_ids(output.tolist())
+        sequences = output.sequences.tolist()
+        texts = self.codec.decode_ids(sequences)
+        scores = getattr(output, "sequences_scores", None)
+        scores = scores.tolist() if scores is not None else [None] * len(texts)
+        attention = None
+        if return_attention:
+            best = output.sequences[::num_hypotheses]
+            attention = self._attention(padded, best)
+        out = []
+        for i, ids in enumerate(batch):
+            first = i * num_hypotheses
+            tokens, rows = (), None
+            if attention is not None:
+                tokens, rows = attention[i]
+            out.append(
+                TranslationResult(
+                    texts[first],
+                    scores[first],
+                    tokens=tokens,
+                    source_tokens=tuple(self.codec.tokenizer.convert_ids_to_tokens(ids)),
+                    attention=rows,
+                    alternatives=tuple(
+                        Hypothesis(texts[k], scores[k])
+                        for k in range(first + 1, first + num_hypotheses)
+                    ),
+                )
+            )
+        return out
+
+    def _attention(self, padded, sequences) -> list[tuple[tuple[str, ...], tuple]]:
+        """Cross-attention of the last decoder layer's first head for each chosen output,
+        by one forced decoding pass (beam search does not keep per-beam attention): the same
+        head CTranslate2 returns. Rows of special tokens (language code, EOS, padding) are
+        dropped; source columns are kept for every input piece, padding excluded."""
+        import torch
+
+        # Fused attention kernels return no weights: switch to eager for this one pass.
+        with self._attention_lock, torch.inference_mode():
+            fused = self.net.config._attn_implementation
+            self.net.set_attn_implementation("eager")
+            try:
+                forward = self.net(
+                    input_ids=padded["input_ids"],
+                    attention_mask=padded["attention_mask"],
+                    decoder_input_ids=sequences[:, :-1],
+                    output_attentions=True,
+                )
+            finally:
+                self.net.set_attn_implementation(fused)
+        weights = forward.cross_attentions[-1][:, 0]  # [batch, target, source]
+        special = set(self.codec.tokenizer.all_special_ids)
+        out = []
+        for b, sequence in enumerate(sequences.tolist()):
+            produced = sequence[1:]  # row j predicts sequence[j + 1]
+            source_len = int(padded["attention_mask"][b].sum())
+            keep = [j for j, token in enumerate(produced) if token not in special]
+            tokens = tuple(self.codec.tokenizer.convert_ids_to_tokens([produced[j] for j in keep]))
+            rows = tuple(tuple(weights[b, j, :source_len].tolist()) for j in keep)
+            out.append((tokens, rows))
+        return out
 
     def close(self) -> None:
         self.net = None
