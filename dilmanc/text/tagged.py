@@ -172,9 +172,9 @@ class TaggedText:
         closings at `end`, empties at either); `clamp` pulls every outside tag to the edges."""
         tags: list[Placed] = []
         for offset, tag in self.tags:
-            if start < offset < end or (offset == start and tag.kind != CLOSE):
-                tags.append((offset - start, tag))
-            elif offset == end and tag.kind != OPEN and (end > start or tag.kind == CLOSE):
+            at_start = offset == start and tag.kind != CLOSE
+            at_end = offset == end and tag.kind != OPEN
+            if start < offset < end or at_start or at_end:
                 tags.append((offset - start, tag))
             elif clamp:
                 tags.append((0 if offset < start else end - start, tag))
@@ -254,10 +254,7 @@ def parse(rendered: str, expected: Iterable[Tag] = ()) -> ParsedOutput:
     for m in TAG_PATTERN.finditer(rendered):
         parts.append(rendered[pos : m.start()])
         closing, letter, number, empty = m.groups()
-        if letter == "x" or empty:
-            kind = EMPTY
-        else:
-            kind = CLOSE if closing else OPEN
+        kind = EMPTY if letter == "x" or empty else CLOSE if closing else OPEN
         parts.append(Tag(int(number), kind))
         pos = m.end()
     parts.append(rendered[pos:])
