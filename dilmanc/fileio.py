@@ -45,23 +45,31 @@ def check_encoding(encoding: str | None) -> None:
         raise InputError(f"unknown encoding {encoding!r}") from None
 
 
+def open_error(path: str | Path, err: OSError) -> InputError:
+    """The one-line InputError for a file that cannot be opened or read."""
+    if isinstance(err, FileNotFoundError):
+        return InputError(f"{path}: no such file")
+    if isinstance(err, IsADirectoryError):
+        return InputError(f"{path}: is a directory, not a file")
+    if isinstance(err, PermissionError):
+        return InputError(f"{path}: permission denied")
+    return InputError(f"{path}: cannot read ({err.strerror})")
+
+
+def read_bytes(path: str | Path) -> bytes:
+    """A whole file's bytes; InputError (one line) when it cannot be read."""
+    try:
+        return Path(path).read_bytes()
+    except OSError as err:
+        raise open_error(path, err) from None
+
+
 def read_text(path: str | Path, encoding: str | None = None) -> str:
     """Read a whole file, or stdin for "-", as text. Missing/unreadable files are InputErrors."""
     check_encoding(encoding)
     if str(path) == STDIO:
         return decode(sys.stdin.buffer.read(), "standard input", encoding)
-    p = Path(path)
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{p}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{p}: is a directory, not a file") from None
-    except PermissionError:
-        raise InputError(f"{p}: permission denied") from None
-    except OSError as err:
-        raise InputError(f"{p}: cannot read ({err.strerror})") from None
-    return decode(data, str(p), encoding)
+    return decode(read_bytes(path), str(path), encoding)
 
 
 def read_lines(path: str | Path, encoding: str | None = None) -> list[str]:
@@ -70,13 +78,19 @@ def read_lines(path: str | Path, encoding: str | None = None) -> list[str]:
 
 
 @contextlib.contextmanager
-def atomic_writer(path: str | Path, encoding: str = "utf-8") -> Iterator[IO[str]]:
-    """Open a temp file beside `path` for writing; rename it over `path` only on success."""
+def atomic_writer(
+    path: str | Path, encoding: str = "utf-8", *, binary: bool = False
+) -> Iterator[IO]:
+    """Open a temp file beside `path` for writing (text, or bytes with `binary`); rename it
+    over `path` only on success."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     try:
-        with os.fdopen(fd, "w", encoding=encoding, newline="") as handle:
+        opened = (
+            os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding=encoding, newline="")
+        )
+        with opened as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())

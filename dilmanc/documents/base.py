@@ -1,0 +1,160 @@
+"""The document model: a format reads a file into units, the pipeline fills their targets,
+the format writes the file back with everything that was not translated kept as it was.
+
+In the spirit of translate-toolkit's Store/Unit. A `Unit` is one translatable stretch (a
+line, a paragraph, a table cell, a PO message, an XLIFF trans-unit, a subtitle cue's text):
+its source is a `TaggedText` whose inline markup (bold runs, links, `<b>`, `%s`, XLIFF codes)
+has been replaced by numbered tags, the original markup of each tag being kept aside in
+`codes` so the writer puts it back byte for byte. Context travels with the unit (location,
+notes, neighbouring sources for translation-memory context matches), and so do an existing
+target and its state.
+
+A format module subclasses `Document`: `load` parses and validates the whole input (any
+problem is one InputError naming the file and, where there is one, the line), `units`
+yields the units in document order, and `write` serializes one target language given the
+translations. `writer(lang)` returns a `UnitWriter` that receives translated units chunk by
+chunk; the default collects them and calls `write` once at the end (formats that stream,
+like plain text, write as they go).
+"""
+
+from __future__ import annotations
+
+import abc
+import enum
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, ClassVar
+
+from dilmanc.languages import Language
+from dilmanc.text.tagged import TaggedText
+
+
+class UnitState(enum.StrEnum):
+    NEW = "new"  # no target yet
+    MACHINE = "machine"  # translated by a model (or a machine cache hit)
+    MEMORY = "memory"  # filled from the translation memory
+    REVIEWED = "reviewed"  # approved by a person (kept unless --overwrite)
+
+
+class Origin(enum.StrEnum):
+    """Where a unit's target came from in this run."""
+
+    MACHINE = "machine"
+    CACHE = "cache"
+    TM_CONTEXT = "tm-context"
+    TM_EXACT = "tm-exact"
+    KEPT = "kept"  # an existing target, or a unit that is not translated
+
+
+@dataclass(frozen=True)
+class InlineCode:
+    """Markup behind one tag id: a pair (opening + closing) or a standalone code."""
+
+    id: int
+    kind: str  # "pair" | "standalone"
+    name: str  # what it is, for people and reports: "b", "a", "bold", "ph", "printf"
+    data: object = None  # format-private: the original markup, written back as it was
+
+
+@dataclass
+class Unit:
+    id: str
+    source: TaggedText
+    codes: dict[int, InlineCode] = field(default_factory=dict)
+    location: str = ""  # "paragraph 3", "table 2, row 1, cell 2", an XPath, "cue 14"
+    notes: tuple[str, ...] = ()
+    prev: str | None = None  # plain source of the previous unit (memory context)
+    next: str | None = None
+    target: TaggedText | None = None  # an existing translation in the file
+    state: UnitState = UnitState.NEW
+    translate: bool = True  # False: carried through unchanged (code blocks, notranslate)
+    extra: object = None  # format-private data (a line ending, a node handle, ...)
+
+
+@dataclass(frozen=True)
+class TagOutcome:
+    """How the inline tags of one unit came through translation."""
+
+    tags: int = 0  # tags in the source (an opening and its closing count as two)
+    by_model: int = 0  # tags the model put back itself, complete and well nested
+    by_alignment: int = 0  # tags placed from the word alignment
+    fallback: int = 0  # tags placed next to the nearest aligned word or around the sentence
+
+    def __add__(self, other: TagOutcome) -> TagOutcome:
+        return TagOutcome(
+            self.tags + other.tags,
+            self.by_model + other.by_model,
+            self.by_alignment + other.by_alignment,
+            self.fallback + other.fallback,
+        )
+
+
+@dataclass(frozen=True)
+class Translated:
+    """One unit with its target in one language."""
+
+    unit: Unit
+    target: TaggedText
+    origin: Origin
+    tags: TagOutcome = TagOutcome()
+    warnings: tuple[str, ...] = ()
+
+
+class UnitWriter:
+    """Receives translated units in document order; `finish` completes the output."""
+
+    def __init__(self, document: Document, lang: Language, handle: IO) -> None:
+        self.document = document
+        self.lang = lang
+        self.handle = handle
+        self.translations: dict[str, Translated] = {}
+
+    def add(self, chunk: list[Translated]) -> None:
+        for item in chunk:
+            self.translations[item.unit.id] = item
+
+    def finish(self) -> None:
+        self.document.write(self.handle, self.lang, self.translations)
+
+
+class Document(abc.ABC):
+    """A loaded input file of one format (see the module docstring)."""
+
+    #: registry name (`--format`)
+    format: ClassVar[str] = ""
+    #: file name endings, lower case, with the dot
+    extensions: ClassVar[tuple[str, ...]] = ()
+    #: whether outputs are bytes (DOCX) rather than text
+    binary: ClassVar[bool] = False
+
+    def __init__(self, path: Path | None, label: str) -> None:
+        self.path = path
+        self.label = label  # for messages: the file name, or "standard input"
+
+    @classmethod
+    def sniff(cls, head: bytes) -> bool:
+        """Whether the first bytes of a file look like this format (for unknown extensions)."""
+        return False
+
+    @classmethod
+    @abc.abstractmethod
+    def load(cls, path: Path, *, encoding: str | None = None) -> Document:
+        """Parse and check `path` completely; InputError (one line) when it is unusable."""
+
+    @abc.abstractmethod
+    def units(self) -> Iterator[Unit]:
+        """The units, in document order."""
+
+    @abc.abstractmethod
+    def write(self, handle: IO, lang: Language, translations: dict[str, Translated]) -> None:
+        """Serialize the document in `lang`: every unit in `translations` gets its target,
+        everything else is written back as it was read."""
+
+    def writer(self, lang: Language, handle: IO) -> UnitWriter:
+        return UnitWriter(self, lang, handle)
+
+    @property
+    def size(self) -> int:
+        """Units to translate, for progress bars (0 when unknown)."""
+        return 0

@@ -1,0 +1,103 @@
+"""Which format a file is: `--format`, else its extension, else a look at its first bytes.
+
+Format modules are imported only when a file of theirs is opened, so plain-text runs never
+load python-docx or lxml.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from dilmanc.documents.base import Document
+from dilmanc.errors import InputError, UsageError
+
+# name → ("module:Class", file name endings); order matters for sniffing (most specific first)
+FORMATS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "docx": ("dilmanc.documents.docx:DocxDocument", (".docx",)),
+    "xliff": ("dilmanc.documents.xliff:XliffDocument", (".xlf", ".xliff")),
+    "po": ("dilmanc.documents.po:PoDocument", (".po", ".pot")),
+    "html": ("dilmanc.documents.html:HtmlDocument", (".html", ".htm", ".xhtml")),
+    "srt": ("dilmanc.documents.subtitles:SrtDocument", (".srt",)),
+    "vtt": ("dilmanc.documents.subtitles:VttDocument", (".vtt",)),
+    "markdown": ("dilmanc.documents.markdown:MarkdownDocument", (".md", ".markdown")),
+    "text": ("dilmanc.documents.plaintext:TextDocument", (".txt", ".text")),
+}
+ALIASES = {"txt": "text", "plain": "text", "md": "markdown", "xlf": "xliff", "htm": "html"}
+SNIFF_BYTES = 4096
+
+
+def format_class(name: str) -> type[Document]:
+    """The Document class registered as `name` (or an alias); UsageError when unknown."""
+    key = ALIASES.get(name.strip().lower(), name.strip().lower())
+    if key not in FORMATS:
+        raise UsageError(f"unknown format {name!r} (choose from {', '.join(FORMATS)})")
+    module, _, cls = FORMATS[key][0].partition(":")
+    return getattr(importlib.import_module(module), cls)
+
+
+def format_names() -> list[str]:
+    return list(FORMATS)
+
+
+def _by_extension(path: Path) -> type[Document] | None:
+    suffix = path.suffix.lower()
+    for name, (_, extensions) in FORMATS.items():
+        if suffix in extensions:
+            return format_class(name)
+    return None
+
+
+def detect_format(
+    path: Path, explicit: str | None = None, source_iso: str = "az"
+) -> type[Document]:
+    """The format of `path`: explicit, by extension (`.az`, the source language, is plain
+    text), then by content; InputError if none."""
+    if explicit:
+        return format_class(explicit)
+    if path.suffix.lower() == f".{source_iso}":
+        return format_class("text")
+    found = _by_extension(path)
+    if found is not None:
+        return found
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(SNIFF_BYTES)
+    except OSError:
+        head = b""  # the loader reports the read error with its own message
+    for name in FORMATS:
+        if name == "text" and path.suffix:
+            continue  # any readable file is text: only for names without an extension
+        cls = format_class(name)
+        if cls.sniff(head):
+            return cls
+    known = sorted({ext for _, extensions in FORMATS.values() for ext in extensions})
+    raise InputError(
+        f"{path}: unknown file type {path.suffix or '(no extension)'}; "
+        f"known: {', '.join(known)}; or pass --format"
+    )
+
+
+def open_document(
+    path: str | Path,
+    *,
+    format: str | None = None,
+    encoding: str | None = None,
+    source_iso: str = "az",
+) -> Document:
+    """Load `path` with its format's reader (everything is checked before returning)."""
+    path = Path(path)
+    return detect_format(path, format, source_iso).load(path, encoding=encoding)
+
+
+def output_name(name: str, target_iso: str, source_iso: str) -> str:
+    """`release.az.docx` → `release.en.docx`; `notes.txt` → `notes.en.txt`; `release.az` →
+    `release.en`."""
+    path = Path(name)
+    suffix = path.suffix
+    stem = path.name[: -len(suffix)] if suffix else path.name
+    if suffix.lower() == f".{source_iso}":  # "release.az" with no other extension
+        suffix = ""
+    elif stem.lower().endswith(f".{source_iso}"):
+        stem = stem[: -len(source_iso) - 1]
+    return f"{stem}.{target_iso}{suffix}"
