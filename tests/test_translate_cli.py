@@ -136,14 +136,14 @@ def test_stdin_to_stdout_keeps_layout(cli, double):
 
 def test_out_dir_names_and_stdin_name(cli, double, tmp_path):
     (tmp_path / "release.az.txt").write_text("Salam.\n", encoding="utf-8")
-    (tmp_path / "notes.md").write_text("Sağ ol.\n", encoding="utf-8")
+    (tmp_path / "notes.text").write_text("Sağ ol.\n", encoding="utf-8")
     out = tmp_path / "out"
-    inputs = [tmp_path / "release.az.txt", tmp_path / "notes.md"]
+    inputs = [tmp_path / "release.az.txt", tmp_path / "notes.text"]
     res = cli(["translate", *inputs, "--to", "en,ru", "-o", out, "-m", "ru=other"])
     assert res.code == 0, res.err
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["notes.en.md", "notes.ru.md", "release.en.txt", "release.ru.txt"]
-    assert (out / "notes.ru.md").read_text(encoding="utf-8") == "<ru> Sağ ol.\n"
+    assert names == ["notes.en.text", "notes.ru.text", "release.en.txt", "release.ru.txt"]
+    assert (out / "notes.ru.text").read_text(encoding="utf-8") == "<ru> Sağ ol.\n"
     assert sorted(double.specs) == ["nllb-200-distilled-600M", "other"]
     assert res.err.count("dilmanc: wrote") == 4
     res = cli(["translate", "-o", out, "--quiet"], stdin="Salam.")
@@ -163,23 +163,24 @@ def test_encoding_option_and_bom(cli, double, tmp_path):
 
 def test_options_reach_the_engine_and_the_report(cli, double, tmp_path):
     seen = {}
-    real = double.translate_iterable
+    real = double.iter_results
 
-    def spy(texts, source, target, **kwargs):
-        seen.update(kwargs)
-        return real(texts, source, target, **kwargs)
+    def spy(texts, source, target, options, **kwargs):
+        seen.update(options.as_dict())
+        return real(texts, source, target, options, **kwargs)
 
-    double.translate_iterable = spy
+    double.iter_results = spy
     report = tmp_path / "r.json"
     args = ["--beam", "2", "--max-length", "9", "--batch-tokens", "64", "--batch-size", "3"]
     res = cli(["translate", *args, "--report", report], stdin="Bir. İki. Üç. Dörd. Bir.")
     assert res.code == 0, res.err
     assert seen["beam_size"] == 2 and seen["max_length"] == 9
-    assert seen["batch_tokens"] == 64 and seen["max_batch_size"] == 3
+    assert seen["batch_tokens"] == 64 and seen["batch_size"] == 3
     assert max(len(batch) for _, batch in double.calls) <= 3
     record = json.loads(report.read_text())
     assert record["segments"] == {
-        "lines": 1, "total": 5, "unique": 4, "translated": 4, "passthrough": 0
+        "lines": 1, "units": 1, "total": 5, "unique": 4, "translated": 4, "passthrough": 0,
+        "split": 0,
     }  # fmt: skip
     assert record["model"] == {"en": "nllb-200-distilled-600M"}
     assert record["inputs"] == ["standard input"]
@@ -190,7 +191,7 @@ def test_interrupt_leaves_no_partial_file(cli, double, tmp_path, monkeypatch):
     path = tmp_path / "big.az.txt"
     path.write_text(text, encoding="utf-8")
     calls = []
-    real = double.translate_iterable
+    real = double.iter_results
 
     def interrupt_second_chunk(texts, *args, **kwargs):
         calls.append(1)
@@ -198,7 +199,7 @@ def test_interrupt_leaves_no_partial_file(cli, double, tmp_path, monkeypatch):
             raise KeyboardInterrupt
         return real(texts, *args, **kwargs)
 
-    double.translate_iterable = interrupt_second_chunk
+    double.iter_results = interrupt_second_chunk
     out = tmp_path / "out"
     res = cli(["translate", path, "--to", "en,ru", "-o", out])
     assert res.code == 130
