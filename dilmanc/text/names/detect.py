@@ -366,7 +366,7 @@ def _user_parse(
     toks: list[_Token], i: int, text: str, table: NameTable
 ) -> tuple[int, _Parse] | None:
     """A whole name from a user names file starting at token i (its last word inflected)."""
-    rows = table.user_person_words().get(term_key(toks[i].text))
+    rows = table.user_person_words.get(term_key(toks[i].text))
     if not rows:
         return None
     for row in sorted(rows, key=lambda r: -len(r.words)):
@@ -476,11 +476,25 @@ def _candidates(
 
 
 def _distinct(parses: list[_Parse]) -> list[_Parse]:
-    """One parse per reading of the name (same identity and roles = same reading)."""
+    """One parse per reading of the name (same identity and roles = same reading). A longer
+    stem that still takes a suffix wins over a shorter one: "Aslanovanın" is the woman
+    Aslanova's genitive, never Aslanov + dative + genitive."""
     seen: dict[tuple, _Parse] = {}
     for p in parses:
         seen.setdefault((p.identity, p.roles, p.readings[-1].suffix), p)
-    return list(seen.values())
+    kept = list(seen.values())
+
+    def shadowed(p: _Parse) -> bool:
+        last = p.readings[-1]
+        return any(
+            q.readings[:-1] == p.readings[:-1]
+            and q.readings[-1].suffix
+            and len(q.readings[-1].stem) > len(last.stem)
+            and q.readings[-1].stem.startswith(last.stem)
+            for q in kept
+        )
+
+    return [p for p in kept if not shadowed(p)]
 
 
 # -- the document: resolve readings, merge mentions into persons ----------------------------

@@ -178,6 +178,7 @@ class NameTable:
     def person(self, name: str) -> Override | None:
         return self.persons.get(term_key(name))
 
+    @functools.cached_property
     def user_person_words(self) -> dict[str, list[Override]]:
         """First word key → whole names declared in user files (detected as names)."""
         out: dict[str, list[Override]] = {}
