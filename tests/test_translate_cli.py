@@ -333,3 +333,25 @@ def test_glossary_errors_are_one_line(cli, double, tmp_path):
     res = cli(["translate", "--glossary-mode", "loud", "--builtin-glossary"], stdin="Salam.")
     assert res.code == 2 and "--glossary-mode must be one of" in res.err
     assert double.specs == [] and not (tmp_path / "g.json").exists()
+
+
+def test_names_become_terms_with_one_rendering_per_document(cli, double, tmp_path):
+    text = (
+        "Cənab Vüqar Behbudov tədbirdə çıxış etdi.\n"
+        "Behbudovun sözlərinə görə, layihə davam edəcək.\n"
+    )
+    greport = tmp_path / "g.json"
+    res = cli(["translate", "--names", "direct", "--glossary-report", greport], stdin=text)
+    assert res.code == 0, res.err
+    sent = " ".join(double.seen)
+    assert '"Vugar Behbudov"' in sent and '"Behbudov"-un' in sent  # injected, suffix kept
+    lines = res.out.splitlines()
+    assert "Vugar Behbudov" in lines[0] and "Behbudov" in lines[1] and "Behbudovun" not in res.out
+    checks = json.loads(greport.read_text(encoding="utf-8"))
+    ids = {f["id"] for s in checks["segments"] for f in s["found"]}
+    assert ids and all(i.startswith("name:") for i in ids)
+    assert checks["summary"]["failed"] == 0
+    res = cli(["translate", "--names", "loud"], stdin=text)
+    assert res.code == 2 and "--names must be one of direct, keep" in res.err
+    res = cli(["translate", "--names-file", tmp_path / "n.tsv"], stdin=text)
+    assert res.code == 2 and "--names-file needs --names" in res.err

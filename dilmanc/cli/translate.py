@@ -37,6 +37,7 @@ FLAGS = {
     "device": "--device",
     "glossary_mode": "--glossary-mode",
     "num_hypotheses": "--n-best",
+    "names": "--names",
 }
 
 
@@ -252,6 +253,16 @@ def translate_command(
         metavar="FILE",
         help="Write per-segment glossary checks (JSON) to FILE.",
     ),
+    names: str = typer.Option(
+        "off",
+        "--names",
+        metavar="STYLE",
+        help="People's names as terms, one rendering per document: direct (Vugar), keep "
+        "(Vüqar in English) or off. See `dilmanc names`.",
+    ),
+    names_file: list[str] = typer.Option(
+        None, "--names-file", metavar="FILE", help="Name table overrides (TSV); repeatable."
+    ),
 ) -> None:
     """Translate Azerbaijani text and documents into one or more target languages."""
     from dilmanc.cli.progress import Bars, wanted
@@ -269,13 +280,19 @@ def translate_command(
         builtin_glossary=builtin_glossary,
         glossary_mode=glossary_mode,
         overwrite=overwrite,
+        names=None if names == "off" else names,
+        name_files=tuple(names_file or ()),
     )
+    if names_file and names == "off":
+        raise UsageError("--names-file needs --names direct or --names keep")
     if fmt is not None and fmt not in format_names():
         from dilmanc.documents.registry import format_class
 
         format_class(fmt)  # UsageError naming the formats, or an alias
     if glossary_report and not settings.uses_glossary:
-        raise UsageError("--glossary-report needs a glossary (-g FILE or --builtin-glossary)")
+        raise UsageError(
+            "--glossary-report needs a glossary (-g FILE, --builtin-glossary or --names)"
+        )
     names = list(files or []) or [STDIO]
     if names.count(STDIO) > 1:
         raise UsageError("standard input ('-') can be read only once")

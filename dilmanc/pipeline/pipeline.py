@@ -132,6 +132,12 @@ class Pipeline:
 
     # --- public API ---------------------------------------------------------------------------
 
+    def use_enforcer(self, enforcer: TermEnforcer | None) -> None:
+        """Enforce another glossary from now on (a document's own names); sentences already
+        translated under the previous one are not reused."""
+        self.enforcer = enforcer
+        self._caches.clear()
+
     def translate_units(self, units: Iterable[Unit], targets: list[Language], emit: Emit) -> None:
         """Translate `units` chunk by chunk into every target; `emit(iso, chunk)` receives the
         translated units in document order, once per target (the input is read once)."""

@@ -174,6 +174,7 @@ class Service:
         self.specs = parse_model_options(list(settings.models), self.targets)
         self.load_seconds = 0.0
         self._glossary: Glossary | None = None
+        self._names = None  # NameTable when people's names are on
         self._engines: dict[str, Engine] | None = None
 
     # --- resources, loaded once -----------------------------------------------------------
@@ -185,21 +186,35 @@ class Service:
         return self
 
     def glossary(self) -> Glossary | None:
+        """The user's glossary files (and the built-in one), loaded once."""
         if self._glossary is None and self.settings.uses_glossary:
             from dilmanc.glossary import load_glossaries
 
             self._glossary = load_glossaries(
                 list(self.settings.glossaries), builtin=self.settings.builtin_glossary
             )
+            if self.settings.names:
+                from dilmanc.text.names import NameTable
+
+                self._names = NameTable.load(list(self.settings.name_files))
         return self._glossary
 
-    def enforcer(self) -> TermEnforcer | None:
-        """Term enforcement ("off" checks and reports without rewriting the source)."""
+    def enforcer(self, texts: list[str] | None = None) -> TermEnforcer | None:
+        """Term enforcement ("off" checks and reports without rewriting the source). With
+        people's names on, `texts` (one document's sources) give the names as terms first,
+        so one person has one rendering per document; the user's glossary wins over them."""
         glossary = self.glossary()
         if glossary is None:
             return None
         from dilmanc.glossary import TermEnforcer
 
+        if self.settings.names and texts is not None:
+            from dilmanc.text.names import names_glossary
+
+            names = names_glossary(
+                texts, [t.iso for t in self.targets], style=self.settings.names, table=self._names
+            )
+            glossary = names.extend(glossary)
         return TermEnforcer(glossary, mode=self.settings.glossary_mode)
 
     def engines(self) -> dict[str, Engine]:
@@ -279,6 +294,9 @@ class Service:
                 if on_chunk is not None:
                     on_chunk(chunk)
 
+        if self.settings.names:  # this document's people, as terms for this document
+            texts = [unit.source.text for unit in document.units() if unit.translate]
+            pipeline.use_enforcer(self.enforcer(texts))
         pipeline.translate_units(document.units(), targets, emit)
         for writer in writers.values():
             writer.finish()

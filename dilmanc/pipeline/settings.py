@@ -16,6 +16,7 @@ from dilmanc.languages import Language, parse_targets, resolve
 
 DEVICES = ("cpu", "cuda")
 GLOSSARY_MODES = ("inject", "placeholder", "off")
+NAME_STYLES = ("direct", "keep")
 
 
 def _at_least(name: str, value: int, minimum: int = 1) -> None:
@@ -42,6 +43,8 @@ class Settings:
     builtin_glossary: bool = False
     glossary_mode: str = "inject"
     overwrite: bool = False  # replace existing targets in bilingual files (PO, XLIFF)
+    names: str | None = None  # people's names as terms: "direct" | "keep" English style; None off
+    name_files: tuple[str, ...] = ()  # user name tables (TSV), later ones win
 
     @classmethod
     def for_targets(cls, targets: str | list[str], **kwargs) -> Settings:
@@ -63,7 +66,8 @@ class Settings:
 
     @property
     def uses_glossary(self) -> bool:
-        return bool(self.glossaries or self.builtin_glossary)
+        """Whether terms are enforced and checked (a glossary, or people's names)."""
+        return bool(self.glossaries or self.builtin_glossary or self.names)
 
     def validate(self) -> Settings:
         """Check every value (no model is loaded); UsageError naming the setting."""
@@ -76,6 +80,8 @@ class Settings:
         normalize_engine(self.engine)
         _one_of("device", self.device, DEVICES)
         _one_of("glossary_mode", self.glossary_mode, GLOSSARY_MODES)
+        if self.names is not None:
+            _one_of("names", self.names, NAME_STYLES)
         d = self.decode
         _at_least("beam_size", d.beam_size)
         _at_least("max_length", d.max_length)
