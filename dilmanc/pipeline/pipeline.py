@@ -24,13 +24,14 @@ from __future__ import annotations
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from dilmanc.documents.base import Origin, TagOutcome, Translated, Unit
 from dilmanc.engines.base import DecodeOptions, TranslationResult
 from dilmanc.errors import UsageError
+from dilmanc.glossary.enforce import Candidate
 from dilmanc.languages import Language
 from dilmanc.pipeline.reports import PipelineReport
 from dilmanc.text.align import place_tags, word_alignment
@@ -292,25 +293,39 @@ class Pipeline:
         engine_seconds = 0.0
         outcomes: dict[int, TagOutcome] = {}
 
-        def run_engine(batch: list[TaggedText]) -> list[TaggedText]:
+        def run_engine(
+            batch: list[TaggedText], n_best: int = 1, suppress: Sequence[str] = ()
+        ) -> list:
+            """Outputs of `batch` with their tags placed; with `n_best` > 1 a list of
+            Candidates per segment (the enforcer picks one)."""
             nonlocal engine_seconds
             started = time.perf_counter()
             texts = [segment.render() for segment in batch]
             attention = any(segment.has_tags for segment in batch)
+            options = self.decode if n_best == 1 else replace(self.decode, num_hypotheses=n_best)
             # the whole batch is one buffer: all of it is sorted by length together
             results = engine.iter_results(
                 texts,
                 self.source,
                 target,
-                self.decode,
+                options,
                 buffer_size=max(1, len(texts)),
                 return_attention=attention,
+                suppress=suppress,
             )
-            outputs = []
+            outputs: list = []
             for segment, result in zip(batch, results, strict=True):
                 output, outcome = _place(segment, result)
                 outcomes[id(output)] = outcome
-                outputs.append(output)
+                if n_best == 1:
+                    outputs.append(output)
+                    continue
+                candidates = [Candidate(output, result.score)]
+                for alternative in result.alternatives:  # no attention of their own
+                    other, other_outcome = _place(segment, TranslationResult(alternative.text))
+                    outcomes[id(other)] = other_outcome
+                    candidates.append(Candidate(other, alternative.score))
+                outputs.append(candidates)
             engine_seconds += time.perf_counter() - started
             return outputs
 
