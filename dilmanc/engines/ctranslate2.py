@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dilmanc.engines.base import TokenizedEngine, available_cores
-from dilmanc.engines.tokenization import ModelTokenizer
+from dilmanc.engines.spm_codec import SpmCodec
 from dilmanc.errors import ModelUnavailable
 from dilmanc.languages import Language
 
@@ -50,7 +50,7 @@ class CT2Engine(TokenizedEngine):
             raise ModelUnavailable(f"unknown device {device!r} (use cpu or cuda)")
         if not (self.directory / "model.bin").is_file():
             raise ModelUnavailable(f"{self.directory} has no model.bin (not a CTranslate2 model)")
-        self.codec = ModelTokenizer.load(self.directory, pairs)
+        self.codec = SpmCodec.load(self.directory, pairs)
         self.architecture = self.codec.architecture
         try:
             self.translator = ctranslate2.Translator(
