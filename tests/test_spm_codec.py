@@ -307,7 +307,7 @@ BROKEN = {
         "sentencepiece.bpe.model is not a readable sentencepiece model (truncated or corrupt",
     ),
     "marian-no-source-spm": (["source.spm"], None, "source.spm is missing"),
-    "marian-no-vocab": (["vocab.json"], None, "vocab.json is missing"),
+    "marian-no-vocab": (["vocab.json", "shared_vocabulary.json"], None, "vocab.json is missing"),
     "marian-truncated-target-spm": (
         [],
         "target.spm",
@@ -336,11 +336,12 @@ def test_broken_tokenizer_files_are_one_line_exit_3(case, engine_dir, request, t
     assert "tiktoken" not in lines[0] and "NoneType" not in lines[0]
 
 
-def test_corrupt_vocab_json_is_named(tiny_marian_ct2_dir, tmp_path):
-    model = shutil.copytree(tiny_marian_ct2_dir, tmp_path / "marian")
+def test_corrupt_vocab_json_is_named(tiny_marian_dir, tmp_path):
+    model = shutil.copytree(tiny_marian_dir, tmp_path / "marian")
     (model / "vocab.json").write_text('{"</s>": 0, "<unk>"', encoding="utf-8")
-    with pytest.raises(ModelUnavailable, match=r"vocab.json is not valid JSON \(line 1"):
-        SpmCodec.load(model)
+    for load in (SpmCodec.load, ModelTokenizer.load):
+        with pytest.raises(ModelUnavailable, match=r"vocab.json is not valid JSON \(line 1"):
+            load(model)
 
 
 def test_unrecognisable_directory_names_the_expected_files(tmp_path):

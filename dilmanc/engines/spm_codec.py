@@ -20,6 +20,7 @@ decode to their characters. Nothing is mutated per call: one codec serves concur
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from pathlib import Path
 
@@ -51,21 +52,38 @@ DEFAULT_SPECIALS = {
     "mask_token": "<mask>",
 }
 SPIECE_UNDERLINE = "\u2581"
+NLLB_TOKEN_JSON = re.compile(r'"([a-z]{3}_[A-Z][a-z]{3})"')
+NLLB_TOKEN_LINE = re.compile(r"^([a-z]{3}_[A-Z][a-z]{3})$", re.MULTILINE)
+
+
+def ct2_vocabulary_file(directory: Path, side: str = "source") -> Path | None:
+    """A CTranslate2 model's `side` vocabulary file, or None (not a CTranslate2 directory)."""
+    for stem in CT2_VOCABULARIES[side]:
+        for suffix in (".json", ".txt"):
+            if (path := directory / f"{stem}{suffix}").is_file():
+                return path
+    return None
 
 
 def ct2_vocabulary(directory: Path, side: str = "source") -> list[str] | None:
     """The tokens of a CTranslate2 model's `side` vocabulary, in id order; None if absent."""
-    for stem in CT2_VOCABULARIES[side]:
-        path = directory / f"{stem}.json"
-        if path.is_file():
-            tokens = read_json_file(path)
-            if not isinstance(tokens, list):
-                raise ModelUnavailable(f"{path} is not a CTranslate2 vocabulary (a JSON list)")
-            return [str(token) for token in tokens]
-        path = path.with_suffix(".txt")
-        if path.is_file():
-            return path.read_text(encoding="utf-8").split("\n")[:-1]
-    return None
+    path = ct2_vocabulary_file(directory, side)
+    if path is None:
+        return None
+    if path.suffix == ".txt":
+        return path.read_text(encoding="utf-8").split("\n")[:-1]
+    tokens = read_json_file(path)
+    if not isinstance(tokens, list):
+        raise ModelUnavailable(f"{path} is not a CTranslate2 vocabulary (a JSON list)")
+    return [str(token) for token in tokens]
+
+
+def nllb_codes_in(path: Path) -> list[str]:
+    """The FLORES language codes listed in a vocabulary file, found without parsing it (NLLB's
+    lists 256k tokens; CTranslate2 reads it again anyway)."""
+    text = path.read_text(encoding="utf-8")
+    pattern = NLLB_TOKEN_JSON if path.suffix == ".json" else NLLB_TOKEN_LINE
+    return pattern.findall(text)
 
 
 def _content(value) -> str | None:
@@ -157,20 +175,25 @@ class SpmCodec(LanguageFacts):
         check_tokenizer_files(directory, architecture)
         roles, marked = special_tokens(directory)
         if architecture == "marian":
-            vocab = read_json_file(directory / "vocab.json")
-            if not isinstance(vocab, dict):
-                raise ModelUnavailable(f"{directory / 'vocab.json'} is not a token → id mapping")
-            known: set[str] | None = set(vocab)
-            vocabulary: list[str] = list(vocab)
+            # CTranslate2's own list is vocab.json's tokens in id order, and parses faster.
+            vocabulary = ct2_vocabulary(directory)
+            if vocabulary is None:
+                vocab = read_json_file(directory / "vocab.json")
+                if not isinstance(vocab, dict):
+                    raise ModelUnavailable(f"{directory / 'vocab.json'} is not a token → id map")
+                vocabulary = list(vocab)
+            known: frozenset[str] | None = frozenset(vocabulary)
+            vocabulary = [tok for tok in vocabulary if tok.startswith(">>")]  # target marks
             source_spm = load_sentencepiece(directory / "source.spm")
             target_spm = load_sentencepiece(directory / "target.spm")
             skip = {roles["eos_token"], roles["unk_token"], roles["pad_token"]}
         else:
             source_spm = target_spm = load_sentencepiece(directory / NLLB_SPM)
-            vocabulary = ct2_vocabulary(directory) or []
-            # Without CTranslate2's list only the added tokens are known: every piece is kept.
-            known = set(vocabulary) if vocabulary else None
-            vocabulary = vocabulary or _hub_nllb_tokens(directory)
+            # NLLB's vocabulary is the sentencepiece pieces plus added tokens: every piece is
+            # known, so only the language codes are needed.
+            known = None
+            listed = ct2_vocabulary_file(directory)
+            vocabulary = nllb_codes_in(listed) if listed else _hub_nllb_tokens(directory)
             skip = set(roles.values()) | marked
         lang_tokens, sources, targets = model_languages(directory, architecture, vocabulary, pairs)
         if architecture == "nllb":

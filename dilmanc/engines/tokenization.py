@@ -130,12 +130,15 @@ def detect_architecture(directory: Path) -> str:
 def check_tokenizer_files(directory: Path, architecture: str, *, need_spm: bool = True) -> None:
     """ModelUnavailable naming the first tokenizer file `architecture` needs that is missing.
 
-    Marian needs source.spm, target.spm and vocab.json. NLLB needs sentencepiece.bpe.model; with
+    Marian needs source.spm, target.spm and vocab.json (or, converted, CTranslate2's
+    shared_vocabulary.json). NLLB needs sentencepiece.bpe.model; with
     `need_spm=False` (the Hugging Face tokenizer, which can load tokenizer.json alone) either
     of the two will do.
     """
     if architecture == "marian":
         for name in MARIAN_FILES:
+            if name == "vocab.json" and (directory / "shared_vocabulary.json").is_file():
+                continue  # a CTranslate2 directory lists the same tokens there
             if not (directory / name).is_file():
                 raise ModelUnavailable(
                     f"{directory / name} is missing ({FILE_ROLES[name]}): a Marian model needs "
