@@ -29,9 +29,11 @@ def test_startup_benchmark_contract(fixture, request, tmp_path):
     assert set(report["runs"]) == {"dilmanc", "bare_ct2"}
     for rows in report["runs"].values():
         assert len(rows) == 1 and rows[0]["line"] and rows[0]["first_line_s"] > 0
-        assert rows[0]["first_line_s"] <= rows[0]["exit_s"]
+        assert rows[0]["first_line_s"] <= rows[0]["exit_s"] and rows[0]["cpu_s"] > 0
     medians = report["median_first_line_s"]
     assert report["ratio"] == pytest.approx(medians["dilmanc"] / medians["bare_ct2"])
+    cpu = report["median_cpu_s"]
+    assert report["cpu_ratio"] == pytest.approx(cpu["dilmanc"] / cpu["bare_ct2"])
     assert report["architecture"] == ("nllb" if "nllb" in fixture else "marian")
     assert "--min-length 3" in report["commands"]["dilmanc"]
     assert report["importtime"]["heavy_imported"] == []
