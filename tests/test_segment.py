@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dilmanc.text.segment import (
+    Piece,
     is_passthrough,
     segment_line,
     split_metadata,
@@ -189,3 +190,35 @@ def test_any_line_is_rebuilt_exactly_from_its_pieces(line):
     for piece in pieces:
         if piece.translate:
             assert piece.text and piece.text == piece.text.strip()
+
+
+@pytest.mark.parametrize(
+    ("line", "az", "en"),
+    [
+        (
+            "Layihə USAID tərəfindən maliyyələşdirilir. This work is made possible by the "
+            "support of the people of the United States through USAID.",
+            "Layihə USAID tərəfindən maliyyələşdirilir.",
+            "This work is made possible by the support of the people of the United States "
+            "through USAID.",
+        ),
+        (
+            "Please read the notes below and share them with all of your friends. Hesabat "
+            "bu gün dərc olundu.",
+            "Hesabat bu gün dərc olundu.",
+            "Please read the notes below and share them with all of your friends.",
+        ),
+    ],
+)
+def test_english_rule_is_decided_per_sentence_not_per_line(line, az, en):
+    """An English sentence that dominates its line no longer hides the Azerbaijani one."""
+    pieces = segment_line(line)
+    assert "".join(p.text for p in pieces) == line
+    assert translated(line) == [az]
+    assert Piece(en, False) in pieces
+
+
+def test_an_english_line_of_several_sentences_still_passes_through():
+    line = "Please turn on JavaScript. This site uses cookies for all of its pages."
+    assert translated(line) == []
+    assert "".join(p.text for p in segment_line(line)) == line

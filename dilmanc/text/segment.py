@@ -22,6 +22,9 @@ to the model when it
 3. reads as English: at least 2 English stop words ("the", "you", "must", "for" ...) that
    make up at least a quarter of its words and outnumber its Azerbaijani evidence (words
    with ə ğ ı ö ü ç ş or common function words such as "və", "ilə", "üçün", "bu").
+   Rule 3 is decided per sentence, so an English sentence that dominates a line never
+   hides the Azerbaijani sentence beside it; a short sentence with English but no
+   Azerbaijani evidence ("Cookies help us.") follows the verdict of its whole line.
 
 A metadata prefix glued to the start of a line ("date 2022-07 ", "Tarix: 28.07.2022 ") is
 split off and kept as is; the rest of the line is segmented as usual.
@@ -109,10 +112,22 @@ class Piece(NamedTuple):
 
 def is_passthrough(text: str) -> bool:
     """True when `text` is not Azerbaijani prose and must be kept unchanged (see module doc)."""
+    return _has_no_prose(text) or _reads_as_english(text)
+
+
+def _has_no_prose(text: str) -> bool:
+    """Rules 1 and 2: no letters at all, or letters only inside links and addresses."""
     if not _LETTER.search(text):
         return True
-    if ("." in text or "@" in text) and _only_links(text):
-        return True
+    return ("." in text or "@" in text) and _only_links(text)
+
+
+def _reads_as_english(text: str, line_is_english: bool = False) -> bool:
+    """Rule 3, for one sentence: English stop words dominate and outnumber Azerbaijani evidence.
+
+    A short sentence with some English and no Azerbaijani evidence ("Cookies help us.") cannot
+    decide alone; it follows its line (`line_is_english`).
+    """
     words = _WORD.findall(text)
     if len(words) < 2:
         return False
@@ -124,7 +139,9 @@ def is_passthrough(text: str) -> bool:
             english += 1
         if low in AZ_FUNCTION_WORDS or not AZ_LETTERS.isdisjoint(word):
             azerbaijani += 1
-    return english >= 2 and english * 4 >= len(words) and english > azerbaijani
+    if english >= 2 and english * 4 >= len(words) and english > azerbaijani:
+        return True
+    return line_is_english and english >= 1 and azerbaijani == 0
 
 
 def _only_links(text: str) -> bool:
@@ -183,20 +200,31 @@ def segment_line(line: str, language: str = "az") -> list[Piece]:
     if not line or line.isspace():
         return [Piece(line, False)] if line else []
     prefix, rest = split_metadata(line)
-    if is_passthrough(rest):
+    if _has_no_prose(rest):
+        return [Piece(line, False)]
+    sentences = split_sentences(rest, language)
+    # The English rule is decided per sentence: an English sentence that dominates its line
+    # must not hide an Azerbaijani sentence beside it.
+    line_is_english = _reads_as_english(rest)
+    bodies = [sentence.strip() for sentence in sentences]
+    if len(sentences) == 1:
+        keep = [line_is_english]
+    else:
+        keep = [
+            not body or _has_no_prose(body) or _reads_as_english(body, line_is_english)
+            for body in bodies
+        ]
+    if all(keep):
         return [Piece(line, False)]
     pieces: list[Piece] = [Piece(prefix, False)] if prefix else []
-    sentences = split_sentences(rest, language)
-    single = len(sentences) == 1  # then it is `rest`, already known to be prose
-    for sentence in sentences:
-        body = sentence.strip()
+    for sentence, body, kept in zip(sentences, bodies, keep, strict=True):
         if not body:
             pieces.append(Piece(sentence, False))
             continue
         start = len(sentence) - len(sentence.lstrip())
         if start:
             pieces.append(Piece(sentence[:start], False))
-        pieces.append(Piece(body, single or not is_passthrough(body)))
+        pieces.append(Piece(body, not kept))
         end = start + len(body)
         if end < len(sentence):
             pieces.append(Piece(sentence[end:], False))
