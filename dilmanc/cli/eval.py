@@ -12,6 +12,7 @@ import typer
 
 from dilmanc.errors import UsageError
 from dilmanc.eval.metrics import LABELS, METRICS
+from dilmanc.fileio import check_writable
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None)
 
@@ -67,6 +68,8 @@ def score_command(
     from dilmanc.eval.metrics import corpus_scores, parse_metrics
 
     floors = parse_floors(fail_below)
+    if segments_csv:
+        check_writable(segments_csv)
     wanted = set(parse_metrics(metrics)) | {m for m in floors if m != TERM}
     chosen = [m for m in METRICS if m in wanted]
     if glossary and not (src and lang):
@@ -246,6 +249,7 @@ def run_command(
     floors = parse_floors(fail_below)
     if glossary_mode not in ("inject", "placeholder", "off"):
         raise UsageError("--glossary-mode must be inject, placeholder or off")
+    check_writable(out, directory=True)  # before the whole set is translated
     settings = RunSettings(
         testset=testset,
         pair=pair,
@@ -292,6 +296,9 @@ def report_command(
 
     if not html_out and not md_out:
         raise UsageError("report needs --html FILE and/or --md FILE")
+    for path in (html_out, md_out):
+        if path:
+            check_writable(path)  # all of them, before one is written
     records = [load_run(path) for path in runs]
     if html_out:
         write_text_atomic(html_out, render_html(records, runs))
