@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -365,3 +366,40 @@ def test_ctrl_c_before_anything_was_written(cli, monkeypatch):
     res = cli(["translate", "--model", "x", "--quiet"], stdin="Salam dünya.\n")
     assert res.code == 130
     assert res.err == "dilmanc: error: interrupted (Ctrl-C); nothing was written\n"
+
+
+# --- item 8: messages that point the right way -------------------------------------------------
+
+RAW_TYPE = re.compile(r"<(?:str|int|float|bool|path|list\[[^\]]*\]|(?:int|float) range)>")
+RAW_NAME = re.compile(r"\{[a-z_]+\}")
+
+
+def all_commands() -> list[list[str]]:
+    import typer
+
+    from dilmanc.cli.app import app
+
+    found = []
+
+    def walk(command, path):
+        found.append(path)
+        for name, sub in getattr(command, "commands", {}).items():
+            walk(sub, [*path, name])
+
+    walk(typer.main.get_command(app), [])
+    return found
+
+
+@pytest.mark.parametrize("command", all_commands(), ids=lambda c: " ".join(c) or "dilmanc")
+def test_help_shows_no_python_type_names_or_raw_parameter_names(cli, command):
+    res = cli([*command, "--help"])
+    assert res.code == 0, res.err
+    assert not RAW_TYPE.search(res.out), res.out
+    assert not RAW_NAME.search(res.out), res.out
+
+
+def test_help_names_arguments_in_capitals(cli):
+    out = cli(["glossary", "validate", "--help"]).out
+    assert "Usage: dilmanc glossary validate [OPTIONS] FILE..." in out
+    assert "  FILE...  Glossary files to check." in out
+    assert "-g, --glossary FILE" in cli(["glossary", "list", "--help"]).out

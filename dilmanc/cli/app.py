@@ -21,6 +21,7 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError
 from dilmanc import __version__
 from dilmanc.cli.eval import app as eval_app
 from dilmanc.cli.glossary import app as glossary_app
+from dilmanc.cli.help import make_app
 from dilmanc.cli.models import app as models_app
 from dilmanc.cli.translate import translate_command
 from dilmanc.errors import (
@@ -36,7 +37,7 @@ from dilmanc.errors import (
 )
 from dilmanc.fileio import OUTPUTS, RESOURCE_ERRNOS, STDOUT_NAME, GuardedStream
 
-app = typer.Typer(
+app = make_app(
     name="dilmanc",
     help="Offline-first Azerbaijani translation with enforced terminology and honest evaluation.",
     no_args_is_help=True,

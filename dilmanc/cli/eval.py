@@ -10,16 +10,18 @@ import json
 
 import typer
 
+from dilmanc.cli.help import make_app
 from dilmanc.errors import UsageError
 from dilmanc.eval.metrics import LABELS, METRICS
 from dilmanc.fileio import check_writable
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None)
+app = make_app()
 
 ENCODING = typer.Option(None, "--encoding", help="Input encoding (default UTF-8).")
 FAIL_BELOW = typer.Option(
     None,
     "--fail-below",
+    metavar="FLOORS",
     help="Exit 1 unless every floor holds, e.g. bleu=25,chrf=50. TER is lower-is-better: "
     "ter=60 fails when TER is above 60. term=0.9 gates term accuracy (a fraction).",
 )
@@ -49,15 +51,30 @@ def score_json(scores, term) -> dict:
 
 @app.command("score")
 def score_command(
-    hyp: str = typer.Option(..., "--hyp", "-i", help="Hypothesis file, one segment per line."),
-    ref: list[str] = typer.Option(..., "--ref", "-r", help="Reference file; repeat for more."),
-    metrics: str = typer.Option("bleu,chrf,ter", "--metrics", "-m", help="bleu,chrf,ter"),
-    src: str | None = typer.Option(None, "--src", "-s", help="Source file (for term accuracy)."),
-    glossary: list[str] = typer.Option(None, "--glossary", "-g", help="Glossary file(s)."),
-    lang: str | None = typer.Option(None, "--lang", "-l", help="Hypothesis language (en, ru)."),
+    hyp: str = typer.Option(
+        ..., "--hyp", "-i", metavar="FILE", help="Hypothesis file, one segment per line."
+    ),
+    ref: list[str] = typer.Option(
+        ..., "--ref", "-r", metavar="FILE", help="Reference file; repeat for more."
+    ),
+    metrics: str = typer.Option(
+        "bleu,chrf,ter", "--metrics", "-m", metavar="LIST", help="bleu,chrf,ter"
+    ),
+    src: str | None = typer.Option(
+        None, "--src", "-s", metavar="FILE", help="Source file (for term accuracy)."
+    ),
+    glossary: list[str] = typer.Option(
+        None, "--glossary", "-g", metavar="FILE", help="Glossary file(s)."
+    ),
+    lang: str | None = typer.Option(
+        None, "--lang", "-l", metavar="LANG", help="Hypothesis language (en, ru)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     segments_csv: str | None = typer.Option(
-        None, "--segments", help="Write per-segment sentence BLEU/chrF++ (worst first) to CSV."
+        None,
+        "--segments",
+        metavar="FILE",
+        help="Write per-segment sentence BLEU/chrF++ (worst first) to CSV.",
     ),
     fail_below: str | None = FAIL_BELOW,
     encoding: str | None = ENCODING,
@@ -134,8 +151,12 @@ def _write_segments(path: str, hyps, refs, sources) -> None:
 
 @app.command("compare")
 def compare_command(
-    systems: list[str] = typer.Argument(..., help="System outputs; the first is the baseline."),
-    ref: list[str] = typer.Option(..., "--ref", "-r", help="Reference file; repeat for more."),
+    systems: list[str] = typer.Argument(
+        ..., metavar="FILE", help="System outputs; the first is the baseline."
+    ),
+    ref: list[str] = typer.Option(
+        ..., "--ref", "-r", metavar="FILE", help="Reference file; repeat for more."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     seed: int = typer.Option(12345, "--seed", help="Resampling seed (fixed for repeatability)."),
     samples: int = typer.Option(1000, "--samples", min=10, help="Bootstrap resamples."),
@@ -187,7 +208,9 @@ def _print_comparison(comparison) -> None:
 
 @app.command("testsets")
 def testsets_command(
-    data_dir: str | None = typer.Option(None, "--data-dir", help="Folder holding test sets."),
+    data_dir: str | None = typer.Option(
+        None, "--data-dir", metavar="DIR", help="Folder holding test sets."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List registered test sets: pairs, sizes, licences, and whether present here."""
@@ -217,25 +240,36 @@ def testsets_command(
 
 @app.command("run")
 def run_command(
-    testset: str = typer.Option(..., "--testset", help="Registered test set (ntrex128)."),
+    testset: str = typer.Option(
+        ..., "--testset", metavar="NAME", help="Registered test set (ntrex128)."
+    ),
     pair: str = typer.Option("az-en", "--pair", "-p", help="Language pair, e.g. az-en."),
     model: list[str] = typer.Option(
         None, "--model", "-m", help="Preset, hub id or model directory (default: as translate)."
     ),
-    glossary: list[str] = typer.Option(None, "--glossary", "-g", help="Glossary file(s)."),
+    glossary: list[str] = typer.Option(
+        None, "--glossary", "-g", metavar="FILE", help="Glossary file(s)."
+    ),
     builtin_glossary: bool = typer.Option(
         False, "--builtin-glossary/--no-builtin-glossary", help="Also use the built-in glossary."
     ),
     glossary_mode: str = typer.Option(
-        "inject", "--glossary-mode", help="Term enforcement: inject, placeholder or off."
+        "inject",
+        "--glossary-mode",
+        metavar="MODE",
+        help="Term enforcement: inject, placeholder or off.",
     ),
     limit: int | None = typer.Option(None, "--limit", "-n", min=1, help="First N segments."),
-    out: str = typer.Option("runs", "--out", "-o", help="Folder for the run record."),
+    out: str = typer.Option(
+        "runs", "--out", "-o", metavar="DIR", help="Folder for the run record."
+    ),
     engine: str | None = typer.Option(None, "--engine", help="transformers or ctranslate2."),
     device: str = typer.Option("cpu", "--device", help="cpu or cuda."),
     threads: int = typer.Option(0, "--threads", help="CPU threads (0: the engine's default)."),
     beam: int = typer.Option(4, "--beam", min=1, help="Beam size."),
-    data_dir: str | None = typer.Option(None, "--data-dir", help="Folder holding test sets."),
+    data_dir: str | None = typer.Option(
+        None, "--data-dir", metavar="DIR", help="Folder holding test sets."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     as_json: bool = typer.Option(False, "--json", help="Print the run record as JSON."),
     fail_below: str | None = FAIL_BELOW,
@@ -285,9 +319,13 @@ def run_command(
 
 @app.command("report")
 def report_command(
-    runs: list[str] = typer.Argument(..., help="Run records (JSON) written by `eval run`."),
-    html_out: str | None = typer.Option(None, "--html", help="Write a self-contained HTML."),
-    md_out: str | None = typer.Option(None, "--md", help="Write Markdown."),
+    runs: list[str] = typer.Argument(
+        ..., metavar="FILE", help="Run records (JSON) written by `eval run`."
+    ),
+    html_out: str | None = typer.Option(
+        None, "--html", metavar="FILE", help="Write a self-contained HTML."
+    ),
+    md_out: str | None = typer.Option(None, "--md", metavar="FILE", help="Write Markdown."),
 ) -> None:
     """Side-by-side table and chart of benchmark runs."""
     from dilmanc.eval.records import load_run

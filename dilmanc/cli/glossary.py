@@ -14,9 +14,10 @@ import json
 
 import typer
 
+from dilmanc.cli.help import make_app
 from dilmanc.errors import EXIT_USAGE, UsageError
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None)
+app = make_app()
 
 GLOSSARY_HELP = "Glossary file (TSV, CSV or TBX); repeat for several, later ones win."
 BUILTIN_HELP = "Use the bundled press-domain glossary (also the default when no -g is given)."
@@ -34,8 +35,12 @@ def _print_json(data) -> None:
 
 @app.command("check")
 def check_command(
-    file: str = typer.Argument(..., help="Azerbaijani text file ('-' reads stdin)."),
-    glossary: list[str] = typer.Option(None, "--glossary", "-g", help=GLOSSARY_HELP),
+    file: str = typer.Argument(
+        ..., metavar="FILE", help="Azerbaijani text file ('-' reads stdin)."
+    ),
+    glossary: list[str] = typer.Option(
+        None, "--glossary", "-g", metavar="FILE", help=GLOSSARY_HELP
+    ),
     builtin: bool = typer.Option(False, "--builtin", help=BUILTIN_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print the matches as JSON."),
     encoding: str = typer.Option(None, "--encoding", help="Input encoding (default UTF-8)."),
@@ -57,10 +62,18 @@ def check_command(
 
 @app.command("verify")
 def verify_command(
-    src: str = typer.Option(..., "--src", help="Azerbaijani source, one segment per line."),
-    hyp: str = typer.Option(..., "--hyp", help="Translation, line-aligned with --src."),
-    lang: str = typer.Option(..., "--lang", "-l", help="Language of --hyp (en, ru, ...)."),
-    glossary: list[str] = typer.Option(None, "--glossary", "-g", help=GLOSSARY_HELP),
+    src: str = typer.Option(
+        ..., "--src", metavar="FILE", help="Azerbaijani source, one segment per line."
+    ),
+    hyp: str = typer.Option(
+        ..., "--hyp", metavar="FILE", help="Translation, line-aligned with --src."
+    ),
+    lang: str = typer.Option(
+        ..., "--lang", "-l", metavar="LANG", help="Language of --hyp (en, ru, ...)."
+    ),
+    glossary: list[str] = typer.Option(
+        None, "--glossary", "-g", metavar="FILE", help=GLOSSARY_HELP
+    ),
     builtin: bool = typer.Option(False, "--builtin", help=BUILTIN_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
@@ -85,7 +98,7 @@ def verify_command(
 
 @app.command("validate")
 def validate_command(
-    files: list[str] = typer.Argument(..., help="Glossary files to check."),
+    files: list[str] = typer.Argument(..., metavar="FILE", help="Glossary files to check."),
 ) -> None:
     """Report every problem in glossary files with its line; exit 2 if any is an error."""
     from dilmanc.glossary.load import problems_in
@@ -103,7 +116,9 @@ def validate_command(
 
 @app.command("list")
 def list_command(
-    glossary: list[str] = typer.Option(None, "--glossary", "-g", help=GLOSSARY_HELP),
+    glossary: list[str] = typer.Option(
+        None, "--glossary", "-g", metavar="FILE", help=GLOSSARY_HELP
+    ),
     builtin: bool = typer.Option(False, "--builtin", help=BUILTIN_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print the entries as JSON."),
 ) -> None:
