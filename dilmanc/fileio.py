@@ -27,18 +27,62 @@ from dilmanc.errors import EXIT_UNAVAILABLE, EXIT_USAGE, InputError, OutputClose
 STDIO = "-"
 
 
-def decode(data: bytes, source: str, encoding: str | None = None) -> str:
-    """Decode bytes as UTF-8 (a BOM is dropped) or as `encoding`; one clear error otherwise."""
+# Advice in decoding errors when the user has no way to name an encoding (a glossary, a
+# record); a command with an encoding option passes its own advice.
+UTF8_ADVICE = "save it as UTF-8 (or UTF-16 with a byte-order mark)"
+
+# Byte-order marks that identify an encoding by themselves (UTF-32 first: its little-endian
+# mark begins with UTF-16's).
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def sniff_bom(head: bytes) -> str | None:
+    """ "utf-16" or "utf-32" when `head` (a file's first bytes) starts with such a byte-order
+    mark, as spreadsheet "Unicode text" exports do; None otherwise (UTF-8 is the default)."""
+    for bom, name in _BOMS:
+        if head.startswith(bom):
+            return name
+    return None
+
+
+def nul_error(source: str, offset: int, advice: str = UTF8_ADVICE) -> InputError:
+    """The error for data with NUL bytes: no text file has them, UTF-16 without a BOM does."""
+    return InputError(
+        f"{source} has NUL bytes (the first at offset {offset}): it is UTF-16 without a "
+        f"byte-order mark, or not text at all; {advice}"
+    )
+
+
+def check_text(text: str, source: str, advice: str = UTF8_ADVICE) -> str:
+    """`text` unchanged, or InputError when it holds NUL characters (see `nul_error`)."""
+    nul = text.find("\x00")
+    if nul >= 0:
+        raise nul_error(source, nul, advice)
+    return text
+
+
+def decode(data: bytes, source: str, encoding: str | None = None, advice: str = UTF8_ADVICE) -> str:
+    """Decode bytes as UTF-8 (a BOM is dropped), as UTF-16/32 when a byte-order mark says so,
+    or as `encoding`; one clear error otherwise, ending with `advice`."""
+    if encoding is None:
+        encoding = sniff_bom(data[:4])
     if encoding is None or codecs.lookup(encoding).name in ("utf-8", "utf-8-sig"):
         try:
-            return data.decode("utf-8-sig")
+            return check_text(data.decode("utf-8-sig"), source, advice)
         except UnicodeDecodeError as err:
+            if (nul := data.find(b"\x00")) >= 0:
+                raise nul_error(source, nul, advice) from None
             raise InputError(
                 f"{source} is not valid UTF-8 (byte 0x{data[err.start]:02x} at offset "
-                f"{err.start}); convert it or pass --encoding"
+                f"{err.start}); {advice}"
             ) from None
     try:
-        return data.decode(encoding)
+        return check_text(data.decode(encoding), source, advice)
     except UnicodeDecodeError as err:
         raise InputError(f"{source} cannot be decoded as {encoding} (offset {err.start})") from None
 
@@ -52,11 +96,12 @@ def check_encoding(encoding: str | None) -> None:
         raise InputError(f"unknown encoding {encoding!r}") from None
 
 
-def read_text(path: str | Path, encoding: str | None = None) -> str:
-    """Read a whole file, or stdin for "-", as text. Missing/unreadable files are InputErrors."""
+def read_text(path: str | Path, encoding: str | None = None, advice: str = UTF8_ADVICE) -> str:
+    """Read a whole file, or stdin for "-", as text. Missing/unreadable files are InputErrors;
+    `advice` ends the message for text that cannot be decoded."""
     check_encoding(encoding)
     if str(path) == STDIO:
-        return decode(sys.stdin.buffer.read(), "standard input", encoding)
+        return decode(sys.stdin.buffer.read(), "standard input", encoding, advice)
     p = Path(path)
     try:
         data = p.read_bytes()
@@ -68,12 +113,14 @@ def read_text(path: str | Path, encoding: str | None = None) -> str:
         raise InputError(f"{p}: permission denied") from None
     except OSError as err:
         raise InputError(f"{p}: cannot read ({err.strerror})") from None
-    return decode(data, str(p), encoding)
+    return decode(data, str(p), encoding, advice)
 
 
-def read_lines(path: str | Path, encoding: str | None = None) -> list[str]:
+def read_lines(
+    path: str | Path, encoding: str | None = None, advice: str = UTF8_ADVICE
+) -> list[str]:
     """Lines of a text file without their line endings (a final newline adds no empty line)."""
-    return read_text(path, encoding).splitlines()
+    return read_text(path, encoding, advice).splitlines()
 
 
 # --- writing ----------------------------------------------------------------------------------

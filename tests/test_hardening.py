@@ -403,3 +403,135 @@ def test_help_names_arguments_in_capitals(cli):
     assert "Usage: dilmanc glossary validate [OPTIONS] FILE..." in out
     assert "  FILE...  Glossary files to check." in out
     assert "-g, --glossary FILE" in cli(["glossary", "list", "--help"]).out
+
+
+GLOSSARY_TSV = "az\ten\nmiqrasiya\tmigration\n"
+
+
+def test_a_utf16_glossary_with_a_byte_order_mark_is_read(cli, tmp_path):
+    path = tmp_path / "g.tsv"
+    path.write_text(GLOSSARY_TSV, encoding="utf-16")  # Excel's "Unicode text" export
+    res = cli(["glossary", "validate", path])
+    assert res.code == 0 and res.out == "", res.out
+    res = cli(["glossary", "check", "-", "-g", path], stdin="Miqrasiyanı öyrənir.\n")
+    assert res.code == 0 and "\tMiqrasiyanı\ten=migration" in res.out
+
+
+def test_a_glossary_that_is_not_utf8_gets_advice_that_exists(cli, tmp_path):
+    path = tmp_path / "g.tsv"
+    path.write_bytes("az\ten\nşir\tlion\n".encode("cp1254"))
+    res = cli(["glossary", "validate", path])
+    assert res.code == 2 and "--encoding" not in res.out
+    assert "save it as UTF-8" in res.out
+    res = cli(["translate", "--model", "x", "-g", path], stdin="Salam.\n")
+    assert res.code == 2 and one_error_line(res.err) and "--encoding" not in res.err
+
+
+def test_utf16_without_a_byte_order_mark_is_named(cli, tmp_path):
+    path = tmp_path / "text.txt"
+    path.write_bytes("Salam dünya.\n".encode("utf-16-le"))
+    res = cli(["glossary", "check", path])
+    assert res.code == 2 and one_error_line(res.err)
+    assert "NUL bytes" in res.err and "UTF-16" in res.err
+
+
+def test_glossary_verify_reads_other_encodings(cli, tmp_path):
+    src, hyp = tmp_path / "src.txt", tmp_path / "hyp.txt"
+    src.write_bytes("Miqrasiya artır.\n".encode("cp1254"))
+    hyp.write_text("Migration grows.\n")
+    gloss = tmp_path / "g.tsv"
+    gloss.write_text(GLOSSARY_TSV)
+    args = ["glossary", "verify", "--src", src, "--hyp", hyp, "-l", "en", "-g", gloss]
+    res = cli(args)
+    assert res.code == 2 and "--encoding" in res.err  # the advice names an option that exists
+    res = cli([*args, "--encoding", "cp1254"])
+    assert res.code == 0 and "(1/1)" in res.out
+
+
+def test_a_glossary_problem_says_error_once(cli, tmp_path):
+    path = tmp_path / "dup.tsv"
+    path.write_text("id\taz\ten\nx\tbir\tone\nx\tiki\ttwo\n")
+    res = cli(["glossary", "list", "-g", path])
+    assert res.code == 2 and one_error_line(res.err)
+    assert res.err.count("error") == 1, res.err
+    assert f"{path}: line 3: duplicate id 'x'" in res.err
+
+
+@pytest.mark.parametrize(
+    ("names", "message"),
+    [
+        (["e.txt", "e.txt"], "nothing to score: e.txt is empty"),
+        (["h.txt", "r.txt"], "nothing to score: h.txt and r.txt are empty"),
+        (["h.txt", "r.txt", "s.txt"], "nothing to score: h.txt, r.txt and s.txt are empty"),
+    ],
+)
+def test_nothing_to_score_names_each_empty_file_once(cli, tmp_path, monkeypatch, names, message):
+    monkeypatch.chdir(tmp_path)
+    for name in names:
+        Path(name).write_text("")
+    args = ["eval", "score", "--hyp", names[0], "--ref", names[1]]
+    if len(names) > 2:
+        args += ["--src", names[2], "-g", "x.tsv", "-l", "en"]
+    res = cli(args)
+    assert res.code == 2 and res.err == f"dilmanc: error: {message}\n"
+
+
+def test_verify_with_no_terms_says_so(cli, tmp_path):
+    src, hyp = tmp_path / "src.txt", tmp_path / "hyp.txt"
+    src.write_text("Bu gün hava yaxşıdır.\n")
+    hyp.write_text("The weather is fine today.\n")
+    res = cli(["glossary", "verify", "--src", src, "--hyp", hyp, "-l", "en", "--builtin"])
+    assert res.code == 0
+    assert res.out == "no glossary terms in the source: term accuracy not measured (0 terms)\n"
+    assert "1.0000" not in res.out
+
+
+def test_a_glossary_with_only_a_header_warns(cli, tmp_path):
+    path = tmp_path / "empty.tsv"
+    path.write_text("# terms to come\naz\ten\tru\n")
+    res = cli(["glossary", "validate", path])
+    assert res.code == 0
+    assert res.out == f"{path}: line 2: warning: no entries (only a header)\n"
+    assert "0 error(s), 1 warning(s)" in res.err
+
+
+HOSTILE_TBX = """<?xml version="1.0"?>
+<!DOCTYPE martif [<!ENTITY xxe SYSTEM "file:///etc/hostname">]>
+<martif type="TBX"><text><body>
+<termEntry id="t1">
+<langSet xml:lang="az"><tig><term>&xxe;</term></tig></langSet>
+<langSet xml:lang="en"><tig><term>IOM</term></tig></langSet>
+</termEntry>
+</body></text></martif>
+"""
+
+
+def test_tbx_with_entity_declarations_or_references_is_refused(cli, tmp_path):
+    path = tmp_path / "hostile.tbx"
+    path.write_text(HOSTILE_TBX)
+    res = cli(["glossary", "validate", path])
+    assert res.code == 2
+    assert res.out == (
+        f"{path}: line 2: error: entity declarations are not accepted (never expanded)\n"
+    )
+    undeclared = HOSTILE_TBX.replace(
+        HOSTILE_TBX.splitlines()[1], '<!DOCTYPE martif SYSTEM "x.dtd">'
+    )
+    path.write_text(undeclared)
+    res = cli(["glossary", "validate", path])
+    assert res.code == 2
+    assert res.out == f"{path}: line 5: error: entity reference &xxe; is not accepted\n"
+    res = cli(["glossary", "list", "-g", path])
+    assert res.code == 2 and one_error_line(res.err)
+
+
+def test_eval_score_with_no_terms_says_so(cli, tmp_path):
+    src, hyp = tmp_path / "src.txt", tmp_path / "hyp.txt"
+    src.write_text("Bu gün hava yaxşıdır.\n")
+    hyp.write_text("The weather is fine today.\n")
+    args = ["eval", "score", "--hyp", hyp, "--ref", hyp, "--src", src, "-l", "en"]
+    gloss = tmp_path / "g.tsv"
+    gloss.write_text(GLOSSARY_TSV)
+    res = cli([*args, "-g", gloss])
+    assert res.code == 0
+    assert "term accuracy = n/a (no glossary terms in the source)" in res.out

@@ -11,6 +11,7 @@ import json
 import typer
 
 from dilmanc.cli.help import make_app
+from dilmanc.cli.inputs import ENCODING_ADVICE
 from dilmanc.errors import UsageError
 from dilmanc.eval.metrics import LABELS, METRICS
 from dilmanc.fileio import check_writable
@@ -95,10 +96,10 @@ def score_command(
         from dilmanc.languages import resolve
 
         resolve(lang)  # an unknown code is a usage error even without a glossary
-    hyps = read_segments(hyp, encoding)
-    refs = [read_segments(r, encoding) for r in ref]
+    hyps = read_segments(hyp, encoding, ENCODING_ADVICE)
+    refs = [read_segments(r, encoding, ENCODING_ADVICE) for r in ref]
     files = [(hyp, hyps), *zip(ref, refs, strict=True)]
-    sources = read_segments(src, encoding) if src else None
+    sources = read_segments(src, encoding, ENCODING_ADVICE) if src else None
     if sources is not None:
         files.append((src, sources))
     check_aligned(files)
@@ -127,6 +128,8 @@ def _align_on_equals(lines: list[str]) -> list[str]:
 
 
 def _fraction(term) -> str:
+    if not term.total:
+        return "n/a (no glossary terms in the source)"
     acc = "n/a" if term.accuracy is None else f"{term.accuracy:.3f}"
     return f"{acc} ({term.hits}/{term.total} terms)"
 
@@ -168,8 +171,8 @@ def compare_command(
 
     if len(systems) < 2:
         raise UsageError("compare needs at least two systems (the first is the baseline)")
-    outputs = [(name, read_segments(name, encoding)) for name in systems]
-    refs = [read_segments(r, encoding) for r in ref]
+    outputs = [(name, read_segments(name, encoding, ENCODING_ADVICE)) for name in systems]
+    refs = [read_segments(r, encoding, ENCODING_ADVICE) for r in ref]
     check_aligned([*outputs, *zip(ref, refs, strict=True)])
     for name, lines in outputs:
         warn_empty(name, lines)

@@ -15,11 +15,19 @@ import json
 import typer
 
 from dilmanc.cli.help import make_app
+from dilmanc.cli.inputs import ENCODING_ADVICE
 from dilmanc.errors import EXIT_USAGE, UsageError
 
 app = make_app()
 
 GLOSSARY_HELP = "Glossary file (TSV, CSV or TBX); repeat for several, later ones win."
+ENCODING = typer.Option(
+    None,
+    "--encoding",
+    metavar="ENCODING",
+    help="Encoding of the text files (default UTF-8); glossaries are read as UTF-8, or as "
+    "UTF-16 when they start with a byte-order mark.",
+)
 BUILTIN_HELP = "Use the bundled press-domain glossary (also the default when no -g is given)."
 
 
@@ -43,14 +51,14 @@ def check_command(
     ),
     builtin: bool = typer.Option(False, "--builtin", help=BUILTIN_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print the matches as JSON."),
-    encoding: str = typer.Option(None, "--encoding", help="Input encoding (default UTF-8)."),
+    encoding: str = ENCODING,
 ) -> None:
     """List every glossary term occurring in an Azerbaijani text, with character offsets."""
     from dilmanc.fileio import read_text
     from dilmanc.glossary.matcher import find_terms
 
     gloss = _glossary(glossary, builtin)
-    matches = find_terms(read_text(file, encoding), gloss)
+    matches = find_terms(read_text(file, encoding, ENCODING_ADVICE), gloss)
     if as_json:
         _print_json({"matches": [m.to_json() for m in matches]})
         return
@@ -76,6 +84,7 @@ def verify_command(
     ),
     builtin: bool = typer.Option(False, "--builtin", help=BUILTIN_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    encoding: str = ENCODING,
 ) -> None:
     """Term accuracy of a translation: share of source terms rendered as the glossary says."""
     from dilmanc.fileio import read_lines
@@ -87,9 +96,13 @@ def verify_command(
     if target not in gloss.languages:
         known = ", ".join(gloss.languages) or "none"
         raise UsageError(f"the glossary has no {target} terms (it has: {known})")
-    result = term_accuracy(read_lines(src), read_lines(hyp), target, gloss)
+    sources = read_lines(src, encoding, ENCODING_ADVICE)
+    result = term_accuracy(sources, read_lines(hyp, encoding, ENCODING_ADVICE), target, gloss)
     if as_json:
         _print_json(result.to_json())
+        return
+    if not result.total:
+        typer.echo("no glossary terms in the source: term accuracy not measured (0 terms)")
         return
     typer.echo(f"term accuracy {result.accuracy:.4f} ({result.hits}/{result.total})")
     for miss in result.misses:

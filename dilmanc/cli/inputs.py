@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dilmanc.errors import InputError
-from dilmanc.fileio import STDIO, check_encoding, read_text
+from dilmanc.fileio import (
+    STDIO,
+    check_encoding,
+    check_text,
+    nul_error,
+    read_text,
+    sniff_bom,
+)
 
 BLOCK = 1 << 20
 
@@ -37,7 +44,17 @@ class Input:
         return "standard input" if self.is_stdin else self.name
 
 
-def _codec(encoding: str | None) -> str:
+# Advice in decoding errors of files whose encoding the command's --encoding sets.
+ENCODING_ADVICE = "convert it or pass --encoding"
+
+
+def _codec(encoding: str | None, path: Path | None = None) -> str:
+    if encoding is None and path is not None:
+        try:
+            with path.open("rb") as handle:
+                encoding = sniff_bom(handle.read(4))
+        except OSError:
+            pass  # reported when the file is opened for real
     if encoding is None or codecs.lookup(encoding).name in ("utf-8", "utf-8-sig"):
         return "utf-8-sig"
     return encoding
@@ -55,10 +72,12 @@ def _open_error(path: Path, err: OSError) -> InputError:
 
 def _decode_error(path: Path, codec: str, data: bytes, offset: int, err: UnicodeDecodeError):
     if codec == "utf-8-sig":
+        if (nul := data.find(b"\x00")) >= 0:
+            return nul_error(str(path), offset + nul, ENCODING_ADVICE)
         byte = data[err.start] if err.start < len(data) else 0
         return InputError(
             f"{path} is not valid UTF-8 (byte 0x{byte:02x} at offset {offset + err.start}); "
-            "convert it or pass --encoding"
+            f"{ENCODING_ADVICE}"
         )
     return InputError(f"{path} cannot be decoded as {codec} (offset {offset + err.start})")
 
@@ -67,12 +86,12 @@ def check_input(name: str, encoding: str | None = None) -> Input:
     """Decode `name` completely (or read stdin) and count its lines; InputError if unusable."""
     check_encoding(encoding)
     if name == STDIO:
-        text = read_text(STDIO, encoding)
+        text = read_text(STDIO, encoding, ENCODING_ADVICE)
         if not text.strip():
             raise InputError("standard input is empty")
         return Input(name, text.count("\n") + (not text.endswith("\n")), text)
     path = Path(name)
-    codec = _codec(encoding)
+    codec = _codec(encoding, path)
     decoder = codecs.getincrementaldecoder(codec)()
     lines = 0
     blank = True
@@ -86,6 +105,7 @@ def check_input(name: str, encoding: str | None = None) -> Input:
                     text = decoder.decode(data, final=not data)
                 except UnicodeDecodeError as err:
                     raise _decode_error(path, codec, data, offset, err) from None
+                check_text(text, str(path), ENCODING_ADVICE)
                 lines += text.count("\n")
                 if text:
                     last = text[-1]
@@ -107,7 +127,8 @@ def open_input(source: Input, encoding: str | None = None) -> Iterator[str]:
         yield from io.StringIO(source.text, newline="")
         return
     try:
-        with open(source.name, encoding=_codec(encoding), newline="") as handle:
+        codec = _codec(encoding, Path(source.name))
+        with open(source.name, encoding=codec, newline="") as handle:
             yield from handle
     except OSError as err:
         raise _open_error(Path(source.name), err) from None
