@@ -535,3 +535,27 @@ def test_eval_score_with_no_terms_says_so(cli, tmp_path):
     res = cli([*args, "-g", gloss])
     assert res.code == 0
     assert "term accuracy = n/a (no glossary terms in the source)" in res.out
+
+
+@pytest.mark.parametrize("option", ["--report", "--glossary-report"])
+def test_translate_report_to_a_folder_is_one_line_exit_2(cli, double, tmp_path, option):
+    args = ["translate", "--model", "x", "--builtin-glossary", option, tmp_path, "-q"]
+    res = cli(args, stdin="Layihə USAID tərəfindən maliyyələşdirilir.\n")
+    assert res.code == 2 and one_error_line(res.err), res.err
+    assert f"cannot write {tmp_path}: is a directory" in res.err
+
+
+def test_translate_into_a_read_only_folder_is_one_line_exit_2(cli, double, tmp_path, monkeypatch):
+    real = os.open
+
+    def read_only(path, *args, **kwargs):
+        if str(path).endswith(".part"):
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", read_only)
+    source = tmp_path / "in.az.txt"
+    source.write_text("Salam.\n")
+    res = cli(["translate", source, "--model", "x", "-o", tmp_path / "out", "-q"])
+    assert res.code == 2 and one_error_line(res.err)
+    assert "in.en.txt: read-only file system" in res.err
