@@ -167,7 +167,9 @@ class MarkdownDocument(Document):
                 continue
             block = self._blocks[unit.id]
             out.append(self.text[pos : block.start])
-            out.append(_markup(complete(found.target, unit.codes), unit.codes, block.kind))
+            out.append(
+                _markup(complete(found.target, unit.codes, unit.source), unit.codes, block.kind)
+            )
             pos = block.end
         out.append(self.text[pos:])
         handle.write("".join(out))
