@@ -6,6 +6,7 @@ import io
 import re
 
 import pytest
+from format_cli import one_line_error, table_engine_fixture  # noqa: F401
 from markdown_it import MarkdownIt
 
 from dilmanc.documents.base import Origin, Translated
@@ -209,3 +210,78 @@ def test_underscore_emphasis_against_a_letter_becomes_stars(tmp_path):
     out = write(doc, {unit.id: Translated(unit, target, Origin.MACHINE)})
     assert out == "Very*important*word.\n"
     assert "<em>important</em>" in MarkdownIt().render(out)
+
+
+# --- end to end: dilmanc translate --------------------------------------------------------------
+
+
+def test_cli_translates_markdown_keeping_markup(cli, table_engine, tmp_path):
+    table_engine.table.update(
+        {
+            "Şəhərin <g1>yeni</g1> parkı": "The city's <g1>new</g1> park",
+            "Bu <g1>qalın</g1> sözdür.": "This is a <g1>bold</g1> word.",
+        }
+    )
+    source = tmp_path / "qeyd.az.md"
+    source.write_text(
+        "# Şəhərin *yeni* parkı\n\nBu **qalın** sözdür.\n\n```\nkod burada\n```\n", "utf-8"
+    )
+    res = cli(["translate", source, "--to", "en", "--model", "dict", "-o", tmp_path / "out"])
+    assert res.code == 0, res.err
+    out = (tmp_path / "out" / "qeyd.en.md").read_text("utf-8")
+    assert out == "# The city's *new* park\n\nThis is a **bold** word.\n\n```\nkod burada\n```\n"
+    assert structure(out) == structure(source.read_text("utf-8"))
+    assert ["kod burada"] not in [batch for _, batch in table_engine.calls]
+
+
+@pytest.mark.slow
+def test_cli_text_formats_with_a_real_tiny_model(cli, tiny_marian_dir, tmp_path):
+    """Markdown, PO, XLIFF and SRT through a real (tiny, random) Marian model in one run: the
+    words are gibberish, the structure of every file must survive."""
+    text = "# Başlıq\n\nBu **qalın** söz və [keçid](https://a.az) var.\n\n- bir\n- iki\n"
+    (tmp_path / "qeyd.az.md").write_text(text, "utf-8")
+    (tmp_path / "app.az.po").write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        '#, c-format\nmsgid "Fayl %s açıldı"\nmsgstr ""\n',
+        "utf-8",
+    )
+    (tmp_path / "app.az.xlf").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<xliff version="1.2" '
+        'xmlns="urn:oasis:names:tc:xliff:document:1.2"><file original="a" source-language="az" '
+        'datatype="plaintext"><body><trans-unit id="1"><source>Bu <g id="1">qalın</g> sözdür.'
+        "</source></trans-unit></body></file></xliff>\n",
+        "utf-8",
+    )
+    (tmp_path / "film.az.srt").write_text(
+        "1\n00:00:01,000 --> 00:00:02,000\nBu gün hava\n\n2\n00:00:02,500 --> 00:00:04,000\n"
+        "çox gözəldir.\n",
+        "utf-8",
+    )
+    names = ["qeyd.az.md", "app.az.po", "app.az.xlf", "film.az.srt"]
+    out = tmp_path / "out"
+    res = cli(["translate", *(tmp_path / n for n in names), "--model", tiny_marian_dir, "-o", out])
+    assert res.code == 0, res.err
+    markdown = (out / "qeyd.en.md").read_text("utf-8")
+    assert structure(markdown) == structure(text) and "](https://a.az)" in markdown
+    po = messages((out / "app.en.po").read_bytes())["Fayl %s açıldı"]
+    assert "%s" in str(po.target) and po.isfuzzy()
+    xliff = (out / "app.en.xlf").read_text("utf-8")
+    assert '<target state="needs-review-translation"' in xliff and '<g id="1">' in xliff
+    srt = (out / "film.en.srt").read_text("utf-8")
+    assert srt.startswith("1\n00:00:01,000 --> 00:00:02,000\n")
+    assert "\n\n2\n00:00:02,500 --> 00:00:04,000\n" in srt
+
+
+def messages(data: bytes) -> dict:
+    from translate.storage import pypo
+
+    return {str(u.source): u for u in pypo.pofile(data).units}
+
+
+def test_cli_unknown_extension_is_one_line_and_writes_nothing(cli, table_engine, tmp_path):
+    pytest.importorskip("dilmanc.documents.docx")  # sniffing asks every registered format
+    path = tmp_path / "data.xyz"
+    path.write_bytes(b"\x00\x01\x02\x03")
+    line = one_line_error(cli(["translate", path, "--to", "en", "-o", tmp_path / "out"]))
+    assert "unknown file type .xyz" in line
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())

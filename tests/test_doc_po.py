@@ -7,6 +7,7 @@ import shutil
 import subprocess
 
 import pytest
+from format_cli import one_line_error, table_engine_fixture  # noqa: F401
 from translate.storage import pypo
 
 from dilmanc.documents.base import Origin, Translated, UnitState
@@ -42,7 +43,7 @@ msgstr[1] ""
 msgid ""
 "<b>Salam</b>, {name}! Sizin {count, plural, one {# mesaj} other {# mesaj}} "
 "var.\n"
-msgstr "Hello"
+msgstr "Hello\n"
 
 #, fuzzy
 #| msgid "Köhnə düymə"
@@ -240,3 +241,80 @@ def test_single_target_and_sniff():
     assert PoDocument.single_target is True and PoDocument.binary is True
     assert PoDocument.sniff(b'# c\nmsgid ""\nmsgstr ""\n')
     assert not PoDocument.sniff(b"<?xml version='1.0'?><xliff/>")
+
+
+# --- end to end: dilmanc translate --------------------------------------------------------------
+
+
+def test_cli_russian_plurals_fuzzy_and_overwrite(cli, table_engine, tmp_path):
+    table_engine.table.update(
+        {
+            # (tags at the edges of a segment stay outside it: the model sees the words)
+            "Faylı aç:": "Открыть файл:",
+            "fayl silindi": "файл удалён",
+            "2 fayl silindi": "2 файла удалено",
+            "5 fayl silindi": "5 файлов удалено",
+            "<g1>Salam</g1>, <x2/>!": "<g1>Привет</g1>, <x2/>!",
+        }
+    )
+    path = tmp_path / "app.pot"
+    path.write_text(TEMPLATE, encoding="utf-8")
+    res = cli(["translate", path, "--to", "ru", "--model", "dict", "-o", tmp_path / "out"])
+    assert res.code == 0, res.err
+    out = (tmp_path / "out" / "app.ru.pot").read_bytes()
+    found = messages(out)
+    assert str(found["Faylı aç: %s"].target) == "Открыть файл: %s"
+    assert [str(s) for s in found["%(count)d fayl silindi"].target.strings] == [
+        "%(count)d файл удалён",
+        "%(count)d файла удалено",
+        "%(count)d файлов удалено",
+    ]
+    assert found["Faylı aç: %s"].isfuzzy()
+    # existing translations are kept without --overwrite...
+    assert str(found["Yeni düymə"].target) == "New button"
+    assert (
+        found[
+            "<b>Salam</b>, {name}! Sizin {count, plural, one {# mesaj} other {# mesaj}} var.\n"
+        ].target
+        == "Hello\n"
+    )
+    check = (
+        subprocess.run(
+            ["msgfmt", "--check", "-o", "/dev/null", "-"], input=out, capture_output=True
+        )
+        if shutil.which("msgfmt")
+        else None
+    )
+    assert check is None or check.returncode == 0, check.stderr
+    # ...and replaced with it
+    res = cli(
+        [
+            "translate",
+            path,
+            "--to",
+            "ru",
+            "--model",
+            "dict",
+            "-o",
+            tmp_path / "again",
+            "--overwrite",
+        ]
+    )
+    assert res.code == 0, res.err
+    again = messages((tmp_path / "again" / "app.ru.pot").read_bytes())
+    html = "<b>Salam</b>, {name}! Sizin {count, plural, one {# mesaj} other {# mesaj}} var.\n"
+    assert str(again[html].target).startswith("<b>Привет</b>, {name}! ")
+    assert str(again[html].target).endswith("{count, plural, one {# mesaj} other {# mesaj}} var.\n")
+
+
+def test_cli_po_errors_are_one_line_without_output(cli, table_engine, tmp_path):
+    path = tmp_path / "app.po"
+    path.write_text(TEMPLATE, encoding="utf-8")
+    out = tmp_path / "out"
+    line = one_line_error(cli(["translate", path, "--to", "en,ru", "--model", "d", "-o", out]))
+    assert "one target language" in line
+    bad = tmp_path / "bad.po"
+    bad.write_bytes(b'msgid "a"\nmsgstr "b"\n\nmsgid "c\nmsgstr ""\n')
+    line = one_line_error(cli(["translate", bad, "--to", "ru", "--model", "d", "-o", out]))
+    assert "bad.po" in line and "line 4" in line
+    assert not out.exists() or not any(out.iterdir())

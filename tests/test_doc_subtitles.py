@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from format_cli import one_line_error, table_engine_fixture  # noqa: F401
 
 from dilmanc.documents.base import Origin, Translated
 from dilmanc.documents.registry import open_document
@@ -210,3 +211,37 @@ def test_registry_and_sniffing(tmp_path):
     assert isinstance(open_document(srt), SrtDocument)
     assert VttDocument.sniff(b"\xef\xbb\xbfWEBVTT\n\n") and not VttDocument.sniff(SRT.encode())
     assert SrtDocument.sniff(SRT.encode()) and not SrtDocument.sniff(VTT.encode())
+
+
+# --- end to end: dilmanc translate --------------------------------------------------------------
+
+
+def test_cli_sentence_over_two_cues_is_one_segment(cli, table_engine, tmp_path):
+    joined = "Bu gün biz şəhərin ən gözəl parklarından birinə <g1>gəzintiyə</g1> getdik."
+    table_engine.table.update(
+        {joined: "Today we went for a <g1>walk</g1> to one of the most beautiful city parks."}
+    )
+    path = tmp_path / "film.az.srt"
+    path.write_text(SRT, encoding="utf-8")
+    res = cli(["translate", path, "--to", "en", "--model", "d", "-o", tmp_path / "out"])
+    assert res.code == 0, res.err
+    assert any(joined in batch for _, batch in table_engine.calls)  # one sentence, not 2 cues
+    out = (tmp_path / "out" / "film.en.srt").read_text("utf-8")
+    cue1, cue2 = cue_texts(out)[:2]
+    assert " ".join(cue1 + cue2) == (
+        "Today we went for a <i>walk</i> to one of the most beautiful city parks."
+    )
+    assert all(len(line) <= MAX_LINE for line in cue1 + cue2)
+    assert out.count("-->") == SRT.count("-->")
+
+
+def test_cli_broken_timestamp_is_one_line_without_output(cli, table_engine, tmp_path):
+    path = tmp_path / "film.srt"
+    path.write_text(
+        "1\n00:00:01,000 --> 00:00:02,000\nSalam\n\n2\n00:00:03 --> 00:00:04,000\nSağ ol\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    line = one_line_error(cli(["translate", path, "--to", "en", "--model", "d", "-o", out]))
+    assert "film.srt: line 6: broken timestamp" in line
+    assert not out.exists() or not any(out.iterdir())

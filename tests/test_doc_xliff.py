@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from format_cli import one_line_error, table_engine_fixture  # noqa: F401
 from lxml import etree
 
 from dilmanc.documents.base import Origin, Translated, UnitState
@@ -260,3 +261,39 @@ def test_registry(tmp_path):
     path.write_text(V2)
     assert isinstance(open_document(path), XliffDocument)
     assert XliffDocument.sniff(V12.encode()[:200]) and not XliffDocument.sniff(b"msgid")
+
+
+# --- end to end: dilmanc translate --------------------------------------------------------------
+
+
+def test_cli_xliff_moves_codes_and_respects_approval(cli, table_engine, tmp_path):
+    table_engine.table["Bu <g1>qalın</g1> sözdür<x2/>, <g3>keçid</g3> və <g4>maili</g4> <x5/>."] = (
+        "This <g1>bold</g1> word<x2/>, <g4>italic</g4> and <g3>link</g3> <x5/>."
+    )
+    path = tmp_path / "app.az.xlf"
+    path.write_text(V12, encoding="utf-8")
+    out = tmp_path / "out"
+    res = cli(["translate", path, "--to", "en", "--model", "d", "-o", out, "--overwrite"])
+    assert res.code == 0, res.err
+    root = etree.fromstring((out / "app.en.xlf").read_bytes())
+    xml = etree.tostring(root.find(".//x:trans-unit[@id='t1']/x:target", NS), encoding="unicode")
+    assert (
+        '<g id="1" ctype="bold">bold</g> word<x id="2"/>, <bpt id="5">&lt;i&gt;</bpt>italic' in xml
+    )
+    assert '<bx id="3" rid="r1"/>link<ex id="4" rid="r1"/>' in xml
+    # approved="yes" is never written over, not even with --overwrite
+    assert root.find(".//x:trans-unit[@id='t2']/x:target", NS).text == "Approved"
+    assert root.find(".//x:trans-unit[@id='t3']/x:target", NS).text.startswith("<en> ")
+
+
+@pytest.mark.parametrize("content", [BILLION_LAUGHS, EXTERNAL, V12.replace("</note>", "")])
+def test_cli_hostile_or_broken_xliff_is_refused_without_output(
+    cli, table_engine, tmp_path, content
+):
+    path = tmp_path / "bad.xlf"
+    path.write_text(content, encoding="utf-8")
+    out = tmp_path / "out"
+    line = one_line_error(cli(["translate", path, "--to", "en", "--model", "d", "-o", out]))
+    assert "bad.xlf: line " in line
+    assert not out.exists() or not any(out.iterdir())
+    assert table_engine.calls == []

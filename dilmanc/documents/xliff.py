@@ -372,7 +372,10 @@ class XliffDocument(Document):
         if self.v2:
             segment = slot.container
             segment.set("state", "translated")
-            segment.set("subState", "dilmanc:mt" if origin in _MACHINE else "dilmanc:tm")
+            if origin == Origin.KEPT:  # copied through (nothing translatable in it)
+                segment.attrib.pop("subState", None)
+            else:
+                segment.set("subState", "dilmanc:mt" if origin in _MACHINE else "dilmanc:tm")
             return
         target = self._find(slot.container, "target")
         if origin in _MACHINE:
