@@ -14,7 +14,8 @@ from pathlib import Path
 
 from dilmanc.errors import UsageError
 from dilmanc.eval.metrics import METRICS, corpus_scores
-from dilmanc.eval.records import new_record
+from dilmanc.eval.provenance import model_revision, peak_rss_mib, reset_peak_rss
+from dilmanc.eval.records import RunRecord, new_record
 from dilmanc.eval.testsets import load_pair
 from dilmanc.languages import resolve
 
@@ -50,13 +51,14 @@ def glossary_hashes(paths: list[str]) -> dict | None:
     return {"files": files, "sha256": total.hexdigest()}
 
 
-def run_benchmark(settings: RunSettings) -> tuple[dict, list[str]]:
+def run_benchmark(settings: RunSettings) -> tuple[RunRecord, list[str]]:
     """Translate and score; return (run record, hypotheses)."""
     from dilmanc.engines.registry import load_engine
     from dilmanc.models.resolve import normalize_engine, parse_model_options
     from dilmanc.pipeline.pipeline import DecodeOptions, Pipeline
 
     started = time.perf_counter()
+    reset_peak_rss()
     if settings.limit is not None and settings.limit < 1:
         raise UsageError("--limit must be at least 1")
     data = load_pair(settings.testset, settings.pair, settings.data_dir, settings.limit)
@@ -99,11 +101,13 @@ def run_benchmark(settings: RunSettings) -> tuple[dict, list[str]]:
 
         term = term_accuracy(data.sources, hyps, target.iso, glossary)
     score_s = time.perf_counter() - t0
+    engine_info = engine.info() if hasattr(engine, "info") else {}
 
     record = new_record(
         model=spec,
         engine=getattr(engine, "name", ""),
         architecture=getattr(engine, "architecture", ""),
+        engine_info={**engine_info, "revision": model_revision(engine_info.get("directory"))},
         options={
             "decode": decode.as_dict(),
             "device": settings.device,
@@ -122,6 +126,7 @@ def run_benchmark(settings: RunSettings) -> tuple[dict, list[str]]:
             "total_s": round(time.perf_counter() - started, 3),
             "segments_per_s": round(len(hyps) / translate_s, 2) if translate_s > 0 else None,
         },
+        memory={"peak_rss_mib": peak_rss_mib()},
         pipeline=pipeline.report(),
     )
     return record, hyps
