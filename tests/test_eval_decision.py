@@ -403,7 +403,7 @@ def test_gate_passes_within_tolerance(cli, synth, data_dir):
 
 
 def test_gate_passes_a_drop_that_is_not_significant(cli, synth, data_dir):
-    """"close" is slightly better than "base": reversed, "base" is a small, noisy drop."""
+    """The "close" run is a little better than "base"; reversed, "base" is a small, noisy drop."""
     res = gate(cli, synth, data_dir, "close", "base", "--max-drop", "bleu=0,chrf=0,ter=0")
     verdict = json.loads(
         gate(

@@ -127,7 +127,7 @@ class GateLine:
         )
         if self.tolerance is None:
             return f"{head}; not gated"
-        drop = f"drop {max(self.drop, 0.0):.{digits}f}"
+        drop = f"drop {max(self.drop, 0.0) or 0.0:.{digits}f}"
         if self.drop <= self.tolerance:
             return f"{head}; {drop} within {self.tolerance:g}: pass"
         if not self.significant:
