@@ -141,6 +141,22 @@ def test_runs_differing_only_in_proofing_language_are_not_tags(tmp_path):
     assert unit.source.render() == "Azərbaycan dili"
 
 
+def test_first_page_and_even_page_headers_are_units(tmp_path):
+    d = docx.Document()
+    d.settings.odd_and_even_pages_header_footer = True
+    section = d.sections[0]
+    section.different_first_page_header_footer = True
+    section.first_page_header.paragraphs[0].text = "Birinci səhifə başlığı"
+    section.even_page_footer.paragraphs[0].text = "Cüt səhifə altlığı"
+    d.add_paragraph("Mətn")
+    document = DocxDocument.load(F.save(d, tmp_path / "h.docx"))
+    units = by_source(document)
+    assert {"Birinci səhifə başlığı", "Cüt səhifə altlığı"} <= set(units)
+    out = reopen(write(document, [(unit, upper) for unit in units.values()]))
+    assert out.sections[0].first_page_header.paragraphs[0].text == "BIRINCI SƏHIFƏ BAŞLIĞI"
+    assert out.sections[0].even_page_footer.paragraphs[0].text == "CÜT SƏHIFƏ ALTLIĞI"
+
+
 def test_empty_and_whitespace_paragraphs_are_not_units(tmp_path):
     d = docx.Document()
     d.add_paragraph("")
@@ -379,3 +395,16 @@ def test_bad_files_are_one_line_input_errors(case, rich, tmp_path):
         DocxDocument.load(path)
     message = str(caught.value)
     assert "\n" not in message and str(path) in message and reason in message
+
+
+def test_the_streaming_writer_applies_chunks_in_any_order(rich):
+    document = DocxDocument.load(rich)
+    units = list(document.units())
+    whole = write(document, [(unit, upper) for unit in units])
+    buffer = io.BytesIO()
+    writer = document.writer(EN, buffer)
+    items = [Translated(unit, upper(unit.source), Origin.MACHINE) for unit in units]
+    for start in range(len(items) - 1, -1, -4):  # chunks of up to 4, last chunk first
+        writer.add(items[max(0, start - 3) : start + 1])
+    writer.finish()
+    assert parts_xml(buffer.getvalue()) == parts_xml(whole)

@@ -44,11 +44,10 @@ import docx
 from docx.opc.constants import CONTENT_TYPE as CT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.part import PartFactory, XmlPart
-from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from lxml import etree
 
-from dilmanc.documents.base import Document, InlineCode, Translated, Unit
+from dilmanc.documents.base import Document, InlineCode, Translated, Unit, UnitWriter
 from dilmanc.errors import InputError
 from dilmanc.fileio import read_bytes
 from dilmanc.languages import Language
@@ -215,11 +214,12 @@ class _Flattener:
                 self.tokens.append(_Node(child, None, (), False, ctx))
 
     def run(self, run, ctx: tuple) -> None:
-        rpr = run.find(W_RPR)
+        children = list(run)
+        rpr = children[0] if children and children[0].tag == W_RPR else None
         key = _rpr_key(rpr)
-        for child in run:
+        for child in children:
             tag = child.tag
-            if child is rpr or not isinstance(tag, str):
+            if tag == W_RPR or not isinstance(tag, str):
                 continue
             if tag == W_FLDCHAR:
                 kind = child.get(W_FLDCHARTYPE)
@@ -278,9 +278,12 @@ def _merge(tokens: list[_Text | _Node]) -> list[_Text | _Node]:
 def _bases(tokens: list[_Text | _Node]) -> dict[object, tuple[object, tuple]]:
     """Most common formatting (by characters) of the text directly in each context (None:
     the paragraph itself; else a wrapper element) → (rPr, key)."""
+    texts = [tok for tok in tokens if isinstance(tok, _Text)]
+    if all(tok.key == texts[0].key and not tok.ctx for tok in texts):  # the usual paragraph
+        return {None: (texts[0].rpr, texts[0].key)}
     counts: dict[object, Counter] = {}
     first: dict[tuple, object] = {}
-    for tok in tokens:
+    for tok in texts:
         if isinstance(tok, _Text):
             owner = tok.ctx[-1] if tok.ctx else None
             counts.setdefault(owner, Counter())[tok.key] += len(tok.text)
@@ -441,26 +444,25 @@ class _Builder:
             and container[-1] is last
         ):
             return last
-        run = OxmlElement("w:r")
+        run = etree.SubElement(container, W_R)
         if rpr is not None:
             rpr = copy.deepcopy(rpr)
             lang = rpr.find(W_LANG)
             if translated and self.lang and lang is not None and lang.get(W_VAL):
                 lang.set(W_VAL, self.lang)
             run.append(rpr)
-        container.append(run)
         self.last_run, self.last_key = run, key
         return run
 
     def text(self, text: str, container, rpr, key: tuple) -> None:
         run = self.run(container, rpr, key, translated=True)
-        for piece in re.split(r"([\t\n])", text):
+        for piece in re.split(r"([\t\n])", text) if ("\t" in text or "\n" in text) else (text,):
             if piece == "\t":
-                run.append(OxmlElement("w:tab"))
+                etree.SubElement(run, W_TAB)
             elif piece == "\n":
-                run.append(OxmlElement("w:br"))
+                etree.SubElement(run, W_BR)
             elif piece:
-                t = OxmlElement("w:t")
+                t = etree.SubElement(run, W_T)
                 t.text = piece
                 if piece != piece.strip():
                     t.set(XML_SPACE, "preserve")
@@ -651,24 +653,46 @@ class DocxDocument(Document):
             yield previous
 
     def write(self, handle: IO, lang: Language, translations: dict[str, Translated]) -> None:
-        document = self._open()
-        word_lang = WORD_LANG.get(lang.iso, lang.iso)
-        for part in _parts(document):
-            paragraphs = _paragraphs(part.root)
-            for number, paragraph in enumerate(paragraphs, 1):
-                found = translations.get(f"{part.key}:{number}")
-                if found is None:
-                    continue
-                analysed = analyse(paragraph)
-                if analysed is None or found.target == analysed.source:
-                    continue
-                twin = _fallback_twin(paragraph)
-                rebuild(paragraph, analysed, found.target, word_lang)
-                if twin is not None:
-                    twin_analysed = analyse(twin)
-                    if twin_analysed is not None and twin_analysed.source == analysed.source:
-                        rebuild(twin, twin_analysed, found.target, word_lang)
-        document.save(handle)
+        writer = self.writer(lang, handle)
+        writer.add(list(translations.values()))
+        writer.finish()
+
+    def writer(self, lang: Language, handle: IO) -> UnitWriter:
+        return _DocxWriter(self, lang, handle)
+
+
+class _DocxWriter(UnitWriter):
+    """Applies each chunk of translations to its own copy of the document as it arrives (no
+    translation is kept), and saves the copy at the end."""
+
+    def __init__(self, document: DocxDocument, lang: Language, handle: IO) -> None:
+        super().__init__(document, lang, handle)
+        self.copy = document._open()
+        self.word_lang = WORD_LANG.get(lang.iso, lang.iso)
+        self.paragraphs = {part.key: _paragraphs(part.root) for part in _parts(self.copy)}
+
+    def add(self, chunk: list[Translated]) -> None:
+        for item in chunk:
+            key, _, number = item.unit.id.rpartition(":")
+            paragraphs = self.paragraphs.get(key)
+            if paragraphs is None or not number.isdigit() or not 0 < int(number) <= len(paragraphs):
+                continue
+            self.apply(paragraphs[int(number) - 1], item.target)
+
+    def apply(self, paragraph, target: TaggedText) -> None:
+        analysed = analyse(paragraph)
+        if analysed is None or target == analysed.source:
+            return
+        twin = _fallback_twin(paragraph)
+        rebuild(paragraph, analysed, target, self.word_lang)
+        if twin is not None:
+            twin_analysed = analyse(twin)
+            if twin_analysed is not None and twin_analysed.source == analysed.source:
+                rebuild(twin, twin_analysed, target, self.word_lang)
+
+    def finish(self) -> None:
+        self.copy.save(self.handle)
+        self.paragraphs.clear()
 
 
 def _open(data: bytes, label: str):
