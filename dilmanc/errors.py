@@ -22,6 +22,16 @@ class UsageError(DilmancError):
     exit_code = EXIT_USAGE
 
 
+class SettingError(UsageError):
+    """A setting has a value it cannot take; `setting` names the field (e.g. "beam_size"),
+    so a front end can name its own option for it."""
+
+    def __init__(self, setting: str, problem: str) -> None:
+        self.setting = setting
+        self.problem = problem
+        super().__init__(f"{setting.replace('_', ' ')} {problem}")
+
+
 class InputError(DilmancError):
     """Unreadable, missing, empty or undecodable input, or malformed data files."""
 

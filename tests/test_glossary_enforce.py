@@ -57,14 +57,14 @@ def test_inject_copies_terms_and_strips_markers(press):
     out = TermEnforcer(press, "inject").translate(SOURCES, "en", copying)
     assert out[0].output == "IOM work highly praised."
     assert out[1].output == 'Ölkə "Tier 2 Watch List" "Tier 2" yüksəldi.'  # source quotes kept
-    assert out[2].output == "Hello dünya." and out[2].report["found"] == []
+    assert out[2].output == "Hello dünya." and out[2].report.to_json()["found"] == []
     assert out[3].output == "USAID və forced labour qurbanları"
-    report = out[0].report
+    report = out[0].report.to_json()
     assert report["strategy"] == "inject" and not report["retried"]
     assert report["expected"] == ["IOM"] and report["satisfied"] == ["IOM"]
     assert report["found"][0]["text"] == "BMqT-nin" and report["found"][0]["id"] == "iom"
     assert all(s.ok for s in out)
-    json.dumps([s.report for s in out])  # JSON-able
+    json.dumps([s.report.to_json() for s in out])  # JSON-able
 
 
 def test_placeholder_restores_terms(press):
@@ -72,28 +72,31 @@ def test_placeholder_restores_terms(press):
     assert out[0].output == "МОМ work highly praised."
     assert "Список наблюдения уровня 2" in out[1].output and "Уровень 2" in out[1].output
     assert "ZXQ" not in " ".join(s.output for s in out)
-    assert all(s.ok and s.report["strategy"] == "placeholder" for s in out)
+    assert all(s.ok and s.report.to_json()["strategy"] == "placeholder" for s in out)
 
 
 def test_lost_placeholders_are_retried_with_inject_and_rescued(press):
     out = TermEnforcer(press, "placeholder").translate(SOURCES, "en", dropping)
-    rescued = [s for s in out if s.report["rescued"]]
+    rescued = [s for s in out if s.report.to_json()["rescued"]]
     # what the retry rescued: every segment with a term (3 of 4), 5 distinct terms in all
     assert len(rescued) == 3
-    assert sum(len(s.report["attempts"][0]["failed"]) for s in rescued) == 5
+    assert sum(len(s.report.to_json()["attempts"][0]["failed"]) for s in rescued) == 5
     for s in rescued:
-        assert s.report["strategy"] == "inject" and s.report["retried"] and s.ok
-        assert [a["strategy"] for a in s.report["attempts"]] == ["placeholder", "inject"]
+        assert s.report.to_json()["strategy"] == "inject" and s.report.to_json()["retried"] and s.ok
+        assert [a["strategy"] for a in s.report.to_json()["attempts"]] == ["placeholder", "inject"]
     assert out[0].output == "IOM work highly praised."
-    assert not out[2].report["retried"]  # nothing to enforce, nothing retried
+    assert not out[2].report.to_json()["retried"]  # nothing to enforce, nothing retried
     totals = summarize(out)
-    assert totals["rescued"] == 3 and totals["failed"] == [] and totals["expected"] == 5
+    assert totals.rescued == 3 and totals.failed == () and totals.expected == 5
 
 
 def test_mangled_placeholders_are_repaired(press):
     out = TermEnforcer(press, "placeholder").translate(SOURCES[:1], "en", mangling)
     assert out[0].output == "IOM work highly praised."
-    assert out[0].report["placeholders_repaired"] == 1 and not out[0].report["retried"]
+    assert (
+        out[0].report.to_json()["placeholders_repaired"] == 1
+        and not out[0].report.to_json()["retried"]
+    )
 
 
 def test_invented_placeholders_never_reach_the_output(press):
@@ -102,14 +105,14 @@ def test_invented_placeholders_never_reach_the_output(press):
 
     out = TermEnforcer(press, "placeholder").translate(SOURCES[:1], "en", inventing)
     assert out[0].output == "IOM work highly praised."
-    assert out[0].report["placeholders_repaired"] == 2
+    assert out[0].report.to_json()["placeholders_repaired"] == 2
 
 
 def test_forbidden_rendering_fails_and_is_reported_not_hidden(press):
     out = TermEnforcer(press, "inject").translate(["məcburi əmək"], "en", americanizing)
     (seg,) = out
-    assert seg.report["retried"] and not seg.report["rescued"] and not seg.ok
-    assert seg.report["failed"] == [
+    assert seg.report.to_json()["retried"] and not seg.report.to_json()["rescued"] and not seg.ok
+    assert seg.report.to_json()["failed"] == [
         {
             "id": "forced-labour",
             "term": "məcburi əmək",
@@ -117,14 +120,14 @@ def test_forbidden_rendering_fails_and_is_reported_not_hidden(press):
             "reason": "forbidden rendering 'forced labor'",
         }
     ]
-    assert summarize(out)["failed"] == seg.report["failed"]
+    assert summarize(out).to_json(failures=True)["failures"] == seg.report.to_json()["failed"]
 
 
 def test_off_mode_checks_only(press):
     out = TermEnforcer(press, "off").translate(SOURCES[:1], "en", copying)
     assert out[0].output == "BMqT-nin work highly praised."
-    assert out[0].report["strategy"] == "off" and not out[0].report["retried"]
-    assert out[0].report["failed"][0]["reason"] == "missing"
+    assert out[0].report.to_json()["strategy"] == "off" and not out[0].report.to_json()["retried"]
+    assert out[0].report.to_json()["failed"][0]["reason"] == "missing"
 
 
 def test_unknown_mode_is_a_usage_error(press):
@@ -221,11 +224,14 @@ def test_enforcement_never_leaks_tokens_or_markers(parts, mode, translate_fn):
     sources = ["".join(p) for p in parts]
     out = TermEnforcer(press, mode).translate(sources, "en", translate_fn)
     assert len(out) == len(sources)
-    for seg in out:
-        if seg.report["found"]:
+    for source, seg in zip(sources, out, strict=True):
+        # a token-like word the user wrote is text, and inject mode keeps it (no token is ever
+        # introduced there); placeholder mode removes every token-like stretch
+        own = mode == "inject" and re.search(r"(?i)zxq", source)
+        if seg.report.to_json()["found"] and not own:
             assert not re.search(r"(?i)zxq", seg.output)
-        satisfied = set(seg.report["satisfied"])
-        assert satisfied | {f["expected"] for f in seg.report["failed"]} == set(
-            seg.report["expected"]
+        satisfied = set(seg.report.to_json()["satisfied"])
+        assert satisfied | {f["expected"] for f in seg.report.to_json()["failed"]} == set(
+            seg.report.to_json()["expected"]
         )
-        json.dumps(seg.report)
+        json.dumps(seg.report.to_json())

@@ -8,9 +8,12 @@ from dataclasses import dataclass
 import pytest
 from doubles import DictEngine
 
+from dilmanc.engines.base import DecodeOptions
 from dilmanc.errors import UsageError
+from dilmanc.glossary.enforce import TermReport
 from dilmanc.languages import resolve
-from dilmanc.pipeline.pipeline import DecodeOptions, Pipeline
+from dilmanc.pipeline.pipeline import Pipeline
+from dilmanc.text.tagged import TaggedText
 
 AZ, EN, RU = resolve("az"), resolve("en"), resolve("ru")
 
@@ -143,21 +146,30 @@ def test_unsupported_pair_names_what_the_model_supports():
 
 @dataclass
 class Enforced:
-    output: str
-    report: dict
+    tagged: TaggedText
+    report: TermReport
+    raw: object
 
 
 class UpperEnforcer:
-    """Stands in for dilmanc.glossary.TermEnforcer: wraps the engine call, reports per segment."""
+    """Stands in for dilmanc.glossary.TermEnforcer: wraps the engine call (TaggedText in and
+    out), reports per segment; its report's strategy names how many terms it saw."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[list[str], str]] = []
 
     def translate(self, sources, target, translate_fn):
-        self.calls.append((list(sources), target))
-        outputs = translate_fn([s.replace("BMqT", "IOM") for s in sources])
+        self.calls.append(([s.render() for s in sources], target))
+        outputs = translate_fn([TaggedText(s.text.replace("BMqT", "IOM")) for s in sources])
         pairs = zip(sources, outputs, strict=True)
-        return [Enforced(o.upper(), {"terms": s.count("BMqT")}) for s, o in pairs]
+        return [
+            Enforced(TaggedText(o.text.upper()), TermReport(f"terms={s.text.count('BMqT')}"), o)
+            for s, o in pairs
+        ]
+
+
+def _strategies(reports: list[dict]) -> list[tuple]:
+    return [(r["target"], r["source"], r["strategy"]) for r in reports]
 
 
 def test_enforcer_wraps_the_engine_and_reports_are_collected():
@@ -167,12 +179,12 @@ def test_enforcer_wraps_the_engine_and_reports_are_collected():
     assert out == ["<EN> IOM-NIN IŞI. <EN> IOM-NIN IŞI.", "<EN> SALAM DÜNYA."]
     assert enforcer.calls == [(["BMqT-nin işi.", "Salam dünya."], "en")]
     assert list(engine.seen) == ["IOM-nin işi.", "Salam dünya."]
-    assert pipeline.glossary_reports == [
-        {"target": "en", "source": "BMqT-nin işi.", "terms": 1},
-        {"target": "en", "source": "Salam dünya.", "terms": 0},
+    assert _strategies(pipeline.glossary_reports) == [
+        ("en", "BMqT-nin işi.", "terms=1"),
+        ("en", "Salam dünya.", "terms=0"),
     ]
     seconds = pipeline.report()["seconds"]
-    assert set(seconds) == {"segment", "glossary", "engine", "write"}
+    assert set(seconds) == {"segment", "memory", "glossary", "engine", "write"}
     assert all(v >= 0 for v in seconds.values())
 
 
@@ -180,7 +192,11 @@ def test_glossary_sink_receives_reports_instead_of_memory():
     got: list[tuple] = []
     pipeline, _ = make(enforcer=UpperEnforcer(), glossary_sink=lambda *a: got.append(a))
     pipeline.translate_text("BMqT-nin işi.", RU)
-    assert got == [("ru", ["BMqT-nin işi."], [Enforced("<RU> IOM-NIN IŞI.", {"terms": 1})])]
+    ((target, sources, results),) = got
+    assert (target, sources) == ("ru", ["BMqT-nin işi."])
+    assert [(r.tagged.text, r.report.strategy) for r in results] == [
+        ("<RU> IOM-NIN IŞI.", "terms=1")
+    ]
     assert pipeline.glossary_reports == []
     assert pipeline.report()["glossary"]["segments"] == 1
 

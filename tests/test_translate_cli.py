@@ -136,14 +136,14 @@ def test_stdin_to_stdout_keeps_layout(cli, double):
 
 def test_out_dir_names_and_stdin_name(cli, double, tmp_path):
     (tmp_path / "release.az.txt").write_text("Salam.\n", encoding="utf-8")
-    (tmp_path / "notes.md").write_text("Sağ ol.\n", encoding="utf-8")
+    (tmp_path / "notes.text").write_text("Sağ ol.\n", encoding="utf-8")
     out = tmp_path / "out"
-    inputs = [tmp_path / "release.az.txt", tmp_path / "notes.md"]
+    inputs = [tmp_path / "release.az.txt", tmp_path / "notes.text"]
     res = cli(["translate", *inputs, "--to", "en,ru", "-o", out, "-m", "ru=other"])
     assert res.code == 0, res.err
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["notes.en.md", "notes.ru.md", "release.en.txt", "release.ru.txt"]
-    assert (out / "notes.ru.md").read_text(encoding="utf-8") == "<ru> Sağ ol.\n"
+    assert names == ["notes.en.text", "notes.ru.text", "release.en.txt", "release.ru.txt"]
+    assert (out / "notes.ru.text").read_text(encoding="utf-8") == "<ru> Sağ ol.\n"
     assert sorted(double.specs) == ["nllb-200-distilled-600M", "other"]
     assert res.err.count("dilmanc: wrote") == 4
     res = cli(["translate", "-o", out, "--quiet"], stdin="Salam.")
@@ -163,23 +163,24 @@ def test_encoding_option_and_bom(cli, double, tmp_path):
 
 def test_options_reach_the_engine_and_the_report(cli, double, tmp_path):
     seen = {}
-    real = double.translate_iterable
+    real = double.iter_results
 
-    def spy(texts, source, target, **kwargs):
-        seen.update(kwargs)
-        return real(texts, source, target, **kwargs)
+    def spy(texts, source, target, options, **kwargs):
+        seen.update(options.as_dict())
+        return real(texts, source, target, options, **kwargs)
 
-    double.translate_iterable = spy
+    double.iter_results = spy
     report = tmp_path / "r.json"
     args = ["--beam", "2", "--max-length", "9", "--batch-tokens", "64", "--batch-size", "3"]
     res = cli(["translate", *args, "--report", report], stdin="Bir. İki. Üç. Dörd. Bir.")
     assert res.code == 0, res.err
     assert seen["beam_size"] == 2 and seen["max_length"] == 9
-    assert seen["batch_tokens"] == 64 and seen["max_batch_size"] == 3
+    assert seen["batch_tokens"] == 64 and seen["batch_size"] == 3
     assert max(len(batch) for _, batch in double.calls) <= 3
     record = json.loads(report.read_text())
     assert record["segments"] == {
-        "lines": 1, "total": 5, "unique": 4, "translated": 4, "passthrough": 0
+        "lines": 1, "units": 1, "total": 5, "unique": 4, "translated": 4, "passthrough": 0,
+        "split": 0,
     }  # fmt: skip
     assert record["model"] == {"en": "nllb-200-distilled-600M"}
     assert record["inputs"] == ["standard input"]
@@ -190,7 +191,7 @@ def test_interrupt_leaves_no_partial_file(cli, double, tmp_path, monkeypatch):
     path = tmp_path / "big.az.txt"
     path.write_text(text, encoding="utf-8")
     calls = []
-    real = double.translate_iterable
+    real = double.iter_results
 
     def interrupt_second_chunk(texts, *args, **kwargs):
         calls.append(1)
@@ -198,7 +199,7 @@ def test_interrupt_leaves_no_partial_file(cli, double, tmp_path, monkeypatch):
             raise KeyboardInterrupt
         return real(texts, *args, **kwargs)
 
-    double.translate_iterable = interrupt_second_chunk
+    double.iter_results = interrupt_second_chunk
     out = tmp_path / "out"
     res = cli(["translate", path, "--to", "en,ru", "-o", out])
     assert res.code == 130
@@ -332,3 +333,25 @@ def test_glossary_errors_are_one_line(cli, double, tmp_path):
     res = cli(["translate", "--glossary-mode", "loud", "--builtin-glossary"], stdin="Salam.")
     assert res.code == 2 and "--glossary-mode must be one of" in res.err
     assert double.specs == [] and not (tmp_path / "g.json").exists()
+
+
+def test_names_become_terms_with_one_rendering_per_document(cli, double, tmp_path):
+    text = (
+        "Cənab Vüqar Behbudov tədbirdə çıxış etdi.\n"
+        "Behbudovun sözlərinə görə, layihə davam edəcək.\n"
+    )
+    greport = tmp_path / "g.json"
+    res = cli(["translate", "--names", "direct", "--glossary-report", greport], stdin=text)
+    assert res.code == 0, res.err
+    sent = " ".join(double.seen)
+    assert '"Vugar Behbudov"' in sent and '"Behbudov"-un' in sent  # injected, suffix kept
+    lines = res.out.splitlines()
+    assert "Vugar Behbudov" in lines[0] and "Behbudov" in lines[1] and "Behbudovun" not in res.out
+    checks = json.loads(greport.read_text(encoding="utf-8"))
+    ids = {f["id"] for s in checks["segments"] for f in s["found"]}
+    assert ids and all(i.startswith("name:") for i in ids)
+    assert checks["summary"]["failed"] == 0
+    res = cli(["translate", "--names", "loud"], stdin=text)
+    assert res.code == 2 and "--names must be one of direct, keep" in res.err
+    res = cli(["translate", "--names-file", tmp_path / "n.tsv"], stdin=text)
+    assert res.code == 2 and "--names-file needs --names" in res.err

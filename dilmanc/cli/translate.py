@@ -1,8 +1,9 @@
-"""`dilmanc translate`: files or stdin in, one output per target language.
+"""`dilmanc translate`: files, folders or stdin in, one output per target language.
 
 Everything that can fail cheaply is checked before a model loads or an output is created:
-languages, options, output names, and every input decoded in full. Outputs are written
-through `atomic_writer`, so an error or Ctrl-C never leaves a partial file behind.
+settings, output names, and every input parsed in full by its format. Outputs are written
+through `atomic_writer`, so an error or Ctrl-C never leaves a partial file behind. The work
+itself is the service layer's (`dilmanc.pipeline.service`).
 """
 
 from __future__ import annotations
@@ -11,82 +12,137 @@ import contextlib
 import json
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 import typer
 
-from dilmanc.cli.inputs import Input, check_input, open_input, output_name
-from dilmanc.cli.progress import progress_bar, wanted
-from dilmanc.errors import UsageError
+from dilmanc.documents.base import Document
+from dilmanc.documents.registry import FORMATS, detect_format, format_names, output_name
+from dilmanc.engines.base import DecodeOptions
+from dilmanc.errors import InputError, SettingError, UsageError
 from dilmanc.fileio import STDIO, atomic_writer, write_text_atomic
-from dilmanc.languages import Language, parse_targets, resolve
-from dilmanc.models.resolve import normalize_engine, parse_model_options
-from dilmanc.pipeline.pipeline import DecodeOptions, Pipeline
+from dilmanc.languages import Language
+from dilmanc.pipeline.settings import Settings
 
-DEVICES = ("cpu", "cuda")
-GLOSSARY_MODES = ("inject", "placeholder", "off")
+# Settings fields → the options that set them, for error messages.
+FLAGS = {
+    "beam_size": "--beam",
+    "max_length": "--max-length",
+    "min_length": "--min-length",
+    "batch_tokens": "--batch-tokens",
+    "batch_size": "--batch-size",
+    "threads": "--threads",
+    "device": "--device",
+    "glossary_mode": "--glossary-mode",
+    "num_hypotheses": "--n-best",
+    "names": "--names",
+}
 
 
-def _choice(option: str, value: str | None, allowed: tuple[str, ...]) -> None:
-    if value is not None and value not in allowed:
-        raise UsageError(f"{option} must be one of {', '.join(allowed)}, not {value!r}")
+@dataclass
+class Job:
+    """One input document and where each target language goes (None: standard output)."""
+
+    document: Document
+    outputs: dict[str, Path | None]
 
 
-def _positive(option: str, value: int, minimum: int = 1) -> None:
-    if value < minimum:
-        raise UsageError(f"{option} must be at least {minimum}, got {value}")
+def _settings(**values) -> Settings:
+    try:
+        return Settings(**values).validate()
+    except SettingError as err:
+        raise UsageError(f"{FLAGS.get(err.setting, err.setting)} {err.problem}") from None
 
 
-def _plan_outputs(
-    inputs: list[Input], targets: list[Language], source: Language, out_dir: str | None
-) -> list[dict[str, Path | None]]:
+def _expand(names: list[str], source_iso: str, explicit: str | None) -> list[tuple[Path, Path]]:
+    """Input files as (path, path relative to its root); folders are walked recursively for
+    files of a known format (hidden files and unknown types are skipped)."""
+    out: list[tuple[Path, Path]] = []
+    for name in names:
+        path = Path(name)
+        if not path.is_dir():
+            out.append((path, Path(path.name)))
+            continue
+        found = []
+        for file in sorted(path.rglob("*")):
+            relative = file.relative_to(path)
+            if not file.is_file() or any(part.startswith(".") for part in relative.parts):
+                continue
+            try:
+                detect_format(file, explicit, source_iso)
+            except InputError:
+                continue
+            found.append((file, relative))
+        if not found:
+            raise InputError(f"{path}: no files of a known type in this folder")
+        out += found
+    return out
+
+
+def _load(names: list[str], source: Language, fmt: str | None, encoding: str | None):
+    """(document, relative output path) per input, all parsed before any model loads."""
+    from dilmanc.documents.plaintext import TextDocument
+    from dilmanc.documents.registry import open_document
+    from dilmanc.fileio import read_text
+
+    loaded = []
+    for path, relative in _expand([n for n in names if n != STDIO], source.iso, fmt):
+        loaded.append((open_document(path, format=fmt, encoding=encoding, source_iso=source.iso),
+                       relative))  # fmt: skip
+    if STDIO in names:
+        if fmt not in (None, "text", "txt", "plain"):
+            raise UsageError("standard input is read as plain text; --format needs files")
+        text = read_text(STDIO, encoding)
+        if not text.strip():
+            raise InputError("standard input is empty")
+        loaded.insert(names.index(STDIO), (TextDocument.from_text(text), Path("stdin.txt")))
+    return loaded
+
+
+def _plan(
+    loaded: list[tuple[Document, Path]],
+    targets: list[Language],
+    source: Language,
+    out_dir: str | None,
+) -> list[Job]:
     """Per input: target iso → output path (None = stdout). UsageError on impossible layouts."""
+    for document, _ in loaded:
+        if getattr(document, "single_target", False) and len(targets) > 1:
+            raise UsageError(
+                f"{document.label}: a {document.format} file holds one target language; "
+                "translate it with one --to at a time"
+            )
     if out_dir is None:
         if len(targets) > 1:
             raise UsageError("several target languages need --out-dir DIR (one file per language)")
-        if len(inputs) > 1:
+        if len(loaded) > 1:
             raise UsageError("several input files need --out-dir DIR (one output per input)")
-        return [{targets[0].iso: None}]
+        document = loaded[0][0]
+        if document.binary:
+            raise UsageError(f"{document.label}: a {document.format} file needs --out-dir DIR")
+        return [Job(document, {targets[0].iso: None})]
     directory = Path(out_dir)
     if directory.exists() and not directory.is_dir():
         raise UsageError(f"--out-dir {directory} exists and is not a directory")
-    plans: list[dict[str, Path | None]] = []
+    jobs: list[Job] = []
     taken: dict[Path, str] = {}
-    for source_input in inputs:
-        plan: dict[str, Path | None] = {}
+    for document, relative in loaded:
+        outputs: dict[str, Path | None] = {}
         for target in targets:
-            path = directory / output_name(source_input, target.iso, source.iso)
+            name = output_name(relative.name, target.iso, source.iso)
+            path = directory / relative.parent / name
             if path in taken:
                 raise UsageError(
-                    f"{taken[path]} and {source_input.label} would both be written to {path}"
+                    f"{taken[path]} and {document.label} would both be written to {path}"
                 )
-            if not source_input.is_stdin and path.resolve() == Path(source_input.name).resolve():
+            if document.path is not None and path.resolve() == document.path.resolve():
                 raise UsageError(f"output {path} would overwrite its input")
-            taken[path] = source_input.label
-            plan[target.iso] = path
-        plans.append(plan)
-    return plans
-
-
-def _load_enforcer(glossaries: list[str], builtin: bool, mode: str):
-    """A TermEnforcer when glossary terms are asked for ("off" checks without enforcing)."""
-    if not (glossaries or builtin):
-        return None
-    from dilmanc.glossary import TermEnforcer, load_glossaries
-
-    return TermEnforcer(load_glossaries(glossaries, builtin=builtin), mode=mode)
-
-
-def _load_engines(specs: dict[str, str], source: Language, targets: list[Language], **kwargs):
-    from dilmanc.engines.registry import load_engine
-
-    engines = {}
-    for target in targets:
-        engine = load_engine(specs[target.iso], **kwargs)
-        engine.check_pair(source, target)
-        engines[target.iso] = engine
-    return engines
+            taken[path] = document.label
+            outputs[target.iso] = path
+        jobs.append(Job(document, outputs))
+    return jobs
 
 
 class _GlossaryReport:
@@ -100,9 +156,9 @@ class _GlossaryReport:
 
     def __call__(self, target: str, sources: list[str], results: list) -> None:
         for source, result in zip(sources, results, strict=True):
-            if result.report.get("found"):
+            if result.report.found:
                 record = {"target": target, "source": source, "output": result.output}
-                record.update(result.report)
+                record.update(result.report.to_json())
                 self.handle.write(",\n" if not self.first else "\n")
                 self.handle.write(json.dumps(record, ensure_ascii=False))
                 self.first = False
@@ -113,7 +169,7 @@ class _GlossaryReport:
 
 def translate_command(
     files: list[str] = typer.Argument(
-        None, metavar="FILE", help="Input files; none or '-' reads stdin."
+        None, metavar="FILE|DIR", help="Input files or folders; none or '-' reads stdin."
     ),
     to: str = typer.Option(
         "en", "--to", "-t", metavar="LANGS", help="Target languages, comma separated."
@@ -137,10 +193,19 @@ def translate_command(
         "--out-dir",
         "-o",
         metavar="DIR",
-        help="Write <stem>.<lang><ext> here (needed for several outputs).",
+        help="Write <stem>.<lang><ext> here, folders mirrored (needed for several outputs).",
+    ),
+    fmt: str = typer.Option(
+        None,
+        "--format",
+        metavar="FORMAT",
+        help="Input format instead of detecting it: " + ", ".join(FORMATS) + ".",
     ),
     encoding: str = typer.Option(
-        None, "--encoding", metavar="ENCODING", help="Input encoding (default UTF-8)."
+        None, "--encoding", metavar="ENCODING", help="Input encoding of text files (default UTF-8)."
+    ),
+    overwrite: bool = typer.Option(
+        False, "--overwrite", help="Replace existing translations in PO and XLIFF files."
     ),
     beam: int = typer.Option(4, "--beam", metavar="N", help="Beam size."),
     max_length: int = typer.Option(
@@ -188,72 +253,114 @@ def translate_command(
         metavar="FILE",
         help="Write per-segment glossary checks (JSON) to FILE.",
     ),
+    names: str = typer.Option(
+        "off",
+        "--names",
+        metavar="STYLE",
+        help="People's names as terms, one rendering per document: direct (Vugar), keep "
+        "(Vüqar in English) or off. See `dilmanc names`.",
+    ),
+    names_file: list[str] = typer.Option(
+        None, "--names-file", metavar="FILE", help="Name table overrides (TSV); repeatable."
+    ),
 ) -> None:
-    """Translate Azerbaijani text into one or more target languages."""
+    """Translate Azerbaijani text and documents into one or more target languages."""
+    from dilmanc.cli.progress import Bars, wanted
+
     started = time.perf_counter()
-    source = resolve(source_code)
-    targets = parse_targets(to)
-    if source in targets:
-        raise UsageError(f"source and target language are both {source.iso}")
-    engine = normalize_engine(engine)
-    _choice("--device", device, DEVICES)
-    _choice("--glossary-mode", glossary_mode, GLOSSARY_MODES)
-    _positive("--beam", beam)
-    _positive("--max-length", max_length)
-    _positive("--min-length", min_length, 0)
-    if min_length > max_length:
-        raise UsageError(f"--min-length {min_length} is above --max-length {max_length}")
-    _positive("--batch-tokens", batch_tokens)
-    _positive("--batch-size", batch_size, 0)
-    _positive("--threads", threads, 0)
-    glossaries = list(glossary or [])
-    if glossary_report and not (glossaries or builtin_glossary):
-        raise UsageError("--glossary-report needs a glossary (-g FILE or --builtin-glossary)")
+    settings = _settings(
+        source=source_code,
+        targets=tuple(part.strip() for part in to.split(",") if part.strip()),
+        models=tuple(model or ()),
+        engine=engine,
+        device=device,
+        threads=threads,
+        decode=DecodeOptions(beam, max_length, batch_tokens, batch_size, min_length),
+        glossaries=tuple(glossary or ()),
+        builtin_glossary=builtin_glossary,
+        glossary_mode=glossary_mode,
+        overwrite=overwrite,
+        names=None if names == "off" else names,
+        name_files=tuple(names_file or ()),
+    )
+    if names_file and names == "off":
+        raise UsageError("--names-file needs --names direct or --names keep")
+    if fmt is not None and fmt not in format_names():
+        from dilmanc.documents.registry import format_class
+
+        format_class(fmt)  # UsageError naming the formats, or an alias
+    if glossary_report and not settings.uses_glossary:
+        raise UsageError(
+            "--glossary-report needs a glossary (-g FILE, --builtin-glossary or --names)"
+        )
     names = list(files or []) or [STDIO]
     if names.count(STDIO) > 1:
         raise UsageError("standard input ('-') can be read only once")
+    source, targets = settings.source_language, settings.target_languages
 
-    inputs = [check_input(name, encoding) for name in names]
-    plans = _plan_outputs(inputs, targets, source, out_dir)
+    loaded = _load(names, source, fmt, encoding)
+    jobs = _plan(loaded, targets, source, out_dir)
 
-    specs = parse_model_options(list(model or []), targets)
-    enforcer = _load_enforcer(glossaries, builtin_glossary, glossary_mode)
-    load_started = time.perf_counter()
-    engines = _load_engines(specs, source, targets, engine=engine, device=device, threads=threads)
-    load_seconds = time.perf_counter() - load_started
+    from dilmanc.pipeline.service import Service
 
-    decode = DecodeOptions(beam, max_length, batch_tokens, batch_size, min_length)
+    service = Service(settings).load()
     show = wanted(quiet)
     written: list[str] = []
+    documents = []
     with contextlib.ExitStack() as stack:
         sink = None
         if glossary_report:
             sink = _GlossaryReport(stack.enter_context(atomic_writer(glossary_report)))
-        advance = stack.enter_context(
-            progress_bar(sum(i.lines for i in inputs), "translating", enabled=show)
+        bars = stack.enter_context(
+            Bars(len(jobs), sum(job.document.size for job in jobs), enabled=show)
         )
-        pipeline = Pipeline(
-            engines, source, decode=decode, enforcer=enforcer, progress=advance, glossary_sink=sink
-        )
-        for source_input, plan in zip(inputs, plans, strict=True):
-            written += _translate_one(pipeline, source_input, plan, targets, encoding)
+        pipeline = service.pipeline(progress=bars.advance, glossary_sink=sink)
+        for job in jobs:
+            bars.next_file(job.document.label)
+            documents.append(_translate_one(service, pipeline, job))
+            written += documents[-1].outputs
         if sink is not None:
             sink.close(pipeline.report().get("glossary", {}))
 
+    stats = pipeline.report()
     if report:
-        record = _report(pipeline, specs, engines, source, targets, decode, inputs, written)
-        record["options"].update(device=device, threads=threads, glossary_mode=glossary_mode)
-        record["options"]["glossaries"] = glossaries + (["builtin"] if builtin_glossary else [])
-        record["seconds"]["load"] = round(load_seconds, 4)
+        record = service.run_info().to_json()
+        record.update(
+            inputs=[job.document.label for job in jobs],
+            outputs=written or ["standard output"],
+            documents=[d.to_json() for d in documents],
+            **stats,
+        )
+        record["options"].update(
+            device=settings.device,
+            threads=settings.threads,
+            glossaries=[*settings.glossaries, *(["builtin"] if settings.builtin_glossary else [])],
+        )
+        record["seconds"]["load"] = round(service.load_seconds, 4)
         record["seconds"]["total"] = round(time.perf_counter() - started, 4)
         write_text_atomic(report, json.dumps(record, ensure_ascii=False, indent=2) + "\n")
-    if not quiet and written:
+    if not quiet:
         for path in written:
             print(f"dilmanc: wrote {path}", file=sys.stderr)
-    if enforcer is not None:  # failures are shown even with --quiet
-        totals = pipeline.report()["glossary"]
+        for document in documents:
+            if document.tags.tags:
+                print(_tags_summary(document), file=sys.stderr)
+    for document in documents:
+        for warning in document.warnings:  # shown even with --quiet
+            print(f"dilmanc: warning: {document.input}: {warning}", file=sys.stderr)
+    if settings.uses_glossary:  # failures are shown even with --quiet
+        totals = stats["glossary"]
         if totals.get("failed") or not quiet:
             print(_glossary_summary(totals, glossary_report), file=sys.stderr)
+
+
+def _tags_summary(document) -> str:
+    tags = document.tags
+    return (
+        f"dilmanc: {document.input}: {tags.tags} inline tags in {document.units_with_tags} "
+        f"units: {tags.by_model} kept by the model, {tags.by_alignment} placed by alignment, "
+        f"{tags.fallback} by fallback"
+    )
 
 
 def _glossary_summary(totals: dict, report_path: str | None) -> str:
@@ -269,48 +376,18 @@ def _glossary_summary(totals: dict, report_path: str | None) -> str:
     return line
 
 
-def _translate_one(
-    pipeline: Pipeline,
-    source_input: Input,
-    plan: dict[str, Path | None],
-    targets: list[Language],
-    encoding: str | None,
-) -> list[str]:
-    """Stream one input into its outputs; returns the files written."""
+def _translate_one(service, pipeline, job: Job):
+    """One document into its outputs (atomically); returns its DocumentReport."""
+    binary = job.document.binary
     with contextlib.ExitStack() as stack:
-        handles: dict[str, IO[str]] = {}
-        for iso, path in plan.items():
-            handles[iso] = sys.stdout if path is None else stack.enter_context(atomic_writer(path))
-        pipeline.translate_stream(
-            open_input(source_input, encoding), targets, lambda iso, text: handles[iso].write(text)
-        )
-        if None in plan.values():
+        handles: dict[str, IO] = {}
+        for iso, path in job.outputs.items():
+            if path is None:
+                handles[iso] = sys.stdout
+            else:
+                handles[iso] = stack.enter_context(atomic_writer(path, binary=binary))
+        result = service.translate_document(job.document, handles, pipeline)
+        if None in job.outputs.values():
             sys.stdout.flush()
-    return [str(path) for path in plan.values() if path is not None]
-
-
-def _report(
-    pipeline: Pipeline,
-    specs: dict[str, str],
-    engines: dict,
-    source: Language,
-    targets: list[Language],
-    decode: DecodeOptions,
-    inputs: list[Input],
-    written: list[str],
-) -> dict:
-    from dilmanc import __version__
-
-    stats = pipeline.report()
-    return {
-        "dilmanc": __version__,
-        "model": {t.iso: specs[t.iso] for t in targets},
-        "engine": {t.iso: engines[t.iso].name for t in targets},
-        "languages": {"source": source.iso, "targets": [t.iso for t in targets]},
-        "options": decode.as_dict(),
-        "inputs": [i.label for i in inputs],
-        "outputs": written or ["standard output"],
-        "segments": stats["segments"],
-        "seconds": stats["seconds"],
-        **({"glossary": stats["glossary"]} if "glossary" in stats else {}),
-    }
+    result.outputs = [str(path) for path in job.outputs.values() if path is not None]
+    return result

@@ -1,22 +1,21 @@
 """`eval run`: translate a registered test set through the normal pipeline and score it.
 
-The same loader, pipeline and glossary enforcement as `dilmanc translate` are used, so a
-benchmark measures what users get. The result is a run record (see records.py).
+The same service layer as `dilmanc translate` (`dilmanc.pipeline.service`) builds the
+engines, glossary enforcement and pipeline, so a benchmark measures what users get; with
+`glossary_mode` "off" the glossary still checks and reports, as in `translate`.
+The result is a run record (see records.py).
 """
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from dilmanc.errors import UsageError
 from dilmanc.eval.metrics import METRICS, corpus_scores
 from dilmanc.eval.records import new_record
 from dilmanc.eval.testsets import load_pair
-from dilmanc.languages import resolve
 
 
 @dataclass
@@ -36,57 +35,34 @@ class RunSettings:
     progress: Callable[[int], None] | None = None  # advance(lines done)
 
 
-def glossary_hashes(paths: list[str]) -> dict | None:
-    """sha256 of each glossary file and of them all together (in the order given)."""
-    if not paths:
-        return None
-    files, total = [], hashlib.sha256()
-    for path in paths:
-        digest = (
-            hashlib.sha256(Path(path).read_bytes()).hexdigest() if Path(path).is_file() else None
-        )
-        files.append({"path": str(path), "sha256": digest})
-        total.update((digest or "").encode())
-    return {"files": files, "sha256": total.hexdigest()}
-
-
 def run_benchmark(settings: RunSettings) -> tuple[dict, list[str]]:
-    """Translate and score; return (run record, hypotheses)."""
-    from dilmanc.engines.registry import load_engine
-    from dilmanc.models.resolve import normalize_engine, parse_model_options
-    from dilmanc.pipeline.pipeline import DecodeOptions, Pipeline
+    """Translate and score through the service layer; return (run record, hypotheses)."""
+    from dilmanc.engines.base import DecodeOptions
+    from dilmanc.pipeline.service import Service
+    from dilmanc.pipeline.settings import Settings
 
     started = time.perf_counter()
     if settings.limit is not None and settings.limit < 1:
         raise UsageError("--limit must be at least 1")
     data = load_pair(settings.testset, settings.pair, settings.data_dir, settings.limit)
     src_code, _, tgt_code = data.pair.pair.partition("-")
-    source, target = resolve(src_code), resolve(tgt_code)
-
-    t0 = time.perf_counter()
-    spec = parse_model_options(settings.models, [target])[target.iso]
-    engine = load_engine(
-        spec,
-        engine=normalize_engine(settings.engine),
-        device=settings.device,
-        threads=settings.threads,
-    )
-    load_s = time.perf_counter() - t0
-
-    glossary = enforcer = None
-    glossary_files = list(settings.glossaries)
-    if glossary_files or settings.builtin_glossary:
-        from dilmanc.glossary import TermEnforcer, builtin_path, load_glossaries
-
-        glossary = load_glossaries(settings.glossaries, builtin=settings.builtin_glossary)
-        if settings.builtin_glossary:
-            glossary_files.insert(0, str(builtin_path()))
-        if settings.glossary_mode != "off":
-            enforcer = TermEnforcer(glossary, mode=settings.glossary_mode)
-    decode = DecodeOptions(beam_size=settings.beam)
-    pipeline = Pipeline(
-        {target.iso: engine}, source, decode=decode, enforcer=enforcer, progress=settings.progress
-    )
+    service = Service(
+        Settings(
+            source=src_code,
+            targets=(tgt_code,),
+            models=tuple(settings.models),
+            engine=settings.engine,
+            device=settings.device,
+            threads=settings.threads,
+            decode=DecodeOptions(beam_size=settings.beam),
+            glossaries=tuple(settings.glossaries),
+            builtin_glossary=settings.builtin_glossary,
+            glossary_mode=settings.glossary_mode,
+        )
+    ).load()
+    target = service.targets[0]
+    info = service.run_info()
+    pipeline = service.pipeline(progress=settings.progress)
     t0 = time.perf_counter()
     hyps = pipeline.translate_lines(data.sources, target)
     translate_s = time.perf_counter() - t0
@@ -94,29 +70,32 @@ def run_benchmark(settings: RunSettings) -> tuple[dict, list[str]]:
     t0 = time.perf_counter()
     scores = corpus_scores(hyps, [data.references], METRICS)
     term = None
+    glossary = service.glossary()
     if glossary is not None:
         from dilmanc.glossary import term_accuracy
 
         term = term_accuracy(data.sources, hyps, target.iso, glossary)
     score_s = time.perf_counter() - t0
 
+    engine = info.engines[target.iso]
     record = new_record(
-        model=spec,
-        engine=getattr(engine, "name", ""),
-        architecture=getattr(engine, "architecture", ""),
+        model=info.models[target.iso],
+        engine=engine.engine,
+        architecture=engine.architecture,
+        compute_type=engine.compute_type,
         options={
-            "decode": decode.as_dict(),
+            "decode": info.decode,
             "device": settings.device,
             "threads": settings.threads,
-            "glossary_mode": settings.glossary_mode if glossary is not None else None,
+            "glossary_mode": info.glossary_mode,
         },
-        glossary=glossary_hashes(glossary_files),
+        glossary=info.to_json()["glossary"],
         testset=data.record(settings.limit),
         metrics={**scores.scores, "signatures": scores.signatures},
         term_accuracy=None if term is None else term.accuracy,
         term_counts=None if term is None else {"hits": term.hits, "total": term.total},
         timings={
-            "load_s": round(load_s, 3),
+            "load_s": round(service.load_seconds, 3),
             "translate_s": round(translate_s, 3),
             "score_s": round(score_s, 3),
             "total_s": round(time.perf_counter() - started, 3),

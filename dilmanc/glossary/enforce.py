@@ -13,7 +13,11 @@ Every expected term is verified in the output. A segment with a failure is trans
 more with the other strategy (inject ↔ placeholder) and the better result is kept; whatever
 still fails is listed in the segment's report.
 
-`EnforcedSegment.report` (JSON-able), per segment:
+Sources may be plain strings or `TaggedText` (a sentence of a formatted document): terms are
+found in the plain text, and every edit (a term injected, a token restored, quotes removed)
+moves the inline tags with the words, so "<g1>BMqT</g1>-nin" comes back as "<g1>IOM</g1>".
+
+`EnforcedSegment.report` is a `TermReport`; `to_json()` gives, per segment:
     strategy   "inject" | "placeholder" | "off": the strategy whose output was kept
     retried    whether the other strategy was tried; rescued: the retry fixed every failure
     found      source occurrences [{"start", "end", "text", "id", "term", "targets"}]
@@ -26,13 +30,14 @@ still fails is listed in the segment's report.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from dilmanc.errors import UsageError
 from dilmanc.glossary import morphology as morph
 from dilmanc.glossary.matcher import Match, find_terms
 from dilmanc.glossary.verify import TermCheck, check_entry, find_any
+from dilmanc.text.tagged import Edit, TaggedText
 
 MODES = ("inject", "placeholder", "off")
 OTHER = {"inject": "placeholder", "placeholder": "inject"}
@@ -44,17 +49,125 @@ _STRAY = re.compile(r"zxq\d*", re.IGNORECASE)
 _RESIDUE = re.compile(f"{morph.SEPARATOR_CLASS}{morph.suffix_chain(1)}(?![^\\W_])", re.IGNORECASE)
 _OPEN = set(morph.OPENING_QUOTES + morph.STRAIGHT_QUOTES + "”")
 _CLOSE = set(morph.CLOSING_QUOTES + morph.STRAIGHT_QUOTES + "“")
+_SPACES = re.compile(r"(?<=\S)[^\S\n]{2,}(?=\S)")
+
+Text = str | TaggedText
+
+
+@dataclass(frozen=True)
+class AttemptReport:
+    strategy: str
+    failed: tuple[TermCheck, ...]
+
+    def to_json(self) -> dict:
+        return {"strategy": self.strategy, "failed": [c.to_json() for c in self.failed]}
+
+
+@dataclass(frozen=True)
+class TermReport:
+    """What enforcement did to one segment (see the module docstring for the JSON keys)."""
+
+    strategy: str
+    retried: bool = False
+    rescued: bool = False
+    found: tuple[Match, ...] = ()
+    checks: tuple[TermCheck, ...] = ()  # one per entry found, of the kept attempt
+    placeholders_repaired: int = 0
+    attempts: tuple[AttemptReport, ...] = ()
+
+    @property
+    def expected(self) -> list[str]:
+        return [c.expected for c in self.checks]
+
+    @property
+    def satisfied(self) -> list[str]:
+        return [c.expected for c in self.checks if c.satisfied]
+
+    @property
+    def failed(self) -> list[TermCheck]:
+        return [c for c in self.checks if not c.satisfied]
+
+    def to_json(self) -> dict:
+        return {
+            "strategy": self.strategy,
+            "retried": self.retried,
+            "rescued": self.rescued,
+            "found": [m.to_json() for m in self.found],
+            "expected": self.expected,
+            "satisfied": self.satisfied,
+            "failed": [c.to_json() for c in self.failed],
+            "placeholders_repaired": self.placeholders_repaired,
+            "attempts": [a.to_json() for a in self.attempts],
+        }
 
 
 @dataclass
 class EnforcedSegment:
-    source: str
-    output: str
-    report: dict = field(default_factory=dict)
+    source: Text
+    tagged: TaggedText  # the output with its inline tags
+    report: TermReport
+    raw: object = None  # what the translate function returned for the kept attempt
+
+    @property
+    def output(self) -> str:
+        return self.tagged.text
 
     @property
     def ok(self) -> bool:
-        return not self.report.get("failed")
+        return not self.report.failed
+
+
+@dataclass(frozen=True)
+class GlossaryTotals:
+    """Totals over segments, for run reports."""
+
+    segments: int = 0
+    segments_with_terms: int = 0
+    expected: int = 0
+    satisfied: int = 0
+    retried: int = 0
+    rescued: int = 0
+    failed: tuple[TermCheck, ...] = ()
+
+    def __add__(self, other: GlossaryTotals) -> GlossaryTotals:
+        return GlossaryTotals(
+            self.segments + other.segments,
+            self.segments_with_terms + other.segments_with_terms,
+            self.expected + other.expected,
+            self.satisfied + other.satisfied,
+            self.retried + other.retried,
+            self.rescued + other.rescued,
+            self.failed + other.failed,
+        )
+
+    def to_json(self, *, failures: bool = False) -> dict:
+        """Counts (`failed` as a count; the failures themselves with `failures=True`)."""
+        out = {
+            "segments": self.segments,
+            "segments_with_terms": self.segments_with_terms,
+            "expected": self.expected,
+            "satisfied": self.satisfied,
+            "retried": self.retried,
+            "rescued": self.rescued,
+            "failed": len(self.failed),
+        }
+        if failures:
+            out["failures"] = [c.to_json() for c in self.failed]
+        return out
+
+
+def summarize(segments: Sequence[EnforcedSegment]) -> GlossaryTotals:
+    """Totals over segments: expected, satisfied, retried, rescued, failed."""
+    reports = [s.report for s in segments]
+    return GlossaryTotals(
+        segments=len(reports),
+        segments_with_terms=sum(1 for r in reports if r.found),
+        expected=sum(len(r.checks) for r in reports),
+        satisfied=sum(len(r.satisfied) for r in reports),
+        retried=sum(1 for r in reports if r.retried),
+        rescued=sum(1 for r in reports if r.rescued),
+        failed=tuple(f for r in reports for f in r.failed),
+    )
 
 
 @dataclass
@@ -67,9 +180,10 @@ class _Slot:
 @dataclass
 class _Attempt:
     strategy: str
-    output: str
+    output: TaggedText
     checks: list[TermCheck]
     repaired: int = 0
+    raw: object = None
 
     @property
     def failures(self) -> list[TermCheck]:
@@ -83,17 +197,21 @@ def _suffix_tail(match: Match) -> str:
     return quote + (f"-{match.suffix}" if match.suffix else "")
 
 
-def _strip_residue(text: str, end: int) -> str:
-    """Drop an Azerbaijani suffix copied after a restored term ("IOM-nin" → "IOM")."""
+def _residue(text: str, end: int) -> Edit | None:
+    """An Azerbaijani suffix copied after a restored term ("IOM-nin" → "IOM"), as an edit."""
     if end < len(text) and text[end] in _CLOSE:
         end += 1  # '"IOM"-nin', 'Plan”-nın'
     m = _RESIDUE.match(text, end)
-    return text[:end] + text[m.end() :] if m else text
+    return Edit(end, m.end(), "") if m else None
 
 
-def _tidy(text: str) -> str:
+def _tidy(text: TaggedText) -> TaggedText:
     """Collapse the double spaces a removed token leaves behind."""
-    return re.sub(r"(?<=\S)[^\S\n]{2,}(?=\S)", " ", text).strip()
+    return text.sub(_SPACES, " ").strip()
+
+
+def _as_tagged(value: Text) -> TaggedText:
+    return value if isinstance(value, TaggedText) else TaggedText(value)
 
 
 class TermEnforcer:
@@ -106,58 +224,69 @@ class TermEnforcer:
         self.mode = mode
 
     # -- protect -------------------------------------------------------------------------
-    def _slots(self, source: str, lang: str) -> list[_Slot]:
+    def _slots(self, source: TaggedText, lang: str) -> list[_Slot]:
         slots = []
-        for match in find_terms(source, self.glossary):
+        for match in find_terms(source.text, self.glossary):
             target = match.entry.target(lang)
             if target:
                 slots.append(_Slot(match, target))
         return slots
 
-    def _protect(self, source: str, slots: list[_Slot], strategy: str) -> str:
-        out, pos = [], 0
+    def _protect(self, source: TaggedText, slots: list[_Slot], strategy: str) -> TaggedText:
+        edits = []
         for number, slot in enumerate(slots, 1):
             m = slot.match
-            out.append(source[pos : m.start])
             if strategy == "placeholder":
                 slot.token = PLACEHOLDER.format(number)
-                out.append(f"{MARK}{slot.token}{MARK}" if m.quoted else slot.token)
+                term = f"{MARK}{slot.token}{MARK}" if m.quoted else slot.token
             else:
-                out.append(f"{MARK}{slot.target}{MARK}")
-            out.append(_suffix_tail(m))
-            pos = m.end
-        out.append(source[pos:])
-        return "".join(out)
+                term = f"{MARK}{slot.target}{MARK}"
+            edits.append(Edit(m.start, m.stem_end, term))
+            edits.append(Edit(m.stem_end, m.end, _suffix_tail(m)))
+        return source.apply(edits)
 
     # -- restore -------------------------------------------------------------------------
-    def _restore_placeholders(self, text: str, slots: list[_Slot], lang: str) -> tuple[str, int]:
+    def _restore_placeholders(
+        self, text: TaggedText, slots: list[_Slot], lang: str
+    ) -> tuple[TaggedText, int]:
         by_number = {str(i): s for i, s in enumerate(slots, 1)}
         repaired = 0
-        for m in reversed(list(_TOKEN.finditer(text))):
+        edits: list[Edit] = []
+        tokens = list(_TOKEN.finditer(text.text))
+        for m in tokens:
             slot = by_number.get(str(int(m.group(1))))
             if m.group(0) != (slot.token if slot else None):
                 repaired += 1  # mangled token, or one the model invented: fixed or dropped
-            value = slot.target if slot else ""
-            text = text[: m.start()] + value + text[m.end() :]
+            edits.append(Edit(m.start(), m.end(), slot.target if slot else ""))
             if slot and lang != "az":
-                text = _strip_residue(text, m.start() + len(value))
-        text, stray = _STRAY.subn("", text)
-        return text, repaired + stray
+                residue = _residue(text.text, m.end())
+                if residue is not None:
+                    edits.append(residue)
+        taken = [(e.start, e.end) for e in edits]
+        for m in _STRAY.finditer(text.text):
+            if all(m.end() <= a or m.start() >= b for a, b in taken):
+                edits.append(Edit(m.start(), m.end(), ""))
+                repaired += 1
+        return text.apply(edits), repaired
 
-    def _unmark(self, text: str, slots: list[_Slot], lang: str) -> str:
+    def _unmark(self, text: TaggedText, slots: list[_Slot], lang: str) -> TaggedText:
         """Remove the inject quotes (and copied suffixes) around each injected term."""
         for slot in slots:
-            for start, end in reversed(find_any(text, [slot.target], lang)):
-                quoted = start > 0 and end < len(text)
-                quoted = quoted and text[start - 1] in _OPEN and text[end] in _CLOSE
+            for start, end in reversed(find_any(text.text, [slot.target], lang)):
+                plain = text.text
+                quoted = start > 0 and end < len(plain)
+                quoted = quoted and plain[start - 1] in _OPEN and plain[end] in _CLOSE
                 if quoted and not slot.match.quoted:
-                    text = text[: start - 1] + text[start:end] + text[end + 1 :]
-                    start, end, quoted = start - 1, end - 1, False
+                    text = text.apply([Edit(start - 1, start), Edit(end, end + 1)])
+                    end -= 1
                 if lang != "az":
-                    text = _strip_residue(text, end)
+                    residue = _residue(text.text, end)
+                    if residue is not None:
+                        text = text.apply([residue])
         return text
 
-    def _finish(self, output: str, slots: list[_Slot], strategy: str, lang: str) -> _Attempt:
+    def _finish(self, raw: object, slots: list[_Slot], strategy: str, lang: str) -> _Attempt:
+        output = _as_tagged(raw)
         repaired = 0
         if strategy == "placeholder":
             output, repaired = self._restore_placeholders(output, slots, lang)
@@ -167,28 +296,35 @@ class TermEnforcer:
         checks: dict[str, TermCheck] = {}
         for slot in slots:
             if slot.match.entry.key not in checks:
-                check = check_entry(output, slot.match.entry, lang)
+                check = check_entry(output.text, slot.match.entry, lang)
                 if check is not None:
                     checks[slot.match.entry.key] = check
-        return _Attempt(strategy, output, list(checks.values()), repaired)
+        return _Attempt(strategy, output, list(checks.values()), repaired, raw)
 
     # -- run -----------------------------------------------------------------------------
     def translate(
         self,
-        sources: list[str],
+        sources: Sequence[Text],
         target,
-        translate_fn: Callable[[list[str]], list[str]],
+        translate_fn: Callable[[list], list],
     ) -> list[EnforcedSegment]:
-        """Translate `sources` into `target` (ISO code or Language) through `translate_fn`."""
+        """Translate `sources` into `target` (ISO code or Language) through `translate_fn`.
+
+        Plain-string sources give `translate_fn` plain strings; TaggedText sources give it
+        TaggedText (it returns the same kind: a string, or a TaggedText with the tags placed).
+        """
         lang = getattr(target, "iso", target)
         sources = list(sources)
-        slots = [self._slots(s, lang) for s in sources]
+        plain = all(isinstance(s, str) for s in sources)
+        tagged = [_as_tagged(s) for s in sources]
+        slots = [self._slots(s, lang) for s in tagged]
         first = self.mode
-        attempts = self._attempt(sources, slots, first, lang, translate_fn, range(len(sources)))
+        run = (tagged, slots, lang, translate_fn, plain)
+        attempts = self._attempt(*run, first, range(len(sources)))
         history = [[a] for a in attempts]
         retry = [i for i, a in enumerate(attempts) if a.failures] if first in OTHER else []
         if retry:
-            again = self._attempt(sources, slots, OTHER[first], lang, translate_fn, retry)
+            again = self._attempt(*run, OTHER[first], retry)
             for i, attempt in zip(retry, again, strict=True):
                 history[i].append(attempt)
         return [
@@ -196,13 +332,15 @@ class TermEnforcer:
             for src, sl, hist in zip(sources, slots, history, strict=True)
         ]
 
-    def _attempt(self, sources, slots, strategy, lang, translate_fn, indices) -> list[_Attempt]:
+    def _attempt(
+        self, sources, slots, lang, translate_fn, plain, strategy, indices
+    ) -> list[_Attempt]:
         indices = list(indices)
         if strategy == "off":
             texts = [sources[i] for i in indices]
         else:
             texts = [self._protect(sources[i], slots[i], strategy) for i in indices]
-        outputs = list(translate_fn(texts)) if texts else []
+        outputs = list(translate_fn([t.render() for t in texts] if plain else texts))
         if len(outputs) != len(texts):
             raise RuntimeError(f"translate function returned {len(outputs)} for {len(texts)}")
         return [
@@ -211,34 +349,15 @@ class TermEnforcer:
         ]
 
     @staticmethod
-    def _segment(source: str, slots: list[_Slot], history: list[_Attempt]) -> EnforcedSegment:
+    def _segment(source: Text, slots: list[_Slot], history: list[_Attempt]) -> EnforcedSegment:
         best = min(history, key=lambda a: len(a.failures))  # first wins ties
-        report = {
-            "strategy": best.strategy,
-            "retried": len(history) > 1,
-            "rescued": len(history) > 1 and not best.failures,
-            "found": [s.match.to_json() for s in slots],
-            "expected": [c.expected for c in best.checks],
-            "satisfied": [c.expected for c in best.checks if c.satisfied],
-            "failed": [c.to_json() for c in best.failures],
-            "placeholders_repaired": best.repaired,
-            "attempts": [
-                {"strategy": a.strategy, "failed": [c.to_json() for c in a.failures]}
-                for a in history
-            ],
-        }
-        return EnforcedSegment(source, best.output, report)
-
-
-def summarize(segments: list[EnforcedSegment]) -> dict:
-    """Totals over segments, for run reports: expected, satisfied, retried, rescued, failed."""
-    reports = [s.report for s in segments]
-    return {
-        "segments": len(reports),
-        "segments_with_terms": sum(1 for r in reports if r.get("found")),
-        "expected": sum(len(r.get("expected", [])) for r in reports),
-        "satisfied": sum(len(r.get("satisfied", [])) for r in reports),
-        "retried": sum(1 for r in reports if r.get("retried")),
-        "rescued": sum(1 for r in reports if r.get("rescued")),
-        "failed": [f for r in reports for f in r.get("failed", [])],
-    }
+        report = TermReport(
+            strategy=best.strategy,
+            retried=len(history) > 1,
+            rescued=len(history) > 1 and not best.failures,
+            found=tuple(s.match for s in slots),
+            checks=tuple(best.checks),
+            placeholders_repaired=best.repaired,
+            attempts=tuple(AttemptReport(a.strategy, tuple(a.failures)) for a in history),
+        )
+        return EnforcedSegment(source, best.output, report, best.raw)

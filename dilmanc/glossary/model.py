@@ -11,7 +11,7 @@ from functools import cached_property
 
 from dilmanc.text.turkic_case import az_lower
 
-KNOWN_FLAGS = frozenset({"case", "dnt"})
+KNOWN_FLAGS = frozenset({"case", "dnt", "name"})
 SEVERITIES = ("error", "warning")
 
 

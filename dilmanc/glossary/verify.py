@@ -4,7 +4,9 @@
   and plural endings tolerated ("IOM's", "IOMs"); one-word all-capital acronyms ("UN", "IOM")
   are matched case-sensitively so "un" or "Iom" do not count.
 - Russian: lemma by lemma with pymorphy3, so "торговлей людьми" satisfies "торговля людьми"
-  and "Национального плана действий" satisfies "Национальный план действий".
+  and "Национального плана действий" satisfies "Национальный план действий"; a capitalised
+  word also matches its personal-name case forms (`dilmanc.text.names.russian`), so
+  "Вугара Бехбудова" and "Довлята" satisfy "Вугар Бехбудов" and "Довлят".
 
 `term_accuracy` is the WMT21 terminology exact-match metric: the share of source term
 occurrences whose target term appears in the hypothesis line.
@@ -61,16 +63,35 @@ def _lemmas(word: str) -> frozenset[str]:
     return frozenset(forms | {low})
 
 
+@functools.lru_cache(maxsize=4096)
+def _name_forms(word: str) -> frozenset[str]:
+    """Case forms of a capitalised Cyrillic word, as a personal name declines ("Вугар" →
+    "Вугара", "Вугаром"...): pymorphy3 does not know every Azerbaijani name ("Довлята")."""
+    if not word[:1].isupper() or word.isupper() or not _CYRILLIC.search(word):
+        return frozenset()
+    from dilmanc.text.names.russian import name_forms
+
+    return name_forms(word)
+
+
+def _word_matches(want: frozenset[str], names: frozenset[str], token: str) -> bool:
+    if want & _lemmas(token):
+        return True
+    return bool(names) and token[:1].isupper() and token.lower().replace("ё", "е") in names
+
+
 def _lemma_spans(text: str, variant: str) -> list[Span]:
-    want = [_lemmas(w) for w in _WORD.findall(variant)]
+    words = _WORD.findall(variant)
+    want = [_lemmas(w) for w in words]
     if not want:
         return []
+    names = [_name_forms(w) for w in words]
     tokens = list(_WORD.finditer(text))
     spans: list[Span] = []
     n = len(want)
     for i in range(len(tokens) - n + 1):
         window = tokens[i : i + n]
-        if not all(want[j] & _lemmas(window[j].group()) for j in range(n)):
+        if not all(_word_matches(want[j], names[j], window[j].group()) for j in range(n)):
             continue
         gaps = (text[a.end() : b.start()] for a, b in zip(window, window[1:], strict=False))
         if any(_SENTENCE_BREAK.search(gap) for gap in gaps):

@@ -1,78 +1,71 @@
-"""The translation pipeline: lines → segments → (glossary) → engine → lines with the same layout.
+"""The translation pipeline: units → sentences → (glossary) → engine → tags → units.
 
-Input is processed in chunks of whole lines (about `chunk_segments` sentences each), so a
-large file is read, translated and written piece by piece with flat memory; a line boundary
-is always a safe cut because segmentation never looks across lines. Identical segments are
-translated once per run and target: a bounded LRU cache per target serves repeats, and each
-chunk sends only its distinct, not yet cached segments to the engine, whose
-`translate_iterable` batches them by length under a token budget.
+Units arrive in document order and are processed in chunks of about `chunk_segments`
+sentences, so a large file is read, translated and written piece by piece with flat memory.
+Each unit's source (a TaggedText) is cut into sentences (line by line, Azerbaijani rules,
+pass-through stretches kept verbatim); each sentence keeps the inline tags that fall inside it,
+numbered locally so that identical sentences are translated once per run and target (a
+bounded LRU cache per target serves repeats). Distinct sentences go to the glossary enforcer
+and the engine in length-sorted batches under a token budget.
 
-Everything that is not a segment (line endings, blank lines, spaces between sentences,
-pass-through lines, metadata prefixes) is copied verbatim, so paragraphs and the whitespace
-between them come out exactly as they went in.
+Inline tags travel into the model in their compact form. After decoding, each sentence's tags
+are checked (complete, well nested, none invented): when the model kept them they stay where
+it put them; otherwise they are placed on the output words aligned to their source words by
+the engine's cross-attention, and as a last resort next to the nearest aligned word or around
+the whole sentence — a tag is never dropped (`TagOutcome` counts each case).
+
+Everything that is not a sentence (line endings, blank lines, spaces between sentences,
+pass-through stretches, metadata prefixes) is copied verbatim, so a document's layout comes
+out exactly as it went in. The pipeline prints nothing: progress goes to a callback.
 """
 
 from __future__ import annotations
 
-import io
+import re
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from dilmanc.documents.base import Origin, TagOutcome, Translated, Unit
+from dilmanc.engines.base import DecodeOptions, TranslationResult
 from dilmanc.errors import UsageError
 from dilmanc.languages import Language
-from dilmanc.text.segment import Piece, segment_line
+from dilmanc.pipeline.reports import PipelineReport
+from dilmanc.text.align import place_tags, word_alignment
+from dilmanc.text.segment import segment_line
+from dilmanc.text.tagged import TaggedText, join, parse, split
 
 if TYPE_CHECKING:
     from dilmanc.engines.base import Engine
     from dilmanc.glossary import TermEnforcer
-
-STAGES = ("segment", "glossary", "engine", "write")
+    from dilmanc.glossary.enforce import EnforcedSegment
 
 # Receives each batch the enforcer checked: target iso, source segments, EnforcedSegments.
-GlossarySink = Callable[[str, list[str], list], None]
-# Called with the number of input lines finished (a progress bar's `advance`).
+GlossarySink = Callable[[str, list[str], list["EnforcedSegment"]], None]
+# Called with the number of units finished (a progress bar's `advance`).
 Advance = Callable[[int], None]
-
-
-@dataclass(frozen=True)
-class DecodeOptions:
-    """How the engine decodes: beam width, output length cap, batch limits."""
-
-    beam_size: int = 4
-    max_length: int = 256
-    batch_tokens: int = 2048  # token budget per batch (source tokens incl. padding)
-    batch_size: int = 0  # most segments per batch; 0 = only the token budget limits
-    min_length: int = 0  # shortest output in tokens; benchmarks set min = max (fixed work)
-
-    def engine_kwargs(self) -> dict[str, int]:
-        """Keyword arguments for `Engine.translate_iterable`."""
-        kwargs = {
-            "beam_size": self.beam_size,
-            "max_length": self.max_length,
-            "batch_tokens": self.batch_tokens,
-        }
-        if self.batch_size:
-            kwargs["max_batch_size"] = self.batch_size
-        if self.min_length:
-            kwargs["min_length"] = self.min_length
-        return kwargs
-
-    def as_dict(self) -> dict[str, int]:
-        return asdict(self)
+# Receives each chunk of translated units, per target language.
+Emit = Callable[[str, list[Translated]], None]
 
 
 @dataclass
-class _Line:
-    pieces: list[Piece]
-    ending: str
+class _Piece:
+    tagged: TaggedText  # with the unit's tag ids
+    translate: bool
+    key: str = ""  # the locally numbered compact form: identical sentences share it
+    local: TaggedText | None = None
+    back: dict[int, int] | None = None
 
 
-def _split_ending(line: str) -> tuple[str, str]:
-    body = line.rstrip("\r\n")
-    return body, line[len(body) :]
+@dataclass
+class _Prepared:
+    unit: Unit
+    pieces: list[_Piece] | None  # None: the unit is carried through unchanged
+
+
+_SPACES = re.compile(r"(?<=\S)[^\S\n]{2,}(?=\S)")
 
 
 def _clean(output: str) -> str:
@@ -82,8 +75,29 @@ def _clean(output: str) -> str:
     return output
 
 
+def segment_unit(source: TaggedText, language: str) -> list[tuple[TaggedText, bool]]:
+    """Cut a unit's source into sentences to translate and stretches to keep (line by line;
+    tags that cross a cut are reopened, see `tagged.split`)."""
+    bounds: list[tuple[int, int]] = []
+    flags: list[bool] = []
+    pos = 0
+    for line in source.text.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        for piece in segment_line(body, language):
+            bounds.append((pos, pos + len(piece.text)))
+            flags.append(piece.translate)
+            pos += len(piece.text)
+        if len(line) > len(body):
+            bounds.append((pos, pos + len(line) - len(body)))
+            flags.append(False)
+            pos += len(line) - len(body)
+    if not bounds:
+        return [(source, False)]
+    return list(zip(split(source, bounds), flags, strict=True))
+
+
 class Pipeline:
-    """Translate text from `source` into any language that `engines` (iso → Engine) serve."""
+    """Translate units from `source` into any language that `engines` (iso → Engine) serve."""
 
     def __init__(
         self,
@@ -96,6 +110,7 @@ class Pipeline:
         chunk_segments: int = 2000,
         cache_size: int = 20_000,
         glossary_sink: GlossarySink | None = None,
+        overwrite: bool = False,
     ) -> None:
         self.engines = engines
         self.source = source
@@ -105,63 +120,75 @@ class Pipeline:
         self.chunk_segments = max(1, chunk_segments)
         self.cache_size = max(0, cache_size)
         self.glossary_sink = glossary_sink
+        self.overwrite = overwrite
         self.glossary_reports: list[dict] = []  # per segment, kept when there is no sink
-        self._glossary: dict[str, int] = {}  # totals over all checked segments
-        self._caches: dict[str, OrderedDict[str, str]] = {}
-        self._seconds = dict.fromkeys(STAGES, 0.0)
-        self._counts = {"lines": 0, "total": 0, "passthrough": 0}
+        self.stats = PipelineReport()
+        if enforcer is not None:
+            from dilmanc.glossary.enforce import GlossaryTotals
+
+            self.stats.glossary = GlossaryTotals()
+        self._caches: dict[str, OrderedDict[str, tuple[TaggedText, TagOutcome]]] = {}
         self._sent: dict[str, int] = {}  # target iso → segments sent to its engine
 
     # --- public API ---------------------------------------------------------------------------
 
+    def use_enforcer(self, enforcer: TermEnforcer | None) -> None:
+        """Enforce another glossary from now on (a document's own names); sentences already
+        translated under the previous one are not reused."""
+        self.enforcer = enforcer
+        self._caches.clear()
+
+    def translate_units(self, units: Iterable[Unit], targets: list[Language], emit: Emit) -> None:
+        """Translate `units` chunk by chunk into every target; `emit(iso, chunk)` receives the
+        translated units in document order, once per target (the input is read once)."""
+        for target in targets:
+            self._engine_for(target)
+        for chunk in self._chunks(units):
+            for target in targets:
+                translated = self._translate_chunk(chunk, target)
+                started = time.perf_counter()
+                emit(target.iso, translated)
+                self.stats.seconds["write"] += time.perf_counter() - started
+            if self.progress is not None:
+                self.progress(len(chunk))
+
     def translate_text(self, text: str, target: Language) -> str:
-        """Translate a document; paragraphs, blank lines and line endings are kept."""
+        """Translate plain text; paragraphs, blank lines and line endings are kept."""
+        from dilmanc.documents.plaintext import TextDocument
+
         out: list[str] = []
-        self.translate_stream(io.StringIO(text, newline=""), [target], lambda _, s: out.append(s))
+        units = TextDocument.from_text(text).units()
+        self.translate_units(
+            units,
+            [target],
+            lambda _, chunk: out.extend(t.target.text + t.unit.extra for t in chunk),
+        )
         return "".join(out)
 
     def translate_lines(self, lines: list[str], target: Language) -> list[str]:
         """Translate each line on its own: output line i is the translation of input line i."""
         out: list[str] = []
-        self._run(lines, [target], lambda _, chunk: out.extend(chunk), len(lines))
+        units = (Unit(str(i), TaggedText(line)) for i, line in enumerate(lines, 1))
+        self.translate_units(units, [target], lambda _, chunk: out.extend(_texts(chunk)))
         return out
 
     def translate_stream(
-        self,
-        lines: Iterable[str],
-        targets: list[Language],
-        write: Callable[[str, str], None],
-        *,
-        total: int | None = None,
+        self, lines: Iterable[str], targets: list[Language], write: Callable[[str, str], None]
     ) -> None:
-        """Translate `lines` (each with its line ending) chunk by chunk into every target.
+        """Translate `lines` (each with its line ending) into every target; `write(iso, text)`
+        receives each translated chunk in order."""
+        from dilmanc.documents.plaintext import split_ending
 
-        `write(iso, text)` receives each translated chunk, in order, once per target; the
-        input is read once whatever the number of targets.
-        """
+        def units() -> Iterator[Unit]:
+            for number, raw in enumerate(lines, 1):
+                body, ending = split_ending(raw)
+                yield Unit(str(number), TaggedText(body), extra=ending)
 
-        def emit(iso: str, chunk: list[str]) -> None:
-            started = time.perf_counter()
-            write(iso, "".join(chunk))
-            self._seconds["write"] += time.perf_counter() - started
-
-        self._run(lines, targets, emit, total)
+        self.translate_units(units(), targets, lambda iso, chunk: write(iso, _lines(chunk)))
 
     def report(self) -> dict:
-        """Segment counts, seconds per stage and glossary totals so far (JSON-able)."""
-        sent = self._sent.values()
-        glossary = {"glossary": dict(self._glossary)} if self.enforcer is not None else {}
-        return {
-            "segments": {
-                "lines": self._counts["lines"],
-                "total": self._counts["total"],
-                "unique": max(sent, default=0),
-                "translated": sum(sent),
-                "passthrough": self._counts["passthrough"],
-            },
-            "seconds": {stage: round(value, 4) for stage, value in self._seconds.items()},
-            **glossary,
-        }
+        """The run so far as JSON (see `PipelineReport`)."""
+        return self.stats.to_json()
 
     # --- internals ----------------------------------------------------------------------------
 
@@ -172,119 +199,173 @@ class Pipeline:
             raise UsageError(f"no model loaded for target language {target.iso!r} (have: {have})")
         return engine
 
-    def _run(
-        self,
-        lines: Iterable[str],
-        targets: list[Language],
-        emit: Callable[[str, list[str]], None],
-        total: int | None,
-    ) -> None:
-        for target in targets:
-            self._engine_for(target)
-        for chunk in self._chunks(lines):
-            for target in targets:
-                emit(target.iso, self._translate_chunk(chunk, target))
-            if self.progress is not None:
-                self.progress(len(chunk))
+    def _prepare(self, unit: Unit) -> _Prepared:
+        if not unit.translate or (unit.target is not None and not self.overwrite):
+            return _Prepared(unit, None)
+        pieces = []
+        for tagged, translate in segment_unit(unit.source, self.source.iso):
+            piece = _Piece(tagged, translate and bool(tagged.text.strip()))
+            if piece.translate:
+                piece.local, piece.back = tagged.renumbered()
+                piece.key = piece.local.render()
+                self.stats.segments.total += 1
+            elif tagged.text.strip():
+                self.stats.segments.passthrough += 1
+            pieces.append(piece)
+        return _Prepared(unit, pieces)
 
-    def _chunks(self, lines: Iterable[str]) -> Iterator[list[_Line]]:
-        """Segment lines as they are read; yield lists of lines holding ~chunk_segments each."""
-        language = self.source.iso
-        chunk: list[_Line] = []
+    def _chunks(self, units: Iterable[Unit]) -> Iterator[list[_Prepared]]:
+        """Prepare units as they are read; yield lists holding ~chunk_segments sentences."""
+        chunk: list[_Prepared] = []
         segments = 0
         limit = self.chunk_segments
         started = time.perf_counter()
-        for raw in lines:
-            body, ending = _split_ending(raw)
-            pieces = segment_line(body, language)
-            for piece in pieces:
-                if piece.translate:
-                    segments += 1
-                elif not piece.text.isspace():
-                    self._counts["passthrough"] += 1
-            chunk.append(_Line(pieces, ending))
+        for unit in units:
+            prepared = self._prepare(unit)
+            self.stats.segments.units += 1
+            segments += sum(p.translate for p in prepared.pieces or ())
+            chunk.append(prepared)
             if segments >= limit or len(chunk) >= 4 * limit:
-                self._count_chunk(chunk, segments)
-                self._seconds["segment"] += time.perf_counter() - started
+                self.stats.seconds["segment"] += time.perf_counter() - started
                 yield chunk
                 chunk, segments = [], 0
                 started = time.perf_counter()
-        self._seconds["segment"] += time.perf_counter() - started
+        self.stats.seconds["segment"] += time.perf_counter() - started
         if chunk:
-            self._count_chunk(chunk, segments)
             yield chunk
 
-    def _count_chunk(self, chunk: list[_Line], segments: int) -> None:
-        self._counts["lines"] += len(chunk)
-        self._counts["total"] += segments
-
-    def _translate_chunk(self, chunk: list[_Line], target: Language) -> list[str]:
-        """The translated lines of `chunk`, each with its original line ending."""
+    def _translate_chunk(self, chunk: list[_Prepared], target: Language) -> list[Translated]:
         cache = self._caches.setdefault(target.iso, OrderedDict())
-        found: dict[str, str | None] = {}
-        misses: list[str] = []
-        for line in chunk:
-            for text, translate in line.pieces:
-                if not translate or text in found:
+        found: dict[str, tuple[TaggedText, TagOutcome] | None] = {}
+        misses: list[TaggedText] = []
+        for prepared in chunk:
+            for piece in prepared.pieces or ():
+                if not piece.translate or piece.key in found:
                     continue
-                hit = cache.get(text)
+                hit = cache.get(piece.key)
                 if hit is None:
-                    found[text] = None
-                    misses.append(text)
+                    found[piece.key] = None
+                    misses.append(piece.local)
                 else:
-                    cache.move_to_end(text)
-                    found[text] = hit
+                    cache.move_to_end(piece.key)
+                    found[piece.key] = hit
         if misses:
-            for text, output in zip(misses, self._translate_unique(misses, target), strict=True):
-                found[text] = output
-                cache[text] = output
-            self._sent[target.iso] = self._sent.get(target.iso, 0) + len(misses)
+            outputs = self._translate_unique(misses, target)
+            for local, output in zip(misses, outputs, strict=True):
+                key = local.render()
+                found[key] = output
+                cache[key] = output
+            sent = self._sent[target.iso] = self._sent.get(target.iso, 0) + len(misses)
+            self.stats.segments.unique = max(self.stats.segments.unique, sent)
+            self.stats.segments.translated += len(misses)
             while len(cache) > self.cache_size:
                 cache.popitem(last=False)
-        return [
-            "".join([found[text] if translate else text for text, translate in line.pieces])
-            + line.ending
-            for line in chunk
-        ]
+        return [self._assemble(prepared, found) for prepared in chunk]
 
-    def _translate_unique(self, texts: list[str], target: Language) -> list[str]:
+    def _assemble(self, prepared: _Prepared, found: dict) -> Translated:
+        unit = prepared.unit
+        if prepared.pieces is None:
+            self.stats.origins[Origin.KEPT] += 1
+            return Translated(unit, unit.target or unit.source, Origin.KEPT)
+        parts: list[TaggedText] = []
+        outcome = TagOutcome()
+        translated = False
+        for piece in prepared.pieces:
+            if piece.translate:
+                output, piece_outcome = found[piece.key]
+                parts.append(output.with_ids(piece.back))
+                outcome += piece_outcome
+                translated = True
+            else:
+                parts.append(piece.tagged)
+        origin = Origin.MACHINE if translated else Origin.KEPT
+        self.stats.origins[origin] += 1
+        if outcome.tags:
+            self.stats.units_with_tags += 1
+            self.stats.tags += outcome
+        return Translated(unit, join(parts), origin, outcome)
+
+    def _translate_unique(
+        self, segments: list[TaggedText], target: Language
+    ) -> list[tuple[TaggedText, TagOutcome]]:
         engine = self._engine_for(target)
-        kwargs = self.decode.engine_kwargs()
         engine_seconds = 0.0
+        outcomes: dict[int, TagOutcome] = {}
 
-        def run_engine(batch: list[str]) -> list[str]:
+        def run_engine(batch: list[TaggedText]) -> list[TaggedText]:
             nonlocal engine_seconds
             started = time.perf_counter()
+            texts = [segment.render() for segment in batch]
+            attention = any(segment.has_tags for segment in batch)
             # the whole batch is one buffer: all of it is sorted by length together
-            stream = engine.translate_iterable(
-                batch, self.source, target, buffer_size=len(batch), **kwargs
+            results = engine.iter_results(
+                texts,
+                self.source,
+                target,
+                self.decode,
+                buffer_size=max(1, len(texts)),
+                return_attention=attention,
             )
-            outputs = [_clean(out) for out in stream]
+            outputs = []
+            for segment, result in zip(batch, results, strict=True):
+                output, outcome = _place(segment, result)
+                outcomes[id(output)] = outcome
+                outputs.append(output)
             engine_seconds += time.perf_counter() - started
             return outputs
 
         if self.enforcer is None:
-            outputs = run_engine(texts)
-            self._seconds["engine"] += engine_seconds
-            return outputs
+            outputs = run_engine(segments)
+            self.stats.seconds["engine"] += engine_seconds
+            return [(output, outcomes[id(output)]) for output in outputs]
         started = time.perf_counter()
-        results = self.enforcer.translate(texts, target.iso, run_engine)
+        results = self.enforcer.translate(segments, target.iso, run_engine)
         elapsed = time.perf_counter() - started
-        self._seconds["engine"] += engine_seconds
-        self._seconds["glossary"] += elapsed - engine_seconds
+        self.stats.seconds["engine"] += engine_seconds
+        self.stats.seconds["glossary"] += elapsed - engine_seconds
         self._add_glossary_totals(results)
+        texts = [segment.render() for segment in segments]
         if self.glossary_sink is not None:
             self.glossary_sink(target.iso, texts, results)
         else:
             self.glossary_reports += [
-                {"target": target.iso, "source": text, **result.report}
+                {"target": target.iso, "source": text, **result.report.to_json()}
                 for text, result in zip(texts, results, strict=True)
             ]
-        return [_clean(result.output) for result in results]
+        return [(result.tagged, outcomes[id(result.raw)]) for result in results]
 
-    def _add_glossary_totals(self, results: list) -> None:
+    def _add_glossary_totals(self, results: list[EnforcedSegment]) -> None:
         from dilmanc.glossary.enforce import summarize
 
-        for key, value in summarize(results).items():
-            count = len(value) if isinstance(value, list) else value
-            self._glossary[key] = self._glossary.get(key, 0) + count
+        self.stats.glossary = self.stats.glossary + summarize(results)
+
+
+def _texts(chunk: list[Translated]) -> list[str]:
+    return [t.target.text for t in chunk]
+
+
+def _lines(chunk: list[Translated]) -> str:
+    """Translated lines with their endings (plain-text units keep theirs in `extra`)."""
+    return "".join(t.target.text + t.unit.extra for t in chunk)
+
+
+def _place(segment: TaggedText, result: TranslationResult) -> tuple[TaggedText, TagOutcome]:
+    """The engine's output as TaggedText with the segment's tags, and how they were placed."""
+    text = _clean(result.text)
+    if not segment.has_tags:
+        return TaggedText(text), TagOutcome()
+    expected = segment.tag_set()
+    count = len(expected)
+    parsed = parse(text, expected)
+    if parsed.ok:
+        return parsed.tagged, TagOutcome(count, by_model=count)
+    plain = parsed.tagged.text  # tags taken out, invented ones too
+    alignment = None
+    if result.attention:
+        alignment = word_alignment(
+            segment, result.source_tokens, text, plain, result.tokens, result.attention
+        )
+    placement = place_tags(segment, plain, alignment)
+    tagged = placement.tagged.sub(_SPACES, " ").strip()  # where removed tags left gaps
+    fallback = min(count, placement.fallback)
+    return tagged, TagOutcome(count, by_alignment=count - fallback, fallback=fallback)

@@ -27,7 +27,8 @@ SPACE_MARK = "▁"
 
 @dataclass(frozen=True)
 class Placement:
-    """Tags placed on an output: `fallback` counts pairs or tags placed without alignment."""
+    """Tags placed on an output: `fallback` counts the tags placed without an alignment of
+    their own words (a pair counts two)."""
 
     tagged: TaggedText
     fallback: int = 0
@@ -182,7 +183,7 @@ def place_tags(
         covered = {i for i, (a, b) in enumerate(source_words) if a < end and b > start}
         hits = [t for t, s in enumerate(alignment) if s in covered]
         if not hits:
-            fallback += 1
+            fallback += 2
             hits = _nearest(alignment, covered, source_words, start)
         if hits:
             spans[pair_id] = (target_words[min(hits)][0], target_words[max(hits)][1])
@@ -204,7 +205,7 @@ def place_tags(
             empties.append((end_all if not following else start_all, tag))
     tagged = _assemble(output_plain, source, spans, empties)
     if check(tagged, source.tag_set()):  # crossing spans: nest every pair around all words
-        fallback += len(spans)
+        fallback += 2 * len(spans)
         whole = (start_all, max(start_all, end_all))
         tagged = _assemble(output_plain, source, dict.fromkeys(spans, whole), empties)
     return Placement(tagged, fallback)

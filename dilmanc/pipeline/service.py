@@ -1,0 +1,307 @@
+"""The service layer: everything a translation run needs, built once from one `Settings`.
+
+`Service(settings)` loads the glossary and the enforcer, the engines (once per model, shared
+by targets that use the same model) and makes pipelines; `translate_document` runs one
+document through a pipeline into one writer per target language. `dilmanc translate`,
+`eval run` and the server all go through here, so what a benchmark measures is what a user
+gets, and no second place wires engines, glossary and pipeline together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+from dilmanc import __version__
+from dilmanc.documents.base import Document, TagOutcome, Translated
+from dilmanc.languages import Language
+from dilmanc.pipeline.pipeline import Advance, GlossarySink, Pipeline
+from dilmanc.pipeline.settings import Settings
+
+if TYPE_CHECKING:
+    from dilmanc.engines.base import Engine
+    from dilmanc.glossary import Glossary, TermEnforcer
+
+
+@dataclass(frozen=True)
+class GlossaryFile:
+    path: str
+    sha256: str | None
+
+    def to_json(self) -> dict:
+        return {"path": self.path, "sha256": self.sha256}
+
+
+def glossary_files(settings: Settings) -> list[GlossaryFile]:
+    """The glossary files a run reads, in order (the built-in one first), with their hashes."""
+    from dilmanc.glossary import builtin_path
+
+    paths = ([str(builtin_path())] if settings.builtin_glossary else []) + list(settings.glossaries)
+    out = []
+    for path in paths:
+        file = Path(path)
+        digest = hashlib.sha256(file.read_bytes()).hexdigest() if file.is_file() else None
+        out.append(GlossaryFile(str(path), digest))
+    return out
+
+
+def glossary_hash(files: list[GlossaryFile]) -> str | None:
+    """One sha256 over the glossary files' hashes, in order (None without a glossary)."""
+    if not files:
+        return None
+    total = hashlib.sha256()
+    for file in files:
+        total.update((file.sha256 or "").encode())
+    return total.hexdigest()
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    """What a report must say about the engine serving one target language."""
+
+    model: str
+    engine: str
+    architecture: str
+    directory: str | None
+    device: str | None
+    compute_type: str | None
+    threads: int | None
+
+    @classmethod
+    def of(cls, engine: Engine) -> EngineInfo:
+        info = engine.info()
+        return cls(
+            model=info["model"],
+            engine=info["engine"],
+            architecture=info["architecture"],
+            directory=info["directory"],
+            device=info["device"],
+            compute_type=info["compute_type"],
+            threads=info["threads"],
+        )
+
+    def to_json(self) -> dict:
+        return {
+            "model": self.model,
+            "engine": self.engine,
+            "architecture": self.architecture,
+            "directory": self.directory,
+            "device": self.device,
+            "compute_type": self.compute_type,
+            "threads": self.threads,
+        }
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """Everything that identifies how a run translates (for reports, records, cache keys)."""
+
+    source: str
+    targets: tuple[str, ...]
+    models: dict[str, str]  # target iso → model spec
+    engines: dict[str, EngineInfo]
+    decode: dict
+    glossary_mode: str | None
+    glossaries: tuple[GlossaryFile, ...]
+    glossary_sha256: str | None
+    dilmanc_version: str = __version__
+
+    def to_json(self) -> dict:
+        return {
+            "dilmanc": self.dilmanc_version,
+            "languages": {"source": self.source, "targets": list(self.targets)},
+            "model": dict(self.models),
+            "engine": {iso: info.engine for iso, info in self.engines.items()},
+            "engines": {iso: info.to_json() for iso, info in self.engines.items()},
+            "options": {**self.decode, "glossary_mode": self.glossary_mode},
+            "glossary": {
+                "files": [g.to_json() for g in self.glossaries],
+                "sha256": self.glossary_sha256,
+            }
+            if self.glossaries
+            else None,
+        }
+
+
+@dataclass
+class DocumentReport:
+    """One document of a run: units per target and how its inline tags came through."""
+
+    input: str
+    format: str
+    outputs: list[str] = field(default_factory=list)
+    units: int = 0
+    units_with_tags: int = 0
+    tags: TagOutcome = TagOutcome()
+    warnings: list[str] = field(default_factory=list)
+
+    def add(self, chunk: list[Translated]) -> None:
+        for item in chunk:
+            self.units += 1
+            if item.tags.tags:
+                self.units_with_tags += 1
+                self.tags += item.tags
+            self.warnings.extend(item.warnings)
+
+    def to_json(self) -> dict:
+        return {
+            "input": self.input,
+            "format": self.format,
+            "outputs": self.outputs,
+            "units": self.units,
+            "units_with_tags": self.units_with_tags,
+            "tags_in": self.tags.tags,
+            "tags_by_model": self.tags.by_model,
+            "tags_by_alignment": self.tags.by_alignment,
+            "tags_fallback": self.tags.fallback,
+            "warnings": self.warnings,
+        }
+
+
+class Service:
+    """Engines, glossary and pipelines for one `Settings` (see the module docstring)."""
+
+    def __init__(self, settings: Settings) -> None:
+        from dilmanc.models.resolve import parse_model_options
+
+        self.settings = settings.validate()
+        self.source = settings.source_language
+        self.targets = settings.target_languages
+        self.specs = parse_model_options(list(settings.models), self.targets)
+        self.load_seconds = 0.0
+        self._glossary: Glossary | None = None
+        self._names = None  # NameTable when people's names are on
+        self._engines: dict[str, Engine] | None = None
+
+    # --- resources, loaded once -----------------------------------------------------------
+    def load(self) -> Service:
+        """Load what the run needs, cheapest and most likely to fail first: glossary files,
+        then models."""
+        self.glossary()
+        self.engines()
+        return self
+
+    def glossary(self) -> Glossary | None:
+        """The user's glossary files (and the built-in one), loaded once."""
+        if self._glossary is None and self.settings.uses_glossary:
+            from dilmanc.glossary import load_glossaries
+
+            self._glossary = load_glossaries(
+                list(self.settings.glossaries), builtin=self.settings.builtin_glossary
+            )
+            if self.settings.names:
+                from dilmanc.text.names import NameTable
+
+                self._names = NameTable.load(list(self.settings.name_files))
+        return self._glossary
+
+    def enforcer(self, texts: list[str] | None = None) -> TermEnforcer | None:
+        """Term enforcement ("off" checks and reports without rewriting the source). With
+        people's names on, `texts` (one document's sources) give the names as terms first,
+        so one person has one rendering per document; the user's glossary wins over them."""
+        glossary = self.glossary()
+        if glossary is None:
+            return None
+        from dilmanc.glossary import TermEnforcer
+
+        if self.settings.names and texts is not None:
+            from dilmanc.text.names import names_glossary
+
+            names = names_glossary(
+                texts, [t.iso for t in self.targets], style=self.settings.names, table=self._names
+            )
+            glossary = names.extend(glossary)
+        return TermEnforcer(glossary, mode=self.settings.glossary_mode)
+
+    def engines(self) -> dict[str, Engine]:
+        """iso → Engine for every target (a model serving several targets loads once)."""
+        if self._engines is None:
+            from dilmanc.engines.registry import load_engine
+            from dilmanc.models.resolve import normalize_engine
+
+            started = time.perf_counter()
+            engines = {}
+            for target in self.targets:
+                engine = load_engine(
+                    self.specs[target.iso],
+                    engine=normalize_engine(self.settings.engine),
+                    device=self.settings.device,
+                    threads=self.settings.threads,
+                    compute_type=self.settings.compute_type,
+                )
+                engine.check_pair(self.source, target)
+                engines[target.iso] = engine
+            self._engines = engines
+            self.load_seconds = time.perf_counter() - started
+        return self._engines
+
+    def pipeline(
+        self,
+        *,
+        progress: Advance | None = None,
+        glossary_sink: GlossarySink | None = None,
+        chunk_segments: int = 2000,
+    ) -> Pipeline:
+        """A pipeline over this service's engines and glossary (one per run or request)."""
+        return Pipeline(
+            self.engines(),
+            self.source,
+            decode=self.settings.decode,
+            enforcer=self.enforcer(),
+            progress=progress,
+            glossary_sink=glossary_sink,
+            chunk_segments=chunk_segments,
+            overwrite=self.settings.overwrite,
+        )
+
+    def run_info(self) -> RunInfo:
+        files = glossary_files(self.settings) if self.settings.uses_glossary else []
+        engines = self.engines()
+        return RunInfo(
+            source=self.source.iso,
+            targets=tuple(t.iso for t in self.targets),
+            models={t.iso: self.specs[t.iso] for t in self.targets},
+            engines={iso: EngineInfo.of(engine) for iso, engine in engines.items()},
+            decode=self.settings.decode.as_dict(),
+            glossary_mode=self.settings.glossary_mode if files else None,
+            glossaries=tuple(files),
+            glossary_sha256=glossary_hash(files),
+        )
+
+    # --- running ---------------------------------------------------------------------------
+    def translate_document(
+        self,
+        document: Document,
+        handles: dict[str, IO],
+        pipeline: Pipeline,
+        *,
+        on_chunk: Callable[[list[Translated]], None] | None = None,
+    ) -> DocumentReport:
+        """Translate `document` into every language in `handles` (iso → open output)."""
+        targets = [t for t in self.targets if t.iso in handles]
+        writers = {t.iso: document.writer(t, handles[t.iso]) for t in targets}
+        report = DocumentReport(document.label, document.format)
+        first = targets[0].iso
+
+        def emit(iso: str, chunk: list[Translated]) -> None:
+            writers[iso].add(chunk)
+            if iso == first:
+                report.add(chunk)
+                if on_chunk is not None:
+                    on_chunk(chunk)
+
+        if self.settings.names:  # this document's people, as terms for this document
+            texts = [unit.source.text for unit in document.units() if unit.translate]
+            pipeline.use_enforcer(self.enforcer(texts))
+        pipeline.translate_units(document.units(), targets, emit)
+        for writer in writers.values():
+            writer.finish()
+        return report
+
+    def translate_text(self, text: str, target: Language, pipeline: Pipeline | None = None) -> str:
+        """Plain text in, plain text out (layout kept): for API callers and the server."""
+        return (pipeline or self.pipeline()).translate_text(text, target)
