@@ -408,3 +408,80 @@ def test_the_streaming_writer_applies_chunks_in_any_order(rich):
         writer.add(items[max(0, start - 3) : start + 1])
     writer.finish()
     assert parts_xml(buffer.getvalue()) == parts_xml(whole)
+
+
+# --- through `dilmanc translate` ----------------------------------------------------------------
+
+MOVED = {
+    "Dünən <g1>yeni</g1> körpü <g2>təntənəli</g2> şəkildə açıldı.": (
+        "Yesterday the <g2>solemn</g2> opening of the <g1>new</g1> bridge."
+    ),
+    "<g1>BMqT</g1>-nin nümayəndəsi gəldi.": "The <g1>IOM</g1> envoy came.",
+    "Ətraflı məlumat <g1>saytımızda</g1> verilib.": "Details are on <g1>our website</g1>.",
+}
+
+
+@pytest.fixture
+def double(monkeypatch):
+    """Every model is a dictionary engine that moves tags the way a real model would."""
+    from doubles import DictEngine
+
+    engine = DictEngine(MOVED)
+    monkeypatch.setattr("dilmanc.engines.registry.load_engine", lambda spec, **kw: engine)
+    return engine
+
+
+def test_translate_command_writes_one_docx_per_language(cli, double, rich, tmp_path):
+    out = tmp_path / "out"
+    res = cli(["translate", rich, "--to", "en,ru", "-o", out, "--quiet"])
+    assert res.code == 0, res.err
+    assert sorted(p.name for p in out.iterdir()) == ["xəbər.en.docx", "xəbər.ru.docx"]
+    english = reopen((out / "xəbər.en.docx").read_bytes())
+    assert runs(find_paragraph(english, "Yesterday the solemn opening of the new bridge.")) == [
+        ("Yesterday the ", False, False),
+        ("solemn", False, True),
+        (" opening of the ", False, False),
+        ("new", True, False),
+        (" bridge.", False, False),
+    ]
+    assert runs(find_paragraph(english, "The IOM envoy came."))[1] == ("IOM", True, False)
+    (link,) = find_paragraph(english, "Details are on our website.").hyperlinks
+    assert link.text == "our website" and link.url == "https://example.az/korpu"
+    assert english.sections[0].header.paragraphs[0].text == "<en> Rəsmi bülleten"
+    russian = reopen((out / "xəbər.ru.docx").read_bytes())
+    assert russian.sections[0].footer.paragraphs[0].text == "<ru> Bakı şəhəri"
+    xml = b"".join(parts_xml((out / "xəbər.ru.docx").read_bytes()).values()).decode()
+    xml = xml.replace("&lt;", "<").replace("&gt;", ">")
+    assert 'r:embed="rIdImage1"' in xml and "PAGE" in xml
+    assert xml.count("<ru> Qutudakı mətn") == 2 and "<ru> Uzunluğu iki kilometrdir." in xml
+
+
+def test_translate_command_with_a_tiny_real_model_keeps_links_and_images(
+    cli, rich, tmp_path, tiny_marian_ct2_dir
+):
+    out = tmp_path / "out"
+    args = ["--model", tiny_marian_ct2_dir, "--max-length", "6", "--beam", "1", "--quiet"]
+    res = cli(["translate", rich, "--to", "en", "-o", out, *args])
+    assert res.code == 0, res.err
+    data = (out / "xəbər.en.docx").read_bytes()
+    english = reopen(data)
+    assert "Yeni körpü açıldı" not in [p.text for p in english.paragraphs]
+    links = [link for p in english.paragraphs for link in p.hyperlinks]
+    assert [link.url for link in links] == ["https://example.az/korpu"]
+    xml = b"".join(parts_xml(data).values()).decode()
+    assert 'r:embed="rIdImage1"' in xml and 'w:footnoteReference w:id="1"' in xml
+    assert 'w:fldCharType="begin"' in xml and "<w:tab>" in xml
+
+
+@pytest.mark.parametrize("case", ["encrypted", "truncated", "spreadsheet", "hostile xml"])
+def test_translate_command_refuses_bad_docx_with_one_line(case, cli, double, rich, tmp_path):
+    make, reason = BAD[case]
+    path = tmp_path / "bad.docx"
+    path.write_bytes(make(rich))
+    out = tmp_path / "out"
+    res = cli(["translate", path, "--to", "en,ru", "-o", out])
+    assert res.code == 2, res.err
+    lines = res.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("dilmanc: error: ") and reason in lines[0]
+    assert not out.exists() or not any(out.iterdir())
+    assert double.calls == []

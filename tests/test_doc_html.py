@@ -327,3 +327,78 @@ def test_standalone_tag_kinds(page):
         OPEN,
         CLOSE,
     ]
+
+
+# --- through `dilmanc translate` ----------------------------------------------------------------
+
+MOVED = {
+    "Dünən <g1>yeni</g1> körpü <g2>təntənəli</g2> şəkildə açıldı\xa0©\xa02024.": (
+        "Yesterday the <g2>solemn</g2> opening of the <g1>new</g1> bridge\xa0©\xa02024."
+    ),
+    "<g1>BMqT</g1>-nin nümayəndəsi gəldi.": "The <g1>IOM</g1> envoy came.",
+    "Körpünün şəkli": "Photo of the bridge",
+}
+
+
+@pytest.fixture
+def double(monkeypatch):
+    """Every model is a dictionary engine that moves tags the way a real model would."""
+    from doubles import DictEngine
+
+    engine = DictEngine(MOVED)
+    monkeypatch.setattr("dilmanc.engines.registry.load_engine", lambda spec, **kw: engine)
+    return engine
+
+
+def test_translate_command_writes_one_page_per_language(cli, double, page, tmp_path):
+    out = tmp_path / "out"
+    res = cli(["translate", page, "--to", "en,ru", "-o", out, "--quiet"])
+    assert res.code == 0, res.err
+    assert sorted(p.name for p in out.iterdir()) == ["xəbər.en.html", "xəbər.ru.html"]
+    english = (out / "xəbər.en.html").read_text(encoding="utf-8")
+    assert (
+        "<p class='intro'>Yesterday the "
+        '<a href="/korpu" title="&lt;en&gt; Körpü haqqında">solemn</a> opening of the '
+        "<b>new</b> bridge\xa0©\xa02024.</p>"
+    ) in english
+    assert "<p>The <b>IOM</b> envoy came.</p>" in english
+    assert "alt='Photo of the bridge'" in english and '<html lang="en">' in english
+    assert "<title>&lt;en&gt; Bakı — şəhər xəbərləri</title>" in english
+    russian = (out / "xəbər.ru.html").read_text(encoding="utf-8")
+    assert '<html lang="ru">' in russian and "<li>&lt;ru&gt; İkinci bənd</li>" in russian
+    for kept in ("<!DOCTYPE html>\n", "<!-- başlıq bölməsi -->", "<pre>  kod   bloku  </pre>"):
+        assert kept in english and kept in russian
+
+
+def test_translate_command_with_a_tiny_real_model_keeps_the_markup(
+    cli, page, tmp_path, tiny_marian_ct2_dir
+):
+    out = tmp_path / "out"
+    args = ["--model", tiny_marian_ct2_dir, "--max-length", "6", "--beam", "1", "--quiet"]
+    res = cli(["translate", page, "--to", "en", "-o", out, *args])
+    assert res.code == 0, res.err
+    english = HtmlDocument.load(out / "xəbər.en.html")
+    assert len(list(english.units())) == len(list(HtmlDocument.load(page).units()))
+    text = (out / "xəbər.en.html").read_text(encoding="utf-8")
+    for kept in ('<a href="/korpu"', '<img src="k.png" alt=\'', "<code>dilmanc   translate</code>"):
+        assert kept in text
+    assert "Yeni" not in text.split("<h1>")[1].split("</h1>")[0]
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b'<!DOCTYPE html [<!ENTITY x "y">]><html><p>&x;</p></html>', "entities"),
+        (b"\n \n", "empty"),
+        (b"<p>Bak\xfd</p>", "not valid utf-8"),
+    ],
+)
+def test_translate_command_refuses_bad_pages_with_one_line(data, reason, cli, double, tmp_path):
+    path = tmp_path / "bad.html"
+    path.write_bytes(data)
+    out = tmp_path / "out"
+    res = cli(["translate", path, "--to", "en", "-o", out])
+    assert res.code == 2, res.err
+    lines = res.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("dilmanc: error: ") and reason in lines[0]
+    assert not out.exists() or not any(out.iterdir())
