@@ -485,3 +485,40 @@ def test_translate_command_refuses_bad_docx_with_one_line(case, cli, double, ric
     assert len(lines) == 1 and lines[0].startswith("dilmanc: error: ") and reason in lines[0]
     assert not out.exists() or not any(out.iterdir())
     assert double.calls == []
+
+
+def test_writers_fed_while_units_are_read_like_the_pipeline_does(rich):
+    """The first writer translates the loaded tree in place while `units()` is still reading
+    it (chunk by chunk, as the pipeline streams); the second gets a copy; neither leaks."""
+    document = DocxDocument.load(rich)
+    original = [unit.source for unit in document.units()]
+    buffers = {"en": io.BytesIO(), "ru": io.BytesIO()}
+    writers = {iso: document.writer(resolve(iso), buffers[iso]) for iso in buffers}
+    chunk: list = []
+    for unit in document.units():
+        chunk.append(unit)
+        if len(chunk) == 2:
+            for iso, writer in writers.items():
+                writer.add([prefixed(iso, u) for u in chunk])
+            chunk = []
+    for iso, writer in writers.items():
+        writer.add([prefixed(iso, u) for u in chunk])
+        writer.finish()
+    for iso, buffer in buffers.items():
+        xml = b"".join(parts_xml(buffer.getvalue()).values()).decode()
+        assert xml.count(f"[{iso}]Qutudakı mətn") == 2 and f"[{iso}]Rəsmi bülleten" in xml
+        assert f"[{iso}]İç cədvəl xanası" in xml
+        assert xml.count(f"[{iso}]") == len(original) + 1  # every unit, and the VML twin
+        other = "ru" if iso == "en" else "en"
+        assert f"[{other}]" not in xml
+    assert [unit.source for unit in document.units()] == original  # read afresh
+    again = io.BytesIO()
+    document.write(again, EN, {})
+    assert "[en]" not in b"".join(parts_xml(again.getvalue()).values()).decode()
+
+
+def prefixed(iso: str, unit) -> Translated:
+    source = unit.source
+    shift = len(iso) + 2
+    target = TaggedText(f"[{iso}]" + source.text, tuple((o + shift, t) for o, t in source.tags))
+    return Translated(unit, target, Origin.MACHINE)

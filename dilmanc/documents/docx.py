@@ -604,7 +604,17 @@ class DocxDocument(Document):
         super().__init__(path, label)
         self._data = data
         self._document = document
-        self._size: int | None = None
+        self._size = sum(
+            1
+            for part in _parts(document)
+            for p in _paragraphs(part.root)
+            if any(t.text and t.text.strip() for t in p.iter(W_T))
+        )
+        # The first writer translates the loaded tree in place (one tree in memory for a
+        # one-language run): units already read are never read again by a running `units()`;
+        # once it has changed the tree, later `units()` calls and writers parse a fresh copy.
+        self._shared = False  # a writer is using the loaded tree
+        self._changed = False  # ... and has changed it
 
     @classmethod
     def sniff(cls, head: bytes) -> bool:
@@ -621,16 +631,21 @@ class DocxDocument(Document):
 
     @property
     def size(self) -> int:
-        if self._size is None:
-            self._size = sum(
-                1
-                for part in _parts(self._document)
-                for p in _paragraphs(part.root)
-                if any(t.text and t.text.strip() for t in p.iter(W_T))
-            )
         return self._size
 
+    def _tree_for_writer(self):
+        """(tree, shared): the loaded tree for the first writer, else a fresh copy."""
+        if self._shared or self._changed:
+            return self._open(), False
+        self._shared = True
+        return self._document, True
+
+    def _release(self) -> None:
+        self._shared = False
+
     def units(self) -> Iterator[Unit]:
+        if self._changed:  # a writer has translated the loaded tree: read the original again
+            self._document, self._shared, self._changed = self._open(), False, False
         previous: Unit | None = None
         for part in _parts(self._document):
             tables = {table: n for n, table in enumerate(part.root.iter(W_TBL), 1)}
@@ -662,12 +677,12 @@ class DocxDocument(Document):
 
 
 class _DocxWriter(UnitWriter):
-    """Applies each chunk of translations to its own copy of the document as it arrives (no
-    translation is kept), and saves the copy at the end."""
+    """Applies each chunk of translations to the document as it arrives (no translation is
+    kept) and saves it at the end: the loaded tree for the first writer, a copy for others."""
 
     def __init__(self, document: DocxDocument, lang: Language, handle: IO) -> None:
         super().__init__(document, lang, handle)
-        self.copy = document._open()
+        self.copy, self.shared = document._tree_for_writer()
         self.word_lang = WORD_LANG.get(lang.iso, lang.iso)
         self.paragraphs = {part.key: _paragraphs(part.root) for part in _parts(self.copy)}
 
@@ -683,6 +698,8 @@ class _DocxWriter(UnitWriter):
         analysed = analyse(paragraph)
         if analysed is None or target == analysed.source:
             return
+        if self.shared:
+            self.document._changed = True
         twin = _fallback_twin(paragraph)
         rebuild(paragraph, analysed, target, self.word_lang)
         if twin is not None:
@@ -693,6 +710,8 @@ class _DocxWriter(UnitWriter):
     def finish(self) -> None:
         self.copy.save(self.handle)
         self.paragraphs.clear()
+        if self.shared:
+            self.document._release()
 
 
 def _open(data: bytes, label: str):
