@@ -22,7 +22,13 @@ from dilmanc.documents.base import Document
 from dilmanc.documents.registry import FORMATS, detect_format, format_names, output_name
 from dilmanc.engines.base import DecodeOptions
 from dilmanc.errors import InputError, SettingError, UsageError
-from dilmanc.fileio import STDIO, atomic_writer, write_text_atomic
+from dilmanc.fileio import (
+    ENCODING_ADVICE,
+    STDIO,
+    atomic_writer,
+    check_writable,
+    write_text_atomic,
+)
 from dilmanc.languages import Language
 from dilmanc.pipeline.settings import Settings
 
@@ -36,7 +42,7 @@ FLAGS = {
     "threads": "--threads",
     "device": "--device",
     "glossary_mode": "--glossary-mode",
-    "num_hypotheses": "--n-best",
+    "n_best": "--n-best",
     "names": "--names",
 }
 
@@ -94,7 +100,7 @@ def _load(names: list[str], source: Language, fmt: str | None, encoding: str | N
     if STDIO in names:
         if fmt not in (None, "text", "txt", "plain"):
             raise UsageError("standard input is read as plain text; --format needs files")
-        text = read_text(STDIO, encoding)
+        text = read_text(STDIO, encoding, ENCODING_ADVICE)
         if not text.strip():
             raise InputError("standard input is empty")
         loaded.insert(names.index(STDIO), (TextDocument.from_text(text), Path("stdin.txt")))
@@ -109,6 +115,8 @@ def _plan(
 ) -> list[Job]:
     """Per input: target iso → output path (None = stdout). UsageError on impossible layouts."""
     for document, _ in loaded:
+        for target in targets:
+            document.check_target(target)
         if getattr(document, "single_target", False) and len(targets) > 1:
             raise UsageError(
                 f"{document.label}: a {document.format} file holds one target language; "
@@ -247,6 +255,13 @@ def translate_command(
     glossary_mode: str = typer.Option(
         "inject", "--glossary-mode", metavar="MODE", help="inject, placeholder or off."
     ),
+    n_best: int = typer.Option(
+        4,
+        "--n-best",
+        metavar="N",
+        help="For sentences with terms, keep the best of N hypotheses that satisfies the "
+        "most terms (1: off).",
+    ),
     glossary_report: str = typer.Option(
         None,
         "--glossary-report",
@@ -279,6 +294,7 @@ def translate_command(
         glossaries=tuple(glossary or ()),
         builtin_glossary=builtin_glossary,
         glossary_mode=glossary_mode,
+        n_best=n_best,
         overwrite=overwrite,
         names=None if names == "off" else names,
         name_files=tuple(names_file or ()),
@@ -300,6 +316,11 @@ def translate_command(
 
     loaded = _load(names, source, fmt, encoding)
     jobs = _plan(loaded, targets, source, out_dir)
+    if out_dir:
+        check_writable(out_dir, directory=True)
+    for path in (report, glossary_report):
+        if path:
+            check_writable(path)
 
     from dilmanc.pipeline.service import Service
 
@@ -348,6 +369,8 @@ def translate_command(
     for document in documents:
         for warning in document.warnings:  # shown even with --quiet
             print(f"dilmanc: warning: {document.input}: {warning}", file=sys.stderr)
+    for warning in stats["warnings"]:
+        print(f"dilmanc: warning: {warning}", file=sys.stderr)
     if settings.uses_glossary:  # failures are shown even with --quiet
         totals = stats["glossary"]
         if totals.get("failed") or not quiet:

@@ -130,6 +130,8 @@ class Engine(abc.ABC):
     architecture: str = ""
     #: largest number of segments decoded together
     max_batch_size: int = DEFAULT_MAX_BATCH_SIZE
+    #: most source tokens the model reads (its tokenizer cuts longer inputs); None: no limit
+    max_source_tokens: int | None = None
 
     # --- what subclasses provide -------------------------------------------------------------
     @abc.abstractmethod
@@ -160,8 +162,10 @@ class Engine(abc.ABC):
         min_length: int,
         num_hypotheses: int = 1,
         return_attention: bool = False,
+        suppress: tuple[str, ...] = (),
     ) -> list[TranslationResult]:
-        """Decode one batch of `_encode` outputs (test doubles may return plain strings)."""
+        """Decode one batch of `_encode` outputs (test doubles may return plain strings);
+        `suppress` lists target-language strings the output must not contain."""
 
     # --- shared behaviour ---------------------------------------------------------------------
     def count_tokens(self, text: str, source: Language | None = None) -> int:
@@ -251,8 +255,10 @@ class Engine(abc.ABC):
         *,
         buffer_size: int | None = None,
         return_attention: bool = False,
+        suppress: Sequence[str] = (),
     ) -> Iterator[TranslationResult]:
-        """Stream results of `texts` in input order.
+        """Stream results of `texts` in input order (`suppress`: target strings never to
+        produce, e.g. a glossary's forbidden renderings).
 
         Reads up to `buffer_size` segments at a time (memory stays bounded by the buffer),
         sorts them by token length, decodes batches of at most `options.batch_tokens` padded
@@ -264,14 +270,19 @@ class Engine(abc.ABC):
             raise UsageError(f"token budget must be positive, got {options.batch_tokens}")
         size_cap = options.batch_size or self.max_batch_size
         buffer_cap = buffer_size or max(256, 16 * size_cap)
+        extra = {"suppress": tuple(suppress)} if suppress else {}
         buffer: list[str] = []
         for text in texts:
             buffer.append(text)
             if len(buffer) >= buffer_cap:
-                yield from self._translate_buffer(buffer, source, target, options, return_attention)
+                yield from self._translate_buffer(
+                    buffer, source, target, options, return_attention, **extra
+                )
                 buffer = []
         if buffer:
-            yield from self._translate_buffer(buffer, source, target, options, return_attention)
+            yield from self._translate_buffer(
+                buffer, source, target, options, return_attention, **extra
+            )
 
     def _translate_buffer(
         self,
@@ -282,6 +293,7 @@ class Engine(abc.ABC):
         return_attention: bool,
         *,
         one_batch: bool = False,
+        suppress: tuple[str, ...] = (),
     ) -> list[TranslationResult]:
         keep = [i for i, text in enumerate(buffer) if text.strip()]
         out = [TranslationResult("")] * len(buffer)
@@ -297,6 +309,8 @@ class Engine(abc.ABC):
             decode["num_hypotheses"] = options.num_hypotheses
         if return_attention:
             decode["return_attention"] = True
+        if suppress:
+            decode["suppress"] = suppress
         if one_batch:
             batches = [list(range(len(encoded)))]
         else:
@@ -320,6 +334,17 @@ class Engine(abc.ABC):
         """Release model memory early (engines are otherwise freed with the process)."""
 
 
+def suppression_variants(strings: Sequence[str]) -> list[str]:
+    """Each string as written and with a capital first letter (sentence-initial)."""
+    out: dict[str, None] = {}
+    for text in strings:
+        text = text.strip()
+        if text:
+            out[text] = None
+            out[text[0].upper() + text[1:]] = None
+    return list(out)
+
+
 class TokenizedEngine(Engine):
     """An engine over a Hugging Face tokenizer (`self.codec`, a ModelTokenizer), which knows
     the directions the model supports; the transformers and CTranslate2 engines share it."""
@@ -334,3 +359,7 @@ class TokenizedEngine(Engine):
 
     def describe_languages(self) -> str:
         return self.codec.describe()
+
+    @property
+    def max_source_tokens(self) -> int | None:  # type: ignore[override]
+        return self.codec.max_source_tokens

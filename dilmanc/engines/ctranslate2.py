@@ -1,7 +1,7 @@
 """The CTranslate2 engine: a converted model directory (`model.bin` + the tokenizer files).
 
-Source text is tokenized with the Hugging Face tokenizer stored in the same directory
-(`convert_ids_to_tokens(encode(text))`, so NLLB sources carry their language token). NLLB gets
+Source text is tokenized with sentencepiece and the model's own vocabulary files
+(`SpmCodec`: no torch, no transformers), NLLB sources carrying their language token. NLLB gets
 `target_prefix=[[lang_token]]`, which is stripped from the output; Marian decodes with its
 target sentencepiece model. Compute type follows the device: int8 on CPU, int8_float16 on CUDA.
 """
@@ -15,8 +15,9 @@ from dilmanc.engines.base import (
     TokenizedEngine,
     TranslationResult,
     available_cores,
+    suppression_variants,
 )
-from dilmanc.engines.tokenization import ModelTokenizer
+from dilmanc.engines.spm_codec import SpmCodec
 from dilmanc.errors import ModelUnavailable
 from dilmanc.languages import Language
 
@@ -55,7 +56,7 @@ class CT2Engine(TokenizedEngine):
             raise ModelUnavailable(f"unknown device {device!r} (use cpu or cuda)")
         if not (self.directory / "model.bin").is_file():
             raise ModelUnavailable(f"{self.directory} has no model.bin (not a CTranslate2 model)")
-        self.codec = ModelTokenizer.load(self.directory, pairs)
+        self.codec = SpmCodec.load(self.directory, pairs)
         self.architecture = self.codec.architecture
         try:
             self.translator = ctranslate2.Translator(
@@ -85,12 +86,14 @@ class CT2Engine(TokenizedEngine):
         min_length: int,
         num_hypotheses: int = 1,
         return_attention: bool = False,
+        suppress: tuple[str, ...] = (),
     ) -> list[TranslationResult]:
         prefix_token = None
         if self.architecture == "nllb":
             prefix_token = self.codec.target_token(target)
         # The target prefix counts towards the decoding lengths.
         extra = 1 if prefix_token else 0
+        suppressed = [self.codec.target_pieces(text) for text in suppression_variants(suppress)]
         results = self.translator.translate_batch(
             batch,
             target_prefix=[[prefix_token]] * len(batch) if prefix_token else None,
@@ -101,6 +104,7 @@ class CT2Engine(TokenizedEngine):
             max_decoding_length=max_length + extra,
             min_decoding_length=(min_length + extra) if min_length else 1,
             max_input_length=self.codec.max_source_tokens,
+            suppress_sequences=[seq for seq in suppressed if seq] or None,
         )
         out = []
         for tokens_in, result in zip(batch, results, strict=True):
