@@ -402,3 +402,11 @@ def test_translate_command_refuses_bad_pages_with_one_line(data, reason, cli, do
     lines = res.err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("dilmanc: error: ") and reason in lines[0]
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_a_page_without_extension_is_detected_by_its_content(page, tmp_path):
+    from dilmanc.documents.registry import detect_format
+
+    renamed = tmp_path / "page"
+    renamed.write_bytes(b"\n<!-- x -->\n" + page.read_bytes())
+    assert detect_format(renamed) is HtmlDocument
