@@ -16,6 +16,7 @@ from dilmanc import __version__
 from dilmanc.cli.eval import app as eval_app
 from dilmanc.cli.glossary import app as glossary_app
 from dilmanc.cli.models import app as models_app
+from dilmanc.cli.tm import app as tm_app
 from dilmanc.cli.translate import translate_command
 from dilmanc.errors import EXIT_USAGE, DilmancError
 
@@ -50,6 +51,7 @@ app.command("translate", no_args_is_help=False)(translate_command)
 app.add_typer(models_app, name="models", help="List, download and convert translation models.")
 app.add_typer(glossary_app, name="glossary", help="Check, verify and validate terminology.")
 app.add_typer(eval_app, name="eval", help="Score, compare and benchmark translations.")
+app.add_typer(tm_app, name="tm", help="Translation memory: import, export, search, add, delete.")
 
 
 def error(message: str) -> None:
