@@ -119,8 +119,7 @@ def test_concurrent_writers_lose_and_double_nothing(tmp_path):
     path = str(tmp_path / "tm.db")
     tmx = tmp_path / "batch.tmx"
     write_tmx(tmx, (TMUnit(f"Toplu cümlə {i}.", f"Bulk {i}.", "az", "en") for i in range(3000)))
-    Memory.open(path).close()
-    ctx = multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("spawn")  # the processes also race to create the file
     procs = [ctx.Process(target=_writer, args=(path, w, 40, 10)) for w in range(3)]
     procs.append(ctx.Process(target=_importer, args=(path, str(tmx))))
     for p in procs:

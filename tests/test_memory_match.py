@@ -95,6 +95,15 @@ def test_context_match_101_beats_a_newer_exact_match(mem):
     assert {m.kind for m in other} == {"exact"}
 
 
+def test_very_long_segments_are_matched_too(mem):
+    words = [f"söz{i}" for i in range(600)]
+    mem.add_units([TMUnit(" ".join(words) + ".", "A very long one.", "az", "en")])
+    for i in range(300, 310):
+        words[i] = "başqa"
+    match = _one(mem, " ".join(words) + ".")
+    assert (match.kind, match.score) == ("fuzzy", 98.33)  # 100 × (1 − 10/600)
+
+
 def test_threshold_limit_and_language_pair(mem):
     mem.add_units([TMUnit(TEN, TEN_EN, "az", "en"), TMUnit(TEN, "Завтра комиссия...", "az", "ru")])
     assert mem.lookup(TEN.replace("yeni", "böyük"), "az", "en", threshold=91) == []
@@ -233,6 +242,17 @@ def test_cache_is_separate_from_the_memory(mem):
     assert mem.lookup(SHOW, "az", "en") == []  # machine output never enters the memory
     assert mem.stats().cache_entries == 1 and mem.stats().units == 0
     assert mem.cache_clear() == 1
+
+
+def test_glossary_hash_follows_the_glossary_content():
+    from dilmanc.glossary.model import Entry, Glossary
+    from dilmanc.memory import glossary_hash
+
+    one = Glossary([Entry(az=("BMqT",), targets={"en": ("IOM",)})])
+    same = Glossary([Entry(az=("BMqT",), targets={"en": ("IOM",)}, note="ignored")])
+    other = Glossary([Entry(az=("BMqT",), targets={"en": ("IOM",), "ru": ("МОМ",)})])
+    assert glossary_hash(one) == glossary_hash(same) != glossary_hash(other)
+    assert glossary_hash(None) is None and len(glossary_hash(one)) == 64
 
 
 def test_fuzzy_lookup_reads_the_index_not_the_table(tmp_path):

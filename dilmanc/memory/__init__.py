@@ -2,7 +2,7 @@
 in one SQLite file. See `store.Memory`, and `tmx` / `importers` for the file formats."""
 
 from dilmanc.memory.model import IngestResult, InlineCode, MemoryStats, TMMatch, TMUnit
-from dilmanc.memory.store import SCHEMA_VERSION, Memory, cache_key, default_path
+from dilmanc.memory.store import SCHEMA_VERSION, Memory, cache_key, default_path, glossary_hash
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -14,4 +14,5 @@ __all__ = [
     "TMUnit",
     "cache_key",
     "default_path",
+    "glossary_hash",
 ]

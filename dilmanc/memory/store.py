@@ -76,6 +76,7 @@ SQL_VARS = 900  # values per IN (...) list
 SHORT_UNIT = 8  # units of at most this many words are also indexed by single words
 POSTINGS_CAP = 50_000  # postings read per key and lookup at most (a hugely common bigram)
 MAX_CANDIDATES = 5000  # units scored per fuzzy lookup at most
+MAX_KEYS = 200  # postings keys per lookup at most (very long segments)
 CACHE_LOCK_WAIT_S = 0.5  # a cache write waits this long for the lock, then is deferred
 
 
@@ -744,6 +745,10 @@ class Memory:
             # and, best effort, longer units sharing any bigram
             mode, needed, keys = "words", max(1, n - max_edits), Counter(hashes)
             ranges = [(lo, min(hi, SHORT_UNIT))] if lo <= SHORT_UNIT else []
+        if len(keys) > MAX_KEYS:  # SQLite allows 500 terms in a compound SELECT
+            kept = dict(list(keys.items())[:MAX_KEYS])
+            needed = max(1, needed - sum(w for k, w in keys.items() if k not in kept))
+            keys = Counter(kept)
         stats.mode, stats.keys, stats.needed = mode, len(keys), needed
         parts, params = [], []
         for low, high in ranges:
@@ -754,7 +759,7 @@ class Memory:
                 )
                 params += [weight, key, low, high, POSTINGS_CAP]
         if mode == "words" and hi > SHORT_UNIT and bigrams:
-            for key in bigrams:
+            for key in list(bigrams)[:MAX_KEYS]:
                 parts.append(
                     "SELECT * FROM (SELECT unit, ? AS w FROM postings "
                     "WHERE key=? AND ntok BETWEEN ? AND ? LIMIT ?)"
@@ -1044,4 +1049,25 @@ def cache_key(
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-__all__ = ["Memory", "cache_key", "default_path", "SCHEMA_VERSION"]
+def glossary_hash(glossary) -> str | None:
+    """A sha256 (hex) of a glossary's content — terms, targets, forbidden renderings, flags,
+    in order — for `cache_key(glossary_hash=...)`; None for no glossary."""
+    import hashlib
+
+    if glossary is None:
+        return None
+    data = [
+        [
+            list(e.az),
+            sorted((k, list(v)) for k, v in e.targets.items()),
+            sorted((k, list(v)) for k, v in e.forbidden.items()),
+            sorted(e.flags),
+            e.id,
+        ]
+        for e in glossary
+    ]
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+__all__ = ["SCHEMA_VERSION", "Memory", "cache_key", "default_path", "glossary_hash"]
