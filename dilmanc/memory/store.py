@@ -452,10 +452,11 @@ class Memory:
             db.execute(f"PRAGMA busy_timeout={int(self.timeout * 1000)}")
         try:
             yield db
+            db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.in_transaction:
+                db.execute("ROLLBACK")
             raise
-        db.execute("COMMIT")
 
     # --- translation memory: writing ----------------------------------------------------------
 
