@@ -177,14 +177,65 @@ class Service:
         self._glossary: Glossary | None = None
         self._names = None  # NameTable when people's names are on
         self._engines: dict[str, Engine] | None = None
+        self._memory = None  # dilmanc.memory.Memory, opened on first use
 
     # --- resources, loaded once -----------------------------------------------------------
     def load(self) -> Service:
         """Load what the run needs, cheapest and most likely to fail first: glossary files,
-        then models."""
+        the memory file, then models."""
         self.glossary()
+        self.memory()
         self.engines()
         return self
+
+    def memory(self):
+        """The translation memory and machine cache (one SQLite file), or None when off."""
+        if self._memory is None and self.settings.uses_memory:
+            from dilmanc.memory import Memory
+
+            self._memory = Memory.open(self.settings.memory)
+        return self._memory
+
+    def close(self) -> None:
+        """Write what is pending (cached translations) and close the memory file."""
+        if self._memory is not None:
+            self._memory.close()
+            self._memory = None
+
+    def __enter__(self) -> Service:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def memory_stage(self):
+        """The pipeline's memory stage for this run's settings, or None."""
+        memory = self.memory()
+        if memory is None:
+            return None
+        from dilmanc.models.hub import model_fingerprint
+        from dilmanc.pipeline.recall import MemoryStage
+
+        decode = {**self.settings.decode.as_dict(), "n_best": self.settings.n_best}
+        fields = {}
+        for iso, engine in self.engines().items():
+            info = engine.info()
+            directories = [leg["directory"] for leg in info.get("legs", [info])]
+            fields[iso] = {
+                "model": info["model"],
+                "revision": "+".join(str(model_fingerprint(d)) for d in directories),
+                "engine": info["engine"],
+                "compute_type": info["compute_type"],
+                "decode": decode,
+            }
+        return MemoryStage(
+            memory,
+            self.source.iso,
+            fields,
+            use_tm=self.settings.use_tm,
+            use_cache=self.settings.use_cache,
+            threshold=self.settings.tm_threshold,
+        )
 
     def glossary(self) -> Glossary | None:
         """The user's glossary files (and the built-in one), loaded once."""
@@ -257,6 +308,7 @@ class Service:
             glossary_sink=glossary_sink,
             chunk_segments=chunk_segments,
             overwrite=self.settings.overwrite,
+            memory=self.memory_stage(),
         )
 
     def run_info(self) -> RunInfo:
