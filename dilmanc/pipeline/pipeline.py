@@ -449,19 +449,25 @@ class Pipeline:
             Candidates per segment (the enforcer picks one)."""
             nonlocal engine_seconds
             started = time.perf_counter()
-            texts = [segment.render() for segment in batch]
-            attention = any(segment.has_tags for segment in batch)
             options = self.decode if n_best == 1 else replace(self.decode, num_hypotheses=n_best)
-            # the whole batch is one buffer: all of it is sorted by length together
-            results = leg.engine.iter_results(
-                texts,
-                leg.source,
-                leg.target,
-                options,
-                buffer_size=max(1, len(texts)),
-                return_attention=attention,
-                suppress=suppress,
-            )
+            # Each group is one buffer (sorted by length together); attention, which costs,
+            # is asked for only where there are tags to place.
+            results: list = [None] * len(batch)
+            for with_tags in (False, True):
+                group = [i for i, segment in enumerate(batch) if segment.has_tags == with_tags]
+                if not group:
+                    continue
+                decoded = leg.engine.iter_results(
+                    [batch[i].render() for i in group],
+                    leg.source,
+                    leg.target,
+                    options,
+                    buffer_size=len(group),
+                    return_attention=with_tags,
+                    suppress=suppress,
+                )
+                for i, result in zip(group, decoded, strict=True):
+                    results[i] = result
             outputs: list = []
             for segment, result in zip(batch, results, strict=True):
                 output, outcome = _place(segment, result)
