@@ -367,8 +367,9 @@ def translate_command(
             sink.close(pipeline.report().get("glossary", {}))
 
     stats = pipeline.report()
+    info = service.run_info()
     if report:
-        record = service.run_info().to_json()
+        record = info.to_json()
         record.update(
             inputs=[job.document.label for job in jobs],
             outputs=written or ["standard output"],
@@ -386,6 +387,8 @@ def translate_command(
     if not quiet:
         for path in written:
             print(f"dilmanc: wrote {path}", file=sys.stderr)
+        if written:  # with files, not on a pipe to standard output
+            print(_licence_note(info), file=sys.stderr)
         for document in documents:
             if document.tags.tags:
                 print(_tags_summary(document), file=sys.stderr)
@@ -410,6 +413,17 @@ def _tags_summary(document) -> str:
         f"units: {tags.by_model} kept by the model, {tags.by_alignment} placed by alignment, "
         f"{tags.fallback} by fallback"
     )
+
+
+def _licence_note(info) -> str:
+    """Whether the models used may be used commercially, from their licences."""
+    licences = sorted({lic or "unknown" for lics in info.licences.values() for lic in lics})
+    verdict = {
+        True: "every model used allows commercial use",
+        False: "a model used forbids commercial use",
+        None: "commercial use: check the licence of models that are not presets",
+    }[info.commercial_use]
+    return f"dilmanc: licences: {', '.join(licences)}; {verdict}"
 
 
 def _memory_summary(counts: dict) -> str:

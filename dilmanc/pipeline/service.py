@@ -109,11 +109,25 @@ class RunInfo:
     glossaries: tuple[GlossaryFile, ...]
     glossary_sha256: str | None
     n_best: int = 1
+    licences: dict[str, list[str | None]] = field(default_factory=dict)  # target → per model
     dilmanc_version: str = __version__
+
+    @property
+    def commercial_use(self) -> bool | None:
+        """True when every model's licence allows commercial use, False when one forbids
+        it, None when a licence is unknown."""
+        from dilmanc.models.presets import commercial_use
+
+        verdicts = [commercial_use(lic) for lics in self.licences.values() for lic in lics]
+        if False in verdicts:
+            return False
+        return None if None in verdicts or not verdicts else True
 
     def to_json(self) -> dict:
         return {
             "dilmanc": self.dilmanc_version,
+            "licences": {iso: list(lics) for iso, lics in self.licences.items()},
+            "commercial_use": self.commercial_use,
             "languages": {"source": self.source, "targets": list(self.targets)},
             "model": dict(self.models),
             "engine": {iso: info.engine for iso, info in self.engines.items()},
@@ -312,6 +326,8 @@ class Service:
         )
 
     def run_info(self) -> RunInfo:
+        from dilmanc.models.presets import licences_of
+
         files = glossary_files(self.settings) if self.settings.uses_glossary else []
         engines = self.engines()
         return RunInfo(
@@ -324,6 +340,7 @@ class Service:
             glossaries=tuple(files),
             glossary_sha256=glossary_hash(files),
             n_best=self.settings.n_best if files or self.settings.names else 1,
+            licences={t.iso: licences_of(self.specs[t.iso]) for t in self.targets},
         )
 
     # --- running ---------------------------------------------------------------------------
