@@ -275,7 +275,7 @@ class Service:
         from dilmanc.glossary import TermEnforcer
 
         if self.settings.names and texts is not None:
-            from dilmanc.text.names import names_glossary
+            from dilmanc.glossary.names import names_glossary
 
             names = names_glossary(
                 texts, [t.iso for t in self.targets], style=self.settings.names, table=self._names
