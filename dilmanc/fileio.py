@@ -126,6 +126,18 @@ def read_text(path: str | Path, encoding: str | None = None, advice: str = UTF8_
     return decode(read_bytes(path), str(path), encoding, advice)
 
 
+def read_document_text(path: str | Path, encoding: str | None = None) -> tuple[str, bool]:
+    """A text document's decoded text, and whether it began with a UTF-8 byte-order mark
+    (formats that write the file back keep it); InputError when the file cannot be read or
+    decoded, or holds nothing but whitespace."""
+    check_encoding(encoding)
+    data = read_bytes(path)
+    text = decode(data, str(path), encoding)
+    if not text.strip():
+        raise InputError(f"{path} is empty (nothing but whitespace)")
+    return text, data.startswith(codecs.BOM_UTF8)
+
+
 def read_lines(
     path: str | Path, encoding: str | None = None, advice: str = UTF8_ADVICE
 ) -> list[str]:

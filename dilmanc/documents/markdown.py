@@ -17,7 +17,6 @@ start markup. A block whose target equals its source is written back byte for by
 
 from __future__ import annotations
 
-import codecs
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,8 +29,7 @@ from markdown_it.token import Token
 
 from dilmanc.documents.base import Document, InlineCode, Translated, Unit
 from dilmanc.documents.repair import complete
-from dilmanc.errors import InputError
-from dilmanc.fileio import check_encoding, decode, read_bytes
+from dilmanc.fileio import read_document_text
 from dilmanc.languages import Language
 from dilmanc.text.tagged import CLOSE, EMPTY, OPEN, Tag, TaggedText
 
@@ -85,12 +83,8 @@ class MarkdownDocument(Document):
 
     @classmethod
     def load(cls, path: Path, *, encoding: str | None = None) -> MarkdownDocument:
-        check_encoding(encoding)
-        data = read_bytes(path)
-        text = decode(data, str(path), encoding)
-        if not text.strip():
-            raise InputError(f"{path} is empty (nothing but whitespace)")
-        return cls(path, str(path), text, data.startswith(codecs.BOM_UTF8))
+        text, bom = read_document_text(path, encoding)
+        return cls(path, str(path), text, bom)
 
     @classmethod
     def from_text(cls, text: str, label: str = "standard input") -> MarkdownDocument:

@@ -33,7 +33,7 @@ from typing import IO, ClassVar
 from dilmanc.documents.base import Document, InlineCode, Translated, Unit
 from dilmanc.documents.repair import complete
 from dilmanc.errors import InputError
-from dilmanc.fileio import check_encoding, decode, read_bytes
+from dilmanc.fileio import read_document_text
 from dilmanc.languages import Language
 from dilmanc.text.tagged import CLOSE, EMPTY, OPEN, Tag, TaggedText, split
 
@@ -96,12 +96,8 @@ class SubtitleDocument(Document):
 
     @classmethod
     def load(cls, path: Path, *, encoding: str | None = None) -> SubtitleDocument:
-        check_encoding(encoding)
-        data = read_bytes(path)
-        text = decode(data, str(path), encoding)
-        if not text.strip():
-            raise InputError(f"{path} is empty (nothing but whitespace)")
-        return cls(path, str(path), text, data.startswith(codecs.BOM_UTF8))
+        text, bom = read_document_text(path, encoding)
+        return cls(path, str(path), text, bom)
 
     @classmethod
     def from_text(cls, text: str, label: str = "standard input") -> SubtitleDocument:

@@ -14,27 +14,17 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from dilmanc.models.hub import SNAPSHOT_COMMIT
-
-_MODEL_FILES = (
-    "config.json",
-    "model.bin",
-    "model.safetensors",
-    "pytorch_model.bin",
-    "generation_config.json",
-)
+from dilmanc.models.hub import model_files, snapshot_commit
 
 
 def model_revision(directory: str | Path | None) -> str | None:
     """Hub commit of a snapshot directory, else sha256 of its config and weights."""
     if directory is None:
         return None
-    match = SNAPSHOT_COMMIT.search(str(directory))
-    if match:
-        return match.group(1)
-    base = Path(directory)
-    files = [base / name for name in _MODEL_FILES if (base / name).is_file()]
-    files += sorted(base.glob("model-*.safetensors"))
+    commit = snapshot_commit(directory)
+    if commit:
+        return commit
+    files = model_files(directory)
     if not files:
         return None
     total = hashlib.sha256()

@@ -123,7 +123,20 @@ def download(repo_id: str, *, quiet: bool = False) -> Path:
 
 
 SNAPSHOT_COMMIT = re.compile(r"[\\/]snapshots[\\/]([0-9a-f]{40})(?:[\\/]|$)")
-FINGERPRINT_FILES = ("config.json", "model.bin", *WEIGHT_FILES)
+FINGERPRINT_FILES = ("config.json", "model.bin", *WEIGHT_FILES, "generation_config.json")
+
+
+def snapshot_commit(directory: str | Path) -> str | None:
+    """The hub commit a Hugging Face cache snapshot directory belongs to, or None."""
+    match = SNAPSHOT_COMMIT.search(str(directory))
+    return match.group(1) if match else None
+
+
+def model_files(directory: str | Path) -> list[Path]:
+    """The files that make a model what it is: config and weights (CTranslate2 or HF)."""
+    base = Path(directory)
+    files = [base / name for name in FINGERPRINT_FILES if (base / name).is_file()]
+    return files + sorted(base.glob("model-*.safetensors"))
 
 
 def model_fingerprint(directory: str | Path | None) -> str | None:
@@ -132,12 +145,11 @@ def model_fingerprint(directory: str | Path | None) -> str | None:
     changed model gets a new fingerprint; nothing is read)."""
     if directory is None:
         return None
-    match = SNAPSHOT_COMMIT.search(str(directory))
-    if match:
-        return match.group(1)
+    commit = snapshot_commit(directory)
+    if commit:
+        return commit
     base = Path(directory)
-    files = [base / name for name in FINGERPRINT_FILES if (base / name).is_file()]
-    files += sorted(base.glob("model-*.safetensors"))
+    files = model_files(base)
     if not files:
         return None
     stamp = "|".join(f"{f.name}:{f.stat().st_size}:{f.stat().st_mtime_ns}" for f in files)
