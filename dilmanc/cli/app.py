@@ -17,6 +17,7 @@ from dilmanc.cli.eval import app as eval_app
 from dilmanc.cli.glossary import app as glossary_app
 from dilmanc.cli.models import app as models_app
 from dilmanc.cli.names import names_command
+from dilmanc.cli.serve import serve_command
 from dilmanc.cli.translate import translate_command
 from dilmanc.errors import EXIT_USAGE, DilmancError
 
@@ -52,6 +53,7 @@ app.add_typer(models_app, name="models", help="List, download and convert transl
 app.add_typer(glossary_app, name="glossary", help="Check, verify and validate terminology.")
 app.add_typer(eval_app, name="eval", help="Score, compare and benchmark translations.")
 app.command("names")(names_command)
+app.command("serve")(serve_command)
 
 
 def error(message: str) -> None:
