@@ -36,7 +36,7 @@ FLAGS = {
     "threads": "--threads",
     "device": "--device",
     "glossary_mode": "--glossary-mode",
-    "num_hypotheses": "--n-best",
+    "n_best": "--n-best",
     "names": "--names",
 }
 
@@ -247,6 +247,13 @@ def translate_command(
     glossary_mode: str = typer.Option(
         "inject", "--glossary-mode", metavar="MODE", help="inject, placeholder or off."
     ),
+    n_best: int = typer.Option(
+        4,
+        "--n-best",
+        metavar="N",
+        help="For sentences with terms, keep the best of N hypotheses that satisfies the "
+        "most terms (1: off).",
+    ),
     glossary_report: str = typer.Option(
         None,
         "--glossary-report",
@@ -279,6 +286,7 @@ def translate_command(
         glossaries=tuple(glossary or ()),
         builtin_glossary=builtin_glossary,
         glossary_mode=glossary_mode,
+        n_best=n_best,
         overwrite=overwrite,
         names=None if names == "off" else names,
         name_files=tuple(names_file or ()),

@@ -160,8 +160,10 @@ class Engine(abc.ABC):
         min_length: int,
         num_hypotheses: int = 1,
         return_attention: bool = False,
+        suppress: tuple[str, ...] = (),
     ) -> list[TranslationResult]:
-        """Decode one batch of `_encode` outputs (test doubles may return plain strings)."""
+        """Decode one batch of `_encode` outputs (test doubles may return plain strings);
+        `suppress` lists target-language strings the output must not contain."""
 
     # --- shared behaviour ---------------------------------------------------------------------
     def count_tokens(self, text: str, source: Language | None = None) -> int:
@@ -251,8 +253,10 @@ class Engine(abc.ABC):
         *,
         buffer_size: int | None = None,
         return_attention: bool = False,
+        suppress: Sequence[str] = (),
     ) -> Iterator[TranslationResult]:
-        """Stream results of `texts` in input order.
+        """Stream results of `texts` in input order (`suppress`: target strings never to
+        produce, e.g. a glossary's forbidden renderings).
 
         Reads up to `buffer_size` segments at a time (memory stays bounded by the buffer),
         sorts them by token length, decodes batches of at most `options.batch_tokens` padded
@@ -264,14 +268,19 @@ class Engine(abc.ABC):
             raise UsageError(f"token budget must be positive, got {options.batch_tokens}")
         size_cap = options.batch_size or self.max_batch_size
         buffer_cap = buffer_size or max(256, 16 * size_cap)
+        extra = {"suppress": tuple(suppress)} if suppress else {}
         buffer: list[str] = []
         for text in texts:
             buffer.append(text)
             if len(buffer) >= buffer_cap:
-                yield from self._translate_buffer(buffer, source, target, options, return_attention)
+                yield from self._translate_buffer(
+                    buffer, source, target, options, return_attention, **extra
+                )
                 buffer = []
         if buffer:
-            yield from self._translate_buffer(buffer, source, target, options, return_attention)
+            yield from self._translate_buffer(
+                buffer, source, target, options, return_attention, **extra
+            )
 
     def _translate_buffer(
         self,
@@ -282,6 +291,7 @@ class Engine(abc.ABC):
         return_attention: bool,
         *,
         one_batch: bool = False,
+        suppress: tuple[str, ...] = (),
     ) -> list[TranslationResult]:
         keep = [i for i, text in enumerate(buffer) if text.strip()]
         out = [TranslationResult("")] * len(buffer)
@@ -297,6 +307,8 @@ class Engine(abc.ABC):
             decode["num_hypotheses"] = options.num_hypotheses
         if return_attention:
             decode["return_attention"] = True
+        if suppress:
+            decode["suppress"] = suppress
         if one_batch:
             batches = [list(range(len(encoded)))]
         else:
@@ -318,6 +330,17 @@ class Engine(abc.ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release model memory early (engines are otherwise freed with the process)."""
+
+
+def suppression_variants(strings: Sequence[str]) -> list[str]:
+    """Each string as written and with a capital first letter (sentence-initial)."""
+    out: dict[str, None] = {}
+    for text in strings:
+        text = text.strip()
+        if text:
+            out[text] = None
+            out[text[0].upper() + text[1:]] = None
+    return list(out)
 
 
 class TokenizedEngine(Engine):

@@ -15,6 +15,7 @@ from dilmanc.engines.base import (
     TokenizedEngine,
     TranslationResult,
     available_cores,
+    suppression_variants,
 )
 from dilmanc.engines.tokenization import ModelTokenizer
 from dilmanc.errors import ModelUnavailable
@@ -85,12 +86,14 @@ class CT2Engine(TokenizedEngine):
         min_length: int,
         num_hypotheses: int = 1,
         return_attention: bool = False,
+        suppress: tuple[str, ...] = (),
     ) -> list[TranslationResult]:
         prefix_token = None
         if self.architecture == "nllb":
             prefix_token = self.codec.target_token(target)
         # The target prefix counts towards the decoding lengths.
         extra = 1 if prefix_token else 0
+        suppressed = [self.codec.target_pieces(text) for text in suppression_variants(suppress)]
         results = self.translator.translate_batch(
             batch,
             target_prefix=[[prefix_token]] * len(batch) if prefix_token else None,
@@ -101,6 +104,7 @@ class CT2Engine(TokenizedEngine):
             max_decoding_length=max_length + extra,
             min_decoding_length=(min_length + extra) if min_length else 1,
             max_input_length=self.codec.max_source_tokens,
+            suppress_sequences=[seq for seq in suppressed if seq] or None,
         )
         out = []
         for tokens_in, result in zip(batch, results, strict=True):

@@ -31,7 +31,25 @@ def load_engine(
     compute_type: str | None = None,
     download: bool | None = None,
 ) -> Engine:
-    """Load (or reuse) the engine for `spec`: preset name, hub id or local directory."""
+    """Load (or reuse) the engine for `spec`: preset name, hub id or local directory, or two
+    of them joined by "+" (a pivot: source → English → target)."""
+    from pathlib import Path
+
+    from dilmanc.models.presets import PIVOTS
+
+    spec = PIVOTS.get(spec.strip(), spec)
+    if "+" in spec and not Path(spec).expanduser().exists():
+        legs = [part.strip() for part in spec.split("+")]
+        if len(legs) != 2 or not all(legs):
+            raise UsageError(f"--model {spec}: a pivot is two models joined by '+'")
+        options = {"engine": engine, "device": device, "threads": threads}
+        first, second = (
+            load_engine(leg, compute_type=compute_type, download=download, **options)
+            for leg in legs
+        )
+        from dilmanc.engines.pivot import PivotEngine
+
+        return PivotEngine(first, second, _pivot_language(first))
     if device not in ("cpu", "cuda"):
         raise UsageError(f"unknown device {device!r} (use cpu or cuda)")
     if threads < 0:
@@ -73,6 +91,14 @@ def _load(resolved, spec: str, device: str, threads: int, compute_type: str | No
         pairs=resolved.pairs,
         compute_type=_torch_compute_type(compute_type),
     )
+
+
+def _pivot_language(first: Engine):
+    """The language the first leg writes: its only target, else English."""
+    from dilmanc.languages import resolve
+
+    targets = [t for t in first.supported_targets() if t != "any"]
+    return resolve(targets[0] if len(targets) == 1 else "en")
 
 
 def _torch_compute_type(compute_type: str | None) -> str | None:

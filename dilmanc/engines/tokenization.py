@@ -207,6 +207,14 @@ class ModelTokenizer:
             for ids in self.encode_ids(texts, source, target)
         ]
 
+    def target_pieces(self, text: str) -> list[str]:
+        """`text` as target-side pieces, no special tokens (for suppressing a rendering)."""
+        tok = self.tokenizer
+        if self.architecture == "marian":
+            ids = tok(text_target=text, add_special_tokens=False)["input_ids"]
+            return tok.convert_ids_to_tokens(ids)
+        return tok.tokenize(text)
+
     def decode_ids(self, sequences: list[list[int]]) -> list[str]:
         return [
             text.strip()

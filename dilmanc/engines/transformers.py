@@ -16,6 +16,7 @@ from dilmanc.engines.base import (
     TokenizedEngine,
     TranslationResult,
     available_cores,
+    suppression_variants,
 )
 from dilmanc.engines.tokenization import ModelTokenizer
 from dilmanc.errors import ModelUnavailable
@@ -98,6 +99,7 @@ class TransformersEngine(TokenizedEngine):
         min_length: int,
         num_hypotheses: int = 1,
         return_attention: bool = False,
+        suppress: tuple[str, ...] = (),
     ) -> list[TranslationResult]:
         import torch
 
@@ -114,6 +116,12 @@ class TransformersEngine(TokenizedEngine):
         }
         if min_length:
             options["min_new_tokens"] = min_length
+        if suppress:
+            tok = self.codec.tokenizer
+            options["bad_words_ids"] = [
+                tok.convert_tokens_to_ids(self.codec.target_pieces(text))
+                for text in suppression_variants(suppress)
+            ]
         if self.architecture == "nllb":
             # The target language token is the first generated token; it counts as one.
             options["forced_bos_token_id"] = self.codec.tokenizer.convert_tokens_to_ids(

@@ -9,9 +9,16 @@ Strategies:
   Tokens the model mangles ("zxq 1") are repaired; stray ones are removed, never shown.
 - `off`: translate untouched, then only check.
 
-Every expected term is verified in the output. A segment with a failure is translated once
-more with the other strategy (inject ↔ placeholder) and the better result is kept; whatever
-still fails is listed in the segment's report.
+Every expected term is verified in the output. With `n_best` > 1 a segment that holds terms is
+decoded into an n-best list and the hypothesis satisfying the most terms is kept (the best
+scoring among equals); when a forbidden rendering keeps appearing, the segment is decoded once
+more with that rendering suppressed. A segment that still fails is translated once more with
+the other strategy (inject ↔ placeholder) and the better result is kept; whatever still fails
+is listed in the segment's report.
+
+The translate function takes a list of texts and returns one output each. When n-best or
+suppression is asked for it is called as `translate_fn(texts, n_best=k, suppress=[...])` and
+returns, per text, a list of `Candidate`s best first.
 
 Sources may be plain strings or `TaggedText` (a sentence of a formatted document): terms are
 found in the plain text, and every edit (a term injected, a token restored, quotes removed)
@@ -25,6 +32,7 @@ moves the inline tags with the words, so "<g1>BMqT</g1>-nin" comes back as "<g1>
     failed     [{"id", "term", "expected", "reason"}]; reason "missing" or "forbidden ..."
     placeholders_repaired   mangled or invented tokens fixed or removed
     attempts   [{"strategy", "failed"}] for each try, in order
+    hypothesis {"rank", "of", "reason", "suppressed"}: which n-best hypothesis was kept and why
 """
 
 from __future__ import annotations
@@ -55,6 +63,32 @@ Text = str | TaggedText
 
 
 @dataclass(frozen=True)
+class Candidate:
+    """One hypothesis of an n-best list returned by a translate function."""
+
+    output: Text
+    score: float | None = None
+
+
+@dataclass(frozen=True)
+class Choice:
+    """Which hypothesis of an n-best list was kept, and why."""
+
+    rank: int = 1  # 1-based
+    of: int = 1  # hypotheses considered
+    reason: str = "best-scoring"
+    suppressed: tuple[str, ...] = ()  # forbidden renderings suppressed in a re-decode
+
+    def to_json(self) -> dict:
+        return {
+            "rank": self.rank,
+            "of": self.of,
+            "reason": self.reason,
+            "suppressed": list(self.suppressed),
+        }
+
+
+@dataclass(frozen=True)
 class AttemptReport:
     strategy: str
     failed: tuple[TermCheck, ...]
@@ -74,6 +108,7 @@ class TermReport:
     checks: tuple[TermCheck, ...] = ()  # one per entry found, of the kept attempt
     placeholders_repaired: int = 0
     attempts: tuple[AttemptReport, ...] = ()
+    choice: Choice = Choice()
 
     @property
     def expected(self) -> list[str]:
@@ -98,6 +133,7 @@ class TermReport:
             "failed": [c.to_json() for c in self.failed],
             "placeholders_repaired": self.placeholders_repaired,
             "attempts": [a.to_json() for a in self.attempts],
+            "hypothesis": self.choice.to_json(),
         }
 
 
@@ -184,10 +220,15 @@ class _Attempt:
     checks: list[TermCheck]
     repaired: int = 0
     raw: object = None
+    choice: Choice = Choice()
 
     @property
     def failures(self) -> list[TermCheck]:
         return [c for c in self.checks if not c.satisfied]
+
+    @property
+    def forbidden(self) -> tuple[str, ...]:
+        return tuple(sorted({c.forbidden for c in self.failures if c.forbidden}))
 
 
 def _suffix_tail(match: Match) -> str:
@@ -217,11 +258,12 @@ def _as_tagged(value: Text) -> TaggedText:
 class TermEnforcer:
     """Make a translate function respect a glossary; see the module docstring."""
 
-    def __init__(self, glossary, mode: str = "inject") -> None:
+    def __init__(self, glossary, mode: str = "inject", *, n_best: int = 1) -> None:
         if mode not in MODES:
             raise UsageError(f"unknown glossary mode {mode!r} (choose {', '.join(MODES)})")
         self.glossary = glossary
         self.mode = mode
+        self.n_best = max(1, n_best)
 
     # -- protect -------------------------------------------------------------------------
     def _slots(self, source: TaggedText, lang: str) -> list[_Slot]:
@@ -337,16 +379,60 @@ class TermEnforcer:
     ) -> list[_Attempt]:
         indices = list(indices)
         if strategy == "off":
-            texts = [sources[i] for i in indices]
+            texts = {i: sources[i] for i in indices}
         else:
-            texts = [self._protect(sources[i], slots[i], strategy) for i in indices]
-        outputs = list(translate_fn([t.render() for t in texts] if plain else texts))
-        if len(outputs) != len(texts):
-            raise RuntimeError(f"translate function returned {len(outputs)} for {len(texts)}")
-        return [
-            self._finish(out, slots[i], strategy, lang)
-            for i, out in zip(indices, outputs, strict=True)
-        ]
+            texts = {i: self._protect(sources[i], slots[i], strategy) for i in indices}
+
+        def call(group: list[int], **options) -> list:
+            batch = [texts[i].render() if plain else texts[i] for i in group]
+            outputs = list(translate_fn(batch, **options)) if batch else []
+            if len(outputs) != len(batch):
+                raise RuntimeError(f"translate function returned {len(outputs)} for {len(batch)}")
+            return outputs
+
+        # n-best only where there are terms to satisfy: the rest decode as usual, in one call
+        nbest = [i for i in indices if slots[i]] if self.n_best > 1 else []
+        single = [i for i in indices if i not in set(nbest)]
+        attempts: dict[int, _Attempt] = {}
+        for i, out in zip(single, call(single), strict=True):
+            attempts[i] = self._finish(out, slots[i], strategy, lang)
+        for i, cands in zip(nbest, call(nbest, n_best=self.n_best), strict=True):
+            attempts[i] = self._choose(cands, slots[i], strategy, lang)
+        self._suppress(attempts, call, slots, strategy, lang)
+        return [attempts[i] for i in indices]
+
+    def _choose(self, candidates, slots, strategy, lang, suppressed=()) -> _Attempt:
+        """The hypothesis satisfying the most terms; the best-scoring among equals."""
+        if not isinstance(candidates, list):  # a translate function without n-best
+            candidates = [Candidate(candidates)]
+        tried = [self._finish(c.output, slots, strategy, lang) for c in candidates]
+        best = min(range(len(tried)), key=lambda k: (len(tried[k].failures), k))
+        chosen = tried[best]
+        if best:
+            met = [len(t.checks) - len(t.failures) for t in (chosen, tried[0])]
+            reason = (
+                f"rank {best + 1} satisfies {met[0]} of {len(chosen.checks)} terms, rank 1 {met[1]}"
+            )
+        else:
+            reason = "best-scoring" + (", satisfies all terms" if not chosen.failures else "")
+        chosen.choice = Choice(best + 1, len(tried), reason, tuple(suppressed))
+        return chosen
+
+    def _suppress(self, attempts: dict[int, _Attempt], call, slots, strategy, lang) -> None:
+        """Decode again, with the forbidden renderings suppressed, the segments that produced
+        them; keep the new output where it fails fewer terms."""
+        if self.n_best <= 1 or strategy == "off":
+            return
+        groups: dict[tuple[str, ...], list[int]] = {}
+        for i, attempt in attempts.items():
+            if attempt.forbidden:
+                groups.setdefault(attempt.forbidden, []).append(i)
+        for forbidden, group in groups.items():
+            outputs = call(group, n_best=self.n_best, suppress=list(forbidden))
+            for i, cands in zip(group, outputs, strict=True):
+                again = self._choose(cands, slots[i], strategy, lang, forbidden)
+                if len(again.failures) < len(attempts[i].failures):
+                    attempts[i] = again
 
     @staticmethod
     def _segment(source: Text, slots: list[_Slot], history: list[_Attempt]) -> EnforcedSegment:
@@ -359,5 +445,6 @@ class TermEnforcer:
             checks=tuple(best.checks),
             placeholders_repaired=best.repaired,
             attempts=tuple(AttemptReport(a.strategy, tuple(a.failures)) for a in history),
+            choice=best.choice,
         )
         return EnforcedSegment(source, best.output, report, best.raw)

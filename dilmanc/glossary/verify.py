@@ -126,6 +126,7 @@ class TermCheck:
     expected: str
     satisfied: bool
     reason: str = ""  # "missing" or "forbidden rendering '...'" when not satisfied
+    forbidden: str = ""  # the forbidden rendering found, when that is the reason
 
     def to_json(self) -> dict:
         out = {"id": self.entry.id, "term": self.entry.term, "expected": self.expected}
@@ -141,7 +142,7 @@ def check_entry(text: str, entry: Entry, lang: str) -> TermCheck | None:
         return None
     for bad in entry.forbidden_in(lang):
         if find_rendering(text, bad, lang):
-            return TermCheck(entry, accepted[0], False, f"forbidden rendering {bad!r}")
+            return TermCheck(entry, accepted[0], False, f"forbidden rendering {bad!r}", bad)
     if find_any(text, accepted, lang):
         return TermCheck(entry, accepted[0], True)
     return TermCheck(entry, accepted[0], False, "missing")

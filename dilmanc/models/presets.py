@@ -65,12 +65,32 @@ PRESETS: dict[str, Preset] = {
             (("en", "ru"),),
             "300 MB",
             "Apache-2.0",
-            "English to Russian only; Russian from Azerbaijani needs an NLLB model",
+            "English to Russian only; from Azerbaijani through the opus-mt-az-en-ru pivot",
         ),
     )
 }
 
 DEFAULT_MODEL = "nllb-200-distilled-600M"
+
+# Pivot presets: two models in a row (source → English → target), see engines/pivot.py.
+PIVOTS: dict[str, str] = {
+    "opus-mt-az-en-ru": "opus-mt-az-en+opus-mt-en-ru",
+}
+# Licences that allow commercial use (SPDX ids, lower case).
+COMMERCIAL_LICENCES = frozenset(
+    {"apache-2.0", "mit", "bsd-2-clause", "bsd-3-clause", "cc-by-4.0", "cc-by-sa-4.0", "cc0-1.0"}
+)
+
+
+def commercial_use(licence: str | None) -> bool | None:
+    """True/False for a known licence, None when the licence is unknown."""
+    if not licence:
+        return None
+    key = licence.strip().lower()
+    if key in COMMERCIAL_LICENCES:
+        return True
+    return False if "nc" in key.split("-") or key.startswith("cc-by-nc") else None
+
 
 # Every language a preset names must be one dilmanc knows.
 for _preset in PRESETS.values():

@@ -24,13 +24,15 @@ from __future__ import annotations
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from dilmanc.documents.base import Origin, TagOutcome, Translated, Unit
 from dilmanc.engines.base import DecodeOptions, TranslationResult
+from dilmanc.engines.pivot import Leg, PivotEngine
 from dilmanc.errors import UsageError
+from dilmanc.glossary.enforce import Candidate
 from dilmanc.languages import Language
 from dilmanc.pipeline.reports import PipelineReport
 from dilmanc.text.align import place_tags, word_alignment
@@ -128,6 +130,7 @@ class Pipeline:
 
             self.stats.glossary = GlossaryTotals()
         self._caches: dict[str, OrderedDict[str, tuple[TaggedText, TagOutcome]]] = {}
+        self._leg_enforcers: dict[tuple[str, str], TermEnforcer] = {}
         self._sent: dict[str, int] = {}  # target iso → segments sent to its engine
 
     # --- public API ---------------------------------------------------------------------------
@@ -137,6 +140,7 @@ class Pipeline:
         translated under the previous one are not reused."""
         self.enforcer = enforcer
         self._caches.clear()
+        self._leg_enforcers.clear()
 
     def translate_units(self, units: Iterable[Unit], targets: list[Language], emit: Emit) -> None:
         """Translate `units` chunk by chunk into every target; `emit(iso, chunk)` receives the
@@ -288,41 +292,100 @@ class Pipeline:
     def _translate_unique(
         self, segments: list[TaggedText], target: Language
     ) -> list[tuple[TaggedText, TagOutcome]]:
+        """Distinct sentences through the glossary and the engine (each leg of a pivot)."""
         engine = self._engine_for(target)
+        if isinstance(engine, PivotEngine):
+            legs = engine.legs(self.source, target)
+        else:
+            legs = [Leg(engine, self.source, target)]
+        texts = segments
+        outcomes: list[TagOutcome] | None = None
+        first: list[EnforcedSegment] | None = None
+        for index, leg in enumerate(legs):
+            enforcer = self.enforcer if index == 0 else self._leg_enforcer(leg)
+            texts, leg_outcomes, enforced = self._run_leg(texts, leg, enforcer)
+            outcomes = (
+                leg_outcomes if outcomes is None else list(map(_worse, outcomes, leg_outcomes))
+            )
+            first = enforced if index == 0 else first
+        if self.enforcer is not None:
+            if len(legs) > 1:  # the terms that count are the source's, in the final language
+                pairs = zip(first, texts, strict=True)
+                first = [_final_check(seg, out, target.iso) for seg, out in pairs]
+            self._report_glossary(segments, first, target)
+        return list(zip(texts, outcomes, strict=True))
+
+    def _leg_enforcer(self, leg: Leg) -> TermEnforcer | None:
+        """A later pivot leg maps the pivot-language terms to the target's."""
+        if self.enforcer is None:
+            return None
+        from dilmanc.engines.pivot import pivot_glossary
+        from dilmanc.glossary import TermEnforcer
+
+        key = (leg.source.iso, leg.target.iso)
+        if key not in self._leg_enforcers:
+            glossary = pivot_glossary(self.enforcer.glossary, leg.source.iso, leg.target.iso)
+            self._leg_enforcers[key] = TermEnforcer(
+                glossary, self.enforcer.mode, n_best=self.enforcer.n_best
+            )
+        return self._leg_enforcers[key]
+
+    def _run_leg(
+        self, segments: list[TaggedText], leg: Leg, enforcer: TermEnforcer | None
+    ) -> tuple[list[TaggedText], list[TagOutcome], list[EnforcedSegment] | None]:
         engine_seconds = 0.0
         outcomes: dict[int, TagOutcome] = {}
 
-        def run_engine(batch: list[TaggedText]) -> list[TaggedText]:
+        def run_engine(
+            batch: list[TaggedText], n_best: int = 1, suppress: Sequence[str] = ()
+        ) -> list:
+            """Outputs of `batch` with their tags placed; with `n_best` > 1 a list of
+            Candidates per segment (the enforcer picks one)."""
             nonlocal engine_seconds
             started = time.perf_counter()
             texts = [segment.render() for segment in batch]
             attention = any(segment.has_tags for segment in batch)
+            options = self.decode if n_best == 1 else replace(self.decode, num_hypotheses=n_best)
             # the whole batch is one buffer: all of it is sorted by length together
-            results = engine.iter_results(
+            results = leg.engine.iter_results(
                 texts,
-                self.source,
-                target,
-                self.decode,
+                leg.source,
+                leg.target,
+                options,
                 buffer_size=max(1, len(texts)),
                 return_attention=attention,
+                suppress=suppress,
             )
-            outputs = []
+            outputs: list = []
             for segment, result in zip(batch, results, strict=True):
                 output, outcome = _place(segment, result)
                 outcomes[id(output)] = outcome
-                outputs.append(output)
+                if n_best == 1:
+                    outputs.append(output)
+                    continue
+                candidates = [Candidate(output, result.score)]
+                for alternative in result.alternatives:  # no attention of their own
+                    other, other_outcome = _place(segment, TranslationResult(alternative.text))
+                    outcomes[id(other)] = other_outcome
+                    candidates.append(Candidate(other, alternative.score))
+                outputs.append(candidates)
             engine_seconds += time.perf_counter() - started
             return outputs
 
-        if self.enforcer is None:
+        if enforcer is None:
             outputs = run_engine(segments)
             self.stats.seconds["engine"] += engine_seconds
-            return [(output, outcomes[id(output)]) for output in outputs]
+            return outputs, [outcomes[id(output)] for output in outputs], None
         started = time.perf_counter()
-        results = self.enforcer.translate(segments, target.iso, run_engine)
+        results = enforcer.translate(segments, leg.target.iso, run_engine)
         elapsed = time.perf_counter() - started
         self.stats.seconds["engine"] += engine_seconds
         self.stats.seconds["glossary"] += elapsed - engine_seconds
+        return [r.tagged for r in results], [outcomes[id(r.raw)] for r in results], results
+
+    def _report_glossary(
+        self, segments: list[TaggedText], results: list[EnforcedSegment], target: Language
+    ) -> None:
         self._add_glossary_totals(results)
         texts = [segment.render() for segment in segments]
         if self.glossary_sink is not None:
@@ -332,12 +395,33 @@ class Pipeline:
                 {"target": target.iso, "source": text, **result.report.to_json()}
                 for text, result in zip(texts, results, strict=True)
             ]
-        return [(result.tagged, outcomes[id(result.raw)]) for result in results]
 
     def _add_glossary_totals(self, results: list[EnforcedSegment]) -> None:
         from dilmanc.glossary.enforce import summarize
 
         self.stats.glossary = self.stats.glossary + summarize(results)
+
+
+def _worse(a: TagOutcome, b: TagOutcome) -> TagOutcome:
+    """Two legs' outcomes for one sentence: placed by the model only if both legs kept them."""
+    fallback = max(a.fallback, b.fallback)
+    by_model = min(a.by_model, b.by_model)
+    tags = max(a.tags, b.tags)
+    return TagOutcome(tags, by_model, tags - by_model - fallback, fallback)
+
+
+def _final_check(first: EnforcedSegment, output: TaggedText, lang: str) -> EnforcedSegment:
+    """The first leg's report with its terms verified in the final output instead."""
+    from dilmanc.glossary.verify import check_entry
+
+    checks = {}
+    for match in first.report.found:
+        if match.entry.key not in checks:
+            check = check_entry(output.text, match.entry, lang)
+            if check is not None:
+                checks[match.entry.key] = check
+    report = replace(first.report, checks=tuple(checks.values()))
+    return replace(first, tagged=output, report=report)
 
 
 def _texts(chunk: list[Translated]) -> list[str]:

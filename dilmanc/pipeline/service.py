@@ -108,6 +108,7 @@ class RunInfo:
     glossary_mode: str | None
     glossaries: tuple[GlossaryFile, ...]
     glossary_sha256: str | None
+    n_best: int = 1
     dilmanc_version: str = __version__
 
     def to_json(self) -> dict:
@@ -117,7 +118,7 @@ class RunInfo:
             "model": dict(self.models),
             "engine": {iso: info.engine for iso, info in self.engines.items()},
             "engines": {iso: info.to_json() for iso, info in self.engines.items()},
-            "options": {**self.decode, "glossary_mode": self.glossary_mode},
+            "options": {**self.decode, "glossary_mode": self.glossary_mode, "n_best": self.n_best},
             "glossary": {
                 "files": [g.to_json() for g in self.glossaries],
                 "sha256": self.glossary_sha256,
@@ -215,7 +216,7 @@ class Service:
                 texts, [t.iso for t in self.targets], style=self.settings.names, table=self._names
             )
             glossary = names.extend(glossary)
-        return TermEnforcer(glossary, mode=self.settings.glossary_mode)
+        return TermEnforcer(glossary, mode=self.settings.glossary_mode, n_best=self.settings.n_best)
 
     def enforcer_for(self, extra: Glossary | None) -> TermEnforcer | None:
         """Term enforcement with `extra` (a glossary of one request, e.g. created through the
@@ -293,6 +294,7 @@ class Service:
             glossary_mode=self.settings.glossary_mode if files else None,
             glossaries=tuple(files),
             glossary_sha256=glossary_hash(files),
+            n_best=self.settings.n_best if files or self.settings.names else 1,
         )
 
     # --- running ---------------------------------------------------------------------------

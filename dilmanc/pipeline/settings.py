@@ -42,6 +42,7 @@ class Settings:
     glossaries: tuple[str, ...] = ()
     builtin_glossary: bool = False
     glossary_mode: str = "inject"
+    n_best: int = 4  # hypotheses weighed for segments with terms (1: only the best)
     overwrite: bool = False  # replace existing targets in bilingual files (PO, XLIFF)
     names: str | None = None  # people's names as terms: "direct" | "keep" English style; None off
     name_files: tuple[str, ...] = ()  # user name tables (TSV), later ones win
@@ -92,4 +93,5 @@ class Settings:
         _at_least("batch_size", d.batch_size, 0)
         _at_least("threads", self.threads, 0)
         _at_least("num_hypotheses", d.num_hypotheses)
+        _at_least("n_best", self.n_best)
         return self

@@ -1,0 +1,88 @@
+"""Pivot translation (source → English → target): engine chaining, glossary over both legs,
+licences, the `a+b` model spec and the pivot preset."""
+
+from __future__ import annotations
+
+import pytest
+from doubles import DictEngine
+
+from dilmanc.engines.pivot import PivotEngine, pivot_glossary
+from dilmanc.glossary import TermEnforcer, load_glossaries
+from dilmanc.languages import resolve
+from dilmanc.models.presets import PIVOTS, commercial_use
+from dilmanc.pipeline.pipeline import Pipeline
+
+AZ, EN, RU = resolve("az"), resolve("en"), resolve("ru")
+
+
+def pivot() -> tuple[PivotEngine, DictEngine, DictEngine]:
+    first = DictEngine(model="az-en", targets=("en",))
+    second = DictEngine(model="en-ru", targets=("ru",), source="en")
+    return PivotEngine(first, second, EN), first, second
+
+
+def test_legs_chain_and_languages():
+    engine, first, second = pivot()
+    assert engine.supports(AZ, RU) and not engine.supports(AZ, EN)
+    assert engine.translate_batch(["Salam dünya."], AZ, RU) == ["<ru> <en> Salam dünya."]
+    assert first.calls == [("en", ["Salam dünya."])]
+    assert second.calls == [("ru", ["<en> Salam dünya."])]
+    assert engine.info()["model"] == "az-en+en-ru"
+
+
+def test_glossary_holds_over_both_legs():
+    engine, first, second = pivot()
+    glossary = load_glossaries([], builtin=True)
+    pipeline = Pipeline({"ru": engine}, AZ, enforcer=TermEnforcer(glossary, "inject"))
+    iom = glossary.by_id("iom")
+    english, russian = iom.target("en"), iom.target("ru")
+    (out,) = pipeline.translate_lines(["BMqT-nin nümayəndəsi çıxış etdi."], RU)
+    assert f'"{english}"-nin' in first.calls[0][1][0]  # leg one: the English term injected
+    assert f'"{russian}"' in second.calls[0][1][0]  # leg two: mapped to the Russian term
+    assert russian in out and '"' not in out and english not in out
+    (report,) = pipeline.glossary_reports
+    assert report["expected"] == [russian] and report["satisfied"] == [russian]
+    assert report["found"][0]["text"] == "BMqT-nin"  # found in the Azerbaijani source
+
+
+def test_a_term_lost_on_leg_one_is_reported_in_the_target_language():
+    engine, first, _ = pivot()
+    first.table = {'"IOM"-nin işi.': "The work.", "ZXQ1-nin işi.": "The work."}
+    glossary = load_glossaries([], builtin=True)
+    pipeline = Pipeline({"ru": engine}, AZ, enforcer=TermEnforcer(glossary, "inject"))
+    pipeline.translate_lines(["BMqT-nin işi."], RU)
+    (report,) = pipeline.glossary_reports
+    iom = glossary.by_id("iom")
+    assert report["failed"] and report["failed"][0]["expected"] == iom.target("ru")
+
+
+def test_pivot_glossary_maps_english_to_russian():
+    glossary = pivot_glossary(load_glossaries([], builtin=True), "en", "ru")
+    iom = next(e for e in glossary if e.id == "iom")
+    assert "IOM" in iom.az and "МОМ" in iom.accepted("ru")
+
+
+def test_licences_and_pivot_preset():
+    assert PIVOTS["opus-mt-az-en-ru"] == "opus-mt-az-en+opus-mt-en-ru"
+    assert commercial_use("Apache-2.0") is True
+    assert commercial_use("CC-BY-NC-4.0") is False
+    assert commercial_use(None) is None
+
+
+@pytest.mark.slow
+def test_pivot_spec_through_the_cli(cli, tiny_marian_dir, tmp_path):
+    from tiny_models import build_marian
+
+    en_ru = build_marian(tmp_path / "opus-mt-en-ru-tiny", source="en", target="ru")
+    spec = f"ru={tiny_marian_dir}+{en_ru}"
+    report = tmp_path / "r.json"
+    args = ["translate", "--to", "ru", "-m", spec, "--max-length", "5", "--report", report]
+    res = cli(args, stdin="Bakı şəhəri.\n")
+    assert res.code == 0, res.err
+    assert res.out.strip()
+    import json
+
+    record = json.loads(report.read_text())
+    assert record["engine"]["ru"] == "transformers+transformers"
+    bad = cli(["translate", "--to", "ru", "-m", f"ru={tiny_marian_dir}+"], stdin="Salam.")
+    assert bad.code == 2 and "two models joined by '+'" in bad.err
