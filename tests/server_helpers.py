@@ -43,6 +43,16 @@ class Live:
     def requests(self) -> list[dict]:
         return [entry for entry in self.logs() if entry["event"] == "request"]
 
+    def line_for(self, request_id: str) -> dict:
+        """The request's log line (written just after its response: wait for it)."""
+        deadline = time.monotonic() + 30
+        while True:
+            found = [e for e in self.requests() if e["request_id"] == request_id]
+            if found or time.monotonic() > deadline:
+                assert len(found) == 1, f"{len(found)} log lines for request {request_id}"
+                return found[0]
+            time.sleep(0.01)
+
     @property
     def server(self):
         return self.app.state.server
@@ -81,3 +91,31 @@ def live_server(config: ServerConfig, service=None):
         thread.join(timeout=120)
         sock.close()
         assert not thread.is_alive(), "the test server did not stop"
+
+
+class DoubleService:
+    """Builds a `Service` whose engine is a DictEngine (tests/doubles.py): instant, and it
+    copies what reaches the model ("<en> text"), so glossary and markup effects are visible."""
+
+    @staticmethod
+    def make(targets=("en", "ru"), table=None, **settings):
+        from doubles import DictEngine
+
+        from dilmanc.pipeline.service import Service
+
+        class _Service(Service):
+            def engines(self):
+                if self._engines is None:
+                    engine = DictEngine(table or {}, targets=tuple(targets))
+                    self._engines = {t.iso: engine for t in self.targets}
+                return self._engines
+
+        return _Service(Settings(targets=tuple(targets), models=("dict-double",), **settings))
+
+
+def double_config(data_dir: Path, targets=("en", "ru"), **changes) -> ServerConfig:
+    return ServerConfig(
+        settings=Settings(targets=tuple(targets), models=("dict-double",)),
+        data_dir=data_dir,
+        **changes,
+    )

@@ -228,7 +228,7 @@ class Service:
 
         base = self.glossary()
         merged = Glossary(base.entries if base is not None else []).extend(extra)
-        return TermEnforcer(merged, mode=self.settings.glossary_mode)
+        return TermEnforcer(merged, mode=self.settings.glossary_mode, n_best=self.settings.n_best)
 
     def wrap_engines(self, wrap: Callable[[Engine], Engine]) -> dict[str, Engine]:
         """Replace each loaded engine by `wrap(engine)` (once per model, shared by the targets

@@ -120,12 +120,17 @@ def one_line(err: BaseException) -> str:
 class Server:
     """The state shared by all requests (see the module docstring)."""
 
-    def __init__(self, config: ServerConfig, service: Service | None = None) -> None:
+    def __init__(
+        self,
+        config: ServerConfig,
+        service: Service | None = None,
+        log: logging.Logger | None = None,
+    ) -> None:
         from dilmanc.server.glossaries import GlossaryStore
         from dilmanc.server.jobs import JobQueue
 
         self.config = config.check()
-        self.log = logs.logger()
+        self.log = log or logs.logger()
         self.service = service or Service(config.settings)
         self.source: Language = self.service.source
         self.targets: list[Language] = list(self.service.targets)
@@ -153,20 +158,27 @@ class Server:
         """Load models (once) and put a batcher in front of each; idempotent."""
         if self.loaded.is_set():
             return
+        from dilmanc.engines.pivot import PivotEngine
+
         try:
             self.service.load()
             window = self.config.batch_window_ms / 1000
 
+            made: dict[int, BatchingEngine] = {}
+
             def wrap(engine):
-                batcher = BatchingEngine(
-                    engine,
-                    window=window,
-                    max_segments=self.config.max_batch or None,
-                    max_queue=self.config.max_queue,
-                    activity=self.activity,
-                )
-                self.batchers.append(batcher)
-                return batcher
+                if isinstance(engine, PivotEngine):  # batch each leg; the pipeline runs them
+                    return PivotEngine(wrap(engine.first), wrap(engine.second), engine.pivot)
+                if id(engine) not in made:
+                    made[id(engine)] = BatchingEngine(
+                        engine,
+                        window=window,
+                        max_segments=self.config.max_batch or None,
+                        max_queue=self.config.max_queue,
+                        activity=self.activity,
+                    )
+                    self.batchers.append(made[id(engine)])
+                return made[id(engine)]
 
             self.service.wrap_engines(wrap)
         except DilmancError as err:
@@ -494,9 +506,9 @@ def create_app(
     for them (the CLI loads the service first, so errors are reported before serving)."""
     from dilmanc.server import deepl, libretranslate
 
-    if log_stream is not None or not logging.getLogger(logs.LOGGER).handlers:
-        logs.setup(config.log_level, log_stream)
-    server = Server(config, service)
+    if not logging.getLogger(logs.LOGGER).handlers:
+        logs.setup(config.log_level)
+    server = Server(config, service, log=logs.logger(log_stream, config.log_level))
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
@@ -523,7 +535,8 @@ def create_app(
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, err: ApiError):
-        request.state.problem = err.message
+        if not getattr(request.state, "problem", None):
+            request.state.problem = err.message
         return error_response(request.url.path, err.status, err.message, err.detail)
 
     @app.exception_handler(StarletteHTTPException)

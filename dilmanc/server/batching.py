@@ -21,7 +21,7 @@ import contextvars
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -163,9 +163,15 @@ class BatchingEngine(Engine):
         *,
         buffer_size: int | None = None,
         return_attention: bool = False,
+        suppress: Sequence[str] = (),
     ) -> Iterator[TranslationResult]:
         yield from self.translate_results(
-            list(texts), source, target, options, return_attention=return_attention
+            list(texts),
+            source,
+            target,
+            options,
+            return_attention=return_attention,
+            suppress=suppress,
         )
 
     def translate_results(
@@ -177,13 +183,14 @@ class BatchingEngine(Engine):
         *,
         return_attention: bool = False,
         batch_all: bool = False,
+        suppress: Sequence[str] = (),
     ) -> list[TranslationResult]:
         self.check_pair(source, target)
         texts = list(texts)
         if not texts:
             return []
         options = options or DecodeOptions()
-        key = (source, target, options)
+        key = (source, target, options, tuple(suppress))
         # a request's segments go in pieces of at most max_segments, so one large document
         # does not hold up the short requests that arrive while it is being translated
         step = self.max_segments
@@ -269,7 +276,7 @@ class BatchingEngine(Engine):
             self._decode(jobs)
 
     def _decode(self, jobs: list[_Job]) -> None:
-        source, target, options = jobs[0].key
+        source, target, options, suppress = jobs[0].key
         index: dict[str, int] = {}
         unique: list[str] = []
         for job in jobs:
@@ -285,6 +292,7 @@ class BatchingEngine(Engine):
                 target,
                 options,
                 return_attention=any(job.attention for job in jobs),
+                **({"suppress": suppress} if suppress else {}),
             )
         except BaseException as err:  # every waiting request gets the error, the worker lives
             for job in jobs:

@@ -58,7 +58,11 @@ def load(path: Path, source_iso: str) -> Document:
         raise InputError(f"{path.name}: this file type is not supported") from None
     except InputError:
         raise InputError(f"{path.name}: file format not supported") from None
-    document = cls.load(path)
+    try:
+        document = cls.load(path)
+    except DilmancError as err:  # name the upload, never the server's folders
+        message = str(err).replace(str(path), path.name).replace(str(path.parent) + "/", "")
+        raise InputError(message.replace("; convert it or pass --encoding", "")) from None
     document.label = path.name
     return document
 

@@ -47,5 +47,15 @@ def setup(level: str = "info", stream: IO | None = None) -> logging.Logger:
     return logging.getLogger(LOGGER)
 
 
-def logger() -> logging.Logger:
-    return logging.getLogger(LOGGER)
+def logger(stream: IO | None = None, level: str = "info") -> logging.Logger:
+    """The server's logger; with `stream`, a logger of its own writing there (one per app,
+    so several servers in one process, as in tests, keep their lines apart)."""
+    if stream is None:
+        return logging.getLogger(LOGGER)
+    own = logging.getLogger(f"{LOGGER}.{id(stream):x}")
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    own.handlers[:] = [handler]
+    own.setLevel(getattr(logging, level.upper(), logging.INFO))
+    own.propagate = False
+    return own
