@@ -268,6 +268,19 @@ class Server:
             return None
         return lang if lang in self.targets else None
 
+    def detect_source(self, texts: list[str]):
+        """The language of `texts` among the ones this server knows (its source and targets):
+        the question for `source: auto` is whether this is the source or a translation."""
+        from dilmanc.server.detect import detect_many
+
+        among = (self.source.iso, *(t.iso for t in self.targets))
+        return detect_many([t for t in texts if t.strip()] or [""], among)
+
+    def accepts(self, detection) -> bool:
+        """Whether auto-detected text is translated: it is the source language, or nothing
+        else is likely (short or neutral text)."""
+        return self.is_source(detection.language) or detection.confidence < 50
+
     def is_source(self, code: str) -> bool:
         try:
             return resolve(code) == self.source

@@ -180,10 +180,8 @@ def router(server: Server) -> APIRouter:
         ignore = tag_list(data, "ignore_tags")
         glossary = glossary_for(data, source, target, key)
         if source is None:
-            from dilmanc.server.detect import detect_many
-
-            found = await server.run(request, detect_many, [t for t in texts if t.strip()] or [""])
-            if not server.is_source(found.language) and found.confidence >= 50:
+            found = await server.run(request, server.detect_source, texts)
+            if not server.accepts(found):
                 raise ApiError(
                     400, f"Detected source language {found.language.upper()} is not supported."
                 )

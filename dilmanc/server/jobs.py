@@ -168,6 +168,10 @@ class JobQueue:
             self._thread = threading.Thread(target=self._run, name="dilmanc-jobs", daemon=True)
             self._thread.start()
 
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
     def stop(self) -> None:
         """Stop after the current chunk; queued jobs stay queued on disk."""
         self._stop.set()

@@ -83,11 +83,6 @@ def router(server: Server) -> APIRouter:
         except GlossaryNotFound:
             raise ApiError(400, f"Invalid request: glossary {glossary_id} not found") from None
 
-    def detected(texts: list[str]):
-        from dilmanc.server.detect import detect_many
-
-        return detect_many(texts)
-
     @api.get("/languages")
     async def languages():
         """Supported languages: the source with the targets it translates into."""
@@ -180,8 +175,8 @@ def router(server: Server) -> APIRouter:
                     )
         detection = None
         if source == "auto":
-            detection = await server.run(request, detected, texts)
-            if not server.is_source(detection.language) and detection.confidence >= 50:
+            detection = await server.run(request, server.detect_source, texts)
+            if not server.accepts(detection):
                 raise ApiError(400, f"{detection.language} is not supported")
         elif not server.is_source(source):
             raise ApiError(400, f"{source} is not supported")
