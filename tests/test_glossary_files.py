@@ -69,8 +69,8 @@ def test_later_glossary_wins(tmp_path):
     [
         ("id\ten\tru\nx\ta\tb\n", "line 1: header has no 'az' column"),
         ("# c\nid\taz\tnote\nx\ta\tb\n", "line 2: no target language column"),
-        ("id\taz\ten\nx\ta\tb\textra\n", "line 2: error: 4 fields but the header has 3"),
-        ("id\taz\ten\nx\t\tb\n", "line 2: error: empty az (source) term"),
+        ("id\taz\ten\nx\ta\tb\textra\n", "line 2: 4 fields but the header has 3"),
+        ("id\taz\ten\nx\t\tb\n", "line 2: empty az (source) term"),
         ('az,en\n"unterminated,x\n', "malformed CSV"),
     ],
 )
@@ -115,7 +115,7 @@ def test_validate_reports_every_problem_with_its_line(tmp_path, cli):
     for where, severity, text in expected:
         assert any(f": {where}: {severity}: " in ln and text in ln for ln in lines), (text, lines)
     assert "5 error(s), 3 warning(s)" in res.err
-    with pytest.raises(InputError, match=r"line 4: error: duplicate id .* \(and 4 more\)"):
+    with pytest.raises(InputError, match=r"line 4: duplicate id .* \(and 4 more\)"):
         load_glossaries([path])
 
 

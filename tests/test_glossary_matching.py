@@ -151,6 +151,8 @@ def test_check_on_seed_finds_every_press_term(cli, seed_path):
     assert by_id["us-state-department"] == ["ABŞ Dövlət Departamentinin"]
     assert by_id["tip-report"] == ["İnsan Alveri Hesabatında"]
     assert "məcburi əməyin" in by_id["forced-labour"]
+    # every occurrence, also the one glued to a preceding "və" in the seed
+    assert len(by_id["forced-labour"]) == text.count("məcburi əm")
     assert "Milli Fəaliyyət Planı”nın" in by_id["national-action-plan"]
     assert by_id["iom"] and by_id["iom-name"] and by_id["un-name"] and by_id["ombudsman"]
     iom = next(m for m in matches if m["id"] == "iom")
@@ -199,3 +201,42 @@ def test_many_terms_sharing_first_letters():
         ("e2999", "söz2999 termini"),
         ("dict", "sözlüyün"),
     ]
+
+
+# --- function words glued to a term ("vəməcburi əmək": və typed without its space) -------------
+
+
+def adversarial_glossary() -> Glossary:
+    """Real terms plus short words that end real Azerbaijani words beginning with və, ki, ilə,
+    ya, bu or həm (vəkil = və+kil "clay", kitab = ki+tab, həmkarlıq = həm+karlıq)."""
+    words = {"kil": "clay", "tab": "endurance", "karlıq": "deafness", "zifə": "x", "mi": "y"}
+    entries = [Entry(az=(az,), targets={"en": (en,)}, id=az) for az, en in words.items()]
+    return Glossary([*shared_glossary().entries, *entries])
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("vəməcburi əməyin", [("forced-labour", "məcburi əməyin")]),
+        ("Vəməcburi əmək", [("forced-labour", "məcburi əmək")]),
+        ("iləinsan alverinə", [("human-trafficking", "insan alverinə")]),
+        ("kitəhlükəsizliyi", [("security", "təhlükəsizliyi")]),
+        ("yavətəndaşlıq", [("citizenship", "vətəndaşlıq")]),
+        ("buinsan alveri", [("human-trafficking", "insan alveri")]),
+        ("vəBMqT-nin", [("iom", "BMqT-nin")]),  # a capital after the glue already worked
+        ("vəkil kitab həmkarlıq vəzifə kimi", []),  # real words, not glued terms
+        ("vətəndaşlıq", [("citizenship", "vətəndaşlıq")]),  # not və + "təndaşlıq"
+        ("vəvətəndaşlığı", [("citizenship", "vətəndaşlığı")]),
+        ("sevəməcburi əmək", []),  # və only at the start of a word
+        ("vəalverçilər", []),  # the term after the glue still needs its own word end
+    ],
+)
+def test_glued_function_words_before_a_term(text, expected):
+    assert spans(text, adversarial_glossary()) == expected
+
+
+def test_glued_offsets_index_the_original_text():
+    text = "Hesabat vəməcburi əməyə qarşıdır."
+    (match,) = find_terms(text, shared_glossary())
+    assert (match.start, match.text) == (10, "məcburi əməyə")
+    assert text[match.start : match.end] == match.text

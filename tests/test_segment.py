@@ -7,8 +7,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dilmanc.text.segment import (
+    Piece,
+    fit_pieces,
     is_passthrough,
     segment_line,
+    split_long,
+    split_long_tokens,
     split_metadata,
     split_paragraphs,
     split_sentences,
@@ -189,3 +193,130 @@ def test_any_line_is_rebuilt_exactly_from_its_pieces(line):
     for piece in pieces:
         if piece.translate:
             assert piece.text and piece.text == piece.text.strip()
+
+
+@pytest.mark.parametrize(
+    ("line", "az", "en"),
+    [
+        (
+            "Layihə USAID tərəfindən maliyyələşdirilir. This work is made possible by the "
+            "support of the people of the United States through USAID.",
+            "Layihə USAID tərəfindən maliyyələşdirilir.",
+            "This work is made possible by the support of the people of the United States "
+            "through USAID.",
+        ),
+        (
+            "Please read the notes below and share them with all of your friends. Hesabat "
+            "bu gün dərc olundu.",
+            "Hesabat bu gün dərc olundu.",
+            "Please read the notes below and share them with all of your friends.",
+        ),
+    ],
+)
+def test_english_rule_is_decided_per_sentence_not_per_line(line, az, en):
+    """An English sentence that dominates its line no longer hides the Azerbaijani one."""
+    pieces = segment_line(line)
+    assert "".join(p.text for p in pieces) == line
+    assert translated(line) == [az]
+    assert Piece(en, False) in pieces
+
+
+def test_an_english_line_of_several_sentences_still_passes_through():
+    line = "Please turn on JavaScript. This site uses cookies for all of its pages."
+    assert translated(line) == []
+    assert "".join(p.text for p in segment_line(line)) == line
+
+
+# --- over-long segments are split, never cut ------------------------------------------------
+
+
+def bodies(pieces) -> list[str]:
+    return [p.text for p in pieces if p.translate]
+
+
+def test_split_long_prefers_clause_punctuation_then_spaces_then_a_hard_cut():
+    text = "Birinci hissə uzundur, ikinci hissə də uzundur; üçüncü hissə isə qısadır."
+    pieces = split_long(text, 30)
+    assert "".join(p.text for p in pieces) == text
+    assert bodies(pieces) == [
+        "Birinci hissə uzundur,",
+        "ikinci hissə də uzundur;",
+        "üçüncü hissə isə qısadır.",
+    ]
+    assert [p.text for p in pieces if not p.translate] == [" ", " "]
+    words = "söz " * 20
+    assert all(len(b) <= 12 and not b.endswith(" ") for b in bodies(split_long(words, 12)))
+    assert bodies(split_long("a" * 25, 10)) == ["a" * 10, "a" * 10, "a" * 5]
+
+
+def test_a_short_text_is_one_piece_and_a_far_clause_mark_is_not_used_for_a_tiny_part():
+    assert split_long("Qısa mətn.", 100) == [Piece("Qısa mətn.", True)]
+    text = "Bəli, " + "uzun söz " * 20
+    first = bodies(split_long(text, 60))[0]
+    assert first != "Bəli," and len(first) > 30
+
+
+def test_the_200000_character_line_is_translated_in_full_parts():
+    text = ("bu çox uzun sətirdə heç bir cümlə işarəsi yoxdur " * 4100)[:200_000]
+    pieces = split_long(text, 5000)
+    assert "".join(p.text for p in pieces) == text
+    assert len(bodies(pieces)) >= 40 and all(len(b) <= 5000 for b in bodies(pieces))
+
+
+def test_hard_cuts_never_separate_a_combining_mark_from_its_letter():
+    text = "e\u0301" * 30  # é as e + combining acute
+    parts = bodies(split_long(text, 7))
+    assert "".join(parts) == text
+    assert all(not part.startswith("\u0301") for part in parts)
+
+
+def test_token_aware_split_respects_the_token_limit():
+    def count(text: str) -> int:  # a word is 2 tokens, plus 2 special tokens
+        return 2 * len(text.split()) + 2
+
+    text = "Hökumət, vətəndaş cəmiyyəti və beynəlxalq təşkilatlar birlikdə çalışır, " * 12
+    pieces = split_long_tokens(text, count, 40)
+    assert "".join(p.text for p in pieces) == text
+    assert all(count(b) <= 40 for b in bodies(pieces))
+    assert all(b.endswith(",") for b in bodies(pieces))
+
+
+def test_fit_pieces_splits_only_the_segments_that_do_not_fit():
+    line = "Qısa cümlə. " + "uzun söz, " * 30 + "son."
+    fitted = fit_pieces(segment_line(line), max_chars=50)
+    assert "".join(p.text for p in fitted.pieces) == line
+    assert fitted.split == 1 and bodies(fitted.pieces)[0] == "Qısa cümlə."
+    assert all(len(b) <= 50 for b in bodies(fitted.pieces))
+    tokens = fit_pieces(segment_line(line), count_tokens=lambda t: len(t.split()), max_tokens=8)
+    assert all(len(b.split()) <= 8 for b in bodies(tokens.pieces)) and tokens.split == 1
+
+
+_SPLIT_TEXT = st.lists(
+    st.sampled_from(list("aəıbc ,;:.–—\u0301\t") + ["söz", "  "]), max_size=150
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_SPLIT_TEXT, st.integers(min_value=1, max_value=40))
+def test_split_long_joins_back_and_every_part_is_under_the_limit(text, limit):
+    pieces = split_long(text, limit)
+    assert "".join(p.text for p in pieces) == text
+    assert all(p.text for p in pieces)
+    for piece in pieces:
+        if piece.translate:
+            assert piece.text == piece.text.strip() and piece.text
+            # a single character with its combining marks is never cut
+            assert len(piece.text) <= limit or len(piece.text.rstrip("\u0301")) <= 1
+        else:
+            assert not piece.text.strip()
+
+
+@settings(max_examples=200, deadline=None)
+@given(_SPLIT_TEXT, st.integers(min_value=3, max_value=30))
+def test_split_long_tokens_joins_back_and_every_part_fits(text, limit):
+    def count(part: str) -> int:
+        return len(part.split()) + sum(ch in ",;" for ch in part) + 1
+
+    pieces = split_long_tokens(text, count, limit)
+    assert "".join(p.text for p in pieces) == text
+    assert all(count(p.text) <= limit for p in pieces if p.translate)

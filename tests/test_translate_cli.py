@@ -260,7 +260,7 @@ def test_empty_stdin_is_an_input_error(cli, isolated):
 
 def test_inputs_are_checked_before_any_model_loads(cli, double, tmp_path):
     (tmp_path / "good.txt").write_text("Salam.", encoding="utf-8")
-    (tmp_path / "bad.txt").write_bytes(b"\xff\xfe")
+    (tmp_path / "bad.txt").write_bytes(b"Sal\xfeam.")
     out = tmp_path / "out"
     res = cli(["translate", tmp_path / "good.txt", tmp_path / "bad.txt", "-o", out])
     assert res.code == 2 and "bad.txt is not valid UTF-8" in res.err

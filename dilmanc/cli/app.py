@@ -1,13 +1,19 @@
 """The `dilmanc` command line: one root typer app that mounts each subpackage's commands.
 
 `main()` turns every DilmancError and click usage error into one line on stderr and the
-documented exit code (0 ok, 1 quality gate, 2 usage/input, 3 model/resource unavailable).
+documented exit code (0 ok, 1 quality gate, 2 usage/input, 3 model/resource unavailable;
+130 Ctrl-C, 143 SIGTERM, 141 standard output closed).
 Subcommand modules import heavy libraries (torch, transformers) lazily, inside commands.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
+import signal
 import sys
+import threading
 
 import typer
 from typer._click.exceptions import ClickException, NoArgsIsHelpError
@@ -15,15 +21,25 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError
 from dilmanc import __version__
 from dilmanc.cli.eval import app as eval_app
 from dilmanc.cli.glossary import app as glossary_app
+from dilmanc.cli.help import make_app
 from dilmanc.cli.models import app as models_app
 from dilmanc.cli.names import names_command
 from dilmanc.cli.serve import serve_command
 from dilmanc.cli.translate import translate_command
-from dilmanc.errors import EXIT_USAGE, DilmancError
+from dilmanc.errors import (
+    EXIT_BROKEN_PIPE,
+    EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
+    EXIT_UNAVAILABLE,
+    EXIT_USAGE,
+    DilmancError,
+    OutputClosed,
+    OutputError,
+    Terminated,
+)
+from dilmanc.fileio import OUTPUTS, RESOURCE_ERRNOS, STDOUT_NAME, GuardedStream
 
-EXIT_INTERRUPTED = 130
-
-app = typer.Typer(
+app = make_app(
     name="dilmanc",
     help="Offline-first Azerbaijani translation with enforced terminology and honest evaluation.",
     no_args_is_help=True,
@@ -58,14 +74,52 @@ app.command("serve")(serve_command)
 
 def error(message: str) -> None:
     """Print one error line on stderr, the only form in which errors reach users."""
-    print(f"dilmanc: error: {message}", file=sys.stderr)
+    with contextlib.suppress(OSError):
+        print(f"dilmanc: error: {message}", file=sys.stderr)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the CLI and return its exit code (tests call this in-process)."""
+def _names(paths: list[str], shown: int = 3) -> str:
+    unique = list(dict.fromkeys(paths))
+    more = f" and {len(unique) - shown} more" if len(unique) > shown else ""
+    return ", ".join(unique[:shown]) + more
+
+
+def interrupt_message(how: str, stdout: GuardedStream) -> str:
+    """What an interrupt left behind, truthfully: what standard output got, which outputs
+    were abandoned (their temporaries removed) and which had been completed before it."""
+    done = []
+    if stdout.chars:
+        done.append(f"standard output stopped after {stdout.lines} lines")
+    if OUTPUTS.discarded:
+        done.append(f"removed unfinished {_names(OUTPUTS.discarded)}")
+    if OUTPUTS.finished:
+        done.append(f"completed before it: {_names(OUTPUTS.finished)}")
+    return f"interrupted ({how}); " + ("; ".join(done) or "nothing was written")
+
+
+def _silence(stream: GuardedStream) -> None:
+    """Point a failed standard output at /dev/null, so that the data still buffered in it
+    cannot fail again (with a traceback) when the interpreter exits."""
+    with contextlib.suppress(OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+
+
+def _on_sigterm(signum, frame) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut the cleanup
+    raise Terminated
+
+
+def _invoke(argv: list[str] | None, stdout: GuardedStream) -> int:
     try:
         result = app(args=argv, prog_name="dilmanc", standalone_mode=False)
+    except OutputClosed:
+        _silence(stdout)
+        return EXIT_BROKEN_PIPE
     except DilmancError as err:
+        if isinstance(err, OutputError) and err.path == STDOUT_NAME:
+            _silence(stdout)
         error(str(err))
         return err.exit_code
     except typer.Exit as err:
@@ -77,14 +131,54 @@ def main(argv: list[str] | None = None) -> int:
         hint = f" (see '{err.ctx.command_path} --help')" if getattr(err, "ctx", None) else ""
         error(err.format_message().replace("\n", " ") + hint)
         return err.exit_code if err.exit_code else EXIT_USAGE
+    except Terminated:
+        error(interrupt_message("SIGTERM", stdout))
+        return EXIT_TERMINATED
     except (typer.Abort, KeyboardInterrupt):
-        error("interrupted; no output file was left half-written")
+        error(interrupt_message("Ctrl-C", stdout))
         return EXIT_INTERRUPTED
-    except BrokenPipeError:
-        return 141
+    except OSError as err:  # core code names its files; this is a last resort, not a traceback
+        where = f"{err.filename}: " if err.filename else ""
+        error(f"{where}{(err.strerror or type(err).__name__).lower()}")
+        return EXIT_UNAVAILABLE if err.errno in RESOURCE_ERRNOS else EXIT_USAGE
     if result == EXIT_INTERRUPTED:  # typer turns Ctrl-C into a returned 130
-        error("interrupted; no output file was left half-written")
+        error(interrupt_message("Ctrl-C", stdout))
     return result if isinstance(result, int) else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code (tests call this in-process).
+
+    Standard output is guarded for the run: a full disk or /dev/full is one error line (exit
+    3), a reader that went away (`| head`) ends quietly with 141. SIGTERM is handled like
+    Ctrl-C: temporaries are removed, one line says what was written, exit 143.
+    """
+    OUTPUTS.clear()
+    saved_stdout = sys.stdout
+    stdout = GuardedStream(saved_stdout, STDOUT_NAME)
+    sys.stdout = stdout
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    saved_handler = signal.signal(signal.SIGTERM, _on_sigterm) if in_main_thread else None
+    try:
+        code = _invoke(argv, stdout)
+        try:  # output still buffered fails here, not at exit
+            stdout.flush()
+        except OutputClosed:
+            _silence(stdout)
+            code = code or EXIT_BROKEN_PIPE
+        except OutputError as err:
+            _silence(stdout)
+            if not code:
+                error(str(err))
+                code = err.exit_code
+    except Terminated:  # between the command's end and here
+        error(interrupt_message("SIGTERM", stdout))
+        code = EXIT_TERMINATED
+    finally:
+        sys.stdout = saved_stdout
+        if saved_handler is not None:
+            signal.signal(signal.SIGTERM, saved_handler)
+    return code
 
 
 def run() -> None:

@@ -10,15 +10,18 @@ import json
 
 import typer
 
+from dilmanc.cli.help import make_app
 from dilmanc.errors import UsageError
 from dilmanc.eval.metrics import LABELS, METRICS
+from dilmanc.fileio import ENCODING_ADVICE, check_writable
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None)
+app = make_app()
 
 ENCODING = typer.Option(None, "--encoding", help="Input encoding (default UTF-8).")
 FAIL_BELOW = typer.Option(
     None,
     "--fail-below",
+    metavar="FLOORS",
     help="Exit 1 unless every floor holds, e.g. bleu=25,chrf=50. TER is lower-is-better: "
     "ter=60 fails when TER is above 60. term=0.9 gates term accuracy (a fraction).",
 )
@@ -48,15 +51,30 @@ def score_json(scores, term) -> dict:
 
 @app.command("score")
 def score_command(
-    hyp: str = typer.Option(..., "--hyp", "-i", help="Hypothesis file, one segment per line."),
-    ref: list[str] = typer.Option(..., "--ref", "-r", help="Reference file; repeat for more."),
-    metrics: str = typer.Option("bleu,chrf,ter", "--metrics", "-m", help="bleu,chrf,ter"),
-    src: str | None = typer.Option(None, "--src", "-s", help="Source file (for term accuracy)."),
-    glossary: list[str] = typer.Option(None, "--glossary", "-g", help="Glossary file(s)."),
-    lang: str | None = typer.Option(None, "--lang", "-l", help="Hypothesis language (en, ru)."),
+    hyp: str = typer.Option(
+        ..., "--hyp", "-i", metavar="FILE", help="Hypothesis file, one segment per line."
+    ),
+    ref: list[str] = typer.Option(
+        ..., "--ref", "-r", metavar="FILE", help="Reference file; repeat for more."
+    ),
+    metrics: str = typer.Option(
+        "bleu,chrf,ter", "--metrics", "-m", metavar="LIST", help="bleu,chrf,ter"
+    ),
+    src: str | None = typer.Option(
+        None, "--src", "-s", metavar="FILE", help="Source file (for term accuracy)."
+    ),
+    glossary: list[str] = typer.Option(
+        None, "--glossary", "-g", metavar="FILE", help="Glossary file(s)."
+    ),
+    lang: str | None = typer.Option(
+        None, "--lang", "-l", metavar="LANG", help="Hypothesis language (en, ru)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     segments_csv: str | None = typer.Option(
-        None, "--segments", help="Write per-segment sentence BLEU/chrF++ (worst first) to CSV."
+        None,
+        "--segments",
+        metavar="FILE",
+        help="Write per-segment sentence BLEU/chrF++ (worst first) to CSV.",
     ),
     fail_below: str | None = FAIL_BELOW,
     encoding: str | None = ENCODING,
@@ -67,6 +85,8 @@ def score_command(
     from dilmanc.eval.metrics import corpus_scores, parse_metrics
 
     floors = parse_floors(fail_below)
+    if segments_csv:
+        check_writable(segments_csv)
     wanted = set(parse_metrics(metrics)) | {m for m in floors if m != TERM}
     chosen = [m for m in METRICS if m in wanted]
     if glossary and not (src and lang):
@@ -75,10 +95,10 @@ def score_command(
         from dilmanc.languages import resolve
 
         resolve(lang)  # an unknown code is a usage error even without a glossary
-    hyps = read_segments(hyp, encoding)
-    refs = [read_segments(r, encoding) for r in ref]
+    hyps = read_segments(hyp, encoding, ENCODING_ADVICE)
+    refs = [read_segments(r, encoding, ENCODING_ADVICE) for r in ref]
     files = [(hyp, hyps), *zip(ref, refs, strict=True)]
-    sources = read_segments(src, encoding) if src else None
+    sources = read_segments(src, encoding, ENCODING_ADVICE) if src else None
     if sources is not None:
         files.append((src, sources))
     check_aligned(files)
@@ -107,6 +127,8 @@ def _align_on_equals(lines: list[str]) -> list[str]:
 
 
 def _fraction(term) -> str:
+    if not term.total:
+        return "n/a (no glossary terms in the source)"
     acc = "n/a" if term.accuracy is None else f"{term.accuracy:.3f}"
     return f"{acc} ({term.hits}/{term.total} terms)"
 
@@ -131,8 +153,12 @@ def _write_segments(path: str, hyps, refs, sources) -> None:
 
 @app.command("compare")
 def compare_command(
-    systems: list[str] = typer.Argument(..., help="System outputs; the first is the baseline."),
-    ref: list[str] = typer.Option(..., "--ref", "-r", help="Reference file; repeat for more."),
+    systems: list[str] = typer.Argument(
+        ..., metavar="FILE", help="System outputs; the first is the baseline."
+    ),
+    ref: list[str] = typer.Option(
+        ..., "--ref", "-r", metavar="FILE", help="Reference file; repeat for more."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     seed: int = typer.Option(12345, "--seed", help="Resampling seed (fixed for repeatability)."),
     samples: int = typer.Option(1000, "--samples", min=10, help="Bootstrap resamples."),
@@ -144,8 +170,8 @@ def compare_command(
 
     if len(systems) < 2:
         raise UsageError("compare needs at least two systems (the first is the baseline)")
-    outputs = [(name, read_segments(name, encoding)) for name in systems]
-    refs = [read_segments(r, encoding) for r in ref]
+    outputs = [(name, read_segments(name, encoding, ENCODING_ADVICE)) for name in systems]
+    refs = [read_segments(r, encoding, ENCODING_ADVICE) for r in ref]
     check_aligned([*outputs, *zip(ref, refs, strict=True)])
     for name, lines in outputs:
         warn_empty(name, lines)
@@ -184,7 +210,9 @@ def _print_comparison(comparison) -> None:
 
 @app.command("testsets")
 def testsets_command(
-    data_dir: str | None = typer.Option(None, "--data-dir", help="Folder holding test sets."),
+    data_dir: str | None = typer.Option(
+        None, "--data-dir", metavar="DIR", help="Folder holding test sets."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List registered test sets: pairs, sizes, licences, and whether present here."""
@@ -214,25 +242,36 @@ def testsets_command(
 
 @app.command("run")
 def run_command(
-    testset: str = typer.Option(..., "--testset", help="Registered test set (ntrex128)."),
+    testset: str = typer.Option(
+        ..., "--testset", metavar="NAME", help="Registered test set (ntrex128)."
+    ),
     pair: str = typer.Option("az-en", "--pair", "-p", help="Language pair, e.g. az-en."),
     model: list[str] = typer.Option(
         None, "--model", "-m", help="Preset, hub id or model directory (default: as translate)."
     ),
-    glossary: list[str] = typer.Option(None, "--glossary", "-g", help="Glossary file(s)."),
+    glossary: list[str] = typer.Option(
+        None, "--glossary", "-g", metavar="FILE", help="Glossary file(s)."
+    ),
     builtin_glossary: bool = typer.Option(
         False, "--builtin-glossary/--no-builtin-glossary", help="Also use the built-in glossary."
     ),
     glossary_mode: str = typer.Option(
-        "inject", "--glossary-mode", help="Term enforcement: inject, placeholder or off."
+        "inject",
+        "--glossary-mode",
+        metavar="MODE",
+        help="Term enforcement: inject, placeholder or off.",
     ),
     limit: int | None = typer.Option(None, "--limit", "-n", min=1, help="First N segments."),
-    out: str = typer.Option("runs", "--out", "-o", help="Folder for the run record."),
+    out: str = typer.Option(
+        "runs", "--out", "-o", metavar="DIR", help="Folder for the run record."
+    ),
     engine: str | None = typer.Option(None, "--engine", help="transformers or ctranslate2."),
     device: str = typer.Option("cpu", "--device", help="cpu or cuda."),
     threads: int = typer.Option(0, "--threads", help="CPU threads (0: the engine's default)."),
     beam: int = typer.Option(4, "--beam", min=1, help="Beam size."),
-    data_dir: str | None = typer.Option(None, "--data-dir", help="Folder holding test sets."),
+    data_dir: str | None = typer.Option(
+        None, "--data-dir", metavar="DIR", help="Folder holding test sets."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     as_json: bool = typer.Option(False, "--json", help="Print the run record as JSON."),
     fail_below: str | None = FAIL_BELOW,
@@ -246,6 +285,7 @@ def run_command(
     floors = parse_floors(fail_below)
     if glossary_mode not in ("inject", "placeholder", "off"):
         raise UsageError("--glossary-mode must be inject, placeholder or off")
+    check_writable(out, directory=True)  # before the whole set is translated
     settings = RunSettings(
         testset=testset,
         pair=pair,
@@ -281,9 +321,13 @@ def run_command(
 
 @app.command("report")
 def report_command(
-    runs: list[str] = typer.Argument(..., help="Run records (JSON) written by `eval run`."),
-    html_out: str | None = typer.Option(None, "--html", help="Write a self-contained HTML."),
-    md_out: str | None = typer.Option(None, "--md", help="Write Markdown."),
+    runs: list[str] = typer.Argument(
+        ..., metavar="FILE", help="Run records (JSON) written by `eval run`."
+    ),
+    html_out: str | None = typer.Option(
+        None, "--html", metavar="FILE", help="Write a self-contained HTML."
+    ),
+    md_out: str | None = typer.Option(None, "--md", metavar="FILE", help="Write Markdown."),
 ) -> None:
     """Side-by-side table and chart of benchmark runs."""
     from dilmanc.eval.records import load_run
@@ -292,6 +336,9 @@ def report_command(
 
     if not html_out and not md_out:
         raise UsageError("report needs --html FILE and/or --md FILE")
+    for path in (html_out, md_out):
+        if path:
+            check_writable(path)  # all of them, before one is written
     records = [load_run(path) for path in runs]
     if html_out:
         write_text_atomic(html_out, render_html(records, runs))

@@ -14,11 +14,20 @@ import json
 
 import typer
 
+from dilmanc.cli.help import make_app
 from dilmanc.errors import EXIT_USAGE, UsageError
+from dilmanc.fileio import ENCODING_ADVICE
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None)
+app = make_app()
 
 GLOSSARY_HELP = "Glossary file (TSV, CSV or TBX); repeat for several, later ones win."
+ENCODING = typer.Option(
+    None,
+    "--encoding",
+    metavar="ENCODING",
+    help="Encoding of the text files (default UTF-8); glossaries are read as UTF-8, or as "
+    "UTF-16 when they start with a byte-order mark.",
+)
 BUILTIN_HELP = "Use the bundled press-domain glossary (also the default when no -g is given)."
 
 
@@ -34,18 +43,22 @@ def _print_json(data) -> None:
 
 @app.command("check")
 def check_command(
-    file: str = typer.Argument(..., help="Azerbaijani text file ('-' reads stdin)."),
-    glossary: list[str] = typer.Option(None, "--glossary", "-g", help=GLOSSARY_HELP),
+    file: str = typer.Argument(
+        ..., metavar="FILE", help="Azerbaijani text file ('-' reads stdin)."
+    ),
+    glossary: list[str] = typer.Option(
+        None, "--glossary", "-g", metavar="FILE", help=GLOSSARY_HELP
+    ),
     builtin: bool = typer.Option(False, "--builtin", help=BUILTIN_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print the matches as JSON."),
-    encoding: str = typer.Option(None, "--encoding", help="Input encoding (default UTF-8)."),
+    encoding: str = ENCODING,
 ) -> None:
     """List every glossary term occurring in an Azerbaijani text, with character offsets."""
     from dilmanc.fileio import read_text
     from dilmanc.glossary.matcher import find_terms
 
     gloss = _glossary(glossary, builtin)
-    matches = find_terms(read_text(file, encoding), gloss)
+    matches = find_terms(read_text(file, encoding, ENCODING_ADVICE), gloss)
     if as_json:
         _print_json({"matches": [m.to_json() for m in matches]})
         return
@@ -57,12 +70,21 @@ def check_command(
 
 @app.command("verify")
 def verify_command(
-    src: str = typer.Option(..., "--src", help="Azerbaijani source, one segment per line."),
-    hyp: str = typer.Option(..., "--hyp", help="Translation, line-aligned with --src."),
-    lang: str = typer.Option(..., "--lang", "-l", help="Language of --hyp (en, ru, ...)."),
-    glossary: list[str] = typer.Option(None, "--glossary", "-g", help=GLOSSARY_HELP),
+    src: str = typer.Option(
+        ..., "--src", metavar="FILE", help="Azerbaijani source, one segment per line."
+    ),
+    hyp: str = typer.Option(
+        ..., "--hyp", metavar="FILE", help="Translation, line-aligned with --src."
+    ),
+    lang: str = typer.Option(
+        ..., "--lang", "-l", metavar="LANG", help="Language of --hyp (en, ru, ...)."
+    ),
+    glossary: list[str] = typer.Option(
+        None, "--glossary", "-g", metavar="FILE", help=GLOSSARY_HELP
+    ),
     builtin: bool = typer.Option(False, "--builtin", help=BUILTIN_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    encoding: str = ENCODING,
 ) -> None:
     """Term accuracy of a translation: share of source terms rendered as the glossary says."""
     from dilmanc.fileio import read_lines
@@ -74,9 +96,13 @@ def verify_command(
     if target not in gloss.languages:
         known = ", ".join(gloss.languages) or "none"
         raise UsageError(f"the glossary has no {target} terms (it has: {known})")
-    result = term_accuracy(read_lines(src), read_lines(hyp), target, gloss)
+    sources = read_lines(src, encoding, ENCODING_ADVICE)
+    result = term_accuracy(sources, read_lines(hyp, encoding, ENCODING_ADVICE), target, gloss)
     if as_json:
         _print_json(result.to_json())
+        return
+    if not result.total:
+        typer.echo("no glossary terms in the source: term accuracy not measured (0 terms)")
         return
     typer.echo(f"term accuracy {result.accuracy:.4f} ({result.hits}/{result.total})")
     for miss in result.misses:
@@ -85,7 +111,7 @@ def verify_command(
 
 @app.command("validate")
 def validate_command(
-    files: list[str] = typer.Argument(..., help="Glossary files to check."),
+    files: list[str] = typer.Argument(..., metavar="FILE", help="Glossary files to check."),
 ) -> None:
     """Report every problem in glossary files with its line; exit 2 if any is an error."""
     from dilmanc.glossary.load import problems_in
@@ -103,7 +129,9 @@ def validate_command(
 
 @app.command("list")
 def list_command(
-    glossary: list[str] = typer.Option(None, "--glossary", "-g", help=GLOSSARY_HELP),
+    glossary: list[str] = typer.Option(
+        None, "--glossary", "-g", metavar="FILE", help=GLOSSARY_HELP
+    ),
     builtin: bool = typer.Option(False, "--builtin", help=BUILTIN_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print the entries as JSON."),
 ) -> None:

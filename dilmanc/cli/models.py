@@ -7,11 +7,12 @@ from pathlib import Path
 
 import typer
 
+from dilmanc.cli.help import make_app
 from dilmanc.errors import UsageError
 from dilmanc.models import hub
 from dilmanc.models.presets import DEFAULT_MODEL, PRESETS, find_preset
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None)
+app = make_app()
 
 
 def _conversions() -> list[Path]:
@@ -109,9 +110,11 @@ def list_command(
 
 @app.command("pull")
 def pull_command(
-    name: str = typer.Argument(..., help="Preset name or Hugging Face hub id."),
+    name: str = typer.Argument(..., metavar="MODEL", help="Preset name or Hugging Face hub id."),
     ct2: bool = typer.Option(False, "--ct2", help="Also convert to CTranslate2 (fast on CPU)."),
-    quantization: str = typer.Option("int8", "--quantization", help="CTranslate2 weight type."),
+    quantization: str = typer.Option(
+        "int8", "--quantization", metavar="TYPE", help="CTranslate2 weight type."
+    ),
     force: bool = typer.Option(False, "--force", help="Redo an existing conversion."),
 ) -> None:
     """Download a model into the Hugging Face cache (and convert it with --ct2)."""
@@ -149,9 +152,13 @@ def pull_command(
 
 @app.command("convert")
 def convert_command(
-    source: str = typer.Argument(..., help="Model directory, preset name or hub id."),
-    output: Path = typer.Option(..., "--output", "-o", help="Directory to create."),
-    quantization: str = typer.Option("int8", "--quantization", help="CTranslate2 weight type."),
+    source: str = typer.Argument(
+        ..., metavar="MODEL", help="Model directory, preset name or hub id."
+    ),
+    output: Path = typer.Option(..., "--output", "-o", metavar="DIR", help="Directory to create."),
+    quantization: str = typer.Option(
+        "int8", "--quantization", metavar="TYPE", help="CTranslate2 weight type."
+    ),
     force: bool = typer.Option(False, "--force", help="Replace an existing output directory."),
 ) -> None:
     """Convert a Hugging Face model to CTranslate2, tokenizer files included."""

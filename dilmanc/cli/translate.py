@@ -22,7 +22,13 @@ from dilmanc.documents.base import Document
 from dilmanc.documents.registry import FORMATS, detect_format, format_names, output_name
 from dilmanc.engines.base import DecodeOptions
 from dilmanc.errors import InputError, SettingError, UsageError
-from dilmanc.fileio import STDIO, atomic_writer, write_text_atomic
+from dilmanc.fileio import (
+    ENCODING_ADVICE,
+    STDIO,
+    atomic_writer,
+    check_writable,
+    write_text_atomic,
+)
 from dilmanc.languages import Language
 from dilmanc.pipeline.settings import Settings
 
@@ -94,7 +100,7 @@ def _load(names: list[str], source: Language, fmt: str | None, encoding: str | N
     if STDIO in names:
         if fmt not in (None, "text", "txt", "plain"):
             raise UsageError("standard input is read as plain text; --format needs files")
-        text = read_text(STDIO, encoding)
+        text = read_text(STDIO, encoding, ENCODING_ADVICE)
         if not text.strip():
             raise InputError("standard input is empty")
         loaded.insert(names.index(STDIO), (TextDocument.from_text(text), Path("stdin.txt")))
@@ -308,6 +314,11 @@ def translate_command(
 
     loaded = _load(names, source, fmt, encoding)
     jobs = _plan(loaded, targets, source, out_dir)
+    if out_dir:
+        check_writable(out_dir, directory=True)
+    for path in (report, glossary_report):
+        if path:
+            check_writable(path)
 
     from dilmanc.pipeline.service import Service
 
@@ -356,6 +367,8 @@ def translate_command(
     for document in documents:
         for warning in document.warnings:  # shown even with --quiet
             print(f"dilmanc: warning: {document.input}: {warning}", file=sys.stderr)
+    for warning in stats["warnings"]:
+        print(f"dilmanc: warning: {warning}", file=sys.stderr)
     if settings.uses_glossary:  # failures are shown even with --quiet
         totals = stats["glossary"]
         if totals.get("failed") or not quiet:

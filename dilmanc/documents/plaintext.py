@@ -16,14 +16,28 @@ from typing import IO
 
 from dilmanc.documents.base import Document, Translated, Unit, UnitWriter
 from dilmanc.errors import InputError
-from dilmanc.fileio import check_encoding, open_error
+from dilmanc.fileio import (
+    ENCODING_ADVICE,
+    check_encoding,
+    check_text,
+    nul_error,
+    open_error,
+    sniff_bom,
+)
 from dilmanc.languages import Language
 from dilmanc.text.tagged import TaggedText
 
 BLOCK = 1 << 20
 
 
-def _codec(encoding: str | None) -> str:
+def _codec(encoding: str | None, path: Path | None = None) -> str:
+    """The codec to read with: `encoding`, else what a byte-order mark says, else UTF-8."""
+    if encoding is None and path is not None:
+        try:
+            with path.open("rb") as handle:
+                encoding = sniff_bom(handle.read(4))
+        except OSError:
+            pass  # reported when the file is opened for real
     if encoding is None or codecs.lookup(encoding).name in ("utf-8", "utf-8-sig"):
         return "utf-8-sig"
     return encoding
@@ -31,10 +45,12 @@ def _codec(encoding: str | None) -> str:
 
 def _decode_error(path: Path, codec: str, data: bytes, offset: int, err: UnicodeDecodeError):
     if codec == "utf-8-sig":
+        if (nul := data.find(b"\x00")) >= 0:
+            return nul_error(str(path), offset + nul, ENCODING_ADVICE)
         byte = data[err.start] if err.start < len(data) else 0
         return InputError(
             f"{path} is not valid UTF-8 (byte 0x{byte:02x} at offset {offset + err.start}); "
-            "convert it or pass --encoding"
+            f"{ENCODING_ADVICE}"
         )
     return InputError(f"{path} cannot be decoded as {codec} (offset {offset + err.start})")
 
@@ -69,7 +85,7 @@ class TextDocument(Document):
     @classmethod
     def load(cls, path: Path, *, encoding: str | None = None) -> TextDocument:
         check_encoding(encoding)
-        codec = _codec(encoding)
+        codec = _codec(encoding, path)
         decoder = codecs.getincrementaldecoder(codec)()
         lines = 0
         blank = True
@@ -83,6 +99,7 @@ class TextDocument(Document):
                         text = decoder.decode(data, final=not data)
                     except UnicodeDecodeError as err:
                         raise _decode_error(path, codec, data, offset, err) from None
+                    check_text(text, str(path), ENCODING_ADVICE)
                     lines += text.count("\n")
                     if text:
                         last = text[-1]

@@ -130,6 +130,8 @@ class Engine(abc.ABC):
     architecture: str = ""
     #: largest number of segments decoded together
     max_batch_size: int = DEFAULT_MAX_BATCH_SIZE
+    #: most source tokens the model reads (its tokenizer cuts longer inputs); None: no limit
+    max_source_tokens: int | None = None
 
     # --- what subclasses provide -------------------------------------------------------------
     @abc.abstractmethod
@@ -357,3 +359,7 @@ class TokenizedEngine(Engine):
 
     def describe_languages(self) -> str:
         return self.codec.describe()
+
+    @property
+    def max_source_tokens(self) -> int | None:  # type: ignore[override]
+        return self.codec.max_source_tokens

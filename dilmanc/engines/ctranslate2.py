@@ -1,7 +1,7 @@
 """The CTranslate2 engine: a converted model directory (`model.bin` + the tokenizer files).
 
-Source text is tokenized with the Hugging Face tokenizer stored in the same directory
-(`convert_ids_to_tokens(encode(text))`, so NLLB sources carry their language token). NLLB gets
+Source text is tokenized with sentencepiece and the model's own vocabulary files
+(`SpmCodec`: no torch, no transformers), NLLB sources carrying their language token. NLLB gets
 `target_prefix=[[lang_token]]`, which is stripped from the output; Marian decodes with its
 target sentencepiece model. Compute type follows the device: int8 on CPU, int8_float16 on CUDA.
 """
@@ -17,7 +17,7 @@ from dilmanc.engines.base import (
     available_cores,
     suppression_variants,
 )
-from dilmanc.engines.tokenization import ModelTokenizer
+from dilmanc.engines.spm_codec import SpmCodec
 from dilmanc.errors import ModelUnavailable
 from dilmanc.languages import Language
 
@@ -56,7 +56,7 @@ class CT2Engine(TokenizedEngine):
             raise ModelUnavailable(f"unknown device {device!r} (use cpu or cuda)")
         if not (self.directory / "model.bin").is_file():
             raise ModelUnavailable(f"{self.directory} has no model.bin (not a CTranslate2 model)")
-        self.codec = ModelTokenizer.load(self.directory, pairs)
+        self.codec = SpmCodec.load(self.directory, pairs)
         self.architecture = self.codec.architecture
         try:
             self.translator = ctranslate2.Translator(

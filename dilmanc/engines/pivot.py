@@ -50,6 +50,10 @@ class PivotEngine(Engine):
             f"(pivot {self.pivot.iso})"
         )
 
+    @property
+    def max_source_tokens(self) -> int | None:  # type: ignore[override]
+        return self.first.max_source_tokens
+
     def count_tokens(self, text: str, source: Language | None = None) -> int:
         return self.first.count_tokens(text, source)
 

@@ -1,19 +1,31 @@
-"""What both engines need from a model's Hugging Face tokenizer: architecture, languages, codec.
+"""What both engines need from a model's tokenizer files: architecture, languages, a codec.
 
-`ModelTokenizer(directory)` loads the tokenizer files of a hub snapshot or of a CTranslate2
-conversion (which carries copies of them) and knows, per architecture:
+Two codecs share the language logic here (`LanguageFacts`):
 
-* NLLB-200: languages are the FLORES codes in the vocabulary (`azj_Latn`); the source code is
-  set as `tokenizer.src_lang`, the target code is forced as the first target token.
+* `ModelTokenizer` (this module) wraps the Hugging Face tokenizer for the transformers engine,
+  which needs token ids for torch.
+* `SpmCodec` (`dilmanc.engines.spm_codec`) drives sentencepiece and the model's vocabulary
+  files directly for the CTranslate2 engine, so that path never imports transformers or torch.
+
+Per architecture:
+
+* NLLB-200: languages are the FLORES codes in the vocabulary (`azj_Latn`); a source is
+  `[src_lang] + pieces + [</s>]` (NllbTokenizer's non-legacy layout), the target code is forced
+  as the first target token.
 * Marian (opus-mt): one source and one target language from the tokenizer config, the
   preset, or the `opus-mt-SRC-TGT` name; multi-target models mark the target with a `>>rus<<`
   token in front of the source.
+
+Both codecs strip the text before encoding and never mutate shared state per call, so one
+loaded codec serves concurrent callers. Missing or unreadable tokenizer files are found up front
+(`check_tokenizer_files`) and reported as one ModelUnavailable line naming the file.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,37 +51,128 @@ TOKENIZER_FILES = (
     "generation_config.json",
 )
 
+MARIAN_FILES = ("source.spm", "target.spm", "vocab.json")
+NLLB_SPM = "sentencepiece.bpe.model"
+#: what each tokenizer file is, for error messages
+FILE_ROLES = {
+    "source.spm": "the source sentencepiece model",
+    "target.spm": "the target sentencepiece model",
+    "vocab.json": "the token vocabulary",
+    NLLB_SPM: "the sentencepiece model",
+    "tokenizer.json": "the Hugging Face tokenizer",
+}
 
 TOKENIZER_CLASSES = {
     "nllb": "NllbTokenizer",
     "marian": "MarianTokenizer",
 }
+DEFAULT_MAX_SOURCE_TOKENS = 512
+# Whitespace and the invisible characters the NLLB normalizer turns into spaces: stripped from
+# both ends before encoding (sentencepiece drops them, the tokenizers library would keep a "▁").
+EDGE_SPACE = re.compile(r"^[\s\u200b\u2060\ufeff]+|[\s\u200b\u2060\ufeff]+$")
 
 
-def _json(path: Path) -> dict:
+def strip_text(text: str) -> str:
+    """`text` without leading/trailing whitespace or zero-width spaces."""
+    return EDGE_SPACE.sub("", text)
+
+
+def json_or_empty(path: Path) -> dict:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+    return data if isinstance(data, dict) else {}
+
+
+def read_json_file(path: Path) -> dict | list:
+    """A tokenizer JSON file, or ModelUnavailable naming it and the problem."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ModelUnavailable(f"{path} is missing") from None
+    except (OSError, UnicodeDecodeError) as err:
+        reason = getattr(err, "strerror", None) or type(err).__name__
+        raise ModelUnavailable(f"cannot read {path}: {reason}") from None
+    try:
+        return json.loads(text)
+    except ValueError as err:
+        raise ModelUnavailable(
+            f"{path} is not valid JSON (line {err.lineno}, column {err.colno}): "
+            "the file is truncated or corrupt"
+        ) from None
 
 
 def detect_architecture(directory: Path) -> str:
-    """ "nllb" or "marian" from the tokenizer files and config of `directory`."""
-    tok_class = str(_json(directory / "tokenizer_config.json").get("tokenizer_class", ""))
-    model_type = str(_json(directory / "config.json").get("model_type", ""))
-    if "Marian" in tok_class or (directory / "source.spm").exists() or model_type == "marian":
+    """ "nllb" or "marian" from the tokenizer files and configs of `directory`."""
+    config = json_or_empty(directory / "config.json")
+    tok_config = json_or_empty(directory / "tokenizer_config.json")
+    tok_class = str(tok_config.get("tokenizer_class") or config.get("tokenizer_class") or "")
+    model_type = str(config.get("model_type", ""))
+    # what `models convert` recorded (a CTranslate2 config.json names no model type)
+    recorded = str(json_or_empty(directory / "dilmanc.json").get("architecture", ""))
+    has_marian_spm = any((directory / name).exists() for name in ("source.spm", "target.spm"))
+    if "Marian" in tok_class or model_type == "marian" or recorded == "marian" or has_marian_spm:
         return "marian"
     if "M2M100" in tok_class:
         raise ModelUnavailable(
             f"{directory}: M2M100 models (__xx__ language tokens) are not supported; "
             "use an NLLB-200 or Marian (opus-mt) model"
         )
-    if "Nllb" in tok_class or (directory / "sentencepiece.bpe.model").exists():
+    if "Nllb" in tok_class or recorded == "nllb" or (directory / NLLB_SPM).exists():
         return "nllb"
     raise ModelUnavailable(
-        f"{directory}: cannot tell the model type (expected Marian source.spm/target.spm or an "
-        "NLLB sentencepiece.bpe.model with its tokenizer files)"
+        f"{directory}: cannot tell the model type: no tokenizer files (expected Marian "
+        f"source.spm, target.spm and vocab.json, or NLLB {NLLB_SPM})"
     )
+
+
+def check_tokenizer_files(directory: Path, architecture: str, *, need_spm: bool = True) -> None:
+    """ModelUnavailable naming the first tokenizer file `architecture` needs that is missing.
+
+    Marian needs source.spm, target.spm and vocab.json (or, converted, CTranslate2's
+    shared_vocabulary.json). NLLB needs sentencepiece.bpe.model; with
+    `need_spm=False` (the Hugging Face tokenizer, which can load tokenizer.json alone) either
+    of the two will do.
+    """
+    if architecture == "marian":
+        for name in MARIAN_FILES:
+            if name == "vocab.json" and (directory / "shared_vocabulary.json").is_file():
+                continue  # a CTranslate2 directory lists the same tokens there
+            if not (directory / name).is_file():
+                raise ModelUnavailable(
+                    f"{directory / name} is missing ({FILE_ROLES[name]}): a Marian model needs "
+                    "source.spm, target.spm and vocab.json next to its weights"
+                )
+        return
+    if (directory / NLLB_SPM).is_file():
+        return
+    if not need_spm and (directory / "tokenizer.json").is_file():
+        return
+    also = "" if need_spm else " and so is tokenizer.json"
+    raise ModelUnavailable(
+        f"{directory / NLLB_SPM} is missing ({FILE_ROLES[NLLB_SPM]}){also}: an NLLB model "
+        "needs its tokenizer files next to its weights"
+    )
+
+
+def load_sentencepiece(path: Path):
+    """A `sentencepiece.SentencePieceProcessor` for `path`, or one clear ModelUnavailable line."""
+    import sentencepiece
+
+    if not path.is_file():
+        raise ModelUnavailable(f"{path} is missing ({FILE_ROLES.get(path.name, 'tokenizer')})")
+    size = path.stat().st_size
+    try:
+        return sentencepiece.SentencePieceProcessor(model_file=str(path))
+    except (RuntimeError, OSError) as err:
+        detail = "empty file" if size == 0 else f"{size} bytes"
+        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        if "parse" in reason or size == 0:
+            reason = "truncated or corrupt"
+        raise ModelUnavailable(
+            f"{path} is not a readable sentencepiece model ({reason}, {detail})"
+        ) from None
 
 
 def _resolve_or_none(code: str | None) -> Language | None:
@@ -81,85 +184,63 @@ def _resolve_or_none(code: str | None) -> Language | None:
         return None
 
 
-@dataclass
-class ModelTokenizer:
-    """A loaded tokenizer plus the language facts of its model."""
+def max_source_tokens(directory: Path) -> int:
+    """Source length limit: the model's positions (Hugging Face config.json), capped at 1024."""
+    max_pos = int(json_or_empty(directory / "config.json").get("max_position_embeddings", 0) or 0)
+    return min(1024, max_pos) if max_pos else DEFAULT_MAX_SOURCE_TOKENS
 
-    directory: Path
-    tokenizer: object
+
+def model_languages(
+    directory: Path,
+    architecture: str,
+    vocabulary: Iterable[str],
+    pairs: tuple[tuple[str, str], ...] = (),
+) -> tuple[dict[str, str], frozenset[str] | None, frozenset[str] | None]:
+    """(language → token, source codes, target codes) of a model; codes are `Language.nllb`,
+    None means any. `vocabulary` is every token the model knows."""
+    if architecture == "nllb":
+        codes = {tok: tok for tok in vocabulary if NLLB_CODE.match(tok)}
+        return codes, frozenset(codes), frozenset(codes)
+    # Marian: languages from the preset, the tokenizer config, or the opus-mt name.
+    tok_config = json_or_empty(directory / "tokenizer_config.json")
+    src_codes: set[str] = set()
+    tgt_codes: set[str] = set()
+    for src, tgt in pairs:
+        src_codes.add(resolve(src).nllb)
+        tgt_codes.add(resolve(tgt).nllb)
+    if not pairs:
+        src_code, tgt_code = tok_config.get("source_lang"), tok_config.get("target_lang")
+        if not (src_code and tgt_code):
+            name = json_or_empty(directory / "config.json").get("_name_or_path", "")
+            source = json_or_empty(directory / "dilmanc.json").get("source", "")
+            match = OPUS_NAME.search(f"{directory} {name} {source}")
+            if match:
+                src_code, tgt_code = match.groups()
+        src_lang, tgt_lang = _resolve_or_none(src_code), _resolve_or_none(tgt_code)
+        if src_lang:
+            src_codes.add(src_lang.nllb)
+        if tgt_lang:
+            tgt_codes.add(tgt_lang.nllb)
+    marks: dict[str, str] = {}
+    for tok in vocabulary:
+        match = MARIAN_TARGET.match(tok)
+        lang = _resolve_or_none(match.group(1)) if match else None
+        if lang and lang.nllb not in marks:
+            marks[lang.nllb] = tok
+    targets = frozenset(marks) if marks else frozenset(tgt_codes) or None
+    return marks, frozenset(src_codes) or None, targets
+
+
+class LanguageFacts:
+    """Language questions both codecs answer from `architecture`, `lang_tokens`, `sources`,
+    `targets` (set by the subclass)."""
+
     architecture: str
     lang_tokens: dict[str, str]  # Language.nllb → its token (NLLB code, Marian >>rus<<)
     sources: frozenset[str] | None  # Language.nllb codes; None: any
     targets: frozenset[str] | None
-    max_source_tokens: int = 512
+    max_source_tokens: int
 
-    @classmethod
-    def load(cls, directory: Path, pairs: tuple[tuple[str, str], ...] = ()) -> ModelTokenizer:
-        """Load the tokenizer in `directory`; `pairs` (from a preset) name Marian directions."""
-        import transformers
-
-        architecture = detect_architecture(directory)
-        # The class is named explicitly: a CTranslate2 directory's config.json is CTranslate2's
-        # own, and hub opus-mt tokenizer configs carry no tokenizer_class for AutoTokenizer.
-        tokenizer_class = getattr(transformers, TOKENIZER_CLASSES[architecture])
-        try:
-            tokenizer = tokenizer_class.from_pretrained(str(directory))
-        except Exception as err:  # broken or missing tokenizer files
-            line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-            raise ModelUnavailable(f"cannot load the tokenizer in {directory}: {line}") from None
-        vocab = tokenizer.get_vocab()
-        config = _json(directory / "config.json")
-        max_pos = int(config.get("max_position_embeddings", 0) or 0)
-        max_source = min(1024, max_pos) if max_pos else 512
-
-        if architecture == "nllb":
-            codes = {tok: tok for tok in vocab if NLLB_CODE.match(tok)}
-            return cls(
-                directory,
-                tokenizer,
-                architecture,
-                codes,
-                frozenset(codes),
-                frozenset(codes),
-                max_source,
-            )
-        # Marian: languages from the preset, the tokenizer config, or the opus-mt name.
-        tok_config = _json(directory / "tokenizer_config.json")
-        src_codes: set[str] = set()
-        tgt_codes: set[str] = set()
-        for src, tgt in pairs:
-            src_codes.add(resolve(src).nllb)
-            tgt_codes.add(resolve(tgt).nllb)
-        if not pairs:
-            src_code, tgt_code = tok_config.get("source_lang"), tok_config.get("target_lang")
-            if not (src_code and tgt_code):
-                names = f"{directory} {config.get('_name_or_path', '')}"
-                match = OPUS_NAME.search(names)
-                if match:
-                    src_code, tgt_code = match.groups()
-            src_lang, tgt_lang = _resolve_or_none(src_code), _resolve_or_none(tgt_code)
-            if src_lang:
-                src_codes.add(src_lang.nllb)
-            if tgt_lang:
-                tgt_codes.add(tgt_lang.nllb)
-        marks = {}
-        for tok in vocab:
-            match = MARIAN_TARGET.match(tok)
-            lang = _resolve_or_none(match.group(1)) if match else None
-            if lang and lang.nllb not in marks:
-                marks[lang.nllb] = tok
-        targets = frozenset(marks) if marks else frozenset(tgt_codes) or None
-        return cls(
-            directory,
-            tokenizer,
-            architecture,
-            marks,
-            frozenset(src_codes) or None,
-            targets,
-            max_source,
-        )
-
-    # --- languages ----------------------------------------------------------------------------
     def supports(self, source: Language, target: Language) -> bool:
         ok_source = self.sources is None or source.nllb in self.sources
         ok_target = self.targets is None or target.nllb in self.targets
@@ -185,19 +266,89 @@ class ModelTokenizer:
         """Token forcing/marking `target`: NLLB language token, Marian `>>rus<<`."""
         return self.lang_tokens.get(target.nllb)
 
+    def _keep(self) -> int:
+        """Text tokens kept before the special tokens (NLLB: language + </s>, Marian: </s>)."""
+        return max(0, self.max_source_tokens - (2 if self.architecture == "nllb" else 1))
+
+
+def _diagnose(directory: Path, architecture: str) -> None:
+    """Raise ModelUnavailable naming the first present tokenizer file that cannot be read."""
+    names = MARIAN_FILES if architecture == "marian" else (NLLB_SPM, "tokenizer.json")
+    for name in names:
+        path = directory / name
+        if not path.is_file():
+            continue
+        if name.endswith((".spm", ".model")):
+            load_sentencepiece(path)
+        else:
+            read_json_file(path)
+
+
+@dataclass
+class ModelTokenizer(LanguageFacts):
+    """A loaded Hugging Face tokenizer plus the language facts of its model (transformers)."""
+
+    directory: Path
+    tokenizer: object
+    architecture: str
+    lang_tokens: dict[str, str]
+    sources: frozenset[str] | None
+    targets: frozenset[str] | None
+    max_source_tokens: int = DEFAULT_MAX_SOURCE_TOKENS
+
+    @classmethod
+    def load(cls, directory: Path, pairs: tuple[tuple[str, str], ...] = ()) -> ModelTokenizer:
+        """Load the tokenizer in `directory`; `pairs` (from a preset) name Marian directions."""
+        architecture = detect_architecture(directory)
+        check_tokenizer_files(directory, architecture, need_spm=False)
+        # Sentencepiece models are checked here: transformers misreports a corrupt one (e.g.
+        # as a missing `tiktoken`). tokenizer.json is parsed by transformers itself.
+        for name in (*MARIAN_FILES[:2], NLLB_SPM):
+            if (directory / name).is_file():
+                load_sentencepiece(directory / name)
+        import transformers
+
+        # The class is named explicitly: a CTranslate2 directory's config.json is CTranslate2's
+        # own, and hub opus-mt tokenizer configs carry no tokenizer_class for AutoTokenizer.
+        # split_special_tokens: text that spells "</s>" or "eng_Latn" stays text.
+        tokenizer_class = getattr(transformers, TOKENIZER_CLASSES[architecture])
+        try:
+            tokenizer = tokenizer_class.from_pretrained(str(directory), split_special_tokens=True)
+        except Exception as err:  # broken tokenizer files
+            _diagnose(directory, architecture)
+            line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            raise ModelUnavailable(f"cannot load the tokenizer in {directory}: {line}") from None
+        lang_tokens, sources, targets = model_languages(
+            directory, architecture, tokenizer.get_vocab(), pairs
+        )
+        return cls(
+            directory,
+            tokenizer,
+            architecture,
+            lang_tokens,
+            sources,
+            targets,
+            max_source_tokens(directory),
+        )
+
     # --- codec --------------------------------------------------------------------------------
     def encode_ids(self, texts: list[str], source: Language, target: Language) -> list[list[int]]:
-        """Source token ids with the special tokens the model expects."""
+        """Source token ids with the special tokens the model expects.
+
+        The special tokens are added here rather than by the tokenizer, whose NLLB source
+        language is shared state: nothing on the tokenizer changes per call (thread-safe).
+        """
         tok = self.tokenizer
+        texts = [strip_text(text) for text in texts]
+        prefix: list[int] = []
         if self.architecture == "nllb":
-            tok.src_lang = source.nllb
-        elif self.architecture == "marian" and self.target_token(target):
+            prefix = [tok.convert_tokens_to_ids(self.lang_tokens.get(source.nllb, tok.unk_token))]
+        elif self.target_token(target):
             mark = self.target_token(target)
             texts = [f"{mark} {text}" for text in texts]
-        encoded = tok(
-            texts, add_special_tokens=True, truncation=True, max_length=self.max_source_tokens
-        )
-        return [list(ids) for ids in encoded["input_ids"]]
+        encoded = tok(texts, add_special_tokens=False)["input_ids"]
+        keep, eos = self._keep(), tok.eos_token_id
+        return [prefix + list(ids[:keep]) + [eos] for ids in encoded]
 
     def encode_tokens(
         self, texts: list[str], source: Language, target: Language

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from dilmanc.errors import InputError
-from dilmanc.fileio import read_text
+from dilmanc.fileio import UTF8_ADVICE, read_text
 
 
 def split_segments(text: str) -> list[str]:
@@ -22,8 +22,10 @@ def split_segments(text: str) -> list[str]:
     return [line.rstrip() for line in lines]
 
 
-def read_segments(path: str | Path, encoding: str | None = None) -> list[str]:
-    return split_segments(read_text(path, encoding))
+def read_segments(
+    path: str | Path, encoding: str | None = None, advice: str = UTF8_ADVICE
+) -> list[str]:
+    return split_segments(read_text(path, encoding, advice))
 
 
 def check_aligned(files: list[tuple[str, list[str]]]) -> int:
@@ -33,7 +35,11 @@ def check_aligned(files: list[tuple[str, list[str]]]) -> int:
         listing = ", ".join(f"{name} has {n}" for name, n in counts)
         raise InputError(f"line counts differ: {listing}")
     if not counts or counts[0][1] == 0:
-        raise InputError(f"nothing to score: {', '.join(name for name, _ in counts)} empty")
+        names = list(dict.fromkeys(name for name, _ in counts))
+        if len(names) == 1:
+            raise InputError(f"nothing to score: {names[0]} is empty")
+        listed = f"{', '.join(names[:-1])} and {names[-1]}"
+        raise InputError(f"nothing to score: {listed} are empty")
     return counts[0][1]
 
 

@@ -41,7 +41,11 @@ def read_checked(path: str | Path) -> Glossary:
     errors = sorted((p for p in problems if p.severity == "error"), key=lambda p: p.line)
     if errors:
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        raise InputError(f"{errors[0]}{more}; see 'dilmanc glossary validate {path}'")
+        first = errors[0]
+        raise InputError(
+            f"{first.origin}: line {first.line}: {first.message}{more}; "
+            f"see 'dilmanc glossary validate {path}'"
+        )
     return Glossary(entries)
 
 

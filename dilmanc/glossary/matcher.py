@@ -89,6 +89,8 @@ _STARTS = re.compile(
     f"(?<![^\\W_])(?=[^\\W_])|(?<=[{morph.LOWER_LETTERS}])(?=[{morph.UPPER_LETTERS}])"
 )
 _ANCHOR = 3  # index key: a term's first letters
+_GLUED_WORDS = tuple(az_lower(w).replace("ı", "i") for w in morph.GLUED_FUNCTION_WORDS)
+_GLUED_LONGEST = max(map(len, _GLUED_WORDS))
 _FOLD = str.maketrans({"ı": "i", **dict.fromkeys(morph.HYPHENS, "-")})
 
 
@@ -101,17 +103,20 @@ class _Variant:
     """One az variant: the letters it must start with (`prefix`), its body regex (compiled on
     first use) and the shared suffix tail that follows it."""
 
-    __slots__ = ("entry", "source", "prefix", "tail", "_body")
+    __slots__ = ("entry", "source", "prefix", "tail", "_body", "_glued", "gluable")
 
     def __init__(self, entry: Entry, variant: str, words: list[str]) -> None:
         self.entry = entry
         self.source = variant
         first, last = words[0], words[-1]
+        # may follow a glued function word ("vəməcburi əmək"): long enough to be no accident
+        self.gluable = sum(ch.isalpha() for ch in first) >= morph.GLUED_MIN_LETTERS
         # the first word is fixed in a multi-word term; a lone word may soften its last letter
         self.prefix = _fold(first[:-1] if len(words) == 1 and len(first) > 1 else first)
         acronym = morph.is_acronym(last) or last[-1].isdigit()
         self.tail = _TAIL_ACRONYM if acronym else _TAIL_WORD
         self._body: re.Pattern[str] | None = None
+        self._glued: re.Pattern[str] | None = None
 
     @property
     def body(self) -> re.Pattern[str]:
@@ -119,17 +124,29 @@ class _Variant:
             self._body = body_pattern(_words(self.source), self.entry.case_sensitive)
         return self._body
 
-    def match(self, text: str, pos: int) -> tuple[int, int] | None:
-        """(stem end, end) of this variant starting at `pos`, or None."""
-        m = self.body.match(text, pos)
+    @property
+    def glued_body(self) -> re.Pattern[str]:
+        """The body without its word-start condition, tried only after a glued function word."""
+        if self._glued is None:
+            words = _words(self.source)
+            self._glued = body_pattern(words, self.entry.case_sensitive, word_start=False)
+        return self._glued
+
+    def match(self, text: str, pos: int, glued: bool = False) -> tuple[int, int] | None:
+        """(stem end, end) of this variant starting at `pos`, or None. `glued`: `pos` follows
+        a function word glued to the term, inside a word."""
+        m = (self.glued_body if glued else self.body).match(text, pos)
         if m is None:
             return None
         tail = self.tail.match(text, m.end())
         return (m.end(), tail.end()) if tail else None
 
 
-def body_pattern(words: list[str], case_sensitive: bool = False) -> re.Pattern[str]:
-    """The term up to its last word's stem: words in order, spaces or quotes between them."""
+def body_pattern(
+    words: list[str], case_sensitive: bool = False, word_start: bool = True
+) -> re.Pattern[str]:
+    """The term up to its last word's stem: words in order, spaces or quotes between them;
+    starting a word unless `word_start` is False."""
     *head, last = words
     stem = _literal(last, case_sensitive)
     soft = morph.SOFTENING.get(last[-1].lower()) if len(last) > 2 else None
@@ -137,7 +154,8 @@ def body_pattern(words: list[str], case_sensitive: bool = False) -> re.Pattern[s
         vowel = morph.char_class(morph.VOWELS + morph.VOWELS.upper() + "İ")
         stem = f"(?:{stem}|{_literal(last[:-1], case_sensitive)}(?i:{soft})(?={vowel}))"
     body = "".join(_literal(w, case_sensitive) + _GAP for w in head)
-    return re.compile(f"{_LEFT}{body}{stem}", 0 if case_sensitive else re.IGNORECASE)
+    left = _LEFT if word_start else ""
+    return re.compile(f"{left}{body}{stem}", 0 if case_sensitive else re.IGNORECASE)
 
 
 def _opening_quote_before(text: str, start: int, span: str) -> bool:
@@ -180,13 +198,26 @@ class Matcher:
             for length, table in self._index.get(head[:size], {}).items():
                 yield from table.get(_fold(text[pos : pos + length]), ())
 
+    def _starts(self, text: str) -> Iterator[tuple[int, bool]]:
+        """(position, glued) where a term may start: word starts, a capital glued to a
+        lower-case letter, and the end of a function word glued to the next word."""
+        for start_m in _STARTS.finditer(text):
+            pos = start_m.start()
+            yield pos, False
+            if (pos == 0 or not text[pos - 1].isalpha()) and text[pos].isalpha():
+                head = _fold(text[pos : pos + _GLUED_LONGEST + 1])
+                for word in _GLUED_WORDS:
+                    if head.startswith(word) and head[len(word) : len(word) + 1].isalpha():
+                        yield pos + len(word), True
+
     def find(self, text: str) -> list[Match]:
         """Non-overlapping occurrences in `text`, longest match first, returned in text order."""
         candidates: list[Match] = []
-        for start_m in _STARTS.finditer(text):
-            pos = start_m.start()
+        for pos, glued in self._starts(text):
             for variant in self._variants_at(text, pos):
-                found = variant.match(text, pos)
+                if glued and not variant.gluable:
+                    continue
+                found = variant.match(text, pos, glued)
                 if found is None:
                     continue
                 stem_end, end = found

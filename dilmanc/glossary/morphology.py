@@ -66,6 +66,17 @@ QUOTE_PAIRS: dict[str, str] = {
     "'": "'",
 }
 
+# Function words that scraped text often glues to the next word ("vəməcburi əmək" for
+# "və məcburi əmək"). A term may start right after one of them at the start of a word. Only
+# words that precede what they join are listed (not the enclitics da/də, isə), and not
+# "həm", a productive prefix (həmkar, həmyerli). The term's first word must have at least
+# GLUED_MIN_LETTERS letters: real words that are a function word plus a short word
+# (vəkil = və + kil, kitab = ki + tab) must not hide a short term.
+GLUED_FUNCTION_WORDS = (
+    "həmçinin", "yaxud", "lakin", "ancaq", "amma", "ilə", "və", "ki", "ya", "bu",
+)  # fmt: skip
+GLUED_MIN_LETTERS = 5
+
 # Letter classes used to accept a missing space between a lower-case word end and a capital
 # ("Agentliyininİdarə", a frequent typo in scraped press text).
 LOWER_LETTERS = "a-zəöüğışç"

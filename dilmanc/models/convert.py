@@ -13,7 +13,12 @@ import os
 import shutil
 from pathlib import Path
 
-from dilmanc.engines.tokenization import TOKENIZER_FILES, detect_architecture, quiet_transformers
+from dilmanc.engines.tokenization import (
+    TOKENIZER_FILES,
+    check_tokenizer_files,
+    detect_architecture,
+    quiet_transformers,
+)
 from dilmanc.errors import ModelUnavailable, UsageError
 from dilmanc.models.hub import has_weights
 
@@ -65,6 +70,8 @@ def convert_to_ct2(
             "model.safetensors or pytorch_model.bin)"
         )
     architecture = detect_architecture(src)
+    # The CTranslate2 engine tokenizes with these files: refuse a conversion that cannot run.
+    check_tokenizer_files(src, architecture)
 
     from ctranslate2.converters import TransformersConverter
 

@@ -34,6 +34,7 @@ from dilmanc.engines.pivot import Leg, PivotEngine
 from dilmanc.errors import UsageError
 from dilmanc.glossary.enforce import Candidate
 from dilmanc.languages import Language
+from dilmanc.pipeline.fit import Fitter, segment_fitter
 from dilmanc.pipeline.reports import PipelineReport
 from dilmanc.text.align import place_tags, word_alignment
 from dilmanc.text.segment import segment_line
@@ -77,15 +78,23 @@ def _clean(output: str) -> str:
     return output
 
 
-def segment_unit(source: TaggedText, language: str) -> list[tuple[TaggedText, bool]]:
+def segment_unit(
+    source: TaggedText, language: str, fit: Fitter | None = None
+) -> tuple[list[tuple[TaggedText, bool]], int]:
     """Cut a unit's source into sentences to translate and stretches to keep (line by line;
-    tags that cross a cut are reopened, see `tagged.split`)."""
+    tags that cross a cut are reopened, see `tagged.split`); `fit` splits sentences a model
+    could not read whole. Returns the pieces and how many sentences were split."""
     bounds: list[tuple[int, int]] = []
     flags: list[bool] = []
     pos = 0
+    split_count = 0
     for line in source.text.splitlines(keepends=True):
         body = line.rstrip("\r\n")
-        for piece in segment_line(body, language):
+        pieces = segment_line(body, language)
+        if fit is not None:
+            fitted = fit(pieces)
+            pieces, split_count = fitted.pieces, split_count + fitted.split
+        for piece in pieces:
             bounds.append((pos, pos + len(piece.text)))
             flags.append(piece.translate)
             pos += len(piece.text)
@@ -94,8 +103,8 @@ def segment_unit(source: TaggedText, language: str) -> list[tuple[TaggedText, bo
             flags.append(False)
             pos += len(line) - len(body)
     if not bounds:
-        return [(source, False)]
-    return list(zip(split(source, bounds), flags, strict=True))
+        return [(source, False)], 0
+    return list(zip(split(source, bounds), flags, strict=True)), split_count
 
 
 class Pipeline:
@@ -131,6 +140,7 @@ class Pipeline:
             self.stats.glossary = GlossaryTotals()
         self._caches: dict[str, OrderedDict[str, tuple[TaggedText, TagOutcome]]] = {}
         self._leg_enforcers: dict[tuple[str, str], TermEnforcer] = {}
+        self._fit = segment_fitter(engines.values(), source)
         self._sent: dict[str, int] = {}  # target iso → segments sent to its engine
 
     # --- public API ---------------------------------------------------------------------------
@@ -211,7 +221,11 @@ class Pipeline:
         if not unit.translate or (unit.target is not None and not self.overwrite):
             return _Prepared(unit, None)
         pieces = []
-        for tagged, translate in segment_unit(unit.source, self.source.iso):
+        parts, split_count = segment_unit(unit.source, self.source.iso, self._fit)
+        if split_count:
+            self.stats.segments.split += split_count
+            self._note_split(unit, split_count)
+        for tagged, translate in parts:
             piece = _Piece(tagged, translate and bool(tagged.text.strip()))
             if piece.translate:
                 piece.local, piece.back = tagged.renumbered()
@@ -221,6 +235,16 @@ class Pipeline:
                 self.stats.segments.passthrough += 1
             pieces.append(piece)
         return _Prepared(unit, pieces)
+
+    def _note_split(self, unit: Unit, count: int) -> None:
+        """A warning for the report and stderr: nothing is cut, but the model saw parts."""
+        where = unit.location or f"unit {unit.id}"
+        if len(self.stats.warnings) < 20:
+            self.stats.warnings.append(
+                f"{where}: {count} sentence(s) too long for the model, translated in parts"
+            )
+        elif len(self.stats.warnings) == 20:
+            self.stats.warnings.append("more sentences were split; see segments.split")
 
     def _chunks(self, units: Iterable[Unit]) -> Iterator[list[_Prepared]]:
         """Prepare units as they are read; yield lists holding ~chunk_segments sentences."""

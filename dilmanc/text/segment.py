@@ -22,6 +22,9 @@ to the model when it
 3. reads as English: at least 2 English stop words ("the", "you", "must", "for" ...) that
    make up at least a quarter of its words and outnumber its Azerbaijani evidence (words
    with ə ğ ı ö ü ç ş or common function words such as "və", "ilə", "üçün", "bu").
+   Rule 3 is decided per sentence, so an English sentence that dominates a line never
+   hides the Azerbaijani sentence beside it; a short sentence with English but no
+   Azerbaijani evidence ("Cookies help us.") follows the verdict of its whole line.
 
 A metadata prefix glued to the start of a line ("date 2022-07 ", "Tarix: 28.07.2022 ") is
 split off and kept as is; the rest of the line is segmented as usual.
@@ -29,7 +32,10 @@ split off and kept as is; the rest of the line is segmented as usual.
 
 from __future__ import annotations
 
+import bisect
 import re
+import unicodedata
+from collections.abc import Callable
 from typing import NamedTuple
 
 from sentencex import segment as _sentencex_segment
@@ -109,10 +115,22 @@ class Piece(NamedTuple):
 
 def is_passthrough(text: str) -> bool:
     """True when `text` is not Azerbaijani prose and must be kept unchanged (see module doc)."""
+    return _has_no_prose(text) or _reads_as_english(text)
+
+
+def _has_no_prose(text: str) -> bool:
+    """Rules 1 and 2: no letters at all, or letters only inside links and addresses."""
     if not _LETTER.search(text):
         return True
-    if ("." in text or "@" in text) and _only_links(text):
-        return True
+    return ("." in text or "@" in text) and _only_links(text)
+
+
+def _reads_as_english(text: str, line_is_english: bool = False) -> bool:
+    """Rule 3, for one sentence: English stop words dominate and outnumber Azerbaijani evidence.
+
+    A short sentence with some English and no Azerbaijani evidence ("Cookies help us.") cannot
+    decide alone; it follows its line (`line_is_english`).
+    """
     words = _WORD.findall(text)
     if len(words) < 2:
         return False
@@ -124,7 +142,9 @@ def is_passthrough(text: str) -> bool:
             english += 1
         if low in AZ_FUNCTION_WORDS or not AZ_LETTERS.isdisjoint(word):
             azerbaijani += 1
-    return english >= 2 and english * 4 >= len(words) and english > azerbaijani
+    if english >= 2 and english * 4 >= len(words) and english > azerbaijani:
+        return True
+    return line_is_english and english >= 1 and azerbaijani == 0
 
 
 def _only_links(text: str) -> bool:
@@ -183,24 +203,183 @@ def segment_line(line: str, language: str = "az") -> list[Piece]:
     if not line or line.isspace():
         return [Piece(line, False)] if line else []
     prefix, rest = split_metadata(line)
-    if is_passthrough(rest):
+    if _has_no_prose(rest):
+        return [Piece(line, False)]
+    sentences = split_sentences(rest, language)
+    # The English rule is decided per sentence: an English sentence that dominates its line
+    # must not hide an Azerbaijani sentence beside it.
+    line_is_english = _reads_as_english(rest)
+    bodies = [sentence.strip() for sentence in sentences]
+    if len(sentences) == 1:
+        keep = [line_is_english]
+    else:
+        keep = [
+            not body or _has_no_prose(body) or _reads_as_english(body, line_is_english)
+            for body in bodies
+        ]
+    if all(keep):
         return [Piece(line, False)]
     pieces: list[Piece] = [Piece(prefix, False)] if prefix else []
-    sentences = split_sentences(rest, language)
-    single = len(sentences) == 1  # then it is `rest`, already known to be prose
-    for sentence in sentences:
-        body = sentence.strip()
+    for sentence, body, kept in zip(sentences, bodies, keep, strict=True):
         if not body:
             pieces.append(Piece(sentence, False))
             continue
         start = len(sentence) - len(sentence.lstrip())
         if start:
             pieces.append(Piece(sentence[:start], False))
-        pieces.append(Piece(body, single or not is_passthrough(body)))
+        pieces.append(Piece(body, not kept))
         end = start + len(body)
         if end < len(sentence):
             pieces.append(Piece(sentence[end:], False))
     return pieces
+
+
+# --- over-long segments ----------------------------------------------------------------------
+# A segment longer than a model takes is split, never cut: at sentence punctuation first (a
+# boundary sentencex did not make), then at clause punctuation, then between words, and only
+# then inside a word. Each cut falls after the punctuation and the spaces that follow it, so
+# every part is a stripped text to translate and the spaces between parts are kept as is.
+
+_CLOSERS = re.escape("\"'”’»)]")
+_CUT_LEVELS = (
+    re.compile(f"[.!?…]+[{_CLOSERS}]*\\s+"),
+    re.compile(f"(?:[;,:]|(?<=\\s)[–—-]|[–—])[{_CLOSERS}]*\\s+"),
+    re.compile(r"\s+"),
+)
+_SPACES = re.compile(r"\s*")
+# A coarser cut is taken only when it keeps at least this share of what would fit.
+_MIN_FILL = 0.5
+
+
+class Fitted(NamedTuple):
+    """`fit_pieces` result: the pieces, and how many segments had to be split."""
+
+    pieces: list[Piece]
+    split: int
+
+
+def split_long(text: str, max_chars: int) -> list[Piece]:
+    """Split `text` into parts of at most `max_chars` characters (see `split_long_tokens`)."""
+    return _split_long(text, len, max_chars)
+
+
+def split_long_tokens(
+    text: str, count_tokens: Callable[[str], int], max_tokens: int
+) -> list[Piece]:
+    """Split `text` so that every part has at most `max_tokens` tokens by `count_tokens`.
+
+    Parts end at sentence punctuation, else clause punctuation (; , : – —), else between
+    words, else inside a word (never before a combining mark). The texts of the returned
+    pieces join back to `text` exactly: parts to translate are stripped, and the whitespace
+    between them is kept in pieces of its own. Nothing is dropped; only a single character
+    (with its combining marks) that alone exceeds the limit can come out over it.
+    """
+    return _split_long(text, count_tokens, max_tokens)
+
+
+def fit_pieces(
+    pieces: list[Piece],
+    *,
+    max_chars: int | None = None,
+    count_tokens: Callable[[str], int] | None = None,
+    max_tokens: int | None = None,
+) -> Fitted:
+    """Replace every piece to translate that exceeds `max_chars` characters, or `max_tokens`
+    by `count_tokens`, with its parts (`split_long`); other pieces are kept as they are."""
+    out: list[Piece] = []
+    split = 0
+    for piece in pieces:
+        parts = [piece]
+        if piece.translate and max_chars is not None and len(piece.text) > max_chars:
+            parts = split_long(piece.text, max_chars)
+        if piece.translate and count_tokens is not None and max_tokens is not None:
+            parts = [
+                sub
+                for part in parts
+                for sub in (
+                    split_long_tokens(part.text, count_tokens, max_tokens)
+                    if part.translate and count_tokens(part.text) > max_tokens
+                    else [part]
+                )
+            ]
+        split += len(parts) > 1
+        out += parts
+    return Fitted(out, split)
+
+
+def _split_long(text: str, measure: Callable[[str], int], limit: int) -> list[Piece]:
+    limit = max(1, limit)
+    size = len(text)
+
+    def fits(start: int, end: int) -> bool:
+        return measure(text[start:end].strip()) <= limit
+
+    levels = [[m.end() for m in p.finditer(text) if m.end() < size] for p in _CUT_LEVELS]
+    bounds: list[tuple[int, int]] = []
+    start = 0
+    while start < size:
+        reach = _reach(text, start, fits, limit)
+        if reach >= size:
+            bounds.append((start, size))
+            break
+        end = reach
+        for cuts in levels:
+            i = bisect.bisect_right(cuts, reach) - 1
+            while i >= 0 and cuts[i] > start and not fits(start, cuts[i]):
+                i -= 1  # a measure that is not monotone (rare with subword tokens)
+            if i >= 0 and cuts[i] > start and cuts[i] - start >= _MIN_FILL * (reach - start):
+                end = cuts[i]
+                break
+        bounds.append((start, end))
+        start = end
+    pieces: list[Piece] = []
+    for begin, end in bounds:
+        chunk = text[begin:end]
+        body = chunk.strip()
+        if not body:
+            pieces.append(Piece(chunk, False))
+            continue
+        lead = len(chunk) - len(chunk.lstrip())
+        if lead:
+            pieces.append(Piece(chunk[:lead], False))
+        pieces.append(Piece(body, True))
+        if lead + len(body) < len(chunk):
+            pieces.append(Piece(chunk[lead + len(body) :], False))
+    return pieces
+
+
+def _reach(text: str, start: int, fits: Callable[[int, int], bool], limit: int) -> int:
+    """The furthest end, at a character boundary, such that text[start:end] fits; at least one
+    character with its combining marks even when that alone does not fit. Probes grow from
+    `limit` characters and double, so the cost follows the part's size, not the text's."""
+    size = len(text)
+    first = _SPACES.match(text, start).end()  # spaces before the part do not count
+    if first == size:
+        return size
+    good, bad = first, 0
+    probe = min(size, first + limit)
+    while True:
+        if not fits(start, probe):
+            bad = probe
+            break
+        good = probe
+        if probe == size:
+            return size
+        probe = min(size, first + 2 * (probe - first))
+    while bad - good > 1:
+        middle = (good + bad) // 2
+        if fits(start, middle):
+            good = middle
+        else:
+            bad = middle
+    end = good
+    while first < end < size and unicodedata.combining(text[end]):
+        end -= 1
+    if end <= first:  # nothing fits: take one character and its marks
+        end = first + 1
+        while end < size and unicodedata.combining(text[end]):
+            end += 1
+    return end
 
 
 def split_paragraphs(text: str) -> list[str]:

@@ -92,7 +92,9 @@ def read_table(path: str | Path) -> tuple[list[Entry], list[Problem]]:
     col = {name: names.index(name) for name in META_COLUMNS if name in names}
 
     entries: list[Entry] = []
+    rows_seen = 0
     for line, cells in rows:
+        rows_seen += 1
         if len(cells) > len(names):
             problem("error", line, f"{len(cells)} fields but the header has {len(names)}")
             continue
@@ -127,4 +129,6 @@ def read_table(path: str | Path) -> tuple[list[Entry], list[Problem]]:
                 line=line,
             )
         )
+    if not rows_seen:
+        problem("warning", header_no, "no entries (only a header)")
     return entries, problems

@@ -3,7 +3,8 @@
 Both TBX 2 (`martif/termEntry/langSet/tig|ntig`) and TBX 3 (`tbx/conceptEntry/langSec/termSec`)
 are accepted, with or without namespaces. A term whose administrativeStatus (or
 normativeAuthorization) is deprecated, superseded or forbidden becomes a forbidden rendering;
-a preferred term is listed first. Entities and DTDs are never loaded.
+a preferred term is listed first. Entities and DTDs are never loaded, and a file that
+declares or references an entity is refused.
 """
 
 from __future__ import annotations
@@ -47,6 +48,23 @@ def _status(term_el, lang_set) -> str:
     return ""
 
 
+def _refuse_entities(root, data: bytes, origin: str) -> None:
+    """InputError for entity declarations and entity references: the parser never expands
+    them, and a term must not be one left as it is ("&xxe;")."""
+    from lxml import etree
+
+    dtd = root.getroottree().docinfo.internalDTD
+    if dtd is not None and any(True for _ in dtd.entities()):
+        at = data.find(b"<!ENTITY")
+        line = data.count(b"\n", 0, at) + 1 if at >= 0 else 1
+        raise InputError(
+            f"{origin}: line {line}: entity declarations are not accepted (never expanded)"
+        )
+    for ref in root.iter(etree.Entity):
+        line = ref.sourceline or getattr(ref.getparent(), "sourceline", None) or 1
+        raise InputError(f"{origin}: line {line}: entity reference {ref.text} is not accepted")
+
+
 def read_tbx(path: str | Path) -> tuple[list[Entry], list[Problem]]:
     from lxml import etree
 
@@ -60,6 +78,7 @@ def read_tbx(path: str | Path) -> tuple[list[Entry], list[Problem]]:
     except etree.XMLSyntaxError as err:
         line = err.lineno or 1
         raise InputError(f"{origin}: line {line}: malformed TBX ({err.msg})") from None
+    _refuse_entities(root, data, origin)
     problems: list[Problem] = []
     entries: list[Entry] = []
     concepts = [el for el in root.iter() if _local(el) in CONCEPTS]

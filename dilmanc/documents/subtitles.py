@@ -1,0 +1,485 @@
+"""Subtitles (SRT and WebVTT): cue numbers, timings, settings, the WEBVTT header and NOTE,
+STYLE and REGION blocks are kept exactly; only cue text is translated.
+
+A unit is a sentence, not a cue: consecutive cues are joined (line breaks become spaces) until
+one ends a sentence (`.`, `!`, `?`, `…`, possibly followed by a closing quote or bracket), the
+next one starts a dialogue line (`-`), or four cues have been joined. The translation of the
+whole sentence is then cut back into the same cues in proportion to the length of each cue's
+source text (at the nearest word boundary, preferring one after punctuation), and each cue's
+text is wrapped to at most 42 characters per line and at most 2 lines (balanced; a cue that
+cannot fit keeps 2 longer lines and is reported in `warnings` / `layout_warnings`, never
+truncated). A unit whose target equals its source is written back byte for byte.
+
+Inline markup (`<i>`, `<b>`, `<u>`, `<font …>`, VTT `<c.class>`, `<v Speaker>`, `<lang …>`,
+`<ruby>`/`<rt>`, karaoke timestamps, SRT `{\\an8}` overrides) becomes tags: a pair when its
+closing is found in the same unit, otherwise a standalone tag. A pair that a cut crosses is
+closed at the end of one cue and reopened at the start of the next.
+
+A small parser of our own rather than `srt`/`webvtt-py`: those rebuild the file from their
+objects (losing unusual spacing, numbering and comment blocks) and report broken timestamps
+without a line number; this one keeps every other byte and names the line.
+"""
+
+from __future__ import annotations
+
+import codecs
+import html
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, ClassVar
+
+from dilmanc.documents.base import Document, InlineCode, Translated, Unit
+from dilmanc.documents.repair import complete
+from dilmanc.errors import InputError
+from dilmanc.fileio import check_encoding, decode, read_bytes
+from dilmanc.languages import Language
+from dilmanc.text.tagged import CLOSE, EMPTY, OPEN, Tag, TaggedText, split
+
+MAX_LINE = 42
+MAX_LINES = 2
+MAX_CUES_PER_SENTENCE = 4
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\n|\r)?")
+_SRT_TIME = r"(\d{1,3}):(\d{1,2}):(\d{1,2})[,.](\d{1,3})"
+_SRT_TIMING = re.compile(rf"\s*{_SRT_TIME}\s*-->\s*{_SRT_TIME}(.*)")
+_VTT_TIME = r"(?:(\d{1,}):)?(\d{2}):(\d{2})\.(\d{3})"
+_VTT_TIMING = re.compile(rf"\s*{_VTT_TIME}[ \t]+-->[ \t]+{_VTT_TIME}(?:[ \t]+(.*))?")
+_MARKUP = re.compile(r"<(/?)([A-Za-z][\w-]*)([^<>]*)>|<\d[\d:.]*>|\{\\[^{}]*\}")
+_SENTENCE_END = re.compile(r"[.!?…؟。]+[\"'»”’)\]]*\s*$")
+_DIALOGUE = re.compile(r"^\s*(?:<[^>]+>\s*)*[-–—]")
+_PUNCT_BEFORE = re.compile(r"[,.;:!?…)\]»”]$")
+
+
+@dataclass
+class _Cue:
+    number: int  # ordinal position among the cues, from 1
+    label: str  # SRT number or VTT identifier (may be empty in VTT)
+    line: int  # line number of the timing line
+    text_first: int  # index of the first text line in the file's lines
+    text_end: int  # index after the last text line
+    tokens: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, name, raw)
+
+    @property
+    def plain(self) -> str:
+        return "".join(raw for kind, _, raw in self.tokens if kind == "text")
+
+
+@dataclass(frozen=True)
+class _Group:
+    cues: tuple[_Cue, ...]
+    lengths: tuple[int, ...]  # plain-text length of each cue's part of the unit
+
+
+class SubtitleDocument(Document):
+    """Shared reader/writer; `SrtDocument` and `VttDocument` differ in syntax only."""
+
+    #: VTT text has HTML-like entities (&amp; &lt; &gt; &nbsp;); SRT text is taken literally
+    entities: ClassVar[bool] = False
+
+    def __init__(self, path: Path | None, label: str, text: str, bom: bool) -> None:
+        super().__init__(path, label)
+        self.text = text
+        self.bom = bom
+        self.lines = [m.group(0) for m in _LINE.finditer(text)]
+        if self.lines and self.lines[-1] == "":
+            self.lines.pop()
+        first = self.lines[0] if self.lines else "\n"
+        self.newline = first[len(first.rstrip("\r\n")) :] or "\n"
+        self.cues = self._parse([line.rstrip("\r\n") for line in self.lines])
+        self._units: list[Unit] = []
+        self._groups: dict[str, _Group] = {}
+        self._build_units()
+        #: cues whose translation did not fit MAX_LINES lines of MAX_LINE characters (last write)
+        self.warnings: list[str] = []
+
+    @classmethod
+    def load(cls, path: Path, *, encoding: str | None = None) -> SubtitleDocument:
+        check_encoding(encoding)
+        data = read_bytes(path)
+        text = decode(data, str(path), encoding)
+        if not text.strip():
+            raise InputError(f"{path} is empty (nothing but whitespace)")
+        return cls(path, str(path), text, data.startswith(codecs.BOM_UTF8))
+
+    @classmethod
+    def from_text(cls, text: str, label: str = "standard input") -> SubtitleDocument:
+        return cls(None, label, text, False)
+
+    @property
+    def size(self) -> int:
+        return len(self._units)
+
+    # --- parsing ---------------------------------------------------------------------------
+    def _parse(self, bodies: list[str]) -> list[_Cue]:
+        raise NotImplementedError
+
+    def _error(self, line: int, problem: str) -> InputError:
+        return InputError(f"{self.label}: line {line}: {problem}")
+
+    def _check_times(self, m: re.Match, line: int, vtt: bool) -> None:
+        groups = m.groups()
+        times = []
+        for first in (0, 4):
+            hours, minutes, seconds, millis = groups[first : first + 4]
+            if int(minutes) > 59 or int(seconds) > 59:
+                raise self._error(line, f"broken timestamp (minutes or seconds over 59): {m[0]}")
+            ms = int((millis + "00")[:3]) if not vtt else int(millis)
+            times.append(((int(hours or 0) * 60 + int(minutes)) * 60 + int(seconds)) * 1000 + ms)
+        if times[1] < times[0]:
+            raise self._error(line, f"cue ends before it starts: {m[0].strip()}")
+
+    def _tokens(self, text: str) -> list[tuple[str, str, str]]:
+        """Cue text as ("text", "", decoded text) and ("open"|"close"|"empty", name, markup)."""
+        out: list[tuple[str, str, str]] = []
+        pos = 0
+        for m in _MARKUP.finditer(text):
+            if m.start() > pos:
+                out.append(("text", "", self._unescape(text[pos : m.start()])))
+            closing, name = m.group(1), (m.group(2) or "").lower()
+            if not name:
+                out.append(("empty", "timestamp" if m[0].startswith("<") else "override", m[0]))
+            elif closing:
+                out.append(("close", name, m[0]))
+            elif m.group(3).rstrip().endswith("/") or name == "br":
+                out.append(("empty", name, m[0]))
+            else:
+                out.append(("open", name, m[0]))
+            pos = m.end()
+        if pos < len(text):
+            out.append(("text", "", self._unescape(text[pos:])))
+        return out
+
+    def _cue_tokens(self, lines: list[str]) -> list[tuple[str, str, str]]:
+        """A cue's lines joined by spaces; a line break before a dialogue dash is kept as a
+        standalone "break" code so that each speaker keeps a line."""
+        tokens: list[tuple[str, str, str]] = []
+        for number, line in enumerate(lines):
+            if number:
+                dialogue = _DIALOGUE.match(line)
+                tokens.append(("empty", "break", "\n") if dialogue else ("text", "", " "))
+            tokens.extend(self._tokens(line.strip()))
+        return tokens
+
+    def _unescape(self, text: str) -> str:
+        return html.unescape(text) if self.entities else text
+
+    def _escape(self, text: str) -> str:
+        if not self.entities:
+            return text
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+    # --- units -----------------------------------------------------------------------------
+    def _build_units(self) -> None:
+        group: list[_Cue] = []
+        for index, cue in enumerate(self.cues):
+            if not any(char.isalpha() for char in cue.plain):
+                self._flush(group)  # music notes, empty cues: never part of a sentence
+                group = []
+                continue
+            group.append(cue)
+            nxt = self.cues[index + 1] if index + 1 < len(self.cues) else None
+            if (
+                _SENTENCE_END.search(cue.plain)
+                or nxt is None
+                or _DIALOGUE.match(
+                    self.lines[nxt.text_first] if nxt.text_end > nxt.text_first else ""
+                )
+                or len(group) >= MAX_CUES_PER_SENTENCE
+            ):
+                self._flush(group)
+                group = []
+        self._flush(group)
+        for before, after in zip(self._units, self._units[1:], strict=False):
+            after.prev = before.source.text
+            before.next = after.source.text
+
+    def _flush(self, cues: list[_Cue]) -> None:
+        if not cues:
+            return
+        tokens: list[tuple[str, str, str]] = []
+        lengths: list[int] = []
+        for number, cue in enumerate(cues):
+            if number:
+                tokens.append(("text", "", " "))
+            tokens.extend(cue.tokens)
+            lengths.append(len(cue.plain) + (1 if number else 0))
+        parts, codes = _tag(tokens)
+        source = TaggedText.from_parts(parts)
+        first, last = cues[0], cues[-1]
+        where = f"cue {first.label or first.number}"
+        if len(cues) > 1:
+            where = f"cues {first.label or first.number}–{last.label or last.number}"
+        unit = Unit(str(first.number), source, codes, location=f"{where}, line {first.line}")
+        self._units.append(unit)
+        self._groups[unit.id] = _Group(tuple(cues), tuple(lengths))
+
+    def units(self) -> Iterator[Unit]:
+        yield from self._units
+
+    # --- writing ---------------------------------------------------------------------------
+    def layout(self, item: Translated) -> tuple[list[list[str]], list[str]]:
+        """Each cue's new text lines for one translated unit, and the layout warnings."""
+        unit = item.unit
+        group = self._groups[unit.id]
+        target = complete(item.target, unit.codes, unit.source)
+        target = target.sub(re.compile(r"\s+"), " ").strip()
+        pieces = split(target, _cuts(target.text, group.lengths))
+        cues: list[list[str]] = []
+        warnings: list[str] = []
+        for cue, piece in zip(group.cues, pieces, strict=True):
+            piece = piece.strip()
+            kept = [o for o, t in piece.tags if unit.codes[t.id].name == "break"]
+            breaks = [] if kept else _wrap(piece.text)
+            lines = _lines(piece.text, breaks) if breaks else _cut_at(piece.text, kept)
+            longest = max((len(line.strip()) for line in lines), default=0)
+            if longest > MAX_LINE:
+                warnings.append(
+                    f"cue {cue.label or cue.number}: a line of {longest} characters "
+                    f"(limit {MAX_LINE} × {MAX_LINES} lines); nothing was cut"
+                )
+            cues.append(self._render(piece, unit.codes, breaks).split("\n"))
+        return cues, warnings
+
+    def layout_warnings(self, item: Translated) -> tuple[str, ...]:
+        """What `write` will report for this unit (for `Translated.warnings`)."""
+        return tuple(self.layout(item)[1])
+
+    def _render(self, piece: TaggedText, codes: dict[int, InlineCode], breaks: list[int]) -> str:
+        out: list[str] = []
+        for part_offset, part in _parts_with_offsets(piece):
+            if isinstance(part, Tag):
+                data = codes[part.id].data
+                out.append(data if part.kind == EMPTY else data[0 if part.kind == OPEN else 1])
+                continue
+            chars = list(part)
+            for br in breaks:
+                if part_offset <= br < part_offset + len(part):
+                    chars[br - part_offset] = "\n"
+            out.append("\n".join(self._escape(chunk) for chunk in "".join(chars).split("\n")))
+        return "".join(out)
+
+    def write(self, handle: IO, lang: Language, translations: dict[str, Translated]) -> None:
+        self.warnings = []
+        replaced: dict[int, tuple[int, list[str]]] = {}  # first text line → (end, new lines)
+        for unit in self._units:
+            found = translations.get(unit.id)
+            if found is None or found.target == unit.source:
+                continue
+            cues, warnings = self.layout(found)
+            self.warnings.extend(warnings)
+            for cue, lines in zip(self._groups[unit.id].cues, cues, strict=True):
+                replaced[cue.text_first] = (cue.text_end, [line for line in lines if line])
+        out: list[str] = ["\ufeff"] if self.bom else []
+        index = 0
+        while index < len(self.lines):
+            if index in replaced:
+                end, lines = replaced[index]
+                last = self.lines[end - 1]
+                ending = last[len(last.rstrip("\r\n")) :]
+                out.append(self.newline.join(lines) + ending)
+                index = end
+                continue
+            out.append(self.lines[index])
+            index += 1
+        handle.write("".join(out))
+
+
+class SrtDocument(SubtitleDocument):
+    format = "srt"
+    extensions = (".srt",)
+
+    @classmethod
+    def sniff(cls, head: bytes) -> bool:
+        text = head.decode("utf-8", errors="ignore").lstrip("\ufeff")
+        return bool(re.match(r"\s*\d+\s*\r?\n" + _SRT_TIMING.pattern, text))
+
+    def _parse(self, bodies: list[str]) -> list[_Cue]:
+        cues: list[_Cue] = []
+        index = 0
+        while index < len(bodies):
+            if not bodies[index].strip():
+                index += 1
+                continue
+            label = bodies[index].strip()
+            timing_at = index + 1
+            if "-->" in label:  # a cue without its number
+                label, timing_at = "", index
+            elif not label.lstrip("\ufeff").isdigit():
+                raise self._error(index + 1, f"expected a cue number, found {label[:40]!r}")
+            if timing_at >= len(bodies):
+                raise self._error(index + 1, "cue number without a timing line")
+            m = _SRT_TIMING.fullmatch(bodies[timing_at])
+            if m is None:
+                raise self._error(
+                    timing_at + 1,
+                    f"broken timestamp {bodies[timing_at].strip()[:60]!r} "
+                    "(expected HH:MM:SS,mmm --> HH:MM:SS,mmm)",
+                )
+            self._check_times(m, timing_at + 1, vtt=False)
+            end = timing_at + 1
+            while end < len(bodies) and bodies[end].strip():
+                end += 1
+            cue = _Cue(len(cues) + 1, label.lstrip("\ufeff"), timing_at + 1, timing_at + 1, end)
+            cue.tokens = self._cue_tokens(bodies[timing_at + 1 : end])
+            cues.append(cue)
+            index = end
+        if not cues:
+            raise InputError(f"{self.label}: no subtitle cues found")
+        return cues
+
+
+class VttDocument(SubtitleDocument):
+    format = "vtt"
+    extensions = (".vtt",)
+    entities = True
+
+    @classmethod
+    def sniff(cls, head: bytes) -> bool:
+        return head.lstrip(codecs.BOM_UTF8).startswith(b"WEBVTT")
+
+    def _parse(self, bodies: list[str]) -> list[_Cue]:
+        if not bodies or not re.match(r"WEBVTT(?:[ \t].*)?$", bodies[0].lstrip("\ufeff")):
+            raise self._error(1, "a WebVTT file must start with 'WEBVTT'")
+        cues: list[_Cue] = []
+        index = 1
+        while index < len(bodies) and bodies[index].strip():
+            index += 1  # header lines
+        while index < len(bodies):
+            if not bodies[index].strip():
+                index += 1
+                continue
+            end = index
+            while end < len(bodies) and bodies[end].strip():
+                end += 1
+            first = bodies[index]
+            if re.match(r"(NOTE|STYLE|REGION)(?:[ \t]|$)", first) and "-->" not in first:
+                index = end  # kept as it is
+                continue
+            label = ""
+            timing_at = index
+            if "-->" not in first:
+                label, timing_at = first.strip(), index + 1
+            if timing_at >= end or "-->" not in bodies[timing_at]:
+                raise self._error(
+                    timing_at + 1, f"expected a cue timing line, found {first.strip()[:40]!r}"
+                )
+            m = _VTT_TIMING.fullmatch(bodies[timing_at])
+            if m is None:
+                raise self._error(
+                    timing_at + 1,
+                    f"broken timestamp {bodies[timing_at].strip()[:60]!r} "
+                    "(expected [HH:]MM:SS.mmm --> [HH:]MM:SS.mmm [settings])",
+                )
+            self._check_times(m, timing_at + 1, vtt=True)
+            cue = _Cue(len(cues) + 1, label, timing_at + 1, timing_at + 1, end)
+            cue.tokens = self._cue_tokens(bodies[timing_at + 1 : end])
+            cues.append(cue)
+            index = end
+        return cues
+
+
+# --- helpers ---------------------------------------------------------------------------------
+def _tag(tokens: list[tuple[str, str, str]]) -> tuple[list[str | Tag], dict[int, InlineCode]]:
+    """Number the markup: an opening with its matching closing is a pair, the rest standalone."""
+    partner: dict[int, int] = {}
+    stack: list[int] = []
+    for index, (kind, name, _) in enumerate(tokens):
+        if kind == "open":
+            stack.append(index)
+        elif kind == "close":
+            for depth in range(len(stack) - 1, -1, -1):
+                if tokens[stack[depth]][1] == name:
+                    partner[stack[depth]] = index
+                    partner[index] = stack[depth]
+                    del stack[depth:]  # openings left inside are unclosed: standalone
+                    break
+    parts: list[str | Tag] = []
+    codes: dict[int, InlineCode] = {}
+    ids: dict[int, int] = {}
+    for index, (kind, name, raw) in enumerate(tokens):
+        if kind == "text":
+            parts.append(raw)
+            continue
+        if index in partner and kind == "open":
+            tag_id = len(codes) + 1
+            ids[index] = ids[partner[index]] = tag_id
+            codes[tag_id] = InlineCode(tag_id, "pair", name, (raw, tokens[partner[index]][2]))
+            parts.append(Tag(tag_id, OPEN))
+        elif index in partner:
+            parts.append(Tag(ids[index], CLOSE))
+        else:
+            tag_id = len(codes) + 1
+            codes[tag_id] = InlineCode(tag_id, "standalone", name or kind, raw)
+            parts.append(Tag(tag_id, EMPTY))
+    return parts, codes
+
+
+def _cuts(text: str, lengths: tuple[int, ...]) -> list[tuple[int, int]]:
+    """Cut `text` into len(lengths) spans in proportion to `lengths`, at word boundaries."""
+    if len(lengths) == 1:
+        return [(0, len(text))]
+    spaces = [m.start() for m in re.finditer(r" ", text)]
+    total = sum(lengths) or 1
+    cuts: list[int] = []
+    done = 0
+    for number, length in enumerate(lengths[:-1]):
+        done += length
+        ideal = done / total * len(text)
+        left = len(lengths) - 1 - number  # cuts still to place after this one
+        floor = cuts[-1] + 1 if cuts else 1
+        usable = [s for s in spaces if s >= floor and sum(t > s for t in spaces) >= left - 1]
+        if not usable:
+            cuts.append(len(text) if not cuts else max(cuts[-1], len(text)))
+            continue
+
+        def cost(space: int, ideal: float = ideal) -> float:
+            bonus = 0.08 * len(text) if _PUNCT_BEFORE.search(text[:space]) else 0.0
+            return abs(space - ideal) - bonus
+
+        cuts.append(min(usable, key=cost))
+    bounds = []
+    start = 0
+    for cut in cuts:
+        bounds.append((start, cut))
+        start = cut
+    bounds.append((start, len(text)))
+    return bounds
+
+
+def _wrap(text: str) -> list[int]:
+    """Offsets of the spaces to turn into line breaks: none when the text fits one line, else
+    the one break that balances two lines best (a longer second line on ties)."""
+    if len(text) <= MAX_LINE:
+        return []
+    spaces = [m.start() for m in re.finditer(r" ", text)]
+    if not spaces:
+        return []
+    return [min(spaces, key=lambda s: (max(s, len(text) - s - 1), s > len(text) - s - 1))]
+
+
+def _lines(text: str, breaks: list[int]) -> list[str]:
+    out, start = [], 0
+    for br in breaks:
+        out.append(text[start:br])
+        start = br + 1
+    out.append(text[start:])
+    return out
+
+
+def _parts_with_offsets(tagged: TaggedText) -> Iterator[tuple[int, str | Tag]]:
+    offset = 0
+    for part in tagged.parts():
+        yield offset, part
+        if isinstance(part, str):
+            offset += len(part)
+
+
+def _cut_at(text: str, offsets: list[int]) -> list[str]:
+    out, start = [], 0
+    for offset in offsets:
+        out.append(text[start:offset])
+        start = offset
+    out.append(text[start:])
+    return out

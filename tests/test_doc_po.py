@@ -1,0 +1,320 @@
+"""PO files: placeholders protected, Russian plural forms, fuzzy flags, comments kept."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+
+import pytest
+from format_cli import one_line_error, table_engine_fixture  # noqa: F401
+from translate.storage import pypo
+
+from dilmanc.documents.base import Origin, Translated, UnitState
+from dilmanc.documents.po import PoDocument, protect
+from dilmanc.documents.registry import open_document
+from dilmanc.errors import InputError, UsageError
+from dilmanc.languages import resolve
+from dilmanc.text.tagged import TaggedText, parse
+
+RU, EN = resolve("ru"), resolve("en")
+
+TEMPLATE = r"""# Sınaq faylı.
+msgid ""
+msgstr ""
+"Project-Id-Version: demo 1.0\n"
+"Language: \n"
+"MIME-Version: 1.0\n"
+"Content-Type: text/plain; charset=UTF-8\n"
+
+#. Menyu elementi
+#: src/menu.c:12
+#, c-format
+msgctxt "menu"
+msgid "Faylı aç: %s"
+msgstr ""
+
+#, python-format
+msgid "%(count)d fayl silindi"
+msgid_plural "%(count)d fayl silindi"
+msgstr[0] ""
+msgstr[1] ""
+
+msgid ""
+"<b>Salam</b>, {name}! Sizin {count, plural, one {# mesaj} other {# mesaj}} "
+"var.\n"
+msgstr "Hello\n"
+
+#, fuzzy
+#| msgid "Köhnə düymə"
+msgid "Yeni düymə"
+msgstr "New button"
+
+msgid "%1$s faylı %2$d dəfə açıldı"
+msgstr ""
+
+#~ msgid "köhnə"
+#~ msgstr "old"
+"""
+
+RUSSIAN = {
+    "1": "Открыть файл: <x1/>",
+    "2": "<x1/> файл удалён",
+    "2#plural": "<x1/> файлов удалено",
+    "2#2": "2 файла удалено",
+    "2#5": "5 файлов удалено",
+    "3": "<g1>Привет</g1>, <x2/>! У вас <x3/>.<x4/>",
+    "5": "Файл <x1/> открыт <x2/> раз",
+}
+
+
+@pytest.fixture
+def doc(tmp_path):
+    path = tmp_path / "app.pot"
+    path.write_text(TEMPLATE, encoding="utf-8")
+    return PoDocument.load(path)
+
+
+def write(document, lang, translations) -> bytes:
+    out = io.BytesIO()
+    document.write(out, lang, translations)
+    return out.getvalue()
+
+
+def machine(document, texts: dict[str, str], origin=Origin.MACHINE) -> dict[str, Translated]:
+    units = {u.id: u for u in document.units()}
+    return {uid: Translated(units[uid], parse(text).tagged, origin) for uid, text in texts.items()}
+
+
+def messages(data: bytes) -> dict[str, pypo.pounit]:
+    store = pypo.pofile(data)
+    return {str(u.source.strings[0] if u.hasplural() else u.source): u for u in store.units}
+
+
+def test_protect_placeholders_and_html():
+    parts, codes = protect("%s və %(n)d, %1$s, {0}, {ad!r:>4} <a href='x'>keçid</a><br/> 50%")
+    tagged = TaggedText.from_parts(parts)
+    assert tagged.render() == "<x1/> və <x2/>, <x3/>, <x4/>, <x5/> <g6>keçid</g6><x7/> 50%"
+    assert [codes[i].data for i in (1, 2, 3, 4, 5, 7)] == [
+        "%s",
+        "%(n)d",
+        "%1$s",
+        "{0}",
+        "{ad!r:>4}",
+        "<br/>",
+    ]
+    assert codes[6].data == ("<a href='x'>", "</a>")
+    assert protect("{{literal}} 100% düz")[1] == {}
+
+
+def test_units_notes_states_and_plural_variants(doc):
+    units = {u.id: u for u in doc.units()}
+    assert list(units) == ["1", "2", "2#plural", "2#2", "2#5", "3", "4", "5"]
+    menu = units["1"]
+    assert menu.location == "msgctxt 'menu', line 13"
+    assert menu.notes == (
+        "context: menu",
+        "note: Menyu elementi",
+        "references: src/menu.c:12",
+        "flags: c-format",
+    )
+    assert menu.source.render() == "Faylı aç: <x1/>" and menu.state == UnitState.NEW
+    assert units["2#2"].source.render() == "2 fayl silindi" and units["2#2"].codes == {}
+    assert units["2#plural"].source.render() == "<x1/> fayl silindi"
+    assert units["3"].state == UnitState.REVIEWED and units["3"].target.text == "Hello"
+    assert units["3"].codes[3].name == "icu" and units["3"].codes[4].data == "\n"
+    assert units["4"].state == UnitState.MACHINE  # fuzzy: an earlier machine translation
+    assert all("köhnə" not in u.source.text for u in units.values())  # obsolete: not yielded
+
+
+def test_kept_targets_and_no_translations_are_byte_identical(doc):
+    original = TEMPLATE.encode()
+    assert write(doc, RU, {}) == original
+    kept = {u.id: Translated(u, u.target or u.source, Origin.KEPT) for u in doc.units()}
+    assert write(doc, RU, kept) == original
+
+
+def test_russian_machine_translation(doc, tmp_path):
+    out = write(doc, RU, machine(doc, RUSSIAN))
+    text = out.decode()
+    found = messages(out)
+    menu = found["Faylı aç: %s"]
+    assert str(menu.target) == "Открыть файл: %s"
+    assert menu.isfuzzy() and menu.getcontext() == "menu"
+    assert "#. Menyu elementi\n#: src/menu.c:12\n#, c-format, fuzzy\nmsgctxt" in text
+    plural = found["%(count)d fayl silindi"]
+    assert [str(s) for s in plural.target.strings] == [
+        "%(count)d файл удалён",
+        "%(count)d файла удалено",
+        "%(count)d файлов удалено",
+    ]
+    html = found[
+        "<b>Salam</b>, {name}! Sizin {count, plural, one {# mesaj} other {# mesaj}} var.\n"
+    ]
+    assert str(html.target) == (
+        "<b>Привет</b>, {name}! У вас {count, plural, one {# mesaj} other {# mesaj}}.\n"
+    )
+    assert str(found["%1$s faylı %2$d dəfə açıldı"].target) == "Файл %1$s открыт %2$d раз"
+    # untouched: the fuzzy message with its previous msgid, the obsolete one
+    assert '#, fuzzy\n#| msgid "Köhnə düymə"\nmsgid "Yeni düymə"\nmsgstr "New button"' in text
+    assert '#~ msgid "köhnə"\n#~ msgstr "old"' in text
+    header = text.split("\n\n")[0]
+    assert '"Language: ru\\n"\n"MIME-Version: 1.0\\n"' in header  # filled in place
+    assert "Plural-Forms: nplurals=3; plural=(n%10==1" in header
+    if shutil.which("msgfmt"):
+        path = tmp_path / "app.ru.po"
+        path.write_bytes(out)
+        check = subprocess.run(
+            ["msgfmt", "--check", "-o", "/dev/null", str(path)], capture_output=True, text=True
+        )
+        assert check.returncode == 0, check.stderr
+
+
+def test_number_not_found_falls_back_to_plural_translation(doc):
+    texts = dict(RUSSIAN, **{"2#2": "два файла удалено"})
+    plural = messages(write(doc, RU, machine(doc, texts)))["%(count)d fayl silindi"]
+    assert [str(s) for s in plural.target.strings][1] == "%(count)d файлов удалено"
+
+
+def test_english_has_two_forms_and_writes_do_not_leak(doc):
+    write(doc, RU, machine(doc, RUSSIAN))
+    english = {
+        "2": "<x1/> file deleted",
+        "2#plural": "<x1/> files deleted",
+        "2#2": "2 files deleted",
+        "2#5": "5 files deleted",
+    }
+    out = write(doc, EN, machine(doc, english, Origin.TM_EXACT))
+    plural = messages(out)["%(count)d fayl silindi"]
+    assert [str(s) for s in plural.target.strings] == [
+        "%(count)d file deleted",
+        "%(count)d files deleted",
+    ]
+    assert not plural.isfuzzy()  # a memory hit is not machine output
+    assert "Plural-Forms: nplurals=2; plural=(n != 1);" in out.decode()
+    assert "Открыть" not in out.decode()
+
+
+def test_lost_placeholder_is_kept(doc):
+    out = write(doc, RU, machine(doc, {"1": "Открыть файл"}))
+    assert str(messages(out)["Faylı aç: %s"].target) == "Открыть файл%s"
+
+
+def test_existing_russian_file_reads_forms_by_its_plural_rule(tmp_path):
+    path = tmp_path / "app.ru.po"
+    path.write_text(
+        'msgid ""\nmsgstr ""\n"Language: ru\\n"\n"Plural-Forms: nplurals=3; plural=(n%10==1 && '
+        'n%100!=11 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2);\\n"\n\n'
+        'msgid "%d alma"\nmsgid_plural "%d alma"\nmsgstr[0] "%d яблоко"\nmsgstr[1] "%d яблока"\n'
+        'msgstr[2] "%d яблок"\n',
+        encoding="utf-8",
+    )
+    document = open_document(path)
+    units = {u.id: u for u in document.units()}
+    assert units["1"].target.render() == "<x1/> яблоко"
+    assert units["1#5"].target.render() == "<x1/> яблок"
+    assert all(u.state == UnitState.REVIEWED for u in units.values())
+    with pytest.raises(UsageError, match="for language 'ru'"):
+        document.check_target(EN)
+    with pytest.raises(UsageError, match="for language 'ru'"):
+        write(document, EN, {})
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b'msgid "a"\nmsgstr "b\nmsgid "c"\nmsgstr ""\n', "line 2"),
+        (b'msgid "a"\nmsgstr "b"\n\nfoo "x"\n', "line 4"),
+        (b'msgid "bir"\nmsgstr ""\n\nmsgid "bir"\nmsgstr ""\n', "line 4: duplicate message"),
+        (b"  \n", "is empty"),
+    ],
+)
+def test_malformed_po_is_one_line_with_line_number(tmp_path, content, message):
+    path = tmp_path / "bad.po"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=message) as info:
+        PoDocument.load(path)
+    assert "\n" not in str(info.value) and "bad.po" in str(info.value)
+
+
+def test_single_target_and_sniff():
+    assert PoDocument.single_target is True and PoDocument.binary is True
+    assert PoDocument.sniff(b'# c\nmsgid ""\nmsgstr ""\n')
+    assert not PoDocument.sniff(b"<?xml version='1.0'?><xliff/>")
+
+
+# --- end to end: dilmanc translate --------------------------------------------------------------
+
+
+def test_cli_russian_plurals_fuzzy_and_overwrite(cli, table_engine, tmp_path):
+    table_engine.table.update(
+        {
+            # (tags at the edges of a segment stay outside it: the model sees the words)
+            "Faylı aç:": "Открыть файл:",
+            "fayl silindi": "файл удалён",
+            "2 fayl silindi": "2 файла удалено",
+            "5 fayl silindi": "5 файлов удалено",
+            "<g1>Salam</g1>, <x2/>!": "<g1>Привет</g1>, <x2/>!",
+        }
+    )
+    path = tmp_path / "app.pot"
+    path.write_text(TEMPLATE, encoding="utf-8")
+    res = cli(["translate", path, "--to", "ru", "--model", "dict", "-o", tmp_path / "out"])
+    assert res.code == 0, res.err
+    out = (tmp_path / "out" / "app.ru.pot").read_bytes()
+    found = messages(out)
+    assert str(found["Faylı aç: %s"].target) == "Открыть файл: %s"
+    assert [str(s) for s in found["%(count)d fayl silindi"].target.strings] == [
+        "%(count)d файл удалён",
+        "%(count)d файла удалено",
+        "%(count)d файлов удалено",
+    ]
+    assert found["Faylı aç: %s"].isfuzzy()
+    # existing translations are kept without --overwrite...
+    assert str(found["Yeni düymə"].target) == "New button"
+    assert (
+        found[
+            "<b>Salam</b>, {name}! Sizin {count, plural, one {# mesaj} other {# mesaj}} var.\n"
+        ].target
+        == "Hello\n"
+    )
+    check = (
+        subprocess.run(
+            ["msgfmt", "--check", "-o", "/dev/null", "-"], input=out, capture_output=True
+        )
+        if shutil.which("msgfmt")
+        else None
+    )
+    assert check is None or check.returncode == 0, check.stderr
+    # ...and replaced with it
+    res = cli(
+        [
+            "translate",
+            path,
+            "--to",
+            "ru",
+            "--model",
+            "dict",
+            "-o",
+            tmp_path / "again",
+            "--overwrite",
+        ]
+    )
+    assert res.code == 0, res.err
+    again = messages((tmp_path / "again" / "app.ru.pot").read_bytes())
+    html = "<b>Salam</b>, {name}! Sizin {count, plural, one {# mesaj} other {# mesaj}} var.\n"
+    assert str(again[html].target).startswith("<b>Привет</b>, {name}! ")
+    assert str(again[html].target).endswith("{count, plural, one {# mesaj} other {# mesaj}} var.\n")
+
+
+def test_cli_po_errors_are_one_line_without_output(cli, table_engine, tmp_path):
+    path = tmp_path / "app.po"
+    path.write_text(TEMPLATE, encoding="utf-8")
+    out = tmp_path / "out"
+    line = one_line_error(cli(["translate", path, "--to", "en,ru", "--model", "d", "-o", out]))
+    assert "one target language" in line
+    bad = tmp_path / "bad.po"
+    bad.write_bytes(b'msgid "a"\nmsgstr "b"\n\nmsgid "c\nmsgstr ""\n')
+    line = one_line_error(cli(["translate", bad, "--to", "ru", "--model", "d", "-o", out]))
+    assert "bad.po" in line and "line 4" in line
+    assert not out.exists() or not any(out.iterdir())

@@ -1,0 +1,247 @@
+"""SRT and WebVTT: sentences across cues, proportional redistribution, wrapping, timings kept."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from format_cli import one_line_error, table_engine_fixture  # noqa: F401
+
+from dilmanc.documents.base import Origin, Translated
+from dilmanc.documents.registry import open_document
+from dilmanc.documents.subtitles import MAX_LINE, SrtDocument, VttDocument
+from dilmanc.errors import InputError
+from dilmanc.languages import resolve
+from dilmanc.text.tagged import CLOSE, EMPTY, OPEN, Tag, TaggedText
+
+EN = resolve("en")
+
+SRT = """1
+00:00:01,000 --> 00:00:03,500
+Bu gün biz şəhərin ən gözəl
+parklarından birinə
+
+2
+00:00:03,600 --> 00:00:06,000
+<i>gəzintiyə</i> getdik.
+
+3
+00:00:06,500 --> 00:00:08,000
+- Salam!
+- Necəsən?
+
+4
+00:00:09,000 --> 00:00:10,000
+♪ ♪
+
+5
+00:00:10,500 --> 00:00:12,000
+{\\an8}Qısa cümlə.
+"""
+
+VTT = """WEBVTT - sınaq
+
+STYLE
+::cue { color: yellow }
+
+NOTE bu qeyd tərcümə olunmur
+iki sətirdir
+
+giriş
+00:01.000 --> 00:03.000 align:start line:90%
+<v Anar>Biz bu gün &amp; sabah
+<c.sarı>işləyirik</c>
+
+00:00:03.500 --> 00:00:05.000
+və axşam dincəlirik.
+"""
+
+
+def load(tmp_path, cls, text: str, name: str):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8", newline="")
+    return cls.load(path)
+
+
+def write(doc, translations) -> str:
+    out = io.StringIO()
+    doc.write(out, EN, translations)
+    return out.getvalue()
+
+
+def cue_texts(text: str) -> list[list[str]]:
+    """Each cue's text lines (blocks after the timing line), for checking layout."""
+    cues = []
+    for block in text.strip().split("\n\n"):
+        lines = block.split("\n")
+        for i, line in enumerate(lines):
+            if "-->" in line:
+                cues.append(lines[i + 1 :])
+    return cues
+
+
+def test_srt_sentence_units_span_cues(tmp_path):
+    doc = load(tmp_path, SrtDocument, SRT, "film.az.srt")
+    units = list(doc.units())
+    assert [u.location for u in units] == ["cues 1–2, line 2", "cue 3, line 11", "cue 5, line 20"]
+    first = units[0]
+    assert first.source.render() == (
+        "Bu gün biz şəhərin ən gözəl parklarından birinə <g1>gəzintiyə</g1> getdik."
+    )
+    assert units[1].source.render() == "- Salam!<x1/>- Necəsən?"  # speakers keep their lines
+    assert units[2].codes[1].data == "{\\an8}"
+    assert units[1].prev == first.source.text
+
+
+def test_identity_is_byte_identical(tmp_path):
+    for cls, text, name in ((SrtDocument, SRT, "a.srt"), (VttDocument, VTT, "a.vtt")):
+        crlf = text.replace("\n", "\r\n")
+        for variant in (text, crlf):
+            doc = load(tmp_path, cls, variant, name)
+            same = {u.id: Translated(u, u.source, Origin.MACHINE) for u in doc.units()}
+            assert write(doc, same) == variant
+
+
+def test_translation_is_redistributed_in_proportion_and_wrapped(tmp_path):
+    doc = load(tmp_path, SrtDocument, SRT, "film.az.srt")
+    first = next(iter(doc.units()))
+    target = TaggedText.from_parts(
+        [
+            "Today we went for a ",
+            Tag(1, OPEN),
+            "walk",
+            Tag(1, CLOSE),
+            " to one of the most beautiful parks of our city.",
+        ]
+    )
+    out = write(doc, {first.id: Translated(first, target, Origin.MACHINE)})
+    # numbering and timings untouched, untranslated cues untouched
+    assert out.count("-->") == 5
+    assert "00:00:01,000 --> 00:00:03,500\n" in out and "00:00:03,600 --> 00:00:06,000\n" in out
+    assert out.endswith(
+        "3\n00:00:06,500 --> 00:00:08,000\n- Salam!\n- Necəsən?\n\n4\n"
+        "00:00:09,000 --> 00:00:10,000\n♪ ♪\n\n5\n00:00:10,500 --> 00:00:12,000\n"
+        "{\\an8}Qısa cümlə.\n"
+    )
+    cue1, cue2 = cue_texts(out)[:2]
+    words = " ".join(cue1 + cue2).replace("<i>", "").replace("</i>", "").split()
+    expected = "Today we went for a walk to one of the most beautiful parks of our city."
+    assert words == expected.split(" ")
+    # the source cues hold 47 and 26 characters: the translation is cut in that proportion
+    share = len(" ".join(cue1)) / (len(" ".join(cue1)) + len(" ".join(cue2)))
+    assert abs(share - 47 / 74) < 0.15
+    assert "<i>walk</i>" in " ".join(cue1 + cue2)
+    for lines in (cue1, cue2):
+        assert 1 <= len(lines) <= 2 and all(len(line) <= MAX_LINE for line in lines)
+    assert doc.warnings == []
+
+
+def test_pair_crossing_a_cut_is_closed_and_reopened(tmp_path):
+    doc = load(tmp_path, SrtDocument, SRT, "film.az.srt")
+    first = next(iter(doc.units()))
+    target = TaggedText.from_parts(
+        [Tag(1, OPEN), "Today we went to a beautiful park in the city centre", Tag(1, CLOSE)]
+    )
+    cue1, cue2 = cue_texts(write(doc, {first.id: Translated(first, target, Origin.MACHINE)}))[:2]
+    assert cue1[0].startswith("<i>") and cue1[-1].endswith("</i>")
+    assert cue2[0].startswith("<i>") and cue2[-1].endswith("</i>")
+
+
+def test_too_long_for_two_lines_keeps_every_word_and_warns(tmp_path):
+    doc = load(tmp_path, SrtDocument, SRT, "film.az.srt")
+    short = list(doc.units())[2]
+    long_text = " ".join(["extraordinarily"] * 8) + "."
+    item = Translated(short, TaggedText(long_text), Origin.MACHINE)
+    out = write(doc, {short.id: item})
+    lines = cue_texts(out)[-1]
+    assert len(lines) == 2 and " ".join(lines) == "{\\an8}" + long_text
+    assert doc.warnings and doc.warnings[0].startswith("cue 5: a line of")
+    assert doc.layout_warnings(item) == tuple(doc.warnings)
+
+
+def test_vtt_blocks_settings_entities_and_speakers(tmp_path):
+    doc = load(tmp_path, VttDocument, VTT, "film.az.vtt")
+    (unit,) = doc.units()
+    assert unit.location == "cues giriş–2, line 10"
+    assert unit.source.render() == "<x1/>Biz bu gün & sabah <g2>işləyirik</g2> və axşam dincəlirik."
+    target = TaggedText.from_parts(
+        [Tag(1, EMPTY), "Today & tomorrow we ", Tag(2, OPEN), "work", Tag(2, CLOSE), ", <rest>."]
+    )
+    out = write(doc, {unit.id: Translated(unit, target, Origin.MACHINE)})
+    head = VTT.split("giriş\n")[0]
+    assert out.startswith(head + "giriş\n00:01.000 --> 00:03.000 align:start line:90%\n")
+    cue1, cue2 = cue_texts(out)
+    assert cue1 == ["<v Anar>Today &amp; tomorrow we"]
+    assert cue2 == ["<c.sarı>work</c>, &lt;rest&gt;."]
+    assert "00:00:03.500 --> 00:00:05.000\n" in out
+
+
+@pytest.mark.parametrize(
+    ("cls", "name", "text", "message"),
+    [
+        (
+            SrtDocument,
+            "a.srt",
+            "1\n00:00:01,000 --> 00:00:0x,000\nSalam\n",
+            "line 2: broken timestamp",
+        ),
+        (
+            SrtDocument,
+            "b.srt",
+            "1\n00:00:01,000 --> 00:00:02,000\nSalam\n\n2\n00:61:00,000 --> 00:62:00,000\nSağ ol\n",
+            "line 6: broken timestamp",
+        ),
+        (SrtDocument, "c.srt", "1\n00:00:05,000 --> 00:00:02,000\nSalam\n", "line 2: cue ends"),
+        (SrtDocument, "d.srt", "bir\n00:00:01,000 --> 00:00:02,000\nSalam\n", "line 1: expected"),
+        (VttDocument, "a.vtt", "1\n00:01.000 --> 00:02.000\nSalam\n", "line 1: a WebVTT file"),
+        (VttDocument, "b.vtt", "WEBVTT\n\n00:01.000 --> 00:02,000\nSalam\n", "line 3: broken"),
+    ],
+)
+def test_broken_input_is_one_line_with_line_number(tmp_path, cls, name, text, message):
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(InputError, match=message) as info:
+        cls.load(path)
+    assert "\n" not in str(info.value) and name in str(info.value)
+
+
+def test_registry_and_sniffing(tmp_path):
+    srt = tmp_path / "subs.az.srt"
+    srt.write_text(SRT)
+    assert isinstance(open_document(srt), SrtDocument)
+    assert VttDocument.sniff(b"\xef\xbb\xbfWEBVTT\n\n") and not VttDocument.sniff(SRT.encode())
+    assert SrtDocument.sniff(SRT.encode()) and not SrtDocument.sniff(VTT.encode())
+
+
+# --- end to end: dilmanc translate --------------------------------------------------------------
+
+
+def test_cli_sentence_over_two_cues_is_one_segment(cli, table_engine, tmp_path):
+    joined = "Bu gün biz şəhərin ən gözəl parklarından birinə <g1>gəzintiyə</g1> getdik."
+    table_engine.table.update(
+        {joined: "Today we went for a <g1>walk</g1> to one of the most beautiful city parks."}
+    )
+    path = tmp_path / "film.az.srt"
+    path.write_text(SRT, encoding="utf-8")
+    res = cli(["translate", path, "--to", "en", "--model", "d", "-o", tmp_path / "out"])
+    assert res.code == 0, res.err
+    assert any(joined in batch for _, batch in table_engine.calls)  # one sentence, not 2 cues
+    out = (tmp_path / "out" / "film.en.srt").read_text("utf-8")
+    cue1, cue2 = cue_texts(out)[:2]
+    assert " ".join(cue1 + cue2) == (
+        "Today we went for a <i>walk</i> to one of the most beautiful city parks."
+    )
+    assert all(len(line) <= MAX_LINE for line in cue1 + cue2)
+    assert out.count("-->") == SRT.count("-->")
+
+
+def test_cli_broken_timestamp_is_one_line_without_output(cli, table_engine, tmp_path):
+    path = tmp_path / "film.srt"
+    path.write_text(
+        "1\n00:00:01,000 --> 00:00:02,000\nSalam\n\n2\n00:00:03 --> 00:00:04,000\nSağ ol\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    line = one_line_error(cli(["translate", path, "--to", "en", "--model", "d", "-o", out]))
+    assert "film.srt: line 6: broken timestamp" in line
+    assert not out.exists() or not any(out.iterdir())
