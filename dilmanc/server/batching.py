@@ -117,6 +117,7 @@ class BatchingEngine(Engine):
         self.model = inner.model
         self.architecture = inner.architecture
         self.max_batch_size = inner.max_batch_size
+        self.max_source_tokens = inner.max_source_tokens
         self.window = max(0.0, window)
         self.max_segments = max_segments or max(inner.max_batch_size, 1)
         self.max_queue = max_queue

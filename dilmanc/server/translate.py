@@ -72,7 +72,8 @@ def alternatives(pipeline: Pipeline, text: str, target: Language, count: int) ->
     pieces: list[tuple[str, bool]] = []
     for line in text.splitlines(keepends=True):
         body = line.rstrip("\r\n")
-        for tagged, translate in segment_unit(TaggedText(body), pipeline.source.iso):
+        found, _ = segment_unit(TaggedText(body), pipeline.source.iso)
+        for tagged, translate in found:
             pieces.append((tagged.text, translate and bool(tagged.text.strip())))
         pieces.append((line[len(body) :], False))
     sentences = list(dict.fromkeys(piece for piece, translate in pieces if translate))
