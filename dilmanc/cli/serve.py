@@ -8,7 +8,10 @@ serves until SIGTERM or Ctrl-C: in-flight requests finish, queued document jobs 
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import socket
+import threading
 from pathlib import Path
 
 import typer
@@ -122,7 +125,10 @@ def serve_command(
             glossary_mode=glossary_mode,
         ).validate()
     except SettingError as err:
-        raise UsageError(f"--{err.setting.replace('_', '-')} {err.problem}") from None
+        from dilmanc.cli.translate import FLAGS
+
+        flag = FLAGS.get(err.setting, f"--{err.setting.replace('_', '-')}")
+        raise UsageError(f"{flag} {err.problem}") from None
     if not model:
         raise UsageError("no model given (use --model MODEL)")
     from dilmanc.server.app import ServerConfig
@@ -170,6 +176,31 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _server_class():
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        """Uvicorn's server, but a SIGTERM/SIGINT that stopped it gracefully ends the command
+        with exit 0 instead of being raised again once serving is over."""
+
+        @contextlib.contextmanager
+        def capture_signals(self):
+            if threading.current_thread() is not threading.main_thread():
+                yield
+                return
+            saved = {sig: signal.signal(sig, self.handle_exit) for sig in _SIGNALS}
+            try:
+                yield
+            finally:
+                for sig, handler in saved.items():
+                    signal.signal(sig, handler)
+
+    return Server
+
+
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
 def run(config, sock: socket.socket, graceful: float) -> None:
     """Load the models, then serve on `sock` until SIGTERM/SIGINT."""
     import uvicorn
@@ -178,10 +209,11 @@ def run(config, sock: socket.socket, graceful: float) -> None:
     from dilmanc.server import logs
     from dilmanc.server.app import create_app
 
+    _Server = _server_class()
     logs.setup(config.log_level)
     service = Service(config.settings).load()  # errors here are one CLI line
     app = create_app(config, service, wait=True)
-    server = uvicorn.Server(
+    server = _Server(
         uvicorn.Config(
             app,
             log_config=None,
