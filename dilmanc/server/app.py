@@ -161,6 +161,7 @@ class Server:
         from dilmanc.engines.pivot import PivotEngine
 
         try:
+            self.warm_detector()
             self.service.load()
             window = self.config.batch_window_ms / 1000
 
@@ -197,13 +198,14 @@ class Server:
     def start(self) -> None:
         if self.config.files:
             self.jobs.start()
-        threading.Thread(target=self._warm_detector, daemon=True).start()
 
-    def _warm_detector(self) -> None:
+    def warm_detector(self) -> None:
+        """Load lingua's language models now: loading holds the GIL for seconds, which must
+        not happen while requests are being served."""
         from dilmanc.server import detect
 
-        with contextlib.suppress(Exception):
-            detect.warm()
+        detect.warm()
+        self.detect_source(["Salam."])
 
     def stop(self) -> None:
         """Called after in-flight requests finished: stop jobs (queued ones stay queued),
