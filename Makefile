@@ -4,9 +4,18 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test lint clean
+.PHONY: setup browser demo test lint clean
 
-setup: $(STAMP)
+setup: $(STAMP) browser
+
+# Headless Chromium for the test that renders `eval report`'s HTML (Debian's chromium package).
+# Tried only as root and never fatal: without it that one test is skipped with its reason.
+browser:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+		|| echo "browser: chromium could not be installed; the HTML render test will be skipped"; \
+	else echo "browser: chromium missing and not root; the HTML render test will be skipped"; fi
 
 # torch first, pinned to the CPU build (a bare `torch` pulls GBs of CUDA wheels).
 $(STAMP): pyproject.toml

@@ -6,7 +6,6 @@ plumbing (alignment, record contents, files, gate), not translation quality.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import re
@@ -40,41 +39,46 @@ def test_run_record_contents(runs, tiny_marian_dir):
     out, paths = runs
     by_pair = {json.loads(p.read_text())["testset"]["pair"]: p for p in paths}
     record = load_run(by_pair["az-en"])
-    assert record["format"] == RECORD_FORMAT
-    assert record["model"] == str(tiny_marian_dir)
-    assert record["engine"] in ("transformers", "ctranslate2")
-    assert record["options"]["decode"]["beam_size"] == 1
-    assert record["glossary"] is None and record["term_accuracy"] is None
-    ts = record["testset"]
-    assert ts["name"] == "ntrex128" and ts["segments"] == LIMIT and ts["limit"] == LIMIT
-    assert ts["translationese"] is True and "translated from English" in ts["note"]
-    assert {f["sha256"] for f in ts["files"]} == {
+    assert record.format == RECORD_FORMAT
+    assert record.model == str(tiny_marian_dir)
+    assert record.engine in ("transformers", "ctranslate2")
+    assert record.options.decode.beam_size == 1 and record.beam == 1
+    assert record.max_length == 256
+    assert record.glossary is None and record.term_accuracy is None
+    ts = record.testset
+    assert ts.name == "ntrex128" and ts.segments == LIMIT and ts.limit == LIMIT
+    assert ts.translationese is True and "translated from English" in ts.note
+    assert {f.sha256 for f in ts.files} == {
         "90edee8c16867fbbf777687c4c59a6008aea7af0945bd331843ee69073f749a5",
         "389e8f5796c66db4f646dfad33e1ec622d74767af5ef112b42a1f2cd814df3cc",
     }
-    metrics = record["metrics"]
-    assert all(metrics[m] >= 0 for m in ("bleu", "chrf", "ter"))
-    assert set(metrics["signatures"]) == {"bleu", "chrf", "ter"}
-    assert record["timings"]["translate_s"] >= 0 and record["timings"]["total_s"] > 0
-    assert record["pipeline"]["segments"]["lines"] == LIMIT
-    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", record["date"])
-    assert record["dilmanc_version"]
-    hyp_file = out / record["hypotheses_file"]
+    metrics = record.metrics
+    assert all(metrics.get(m) >= 0 for m in ("bleu", "chrf", "ter"))
+    assert set(metrics.signatures) == {"bleu", "chrf", "ter"}
+    assert record.timings.translate_s >= 0 and record.timings.total_s > 0
+    assert record.pipeline["segments"]["lines"] == LIMIT
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", record.date)
+    assert record.dilmanc_version
+    hyp_file = out / record.hypotheses_file
     assert hyp_file.exists() and len(hyp_file.read_text(encoding="utf-8").splitlines()) == LIMIT
+    # new in the record: engine details, model revision (content hash of a local dir), memory
+    assert record.compute_type and record.engine_info.device == "cpu"
+    assert record.revision.startswith("sha256:") and len(record.revision) == 7 + 64
+    assert record.peak_rss_mib > 10
 
 
 def test_run_scores_equal_eval_score(cli, runs, data_dir, tmp_path):
     """The record's metrics equal `eval score` on the written hypotheses."""
     out, paths = runs
     record = load_run(paths[0])
-    ref_name = next(f["path"] for f in record["testset"]["files"] if "aze-Latn" not in f["path"])
+    ref_name = next(f.path for f in record.testset.files if "aze-Latn" not in f.path)
     ref_lines = Path(ref_name).read_text(encoding="utf-8").splitlines()[:LIMIT]
     ref = tmp_path / "ref.txt"
     ref.write_text("\n".join(ref_lines) + "\n", encoding="utf-8")
-    res = cli(["eval", "score", "--hyp", out / record["hypotheses_file"], "--ref", ref, "--json"])
+    res = cli(["eval", "score", "--hyp", out / record.hypotheses_file, "--ref", ref, "--json"])
     scored = json.loads(res.out)
     for metric in ("bleu", "chrf", "ter"):
-        assert scored[metric] == pytest.approx(record["metrics"][metric], abs=1e-9)
+        assert scored[metric] == pytest.approx(record.metrics.get(metric), abs=1e-9)
 
 
 def test_run_fail_below_exits_1_after_writing(cli, runs, data_dir, tiny_marian_dir, tmp_path):
@@ -88,22 +92,14 @@ def test_run_fail_below_exits_1_after_writing(cli, runs, data_dir, tiny_marian_d
     assert len(list(tmp_path.glob("*.json"))) == 1  # the record is kept for inspection
 
 
-def test_report_html_and_markdown(cli, runs, tmp_path):
+def test_report_refuses_runs_on_different_pairs(cli, runs, tmp_path, data_dir):
+    """az-en and az-ru runs do not pair: one line, exit 2, no file (see test_eval_decision)."""
     _, paths = runs
-    html_path, md_path = tmp_path / "report.html", tmp_path / "report.md"
-    res = cli(["eval", "report", *paths, "--html", html_path, "--md", md_path])
-    assert res.code == 0, res.err
-    page = html_path.read_text(encoding="utf-8")
-    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
-    assert '<table class="runs">' in page and page.count("<tr>") == 3  # header + two runs
-    assert "chrF++" in page and "az-en" in page and "az-ru" in page
-    match = re.search(r'<img [^>]*src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
-    assert match, "chart not embedded"
-    assert base64.b64decode(match.group(1)).startswith(b"\x89PNG\r\n\x1a\n")
-    assert "translationese" in page and "translated from English" in page
-    assert "http" not in page.split("<body>")[1]  # self-contained: nothing to fetch
-    md = md_path.read_text(encoding="utf-8")
-    assert md.count("| #") == 2 and "> ntrex128: translationese source" in md
+    html_path = tmp_path / "report.html"
+    res = cli(["eval", "report", *paths, "--html", html_path, "--data-dir", data_dir])
+    assert res.code == 2
+    assert "different test sets or pairs" in res.err and len(res.err.strip().splitlines()) == 1
+    assert not html_path.exists()
 
 
 def test_report_rejects_non_records(cli, tmp_path):

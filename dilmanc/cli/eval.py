@@ -1,7 +1,8 @@
-"""`dilmanc eval`: score, compare, testsets, run, report.
+"""`dilmanc eval`: score, compare, testsets, run, report, gate.
 
 Exit codes follow dilmanc.errors: 2 for mismatched or unreadable inputs, 3 for a test set
-that is missing offline, 1 when `--fail-below` floors are not met.
+that is missing offline, 1 when `--fail-below` floors are not met or `gate` finds a
+significant regression beyond its tolerance.
 """
 
 from __future__ import annotations
@@ -308,15 +309,32 @@ def run_command(
     json_path, hyp_path = write_run(out, record, hyps)
     warn_empty(str(hyp_path), hyps)
     if as_json:
-        _echo_json(record)
-    else:
-        metrics = record["metrics"]
-        summary = ", ".join(f"{LABELS[m]} {metrics[m]:.1f}" for m in METRICS)
-        if record["term_accuracy"] is not None:
-            summary += f", term accuracy {record['term_accuracy']:.3f}"
-        typer.echo(f"{record['testset']['name']} {record['testset']['pair']}: {summary}")
+        from dilmanc.eval.records import record_json
+
+        _echo_json(record_json(record))
+    metrics = record.metrics
+    if not as_json:
+        summary = ", ".join(f"{LABELS[m]} {metrics.get(m):.1f}" for m in METRICS)
+        if record.term_accuracy is not None:
+            summary += f", term accuracy {record.term_accuracy:.3f}"
+        typer.echo(f"{record.testset.name} {record.testset.pair}: {summary}")
         typer.echo(f"wrote {json_path} and {hyp_path.name}")
-    check_floors({**record["metrics"], TERM: record["term_accuracy"]}, floors)
+    check_floors({**{m: metrics.get(m) for m in METRICS}, TERM: record.term_accuracy}, floors)
+
+
+TEST = typer.Option(
+    "bs",
+    "--test",
+    help="Significance test: bs (paired bootstrap) or ar (approximate randomization).",
+)
+SEED = typer.Option(12345, "--seed", help="Resampling seed (sacrebleu's default).")
+SAMPLES = typer.Option(
+    None, "--samples", help="Bootstrap resamples (default 1000) or AR trials (default 10000)."
+)
+ALPHA_OPTION = typer.Option(0.05, "--alpha", help="Significance level: p below it is significant.")
+DATA_DIR = typer.Option(
+    None, "--data-dir", help="Folder holding test sets (for sources and references)."
+)
 
 
 @app.command("report")
@@ -324,13 +342,24 @@ def report_command(
     runs: list[str] = typer.Argument(
         ..., metavar="FILE", help="Run records (JSON) written by `eval run`."
     ),
+    baseline: str | None = typer.Option(
+        None, "--baseline", "-b", help="The run to compare against (default: the first)."
+    ),
     html_out: str | None = typer.Option(
         None, "--html", metavar="FILE", help="Write a self-contained HTML."
     ),
     md_out: str | None = typer.Option(None, "--md", metavar="FILE", help="Write Markdown."),
+    data_dir: str | None = DATA_DIR,
+    test: str = TEST,
+    seed: int = SEED,
+    samples: int | None = SAMPLES,
+    alpha: float = ALPHA_OPTION,
+    segments: int = typer.Option(
+        10, "--segments", help="Largest sentence chrF++ gains and losses shown per candidate."
+    ),
 ) -> None:
-    """Side-by-side table and chart of benchmark runs."""
-    from dilmanc.eval.records import load_run
+    """Decide between runs: deltas with significance, differing settings, where, and cost."""
+    from dilmanc.eval.diff import CompareOptions, build_comparison, find_baseline, load_runs
     from dilmanc.eval.report import render_html, render_markdown
     from dilmanc.fileio import write_text_atomic
 
@@ -339,11 +368,68 @@ def report_command(
     for path in (html_out, md_out):
         if path:
             check_writable(path)  # all of them, before one is written
-    records = [load_run(path) for path in runs]
+    options = CompareOptions(
+        test=test, seed=seed, samples=samples, alpha=alpha, segments=segments, data_dir=data_dir
+    )
+    options.check()
+    loaded = load_runs(runs)
+    comparison = build_comparison(loaded, find_baseline(loaded, baseline), options)
+    pages = []
     if html_out:
-        write_text_atomic(html_out, render_html(records, runs))
+        pages.append((html_out, render_html(comparison)))
     if md_out:
-        write_text_atomic(md_out, render_markdown(records, runs))
-    for path in (html_out, md_out):
-        if path:
-            typer.echo(f"wrote {path}")
+        pages.append((md_out, render_markdown(comparison)))
+    for path, text in pages:
+        write_text_atomic(path, text)
+        typer.echo(f"wrote {path}")
+
+
+@app.command("gate")
+def gate_command(
+    baseline: str = typer.Option(..., "--baseline", "-b", help="Baseline run record (JSON)."),
+    candidate: str = typer.Option(..., "--candidate", "-c", help="Candidate run record (JSON)."),
+    max_drop: str | None = typer.Option(
+        None,
+        "--max-drop",
+        help="Tolerated drop per metric in points, e.g. bleu=0.5,chrf=0.5 (ter=1: a rise of 1).",
+    ),
+    max_term_drop: float | None = typer.Option(
+        None, "--max-term-drop", help="Tolerated drop of term accuracy (a fraction, e.g. 0.01)."
+    ),
+    alpha: float = ALPHA_OPTION,
+    test: str = TEST,
+    seed: int = SEED,
+    samples: int | None = SAMPLES,
+    data_dir: str | None = DATA_DIR,
+    as_json: bool = typer.Option(False, "--json", help="Print the verdict as one JSON object."),
+) -> None:
+    """Exit 1 when the candidate is significantly worse than the baseline beyond a tolerance."""
+    from dilmanc.eval.diff import CompareOptions, build_comparison, load_runs
+    from dilmanc.eval.gate import judge, parse_max_drops
+
+    drops = parse_max_drops(max_drop)
+    if not drops and max_term_drop is None:
+        raise UsageError("gate needs --max-drop METRIC=POINTS and/or --max-term-drop FRACTION")
+    if max_term_drop is not None and not 0 <= max_term_drop <= 1:
+        raise UsageError("--max-term-drop is a fraction between 0 and 1 (e.g. 0.01)")
+    options = CompareOptions(
+        test=test,
+        seed=seed,
+        samples=samples,
+        alpha=alpha,
+        data_dir=data_dir,
+        require_terms=max_term_drop is not None,
+    )
+    options.check()
+    runs = load_runs([baseline, candidate])
+    comparison = build_comparison(runs, 0, options, gate=True)
+    verdict = judge(comparison, drops, max_term_drop)
+    if as_json:
+        _echo_json(verdict.as_dict())
+    else:
+        for line in verdict.lines:
+            typer.echo(line.text())
+        for note in verdict.notes:
+            typer.echo(f"note: {note}")
+        typer.echo("gate: " + ("passed" if verdict.passed else "FAILED"))
+    verdict.raise_if_failed()

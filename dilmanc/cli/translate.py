@@ -115,6 +115,8 @@ def _plan(
 ) -> list[Job]:
     """Per input: target iso → output path (None = stdout). UsageError on impossible layouts."""
     for document, _ in loaded:
+        for target in targets:
+            document.check_target(target)
         if getattr(document, "single_target", False) and len(targets) > 1:
             raise UsageError(
                 f"{document.label}: a {document.format} file holds one target language; "

@@ -131,6 +131,11 @@ class Document(abc.ABC):
     def __init__(self, path: Path | None, label: str) -> None:
         self.path = path
         self.label = label  # for messages: the file name, or "standard input"
+        self.warnings: list[str] = []  # what the last `write` could not do as asked
+
+    def check_target(self, lang: Language) -> None:  # noqa: B027 - optional hook
+        """UsageError when this file cannot hold `lang` (a bilingual file made for another
+        language); called before anything is translated."""
 
     @classmethod
     def sniff(cls, head: bytes) -> bool:

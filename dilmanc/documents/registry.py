@@ -92,10 +92,10 @@ def open_document(
 
 def output_name(name: str, target_iso: str, source_iso: str) -> str:
     """`release.az.docx` → `release.en.docx`; `notes.txt` → `notes.en.txt`; `release.az` →
-    `release.en`."""
+    `release.en`; a PO template `app.pot` → `app.en.po`."""
     path = Path(name)
-    suffix = path.suffix
-    stem = path.name[: -len(suffix)] if suffix else path.name
+    suffix = ".po" if path.suffix.lower() == ".pot" else path.suffix
+    stem = path.name[: -len(path.suffix)] if path.suffix else path.name
     if suffix.lower() == f".{source_iso}":  # "release.az" with no other extension
         suffix = ""
     elif stem.lower().endswith(f".{source_iso}"):

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from dilmanc.errors import UsageError
 from dilmanc.eval.metrics import METRICS, corpus_scores
-from dilmanc.eval.records import new_record
+from dilmanc.eval.provenance import model_revision, peak_rss_mib, reset_peak_rss
+from dilmanc.eval.records import RunRecord, new_record
 from dilmanc.eval.testsets import load_pair
 
 
@@ -35,13 +36,14 @@ class RunSettings:
     progress: Callable[[int], None] | None = None  # advance(lines done)
 
 
-def run_benchmark(settings: RunSettings) -> tuple[dict, list[str]]:
+def run_benchmark(settings: RunSettings) -> tuple[RunRecord, list[str]]:
     """Translate and score through the service layer; return (run record, hypotheses)."""
     from dilmanc.engines.base import DecodeOptions
     from dilmanc.pipeline.service import Service
     from dilmanc.pipeline.settings import Settings
 
     started = time.perf_counter()
+    reset_peak_rss()
     if settings.limit is not None and settings.limit < 1:
         raise UsageError("--limit must be at least 1")
     data = load_pair(settings.testset, settings.pair, settings.data_dir, settings.limit)
@@ -82,12 +84,13 @@ def run_benchmark(settings: RunSettings) -> tuple[dict, list[str]]:
         model=info.models[target.iso],
         engine=engine.engine,
         architecture=engine.architecture,
-        compute_type=engine.compute_type,
+        engine_info={**engine.to_json(), "revision": model_revision(engine.directory)},
         options={
             "decode": info.decode,
             "device": settings.device,
             "threads": settings.threads,
             "glossary_mode": info.glossary_mode,
+            "n_best": info.n_best,
         },
         glossary=info.to_json()["glossary"],
         testset=data.record(settings.limit),
@@ -101,6 +104,7 @@ def run_benchmark(settings: RunSettings) -> tuple[dict, list[str]]:
             "total_s": round(time.perf_counter() - started, 3),
             "segments_per_s": round(len(hyps) / translate_s, 2) if translate_s > 0 else None,
         },
+        memory={"peak_rss_mib": peak_rss_mib()},
         pipeline=pipeline.report(),
     )
     return record, hyps

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from dilmanc.documents.base import Origin, TagOutcome, Translated, Unit
+from dilmanc.documents.base import Origin, TagOutcome, Translated, Unit, UnitState
 from dilmanc.engines.base import DecodeOptions, TranslationResult
 from dilmanc.engines.pivot import Leg, PivotEngine
 from dilmanc.errors import UsageError
@@ -218,7 +218,7 @@ class Pipeline:
         return engine
 
     def _prepare(self, unit: Unit) -> _Prepared:
-        if not unit.translate or (unit.target is not None and not self.overwrite):
+        if not unit.translate or (self._keeps(unit) and not self.overwrite):
             return _Prepared(unit, None)
         pieces = []
         parts, split_count = segment_unit(unit.source, self.source.iso, self._fit)
@@ -235,6 +235,12 @@ class Pipeline:
                 self.stats.segments.passthrough += 1
             pieces.append(piece)
         return _Prepared(unit, pieces)
+
+    @staticmethod
+    def _keeps(unit: Unit) -> bool:
+        """An existing target a person made or approved is kept (unless overwriting); an
+        empty, new or machine-made one (fuzzy PO entries, XLIFF mt-suggestions) is redone."""
+        return unit.target is not None and unit.state in (UnitState.REVIEWED, UnitState.MEMORY)
 
     def _note_split(self, unit: Unit, count: int) -> None:
         """A warning for the report and stderr: nothing is cut, but the model saw parts."""

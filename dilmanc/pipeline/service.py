@@ -325,6 +325,7 @@ class Service:
         pipeline.translate_units(document.units(), targets, emit)
         for writer in writers.values():
             writer.finish()
+            report.warnings.extend(document.warnings)
         return report
 
     def translate_text(self, text: str, target: Language, pipeline: Pipeline | None = None) -> str:

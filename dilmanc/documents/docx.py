@@ -1,0 +1,753 @@
+"""Word documents (.docx) through python-docx: one unit per paragraph, wherever it is.
+
+Paragraphs (`w:p`) are found in the body, in table cells (nested tables too), in text boxes
+(`w:txbxContent`), in every header and footer part, and in the footnotes and endnotes parts
+(python-docx has no API for those: they are registered as plain XML parts and reached through
+the main part's relationships).
+
+Inside a paragraph, python-docx's `iter_inner_content` sees runs and hyperlinks only, while
+a paragraph also holds fields, bookmarks, tracked changes, content controls and more, all of
+which must come back where they were. So a paragraph is read at the XML level:
+
+* adjacent runs whose formatting (`w:rPr`) is the same are merged first, so Word's arbitrary
+  run splits (spell-check marks, revision ids, proofing language) never become tags;
+* the most common formatting (by characters) is the paragraph's base and gets no tag; a run
+  formatted differently becomes a pair (`bold`, `italic`, `color`, ... or `format`) whose data
+  is its `w:rPr`; a hyperlink (or tracked insertion, smart tag) is a pair around its runs;
+* tabs, breaks, drawings, text boxes, fields (simple and complex, begin to end, result
+  included), footnote references, bookmarks and comment ranges are standalone tags carrying
+  their XML.
+
+Writing re-opens the document from the kept bytes (so languages never leak into each other),
+analyses each translated paragraph again the same way (so tag ids match the unit's) and
+rebuilds its runs from the target: a stretch of text gets the formatting of the innermost
+open pair (or the base), hyperlinks are re-created around their stretch, standalone XML (the
+very same elements, so a text box keeps its own translated paragraphs) goes back at its tag.
+The paragraph properties and everything outside translated paragraphs (styles, numbering,
+images, sections, comments, settings) are untouched; a target equal to its source leaves the
+paragraph's XML as it was.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import re
+import zipfile
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import docx
+from docx.opc.constants import CONTENT_TYPE as CT
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.opc.part import PartFactory, XmlPart
+from docx.oxml.ns import qn
+from lxml import etree
+
+from dilmanc.documents.base import Document, InlineCode, Translated, Unit, UnitWriter
+from dilmanc.errors import InputError
+from dilmanc.fileio import read_bytes
+from dilmanc.languages import Language
+from dilmanc.text.tagged import CLOSE, EMPTY, OPEN, Tag, TaggedText
+
+# Footnotes and endnotes have no part class in python-docx: load them as XML parts so their
+# element tree is reachable and serialized on save.
+PartFactory.part_type_for.setdefault(CT.WML_FOOTNOTES, XmlPart)
+PartFactory.part_type_for.setdefault(CT.WML_ENDNOTES, XmlPart)
+
+MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+W_P, W_R, W_T, W_PPR, W_RPR = qn("w:p"), qn("w:r"), qn("w:t"), qn("w:pPr"), qn("w:rPr")
+W_TBL, W_TR, W_TC = qn("w:tbl"), qn("w:tr"), qn("w:tc")
+W_TXBX = qn("w:txbxContent")
+W_FOOTNOTE, W_ENDNOTE, W_ID = qn("w:footnote"), qn("w:endnote"), qn("w:id")
+W_FLDCHAR, W_FLDCHARTYPE = qn("w:fldChar"), qn("w:fldCharType")
+W_TAB, W_BR = qn("w:tab"), qn("w:br")
+W_LANG, W_VAL, W_RFONTS, W_HINT = qn("w:lang"), qn("w:val"), qn("w:rFonts"), qn("w:hint")
+MC_CHOICE, MC_FALLBACK = f"{{{MC}}}Choice", f"{{{MC}}}Fallback"
+XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+
+# Containers of runs that are kept around their (translated) runs as pairs.
+WRAPPERS = {
+    qn(f"w:{name}"): label
+    for name, label in (
+        ("hyperlink", "link"),
+        ("ins", "insertion"),
+        ("moveTo", "move"),
+        ("smartTag", "smart tag"),
+        ("customXml", "custom XML"),
+        ("dir", "direction"),
+        ("bdo", "direction"),
+    )
+}
+# Rendering hints that would be wrong after translation: dropped from translated paragraphs.
+DROPPED = {qn("w:proofErr"), qn("w:lastRenderedPageBreak"), qn("w:softHyphen")}
+# Run properties that do not change how Latin or Cyrillic text looks: ignored when deciding
+# whether two runs are formatted alike (Word splits runs on them all the time).
+INVISIBLE = {qn("w:lang"), qn("w:noProof"), qn("w:szCs"), qn("w:bCs"), qn("w:iCs")}
+PROPERTY_NAMES = {
+    "b": "bold",
+    "i": "italic",
+    "u": "underline",
+    "color": "color",
+    "highlight": "highlight",
+    "shd": "shading",
+    "strike": "strike",
+    "dstrike": "strike",
+    "vertAlign": "vertical alignment",
+    "rStyle": "style",
+    "sz": "size",
+    "rFonts": "font",
+    "caps": "caps",
+    "smallCaps": "small caps",
+}
+NODE_NAMES = {
+    "tab": "tab",
+    "ptab": "tab",
+    "br": "break",
+    "cr": "break",
+    "drawing": "image",
+    "pict": "image",
+    "object": "object",
+    "AlternateContent": "drawing",
+    "fldChar": "field",
+    "instrText": "field",
+    "fldSimple": "field",
+    "footnoteReference": "footnote",
+    "endnoteReference": "endnote",
+    "footnoteRef": "footnote mark",
+    "endnoteRef": "endnote mark",
+    "bookmarkStart": "bookmark",
+    "bookmarkEnd": "bookmark",
+    "commentRangeStart": "comment",
+    "commentRangeEnd": "comment",
+    "commentReference": "comment",
+    "del": "deletion",
+}
+WORD_LANG = {"en": "en-US", "ru": "ru-RU", "tr": "tr-TR", "de": "de-DE", "fr": "fr-FR"}
+PART_KINDS = {RT.HEADER: 0, RT.FOOTER: 1, RT.FOOTNOTES: 2, RT.ENDNOTES: 3}
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+HOSTILE = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+# --- reading a paragraph ----------------------------------------------------------------------
+
+
+def _rpr_key(rpr) -> tuple:
+    """What a run's formatting looks like, for comparing runs (invisible properties aside)."""
+    if rpr is None:
+        return ()
+    items = []
+    for child in rpr:
+        if child.tag in INVISIBLE or not isinstance(child.tag, str):
+            continue
+        attrs = tuple(
+            sorted((k, v) for k, v in child.attrib.items() if child.tag != W_RFONTS or k != W_HINT)
+        )
+        if child.tag == W_RFONTS and not attrs:
+            continue
+        inner = etree.tostring(child) if len(child) else b""
+        items.append((child.tag, attrs, inner))
+    return tuple(sorted(items))
+
+
+@dataclass
+class _Text:
+    text: str
+    rpr: object
+    key: tuple
+    ctx: tuple  # the wrapper elements around it, outermost first
+
+
+@dataclass
+class _Node:
+    element: object
+    rpr: object  # the run's properties for a run child; None for a paragraph-level element
+    key: tuple
+    in_run: bool
+    ctx: tuple
+
+
+@dataclass
+class _Pair:
+    rpr: object  # formatting of text directly inside the pair
+    key: tuple
+    wrapper: object = None  # the original w:hyperlink (etc.) for a wrapper pair
+    name: str = "format"
+
+
+@dataclass
+class _Standalone:
+    nodes: list[_Node] = field(default_factory=list)
+
+
+@dataclass
+class _Paragraph:
+    source: TaggedText
+    codes: dict[int, _Pair | _Standalone]
+    base_rpr: object
+    base_key: tuple
+
+
+class _Flattener:
+    """A paragraph's content as text and node tokens, fields folded into nodes."""
+
+    def __init__(self) -> None:
+        self.tokens: list[_Text | _Node] = []
+        self.depth = 0  # open complex fields
+
+    def container(self, element, ctx: tuple) -> None:
+        for child in element:
+            tag = child.tag
+            if tag == W_PPR or not isinstance(tag, str):
+                continue
+            if tag == W_R:
+                self.run(child, ctx)
+            elif tag in DROPPED and not self.depth:
+                continue
+            elif tag in WRAPPERS and not self.depth and _has_text(child):
+                self.container(child, (*ctx, child))
+            else:
+                self._count_fields(child)
+                self.tokens.append(_Node(child, None, (), False, ctx))
+
+    def run(self, run, ctx: tuple) -> None:
+        children = list(run)
+        rpr = children[0] if children and children[0].tag == W_RPR else None
+        key = _rpr_key(rpr)
+        for child in children:
+            tag = child.tag
+            if tag == W_RPR or not isinstance(tag, str):
+                continue
+            if tag == W_FLDCHAR:
+                kind = child.get(W_FLDCHARTYPE)
+                if kind == "begin":
+                    self.depth += 1
+                elif kind == "end":
+                    self.depth = max(0, self.depth - 1)
+            elif tag == W_T and not self.depth:
+                if child.text:
+                    self.tokens.append(_Text(child.text, rpr, key, ctx))
+                continue
+            elif tag in DROPPED and not self.depth:
+                continue
+            self.tokens.append(_Node(child, rpr, key, True, ctx))
+
+    def _count_fields(self, element) -> None:
+        for fld in element.iter(W_FLDCHAR):
+            kind = fld.get(W_FLDCHARTYPE)
+            if kind == "begin":
+                self.depth += 1
+            elif kind == "end":
+                self.depth = max(0, self.depth - 1)
+
+
+def _has_text(element) -> bool:
+    return any(t.text for t in element.iter(W_T))
+
+
+def _merge(tokens: list[_Text | _Node]) -> list[_Text | _Node]:
+    """Adjacent text runs formatted alike become one; a whitespace-only run between two runs
+    formatted alike takes their formatting."""
+    out: list[_Text | _Node] = []
+    for i, tok in enumerate(tokens):
+        if isinstance(tok, _Text) and not tok.text.strip() and 0 < i < len(tokens) - 1:
+            before, after = tokens[i - 1], tokens[i + 1]
+            if (
+                isinstance(before, _Text)
+                and isinstance(after, _Text)
+                and before.key == after.key
+                and before.ctx == tok.ctx == after.ctx
+            ):
+                tok = _Text(tok.text, before.rpr, before.key, tok.ctx)
+        last = out[-1] if out else None
+        if (
+            isinstance(tok, _Text)
+            and isinstance(last, _Text)
+            and last.key == tok.key
+            and last.ctx == tok.ctx
+        ):
+            out[-1] = _Text(last.text + tok.text, last.rpr, last.key, last.ctx)
+        else:
+            out.append(tok)
+    return out
+
+
+def _bases(tokens: list[_Text | _Node]) -> dict[object, tuple[object, tuple]]:
+    """Most common formatting (by characters) of the text directly in each context (None:
+    the paragraph itself; else a wrapper element) → (rPr, key)."""
+    texts = [tok for tok in tokens if isinstance(tok, _Text)]
+    if all(tok.key == texts[0].key and not tok.ctx for tok in texts):  # the usual paragraph
+        return {None: (texts[0].rpr, texts[0].key)}
+    counts: dict[object, Counter] = {}
+    first: dict[tuple, object] = {}
+    for tok in texts:
+        if isinstance(tok, _Text):
+            owner = tok.ctx[-1] if tok.ctx else None
+            counts.setdefault(owner, Counter())[tok.key] += len(tok.text)
+            first.setdefault(tok.key, tok.rpr)
+    bases = {owner: counter.most_common(1)[0][0] for owner, counter in counts.items()}
+    if None not in bases:  # all text is inside links: their common formatting is the base
+        total = Counter()
+        for counter in counts.values():
+            total.update(counter)
+        bases[None] = total.most_common(1)[0][0] if total else ()
+    return {owner: (first.get(key), key) for owner, key in bases.items()}
+
+
+def _pair_name(rpr, base_rpr) -> str:
+    have = {child.tag: child for child in (rpr if rpr is not None else ())}
+    base = {child.tag: child for child in (base_rpr if base_rpr is not None else ())}
+    differ = [
+        tag
+        for tag in set(have) | set(base)
+        if tag not in INVISIBLE
+        and (
+            tag not in have
+            or tag not in base
+            or etree.tostring(have[tag]) != etree.tostring(base[tag])
+        )
+    ]
+    if len(differ) == 1:
+        local = etree.QName(differ[0]).localname
+        return PROPERTY_NAMES.get(local, local)
+    return "format"
+
+
+def analyse(paragraph) -> _Paragraph | None:
+    """The paragraph as tagged text, or None when it has no text at all."""
+    flat = _Flattener()
+    flat.container(paragraph, ())
+    tokens = _merge(flat.tokens)
+    if not any(isinstance(tok, _Text) and tok.text.strip() for tok in tokens):
+        return None
+    bases = _bases(tokens)
+    base_rpr, base_key = bases[None]
+    parts: list[str | Tag] = []
+    codes: dict[int, _Pair | _Standalone] = {}
+    wrappers: list[tuple[object, int]] = []
+    fmt: tuple[int, tuple] | None = None  # the open format pair: id, key
+    pending: int | None = None  # the standalone a following node joins
+
+    def new_id() -> int:
+        return len(codes) + 1
+
+    def close_fmt() -> None:
+        nonlocal fmt, pending
+        if fmt is not None:
+            parts.append(Tag(fmt[0], CLOSE))
+            fmt = None
+            pending = None
+
+    for tok in tokens:
+        common = 0
+        while (
+            common < len(wrappers)
+            and common < len(tok.ctx)
+            and wrappers[common][0] is tok.ctx[common]
+        ):
+            common += 1
+        if common < len(wrappers) or common < len(tok.ctx):
+            close_fmt()
+            while len(wrappers) > common:
+                parts.append(Tag(wrappers.pop()[1], CLOSE))
+            for wrapper in tok.ctx[common:]:
+                pid = new_id()
+                rpr, key = bases.get(wrapper, (base_rpr, base_key))
+                codes[pid] = _Pair(rpr, key, wrapper, WRAPPERS[wrapper.tag])
+                wrappers.append((wrapper, pid))
+                parts.append(Tag(pid, OPEN))
+            pending = None
+        if isinstance(tok, _Text):
+            context_key = bases[tok.ctx[-1] if tok.ctx else None][1]
+            if fmt is not None and fmt[1] != tok.key:
+                close_fmt()
+            if tok.key != context_key and fmt is None:
+                pid = new_id()
+                context_rpr = bases[tok.ctx[-1] if tok.ctx else None][0]
+                codes[pid] = _Pair(tok.rpr, tok.key, name=_pair_name(tok.rpr, context_rpr))
+                fmt = (pid, tok.key)
+                parts.append(Tag(pid, OPEN))
+            parts.append(tok.text)
+            pending = None
+        elif pending is not None:
+            codes[pending].nodes.append(tok)
+        else:
+            pending = new_id()
+            codes[pending] = _Standalone([tok])
+            parts.append(Tag(pending, EMPTY))
+    close_fmt()
+    while wrappers:
+        parts.append(Tag(wrappers.pop()[1], CLOSE))
+    return _Paragraph(TaggedText.from_parts(parts), codes, base_rpr, base_key)
+
+
+def _xml(element) -> str:
+    return etree.tostring(element, encoding="unicode") if element is not None else ""
+
+
+def _inline_codes(paragraph: _Paragraph) -> dict[int, InlineCode]:
+    out: dict[int, InlineCode] = {}
+    for cid, code in paragraph.codes.items():
+        if isinstance(code, _Pair):
+            data = dict(code.wrapper.attrib) if code.wrapper is not None else _xml(code.rpr)
+            out[cid] = InlineCode(cid, "pair", code.name, data)
+        else:
+            first = code.nodes[0].element
+            local = etree.QName(first).localname
+            data = "".join(_xml(node.element) for node in code.nodes)
+            out[cid] = InlineCode(cid, "standalone", NODE_NAMES.get(local, local), data)
+    return out
+
+
+# --- writing a paragraph ----------------------------------------------------------------------
+
+
+class _Builder:
+    """Appends runs, wrappers and kept elements to an emptied paragraph."""
+
+    def __init__(self, paragraph, codes, lang: str | None) -> None:
+        self.paragraph = paragraph
+        self.codes = codes
+        self.lang = lang
+        self.chain: list[tuple[int, object]] = []  # open wrapper copies: pair id, element
+        self.last_run = None
+        self.last_key: tuple | None = None
+
+    def container(self, wrapper_ids: list[int]):
+        common = 0
+        while (
+            common < len(self.chain)
+            and common < len(wrapper_ids)
+            and self.chain[common][0] == wrapper_ids[common]
+        ):
+            common += 1
+        del self.chain[common:]
+        for pid in wrapper_ids[common:]:
+            original = self.codes[pid].wrapper
+            parent = self.chain[-1][1] if self.chain else self.paragraph
+            element = etree.SubElement(parent, original.tag, dict(original.attrib))
+            for child in original:
+                if isinstance(child.tag, str) and child.tag.endswith("Pr"):
+                    element.append(copy.deepcopy(child))
+            self.chain.append((pid, element))
+        return self.chain[-1][1] if self.chain else self.paragraph
+
+    def run(self, container, rpr, key: tuple, *, translated: bool):
+        last = self.last_run
+        if (
+            last is not None
+            and key == self.last_key
+            and last.getparent() is container
+            and container[-1] is last
+        ):
+            return last
+        run = etree.SubElement(container, W_R)
+        if rpr is not None:
+            rpr = copy.deepcopy(rpr)
+            lang = rpr.find(W_LANG)
+            if translated and self.lang and lang is not None and lang.get(W_VAL):
+                lang.set(W_VAL, self.lang)
+            run.append(rpr)
+        self.last_run, self.last_key = run, key
+        return run
+
+    def text(self, text: str, container, rpr, key: tuple) -> None:
+        run = self.run(container, rpr, key, translated=True)
+        for piece in re.split(r"([\t\n])", text) if ("\t" in text or "\n" in text) else (text,):
+            if piece == "\t":
+                etree.SubElement(run, W_TAB)
+            elif piece == "\n":
+                etree.SubElement(run, W_BR)
+            elif piece:
+                t = etree.SubElement(run, W_T)
+                t.text = piece
+                if piece != piece.strip():
+                    t.set(XML_SPACE, "preserve")
+                run.append(t)
+
+    def node(self, node: _Node, container) -> None:
+        if node.in_run:
+            self.run(container, node.rpr, node.key, translated=False).append(node.element)
+        else:
+            container.append(node.element)
+            self.last_run = None
+
+
+def rebuild(paragraph_element, analysed: _Paragraph, target: TaggedText, lang: str | None):
+    """Replace the paragraph's content (its properties kept) by `target`'s text and tags."""
+    codes = analysed.codes
+    parts = list(target.parts())
+    seen = {(tag.id, tag.kind) for _, tag in target.tags}
+    # Defensive: a link whose tags went missing encloses the whole text; a lost standalone
+    # (an image, a field) is appended; a lost formatting pair only loses its formatting.
+    for cid, code in codes.items():
+        if isinstance(code, _Pair) and code.wrapper is not None:
+            if (cid, OPEN) not in seen:
+                parts.insert(0, Tag(cid, OPEN))
+            if (cid, CLOSE) not in seen:
+                parts.append(Tag(cid, CLOSE))
+        elif isinstance(code, _Standalone) and (cid, EMPTY) not in seen:
+            parts.append(Tag(cid, EMPTY))
+    for child in list(paragraph_element):
+        if child.tag != W_PPR:
+            paragraph_element.remove(child)
+    builder = _Builder(paragraph_element, codes, lang)
+    stack: list[int] = []
+    placed: set[int] = set()
+    for part in parts:
+        if isinstance(part, str):
+            if not part:
+                continue
+            wrappers = [cid for cid in stack if codes[cid].wrapper is not None]
+            inner = codes[stack[-1]] if stack else None
+            rpr = inner.rpr if inner else analysed.base_rpr
+            key = inner.key if inner else analysed.base_key
+            builder.text(part, builder.container(wrappers), rpr, key)
+            continue
+        code = codes.get(part.id)
+        if part.kind == OPEN and isinstance(code, _Pair) and part.id not in stack:
+            stack.append(part.id)
+        elif part.kind == CLOSE and part.id in stack:
+            stack.remove(part.id)
+        elif part.kind == EMPTY and isinstance(code, _Standalone) and part.id not in placed:
+            placed.add(part.id)
+            wrappers = [cid for cid in stack if codes[cid].wrapper is not None]
+            container = builder.container(wrappers)
+            for node in code.nodes:
+                builder.node(node, container)
+
+
+def _fallback_twin(paragraph):
+    """The same paragraph in the VML fallback of a DrawingML text box, if there is one."""
+    choice = next(paragraph.iterancestors(MC_CHOICE), None)
+    if choice is None:
+        return None
+    fallback = choice.getparent().find(MC_FALLBACK)
+    if fallback is None:
+        return None
+    mine, theirs = list(choice.iter(W_P)), list(fallback.iter(W_P))
+    if len(mine) != len(theirs):
+        return None
+    return theirs[mine.index(paragraph)]
+
+
+# --- the document -----------------------------------------------------------------------------
+
+
+@dataclass
+class _Part:
+    key: str  # in unit ids: "body", "header1", "footnotes"
+    label: str  # in locations: "", "header1.xml"
+    root: object
+
+
+def _natural(name: str) -> tuple:
+    return tuple(int(s) if s.isdigit() else s for s in re.split(r"(\d+)", name))
+
+
+def _parts(document) -> list[_Part]:
+    main = document.part
+    found = [_Part("body", "", main.element.body)]
+    related = []
+    seen = set()
+    for rel in main.rels.values():
+        kind = PART_KINDS.get(rel.reltype)
+        if kind is None or rel.is_external:
+            continue
+        part = rel.target_part
+        if id(part) in seen or not isinstance(part, XmlPart):
+            continue
+        seen.add(id(part))
+        name = str(part.partname).rsplit("/", 1)[-1]
+        related.append((kind, _natural(name), name, part))
+    for _, _, name, part in sorted(related, key=lambda item: item[:2]):
+        found.append(_Part(name.rsplit(".", 1)[0], name, part.element))
+    return found
+
+
+def _paragraphs(root) -> list:
+    return [p for p in root.iter(W_P) if next(p.iterancestors(MC_FALLBACK), None) is None]
+
+
+def _location(paragraph, part: _Part, number: int, tables: dict) -> str:
+    where = []
+    for ancestor in reversed(list(paragraph.iterancestors())):
+        tag = ancestor.tag
+        if tag == W_TC:
+            row = ancestor.getparent()
+            table = row.getparent()
+            first_row = table.find(W_TR)
+            row_number = table.index(row) - (table.index(first_row) if first_row is not None else 0)
+            cells = [c for c in row if c.tag == W_TC]
+            where.append(
+                f"table {tables.get(table, '?')}, row {row_number + 1}, "
+                f"cell {cells.index(ancestor) + 1}"
+            )
+        elif tag == W_TXBX:
+            where.append("text box")
+        elif tag in (W_FOOTNOTE, W_ENDNOTE):
+            kind = "footnote" if tag == W_FOOTNOTE else "endnote"
+            where.append(f"{kind} {ancestor.get(W_ID)}")
+    label = f"{part.label} paragraph {number}" if part.label else f"paragraph {number}"
+    return f"{label} ({'; '.join(where)})" if where else label
+
+
+class DocxDocument(Document):
+    format = "docx"
+    extensions = (".docx",)
+    binary = True
+
+    def __init__(self, path: Path | None, label: str, data: bytes, document) -> None:
+        super().__init__(path, label)
+        self._data = data
+        self._document = document
+        self._size = sum(
+            1
+            for part in _parts(document)
+            for p in _paragraphs(part.root)
+            if any(t.text and t.text.strip() for t in p.iter(W_T))
+        )
+        # The first writer translates the loaded tree in place (one tree in memory for a
+        # one-language run): units already read are never read again by a running `units()`;
+        # once it has changed the tree, later `units()` calls and writers parse a fresh copy.
+        self._shared = False  # a writer is using the loaded tree
+        self._changed = False  # ... and has changed it
+
+    @classmethod
+    def sniff(cls, head: bytes) -> bool:
+        return head.startswith(b"PK\x03\x04") and b"word/" in head
+
+    @classmethod
+    def load(cls, path: Path, *, encoding: str | None = None) -> DocxDocument:
+        data = read_bytes(path)
+        label = str(path)
+        return cls(path, label, data, _open(data, label))
+
+    def _open(self):
+        return _open(self._data, self.label)
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def _tree_for_writer(self):
+        """(tree, shared): the loaded tree for the first writer, else a fresh copy."""
+        if self._shared or self._changed:
+            return self._open(), False
+        self._shared = True
+        return self._document, True
+
+    def _release(self) -> None:
+        self._shared = False
+
+    def units(self) -> Iterator[Unit]:
+        if self._changed:  # a writer has translated the loaded tree: read the original again
+            self._document, self._shared, self._changed = self._open(), False, False
+        previous: Unit | None = None
+        for part in _parts(self._document):
+            tables = {table: n for n, table in enumerate(part.root.iter(W_TBL), 1)}
+            for number, paragraph in enumerate(_paragraphs(part.root), 1):
+                analysed = analyse(paragraph)
+                if analysed is None:
+                    continue
+                unit = Unit(
+                    f"{part.key}:{number}",
+                    analysed.source,
+                    _inline_codes(analysed),
+                    location=_location(paragraph, part, number, tables),
+                )
+                if previous is not None:
+                    unit.prev = previous.source.text
+                    previous.next = unit.source.text
+                    yield previous
+                previous = unit
+        if previous is not None:
+            yield previous
+
+    def write(self, handle: IO, lang: Language, translations: dict[str, Translated]) -> None:
+        writer = self.writer(lang, handle)
+        writer.add(list(translations.values()))
+        writer.finish()
+
+    def writer(self, lang: Language, handle: IO) -> UnitWriter:
+        return _DocxWriter(self, lang, handle)
+
+
+class _DocxWriter(UnitWriter):
+    """Applies each chunk of translations to the document as it arrives (no translation is
+    kept) and saves it at the end: the loaded tree for the first writer, a copy for others."""
+
+    def __init__(self, document: DocxDocument, lang: Language, handle: IO) -> None:
+        super().__init__(document, lang, handle)
+        self.copy, self.shared = document._tree_for_writer()
+        self.word_lang = WORD_LANG.get(lang.iso, lang.iso)
+        self.paragraphs = {part.key: _paragraphs(part.root) for part in _parts(self.copy)}
+
+    def add(self, chunk: list[Translated]) -> None:
+        for item in chunk:
+            key, _, number = item.unit.id.rpartition(":")
+            paragraphs = self.paragraphs.get(key)
+            if paragraphs is None or not number.isdigit() or not 0 < int(number) <= len(paragraphs):
+                continue
+            self.apply(paragraphs[int(number) - 1], item.target)
+
+    def apply(self, paragraph, target: TaggedText) -> None:
+        analysed = analyse(paragraph)
+        if analysed is None or target == analysed.source:
+            return
+        if self.shared:
+            self.document._changed = True
+        twin = _fallback_twin(paragraph)
+        rebuild(paragraph, analysed, target, self.word_lang)
+        if twin is not None:
+            twin_analysed = analyse(twin)
+            if twin_analysed is not None and twin_analysed.source == analysed.source:
+                rebuild(twin, twin_analysed, target, self.word_lang)
+
+    def finish(self) -> None:
+        self.copy.save(self.handle)
+        self.paragraphs.clear()
+        if self.shared:
+            self.document._release()
+
+
+def _open(data: bytes, label: str):
+    """python-docx's Document over `data`, after checking it is a safe, readable .docx."""
+    if data.startswith(OLE_MAGIC):
+        raise InputError(
+            f"{label}: an encrypted (password-protected) or legacy .doc Word file, not a .docx; "
+            "remove the password or save it as .docx"
+        )
+    if not data.strip():
+        raise InputError(f"{label} is empty")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = archive.namelist()
+            if "word/document.xml" not in names:
+                kind = (
+                    "a spreadsheet (.xlsx)"
+                    if "xl/workbook.xml" in names
+                    else "a presentation (.pptx)"
+                    if "ppt/presentation.xml" in names
+                    else "a ZIP archive"
+                )
+                raise InputError(f"{label}: not a Word document ({kind} without word/document.xml)")
+            for name in names:
+                if name.endswith((".xml", ".rels")) and HOSTILE.search(archive.read(name)):
+                    raise InputError(
+                        f"{label}: {name} declares a DOCTYPE or entities; refused (unsafe XML)"
+                    )
+    except zipfile.BadZipFile as err:
+        raise InputError(f"{label}: not a valid .docx (corrupt or truncated ZIP: {err})") from None
+    except (zipfile.LargeZipFile, NotImplementedError, EOFError, OSError) as err:
+        raise InputError(f"{label}: cannot read the .docx archive ({err})") from None
+    try:
+        return docx.Document(io.BytesIO(data))
+    except etree.XMLSyntaxError as err:
+        raise InputError(f"{label}: corrupt XML inside the .docx ({err})") from None
+    except Exception as err:  # python-docx raises KeyError/ValueError/... on broken packages
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise InputError(f"{label}: not a readable .docx ({reason})") from None

@@ -1,0 +1,146 @@
+"""Normalization for matching: text (NFC, whitespace, optional Turkic-aware case folding),
+language codes (en-GB → en unless variants are kept) and segment tokens.
+
+Tokens are words, numbers, compact inline tags (`<g1>`, `</g1>`, `<x2/>`) and single
+punctuation marks. The fuzzy index and the base score use the folded words with every number
+replaced by one NUM token; tags, punctuation, case and number values are compared separately
+(see `fuzzy`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from dilmanc.errors import DilmancError
+
+# Latin-script Turkic languages with dotted/dotless i (İ/i, I/ı).
+TURKIC = frozenset({"az", "tr", "crh", "gag", "tt"})
+NUM = "\x00N"  # the index token standing for any number
+
+TAG = re.compile(r"<(/?)g(\d+)>|<x(\d+)/>")
+_TOKEN = re.compile(
+    r"(?P<tag></?g\d+>|<x\d+/>)"
+    r"|(?P<num>\d+(?:[.,:/]\d+)*)"
+    r"|(?P<word>[^\W\d_]+(?:['’][^\W\d_]+)*)"
+    r"|(?P<punct>[^\w\s]|_)"
+)
+_LANG = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$")
+
+
+def normalize(text: str) -> str:
+    """Unicode NFC with runs of whitespace made one space and the ends stripped."""
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return " ".join(text.split())
+
+
+def turkic_lower(text: str) -> str:
+    """`dilmanc.text.turkic_case.az_lower`, faster on long strings (no translate table)."""
+    return text.replace("İ", "i").replace("I", "ı").lower()
+
+
+def fold(text: str, lang: str) -> str:
+    """Lower case: Turkic rules (I→ı, İ→i) for Turkic languages, Unicode lower otherwise."""
+    base = lang.split("-")[0]
+    return turkic_lower(text) if base in TURKIC else text.lower()
+
+
+def search_fold(text: str) -> str:
+    """The key concordance search compares: Turkic lower case with dotted and dotless i equal,
+    so "İNSAN", "insan" and "ınsan" all match, whichever language the text is in."""
+    return turkic_lower(unicodedata.normalize("NFC", text)).replace("ı", "i")
+
+
+def h64(*parts: str) -> int:
+    """A signed 64-bit hash of the parts (SQLite INTEGER), for indexed equality lookups."""
+    digest = hashlib.blake2b("\x1f".join(parts).encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def h128(*parts: str) -> bytes:
+    return hashlib.blake2b("\x1f".join(parts).encode("utf-8"), digest_size=16).digest()
+
+
+@functools.lru_cache(maxsize=4096)
+def language(code: str, keep_variants: bool = False) -> str | None:
+    """A language code as stored: `en-GB` → `en`, `az-Latn-AZ` → `az`, `aze` → `az`;
+    with `keep_variants`, `en-GB` stays `en-GB` (canonical case). None if not a language code."""
+    from dilmanc.languages import resolve
+
+    code = (code or "").strip()
+    if not code or not _LANG.match(code):
+        if code:  # an NLLB code such as azj_Latn is fine too
+            try:
+                return resolve(code).iso
+            except DilmancError:
+                return None
+        return None
+    parts = re.split(r"[-_]", code)
+    primary = parts[0].lower()
+    with contextlib.suppress(DilmancError):
+        primary = resolve(primary).iso
+    if not keep_variants or len(parts) == 1:
+        return primary
+    out = [primary]
+    for part in parts[1:]:
+        if len(part) == 4 and part.isalpha():
+            out.append(part.title())  # script: Latn, Cyrl
+        elif len(part) in (2, 3):
+            out.append(part.upper())  # region: GB, AZ, 419
+        else:
+            out.append(part.lower())
+    return "-".join(out)
+
+
+def base_language(code: str) -> str:
+    """`en-GB` → `en` (codes as stored by `language`)."""
+    return code.split("-")[0]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """A normalized segment split for matching."""
+
+    text: str  # normalize(segment)
+    words: tuple[str, ...]  # folded words, NUM for each number: the base sequence (indexed)
+    cased: tuple[str, ...]  # the same with case kept (case penalty)
+    numbers: tuple[str, ...]  # number values in order
+    tags: tuple[str, ...]  # tag shapes in order: "<g>", "</g>", "<x/>"
+    punct: tuple[str, ...]
+
+
+def analyse(text: str, lang: str) -> Analysis:
+    text = normalize(text)
+    folded = fold(text, lang)
+    aligned = len(folded) == len(text)  # true for Turkic folding and nearly always otherwise
+    words: list[str] = []
+    cased: list[str] = []
+    numbers: list[str] = []
+    tags: list[str] = []
+    punct: list[str] = []
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup
+        if kind == "word":
+            token = m.group()
+            words.append(folded[m.start() : m.end()] if aligned else fold(token, lang))
+            cased.append(token)
+        elif kind == "num":
+            words.append(NUM)
+            cased.append(NUM)
+            numbers.append(m.group())
+        elif kind == "tag":
+            token = m.group()
+            tags.append("</g>" if token[1] == "/" else "<g>" if token[1] == "g" else "<x/>")
+        else:
+            punct.append(m.group())
+    return Analysis(text, tuple(words), tuple(cased), tuple(numbers), tuple(tags), tuple(punct))
+
+
+def strip_tags(text: str) -> str:
+    """The text without compact inline tags."""
+    return TAG.sub("", text) if "<" in text else text

@@ -1,0 +1,39 @@
+"""Smoke test of benchmarks/documents.py on a miniature model: the same sentences as text,
+DOCX and HTML through `dilmanc translate`, outputs checked, ratios and memory rows in the JSON.
+Checks wiring and the JSON contract, not speed (no timing assertions)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "benchmarks" / "documents.py"
+
+pytestmark = pytest.mark.slow
+
+
+def test_documents_benchmark_json_contract(tmp_path, data_dir):
+    out = tmp_path / "docs.json"
+    cmd = [
+        sys.executable, str(SCRIPT), "--sentences", "6", "--tokens", "3", "--rounds", "1",
+        "--pages", "1", "--work-dir", str(tmp_path / "models"), "--data-dir", str(data_dir),
+        "--json", str(out),
+    ]  # fmt: skip
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "DOCX/plain" in done.stdout
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["sentences"] == 6
+    assert set(report["formats"]) == {"text", "docx", "html", "docx-untagged", "html-untagged"}
+    for row in report["formats"].values():
+        assert row["translate_s"] > 0 and row["peak_rss_mib"] > 0
+    seconds = {name: row["translate_s"] for name, row in report["formats"].items()}
+    assert report["docx_over_plain"] == pytest.approx(seconds["docx"] / seconds["text"])
+    memory = report["memory"]["1"]
+    assert memory["paragraphs"] == 20 and memory["peak_rss_mib"] > 0
+    assert memory["python_docx_object_mib"] >= 0
