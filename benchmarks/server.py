@@ -40,7 +40,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-sys.path.insert(0, str(HERE))
+sys.path[:0] = [str(HERE), str(ROOT)]  # this checkout's dilmanc, as the server process uses
 
 from _models import MarianShape, build_marian, convert_ct2  # noqa: E402
 from throughput import NTREX, NTREX_EN, data_dir, single_segment_lines  # noqa: E402

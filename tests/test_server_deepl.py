@@ -195,17 +195,21 @@ def test_concurrent_glossary_create_and_delete_during_translations(double):
     assert requests.get(double.url + "/health").json() == {"status": "ok"}
 
 
-def test_tag_handling_html_keeps_markup(double):
-    pytest.importorskip("dilmanc.documents.html")
+def test_tag_handling_html_keeps_markup_and_ignore_tags(double):
     translator = client(double)
     result = translator.translate_text(
-        "<p>Salam <b>dünya</b>!</p><code>x = 1</code>",
-        target_lang="EN-GB",
+        "<p>Salam <b>dünya</b>!</p><code>x = 1</code><span>Bir</span>",
+        target_lang="RU",
         tag_handling="html",
-        ignore_tags=["code"],
+        ignore_tags=["span"],
     )
-    assert "<b>" in result.text and "</b>" in result.text
-    assert "<code>x = 1</code>" in result.text and "data-dilmanc" not in result.text
+    assert result.text == (
+        "<p>&lt;ru&gt; Salam <b>dünya</b>!</p><code>x = 1</code><span>Bir</span>"
+    )
+    xml = translator.translate_text(
+        "<doc><t>Salam.</t></doc>", target_lang="RU", tag_handling="xml"
+    )
+    assert xml.text == "<doc><t>&lt;ru&gt; Salam.</t></doc>"
 
 
 def test_document_translation_of_a_text_file(live, tmp_path):

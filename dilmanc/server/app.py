@@ -270,11 +270,17 @@ class Server:
             return None
         return lang if lang in self.targets else None
 
-    def detect_source(self, texts: list[str]):
+    def detect_source(self, texts: list[str], markup: bool = False):
         """The language of `texts` among the ones this server knows (its source and targets):
-        the question for `source: auto` is whether this is the source or a translation."""
+        the question for `source: auto` is whether this is the source or a translation.
+        Markup is left out of what the identifier reads."""
+        import html
+        import re
+
         from dilmanc.server.detect import detect_many
 
+        if markup:
+            texts = [html.unescape(re.sub(r"<[^>]*>", " ", text)) for text in texts]
         among = (self.source.iso, *(t.iso for t in self.targets))
         return detect_many([t for t in texts if t.strip()] or [""], among)
 

@@ -180,7 +180,7 @@ def router(server: Server) -> APIRouter:
         ignore = tag_list(data, "ignore_tags")
         glossary = glossary_for(data, source, target, key)
         if source is None:
-            found = await server.run(request, server.detect_source, texts)
+            found = await server.run(request, server.detect_source, texts, bool(handling))
             if not server.accepts(found):
                 raise ApiError(
                     400, f"Detected source language {found.language.upper()} is not supported."

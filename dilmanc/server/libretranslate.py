@@ -175,7 +175,8 @@ def router(server: Server) -> APIRouter:
                     )
         detection = None
         if source == "auto":
-            detection = await server.run(request, server.detect_source, texts)
+            markup = text_format == "html"
+            detection = await server.run(request, server.detect_source, texts, markup)
             if not server.accepts(detection):
                 raise ApiError(400, f"{detection.language} is not supported")
         elif not server.is_source(source):
