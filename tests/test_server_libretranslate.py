@@ -383,3 +383,21 @@ def test_suggest_stores_the_suggestion(double):
     )
     missing = requests.post(double.url + "/suggest", data={"q": "Salam", "source": "az"})
     assert missing.json() == {"error": "Invalid request: missing s parameter"}
+
+
+def test_suggest_goes_to_the_translation_memory_when_one_is_configured(tmp_path):
+    from dilmanc.memory import Memory
+
+    memory = tmp_path / "memory.db"
+    config = double_config(tmp_path / "srv", suggestions=True, memory=memory)
+    with live_server(config, DoubleService.make()) as live:
+        response = requests.post(
+            live.url + "/suggest",
+            json={"q": AZ[1], "s": "There are new books in the library.", "source": "az",
+                  "target": "en"},
+        )  # fmt: skip
+        assert response.json() == {"success": True}
+    with Memory.open(memory) as store:
+        (match,) = store.lookup(AZ[1], "az", "en")
+    assert match.unit.target == "There are new books in the library."
+    assert match.unit.origin == "suggestion"
