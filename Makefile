@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/dilmanc translate examples/press-release.az.txt --to en,ru --out-dir demo-out \
+	$(BIN)/dilmanc translate examples/press-release.az.txt --to en,ru --out-dir demo-out --names direct \
 		--builtin-glossary --glossary-report demo-out/glossary-report.json
 	@echo "demo: wrote demo-out/press-release.en.txt, demo-out/press-release.ru.txt and demo-out/glossary-report.json"
 
@@ -34,7 +34,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint
+test: browser lint
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/python -m pytest -q
 
 clean:

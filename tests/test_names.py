@@ -17,8 +17,9 @@ import pytest
 from dilmanc.errors import InputError, UsageError
 from dilmanc.glossary import TermEnforcer, find_terms, load_glossaries
 from dilmanc.glossary.model import KNOWN_FLAGS, term_key
+from dilmanc.glossary.names import names_glossary
 from dilmanc.glossary.verify import _lemmas, check_entry, find_rendering
-from dilmanc.text.names import NameTable, find_names, find_names_in, names_glossary, render
+from dilmanc.text.names import NameTable, find_names, find_names_in, render
 from dilmanc.text.names.russian import name_forms
 from dilmanc.text.names.transcribe import en_word, ru_word
 

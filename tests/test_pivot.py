@@ -63,7 +63,11 @@ def test_pivot_glossary_maps_english_to_russian():
 
 
 def test_licences_and_pivot_preset():
+    from dilmanc.models.presets import licences_of
+
     assert PIVOTS["opus-mt-az-en-ru"] == "opus-mt-az-en+opus-mt-en-ru"
+    assert licences_of("opus-mt-az-en-ru") == ["Apache-2.0", "Apache-2.0"]
+    assert licences_of("nllb-200-distilled-600M") == ["CC-BY-NC-4.0"]
     assert commercial_use("Apache-2.0") is True
     assert commercial_use("CC-BY-NC-4.0") is False
     assert commercial_use(None) is None
@@ -84,5 +88,6 @@ def test_pivot_spec_through_the_cli(cli, tiny_marian_dir, tmp_path):
 
     record = json.loads(report.read_text())
     assert record["engine"]["ru"] == "transformers+transformers"
+    assert record["licences"] == {"ru": [None, None]} and record["commercial_use"] is None
     bad = cli(["translate", "--to", "ru", "-m", f"ru={tiny_marian_dir}+"], stdin="Salam.")
     assert bad.code == 2 and "two models joined by '+'" in bad.err

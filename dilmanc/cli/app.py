@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import os
 import signal
 import sys
@@ -148,6 +149,23 @@ def _invoke(argv: list[str] | None, stdout: GuardedStream) -> int:
     return result if isinstance(result, int) else 0
 
 
+class _StderrHandler(logging.Handler):
+    """Notes from core modules (downloading, converting) as `dilmanc: ...` lines on stderr;
+    it looks sys.stderr up at each record, so a captured or replaced stderr is honoured."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        prefix = "dilmanc: warning: " if record.levelno >= logging.WARNING else "dilmanc: "
+        print(prefix + record.getMessage(), file=sys.stderr)
+
+
+def _notes_to_stderr() -> None:
+    logger = logging.getLogger("dilmanc")
+    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+        logger.addHandler(_StderrHandler())
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code (tests call this in-process).
 
@@ -156,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     Ctrl-C: temporaries are removed, one line says what was written, exit 143.
     """
     OUTPUTS.clear()
+    _notes_to_stderr()
     saved_stdout = sys.stdout
     stdout = GuardedStream(saved_stdout, STDOUT_NAME)
     sys.stdout = stdout

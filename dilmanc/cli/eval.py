@@ -28,6 +28,15 @@ FAIL_BELOW = typer.Option(
 )
 
 
+def warn_empty(name: str, lines: list[str]) -> None:
+    """A stderr warning when hypothesis lines are empty (they still count, as empty)."""
+    from dilmanc.eval.inputs import empty_warning
+
+    message = empty_warning(name, lines)
+    if message:
+        typer.echo(f"dilmanc: warning: {message}", err=True)
+
+
 def _echo_json(data: dict | list) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
@@ -82,7 +91,7 @@ def score_command(
 ) -> None:
     """Corpus BLEU, chrF++ and TER, equal to the sacrebleu command line on the same files."""
     from dilmanc.eval.gate import TERM, check_floors, parse_floors
-    from dilmanc.eval.inputs import check_aligned, read_segments, warn_empty
+    from dilmanc.eval.inputs import check_aligned, read_segments
     from dilmanc.eval.metrics import corpus_scores, parse_metrics
 
     floors = parse_floors(fail_below)
@@ -166,7 +175,7 @@ def compare_command(
     encoding: str | None = ENCODING,
 ) -> None:
     """Paired bootstrap resampling (sacrebleu) of BLEU and chrF++ against the first system."""
-    from dilmanc.eval.inputs import check_aligned, read_segments, warn_empty
+    from dilmanc.eval.inputs import check_aligned, read_segments
     from dilmanc.eval.significance import paired_bootstrap
 
     if len(systems) < 2:
@@ -280,7 +289,6 @@ def run_command(
     """Translate a test set through the pipeline, score it, write a JSON run record."""
     from dilmanc.eval.benchmark import RunSettings, run_benchmark
     from dilmanc.eval.gate import TERM, check_floors, parse_floors
-    from dilmanc.eval.inputs import warn_empty
     from dilmanc.eval.records import write_run
 
     floors = parse_floors(fail_below)

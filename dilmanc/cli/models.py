@@ -10,7 +10,14 @@ import typer
 from dilmanc.cli.help import make_app
 from dilmanc.errors import UsageError
 from dilmanc.models import hub
-from dilmanc.models.presets import DEFAULT_MODEL, PRESETS, find_preset
+from dilmanc.models.presets import (
+    DEFAULT_MODEL,
+    PIVOTS,
+    PRESETS,
+    commercial_use,
+    find_preset,
+    licences_of,
+)
 
 app = make_app()
 
@@ -44,6 +51,23 @@ def model_rows() -> list[dict]:
                 "note": preset.note,
                 "hf_cache": str(snapshot) if snapshot else None,
                 "ct2": [str(p) for p in converted],
+            }
+        )
+    for name, chain in PIVOTS.items():
+        licences = licences_of(name)
+        commercial = all(commercial_use(lic) for lic in licences)
+        rows.append(
+            {
+                "name": name,
+                "default": False,
+                "hub_id": None,
+                "architecture": "pivot",
+                "languages": "az→en→ru",
+                "size": None,
+                "licence": " + ".join(str(lic) for lic in licences),
+                "note": f"pivot {chain}" + ("; commercial use allowed" if commercial else ""),
+                "hf_cache": None,
+                "ct2": [],
             }
         )
     for path in _conversions():
@@ -92,6 +116,8 @@ def list_command(
     for row in rows:
         title = row["name"] + ("  (default)" if row["default"] else "")
         typer.echo(title)
+        if row["architecture"] == "pivot":
+            typer.echo(f"  licences:  {row['licence']}")
         if row["hub_id"]:
             typer.echo(
                 f"  hub id:    {row['hub_id']} ({row['architecture']}, {row['size']}, "

@@ -31,8 +31,9 @@ def names_command(
 ) -> None:
     """List the people named in a text: their forms, renderings and doubtful readings."""
     from dilmanc.fileio import read_text
+    from dilmanc.glossary.names import summarize_names
     from dilmanc.languages import parse_targets
-    from dilmanc.text.names import LANGUAGES, STYLES, NameTable, summarize_names
+    from dilmanc.text.names import LANGUAGES, STYLES, NameTable
 
     if style not in STYLES:
         raise UsageError(f"--names must be {' or '.join(STYLES)}, not {style!r}")

@@ -16,9 +16,10 @@ from itertools import chain
 
 import typer
 
+from dilmanc.cli.help import make_app
 from dilmanc.errors import UsageError
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None)
+app = make_app()
 
 TM_HELP = "Memory database (default: $DILMANC_HOME/memory.db)."
 SRC_HELP = "Source language (az, en-GB, ...)."

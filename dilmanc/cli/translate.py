@@ -44,6 +44,7 @@ FLAGS = {
     "glossary_mode": "--glossary-mode",
     "n_best": "--n-best",
     "names": "--names",
+    "tm_threshold": "--tm-threshold",
 }
 
 
@@ -268,6 +269,22 @@ def translate_command(
         metavar="FILE",
         help="Write per-segment glossary checks (JSON) to FILE.",
     ),
+    tm: str = typer.Option(
+        None,
+        "--tm",
+        metavar="FILE",
+        help="Translation memory and cache file (default: $DILMANC_HOME/memory.db).",
+    ),
+    no_tm: bool = typer.Option(False, "--no-tm", help="Do not use translation-memory matches."),
+    no_cache: bool = typer.Option(
+        False, "--no-cache", help="Do not reuse or store machine translations."
+    ),
+    tm_threshold: float = typer.Option(
+        75.0,
+        "--tm-threshold",
+        metavar="PCT",
+        help="Report fuzzy memory matches from this score (the model still translates).",
+    ),
     names: str = typer.Option(
         "off",
         "--names",
@@ -296,6 +313,10 @@ def translate_command(
         glossary_mode=glossary_mode,
         n_best=n_best,
         overwrite=overwrite,
+        memory=tm,
+        use_tm=not no_tm,
+        use_cache=not no_cache,
+        tm_threshold=tm_threshold,
         names=None if names == "off" else names,
         name_files=tuple(names_file or ()),
     )
@@ -324,11 +345,13 @@ def translate_command(
 
     from dilmanc.pipeline.service import Service
 
-    service = Service(settings).load()
+    service = Service(settings)
     show = wanted(quiet)
     written: list[str] = []
     documents = []
     with contextlib.ExitStack() as stack:
+        stack.enter_context(service)  # the memory file is closed (cache written) at the end
+        service.load()
         sink = None
         if glossary_report:
             sink = _GlossaryReport(stack.enter_context(atomic_writer(glossary_report)))
@@ -344,8 +367,9 @@ def translate_command(
             sink.close(pipeline.report().get("glossary", {}))
 
     stats = pipeline.report()
+    info = service.run_info()
     if report:
-        record = service.run_info().to_json()
+        record = info.to_json()
         record.update(
             inputs=[job.document.label for job in jobs],
             outputs=written or ["standard output"],
@@ -363,6 +387,8 @@ def translate_command(
     if not quiet:
         for path in written:
             print(f"dilmanc: wrote {path}", file=sys.stderr)
+        if written:  # with files, not on a pipe to standard output
+            print(_licence_note(info), file=sys.stderr)
         for document in documents:
             if document.tags.tags:
                 print(_tags_summary(document), file=sys.stderr)
@@ -371,6 +397,9 @@ def translate_command(
             print(f"dilmanc: warning: {document.input}: {warning}", file=sys.stderr)
     for warning in stats["warnings"]:
         print(f"dilmanc: warning: {warning}", file=sys.stderr)
+    recalled = sum(stats["memory"][k] for k in ("context", "exact", "fuzzy", "cache"))
+    if not quiet and recalled:  # said only when the memory or the cache did something
+        print(_memory_summary(stats["memory"]), file=sys.stderr)
     if settings.uses_glossary:  # failures are shown even with --quiet
         totals = stats["glossary"]
         if totals.get("failed") or not quiet:
@@ -383,6 +412,26 @@ def _tags_summary(document) -> str:
         f"dilmanc: {document.input}: {tags.tags} inline tags in {document.units_with_tags} "
         f"units: {tags.by_model} kept by the model, {tags.by_alignment} placed by alignment, "
         f"{tags.fallback} by fallback"
+    )
+
+
+def _licence_note(info) -> str:
+    """Whether the models used may be used commercially, from their licences."""
+    licences = sorted({lic or "unknown" for lics in info.licences.values() for lic in lics})
+    verdict = {
+        True: "every model used allows commercial use",
+        False: "a model used forbids commercial use",
+        None: "commercial use: check the licence of models that are not presets",
+    }[info.commercial_use]
+    return f"dilmanc: licences: {', '.join(licences)}; {verdict}"
+
+
+def _memory_summary(counts: dict) -> str:
+    """Where the sentences' translations came from, in one stderr line."""
+    return (
+        f"dilmanc: memory: {counts['context']} context and {counts['exact']} exact matches, "
+        f"{counts['fuzzy']} fuzzy suggestions, {counts['cache']} from the cache, "
+        f"{counts['machine']} translated by the model"
     )
 
 

@@ -64,7 +64,7 @@ class TranslationResult:
     score: float | None = None
     tokens: tuple[str, ...] = ()
     source_tokens: tuple[str, ...] = ()
-    attention: tuple[tuple[float, ...], ...] | None = None
+    attention: Sequence[Sequence[float]] | None = None
     alternatives: tuple[Hypothesis, ...] = ()
 
     @property

@@ -120,7 +120,7 @@ class CT2Engine(TokenizedEngine):
                 rows = result.attention[0]
                 if prefix_token and len(rows) > len(hypotheses[0]):
                     rows = rows[len(rows) - len(hypotheses[0]) :]
-                attention = tuple(tuple(row) for row in rows)
+                attention = rows  # lists as CTranslate2 returns them (no copy)
             out.append(
                 TranslationResult(
                     texts[0],

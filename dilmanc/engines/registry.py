@@ -79,8 +79,8 @@ def _load(resolved, spec: str, device: str, threads: int, compute_type: str | No
             compute_type=compute_type,
             pairs=resolved.pairs,
         )
-    from dilmanc.engines.tokenization import quiet_transformers
     from dilmanc.engines.transformers import TransformersEngine
+    from dilmanc.models.files import quiet_transformers
 
     quiet_transformers()
     return TransformersEngine(

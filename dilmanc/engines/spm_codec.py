@@ -25,19 +25,21 @@ from functools import cached_property
 from pathlib import Path
 
 from dilmanc.engines.tokenization import (
-    NLLB_SPM,
     LanguageFacts,
-    check_tokenizer_files,
-    detect_architecture,
-    json_or_empty,
-    load_sentencepiece,
     max_source_tokens,
     model_languages,
-    read_json_file,
     strip_text,
 )
 from dilmanc.errors import ModelUnavailable
 from dilmanc.languages import Language
+from dilmanc.models.files import (
+    NLLB_SPM,
+    check_tokenizer_files,
+    detect_architecture,
+    json_or_empty,
+    load_sentencepiece,
+    read_json_file,
+)
 
 #: CTranslate2's vocabulary files (older versions wrote .txt, one token per line)
 CT2_VOCABULARIES = {

@@ -60,6 +60,8 @@ def run_benchmark(settings: RunSettings) -> tuple[RunRecord, list[str]]:
             glossaries=tuple(settings.glossaries),
             builtin_glossary=settings.builtin_glossary,
             glossary_mode=settings.glossary_mode,
+            use_tm=False,  # a benchmark measures the model: no memory, no cache
+            use_cache=False,
         )
     ).load()
     target = service.targets[0]

@@ -7,7 +7,6 @@ sources) are checked together and a mismatch is reported in one line.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from dilmanc.errors import InputError
@@ -48,14 +47,13 @@ def empty_lines(lines: list[str]) -> list[int]:
     return [i for i, line in enumerate(lines, 1) if not line.strip()]
 
 
-def warn_empty(name: str, lines: list[str]) -> int:
-    """Warn on stderr about empty hypothesis lines; return how many there are."""
+def empty_warning(name: str, lines: list[str]) -> str | None:
+    """The warning to show about empty hypothesis lines, or None when there are none."""
     empty = empty_lines(lines)
-    if empty:
-        shown = ", ".join(map(str, empty[:10])) + (", ..." if len(empty) > 10 else "")
-        print(
-            f"dilmanc: warning: {name}: {len(empty)} of {len(lines)} hypothesis lines are "
-            f"empty (lines {shown}); they are scored as empty translations",
-            file=sys.stderr,
-        )
-    return len(empty)
+    if not empty:
+        return None
+    shown = ", ".join(map(str, empty[:10])) + (", ..." if len(empty) > 10 else "")
+    return (
+        f"{name}: {len(empty)} of {len(lines)} hypothesis lines are empty (lines {shown}); "
+        "they are scored as empty translations"
+    )

@@ -12,10 +12,10 @@ its own peak; where that is not possible the value is the process's peak so far.
 from __future__ import annotations
 
 import hashlib
-import re
 from pathlib import Path
 
-_SNAPSHOT = re.compile(r"[\\/]snapshots[\\/]([0-9a-f]{40})(?:[\\/]|$)")
+from dilmanc.models.hub import SNAPSHOT_COMMIT
+
 _MODEL_FILES = (
     "config.json",
     "model.bin",
@@ -29,7 +29,7 @@ def model_revision(directory: str | Path | None) -> str | None:
     """Hub commit of a snapshot directory, else sha256 of its config and weights."""
     if directory is None:
         return None
-    match = _SNAPSHOT.search(str(directory))
+    match = SNAPSHOT_COMMIT.search(str(directory))
     if match:
         return match.group(1)
     base = Path(directory)

@@ -42,9 +42,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from dilmanc.errors import UsageError
-from dilmanc.glossary import morphology as morph
 from dilmanc.glossary.matcher import Match, find_terms
 from dilmanc.glossary.verify import TermCheck, check_entry, find_any
+from dilmanc.text import morphology as morph
 from dilmanc.text.tagged import Edit, TaggedText
 
 MODES = ("inject", "placeholder", "off")

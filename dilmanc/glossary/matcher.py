@@ -13,10 +13,13 @@ import bisect
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from dilmanc.glossary import morphology as morph
-from dilmanc.glossary.model import Entry
+from dilmanc.text import morphology as morph
 from dilmanc.text.turkic_case import az_lower
+
+if TYPE_CHECKING:
+    from dilmanc.glossary.model import Entry
 
 _HYPHEN_CLASS = morph.char_class(morph.HYPHENS)
 _GAP = f"[\\s{morph.QUOTE_CLASS[1:-1]}]+"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from dilmanc.text.turkic_case import az_lower
+from dilmanc.text.turkic_case import az_lower, term_key  # noqa: F401 - re-exported
 
 KNOWN_FLAGS = frozenset({"case", "dnt", "name"})
 SEVERITIES = ("error", "warning")
@@ -18,11 +18,6 @@ SEVERITIES = ("error", "warning")
 def split_variants(cell: str) -> tuple[str, ...]:
     """`"IOM | International Organization for Migration"` → both, stripped, empty ones dropped."""
     return tuple(v for v in (part.strip() for part in cell.split("|")) if v)
-
-
-def term_key(term: str) -> str:
-    """Comparison key for Azerbaijani terms: Turkic lower case, dots on i ignored, spaces single."""
-    return " ".join(az_lower(term).replace("ı", "i").split())
 
 
 @dataclass(frozen=True, eq=False)  # hashable by identity (targets are dicts)

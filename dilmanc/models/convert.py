@@ -13,13 +13,13 @@ import os
 import shutil
 from pathlib import Path
 
-from dilmanc.engines.tokenization import (
+from dilmanc.errors import ModelUnavailable, UsageError
+from dilmanc.models.files import (
     TOKENIZER_FILES,
     check_tokenizer_files,
     detect_architecture,
     quiet_transformers,
 )
-from dilmanc.errors import ModelUnavailable, UsageError
 from dilmanc.models.hub import has_weights
 
 QUANTIZATIONS = (

@@ -7,7 +7,9 @@ a translation needs, never TensorFlow/Flax/ONNX copies.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 from pathlib import Path
 
 from dilmanc.errors import ModelUnavailable
@@ -118,3 +120,25 @@ def download(repo_id: str, *, quiet: bool = False) -> Path:
             f"cannot download {repo_id} from the Hugging Face hub into {where}: {reason[:200]}"
         ) from None
     return Path(path)
+
+
+SNAPSHOT_COMMIT = re.compile(r"[\\/]snapshots[\\/]([0-9a-f]{40})(?:[\\/]|$)")
+FINGERPRINT_FILES = ("config.json", "model.bin", *WEIGHT_FILES)
+
+
+def model_fingerprint(directory: str | Path | None) -> str | None:
+    """A cheap identity of a model's files, for cache keys: the hub commit of a snapshot,
+    else a hash of the config and weight files' names, sizes and modification times (a
+    changed model gets a new fingerprint; nothing is read)."""
+    if directory is None:
+        return None
+    match = SNAPSHOT_COMMIT.search(str(directory))
+    if match:
+        return match.group(1)
+    base = Path(directory)
+    files = [base / name for name in FINGERPRINT_FILES if (base / name).is_file()]
+    files += sorted(base.glob("model-*.safetensors"))
+    if not files:
+        return None
+    stamp = "|".join(f"{f.name}:{f.stat().st_size}:{f.stat().st_mtime_ns}" for f in files)
+    return "stat:" + hashlib.sha1(f"{base.resolve()}|{stamp}".encode()).hexdigest()

@@ -105,3 +105,14 @@ def find_preset(spec: str) -> Preset | None:
         if key in (preset.name.lower(), preset.hub_id.lower()):
             return preset
     return None
+
+
+def licences_of(spec: str) -> list[str | None]:
+    """The licence of each model a `--model` value names (both legs of a pivot); None for a
+    model that is not a preset (a hub id or directory whose licence dilmanc cannot know)."""
+    spec = PIVOTS.get(spec.strip(), spec.strip())
+    out: list[str | None] = []
+    for part in spec.split("+"):
+        preset = find_preset(part)
+        out.append(preset.licence if preset else None)
+    return out

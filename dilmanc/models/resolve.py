@@ -16,8 +16,8 @@ Loading the engine itself is `dilmanc.engines.registry.load_engine`.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +34,7 @@ _ENGINE_ALIASES = {
     "hf": "transformers",
     "torch": "transformers",
 }
+log = logging.getLogger(__name__)
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
 
@@ -143,7 +144,7 @@ def _resolve_hub(
                 f"cache {hub.hf_cache_dir()} nor converted in {converted}; run "
                 f"`dilmanc models pull {name}` when online, or pass --model PATH"
             )
-        print(f"dilmanc: downloading {repo} into {hub.hf_cache_dir()}", file=sys.stderr)
+        log.info("downloading %s into %s", repo, hub.hf_cache_dir())
         try:
             snapshot = hub.download(repo, quiet=True)
         except ModelUnavailable as err:
@@ -167,7 +168,7 @@ def _ensure_ct2(
     source: Path, target: Path, name: str, pairs: tuple[tuple[str, str], ...] = ()
 ) -> Path:
     if not is_ct2_dir(target):
-        print(f"dilmanc: converting {name} to CTranslate2 int8 in {target}", file=sys.stderr)
+        log.info("converting %s to CTranslate2 int8 in %s", name, target)
         convert_to_ct2(
             source, target, quantization="int8", force=True, source_name=name, pairs=pairs
         )

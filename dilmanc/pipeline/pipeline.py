@@ -35,6 +35,7 @@ from dilmanc.errors import UsageError
 from dilmanc.glossary.enforce import Candidate
 from dilmanc.languages import Language
 from dilmanc.pipeline.fit import Fitter, segment_fitter
+from dilmanc.pipeline.recall import MemoryStage, Suggestion
 from dilmanc.pipeline.reports import PipelineReport
 from dilmanc.text.align import place_tags, word_alignment
 from dilmanc.text.segment import segment_line
@@ -60,6 +61,33 @@ class _Piece:
     key: str = ""  # the locally numbered compact form: identical sentences share it
     local: TaggedText | None = None
     back: dict[int, int] | None = None
+
+
+@dataclass(frozen=True)
+class _Output:
+    """A sentence's translation, how its tags came through, and where it came from."""
+
+    tagged: TaggedText
+    outcome: TagOutcome
+    origin: Origin
+
+
+# A unit whose sentences came from several places is labelled by the least trusted one.
+ORIGIN_RANK = [Origin.KEPT, Origin.TM_CONTEXT, Origin.TM_EXACT, Origin.CACHE, Origin.MACHINE]
+
+
+def _stored(local: TaggedText, text: str, origin: Origin) -> _Output:
+    """A stored translation (memory or cache, compact form) with the sentence's tags."""
+    if not local.has_tags:
+        return _Output(TaggedText(text), TagOutcome(), origin)
+    expected = local.tag_set()
+    parsed = parse(text, expected)
+    if parsed.ok:
+        return _Output(parsed.tagged, TagOutcome(len(expected), by_model=len(expected)), origin)
+    placement = place_tags(local, parsed.tagged.text, None)
+    count = len(expected)
+    fallback = min(count, placement.fallback)
+    return _Output(placement.tagged, TagOutcome(count, count - fallback, 0, fallback), origin)
 
 
 @dataclass
@@ -122,6 +150,7 @@ class Pipeline:
         cache_size: int = 20_000,
         glossary_sink: GlossarySink | None = None,
         overwrite: bool = False,
+        memory: MemoryStage | None = None,
     ) -> None:
         self.engines = engines
         self.source = source
@@ -138,7 +167,10 @@ class Pipeline:
             from dilmanc.glossary.enforce import GlossaryTotals
 
             self.stats.glossary = GlossaryTotals()
-        self._caches: dict[str, OrderedDict[str, tuple[TaggedText, TagOutcome]]] = {}
+        self._caches: dict[str, OrderedDict[str, _Output]] = {}
+        self.memory = memory
+        if memory is not None:
+            memory.use_glossary(enforcer.glossary if enforcer else None, _mode(enforcer))
         self._leg_enforcers: dict[tuple[str, str], TermEnforcer] = {}
         self._fit = segment_fitter(engines.values(), source)
         self._sent: dict[str, int] = {}  # target iso → segments sent to its engine
@@ -155,6 +187,8 @@ class Pipeline:
             self.stats.glossary = GlossaryTotals()  # a pipeline made without a glossary
         self._caches.clear()
         self._leg_enforcers.clear()
+        if self.memory is not None:
+            self.memory.use_glossary(enforcer.glossary if enforcer else None, _mode(enforcer))
 
     def translate_units(self, units: Iterable[Unit], targets: list[Language], emit: Emit) -> None:
         """Translate `units` chunk by chunk into every target; `emit(iso, chunk)` receives the
@@ -245,12 +279,14 @@ class Pipeline:
     def _note_split(self, unit: Unit, count: int) -> None:
         """A warning for the report and stderr: nothing is cut, but the model saw parts."""
         where = unit.location or f"unit {unit.id}"
+        self._warn(f"{where}: {count} sentence(s) too long for the model, translated in parts")
+
+    def _warn(self, message: str) -> None:
+        """A warning for the report and stderr (the first 20; then one line saying so)."""
         if len(self.stats.warnings) < 20:
-            self.stats.warnings.append(
-                f"{where}: {count} sentence(s) too long for the model, translated in parts"
-            )
+            self.stats.warnings.append(message)
         elif len(self.stats.warnings) == 20:
-            self.stats.warnings.append("more sentences were split; see segments.split")
+            self.stats.warnings.append("more warnings; see the report's segments and memory")
 
     def _chunks(self, units: Iterable[Unit]) -> Iterator[list[_Prepared]]:
         """Prepare units as they are read; yield lists holding ~chunk_segments sentences."""
@@ -273,12 +309,13 @@ class Pipeline:
             yield chunk
 
     def _translate_chunk(self, chunk: list[_Prepared], target: Language) -> list[Translated]:
+        recalled = self._recall(chunk, target) if self.memory is not None else {}
         cache = self._caches.setdefault(target.iso, OrderedDict())
-        found: dict[str, tuple[TaggedText, TagOutcome] | None] = {}
+        found: dict[str, _Output | None] = {}
         misses: list[TaggedText] = []
         for prepared in chunk:
             for piece in prepared.pieces or ():
-                if not piece.translate or piece.key in found:
+                if not piece.translate or piece.key in found or id(piece) in recalled:
                     continue
                 hit = cache.get(piece.key)
                 if hit is None:
@@ -287,36 +324,75 @@ class Pipeline:
                 else:
                     cache.move_to_end(piece.key)
                     found[piece.key] = hit
+        if misses and self.memory is not None:
+            started = time.perf_counter()
+            stored = self.memory.cached([local.render() for local in misses], target.iso)
+            for local in [m for m in misses if m.render() in stored]:
+                found[local.render()] = _stored(local, stored[local.render()], Origin.CACHE)
+            misses = [m for m in misses if m.render() not in stored]
+            self.stats.seconds["memory"] += time.perf_counter() - started
         if misses:
             outputs = self._translate_unique(misses, target)
-            for local, output in zip(misses, outputs, strict=True):
-                key = local.render()
-                found[key] = output
-                cache[key] = output
+            for local, (output, outcome) in zip(misses, outputs, strict=True):
+                found[local.render()] = _Output(output, outcome, Origin.MACHINE)
+            if self.memory is not None:
+                pairs = zip(misses, outputs, strict=True)
+                self.memory.store([(m.render(), o.render()) for m, (o, _) in pairs], target.iso)
             sent = self._sent[target.iso] = self._sent.get(target.iso, 0) + len(misses)
             self.stats.segments.unique = max(self.stats.segments.unique, sent)
             self.stats.segments.translated += len(misses)
-            while len(cache) > self.cache_size:
-                cache.popitem(last=False)
-        return [self._assemble(prepared, found) for prepared in chunk]
+        for key, output in found.items():
+            cache[key] = output
+        while len(cache) > self.cache_size:
+            cache.popitem(last=False)
+        return [self._assemble(prepared, found, recalled) for prepared in chunk]
 
-    def _assemble(self, prepared: _Prepared, found: dict) -> Translated:
+    def _recall(self, chunk: list[_Prepared], target: Language) -> dict[int, _Output]:
+        """Translation-memory matches per sentence occurrence (context needs neighbours)."""
+        started = time.perf_counter()
+        occurrences = [
+            (prepared, piece)
+            for prepared in chunk
+            for piece in prepared.pieces or ()
+            if piece.translate
+        ]
+        out: dict[int, _Output] = {}
+        for k, (prepared, piece) in enumerate(occurrences):
+            prev = occurrences[k - 1][1].key if k else prepared.unit.prev
+            nxt = occurrences[k + 1][1].key if k + 1 < len(occurrences) else prepared.unit.next
+            hit, fuzzy = self.memory.recall(piece.key, target.iso, prev, nxt)
+            where = prepared.unit.location or f"unit {prepared.unit.id}"
+            if hit is not None:
+                out[id(piece)] = _stored(piece.local, hit.target, hit.origin)
+                if hit.glossary_issues:
+                    self._warn(f"{where}: memory target breaks the glossary: "
+                               + "; ".join(hit.glossary_issues))  # fmt: skip
+            elif fuzzy is not None:
+                self.stats.memory.fuzzy += 1
+                if len(self.stats.memory.suggestions) < 200:
+                    self.stats.memory.suggestions.append(
+                        Suggestion(where, piece.key, fuzzy.score, fuzzy.target, fuzzy.unit.source)
+                    )
+        self.stats.seconds["memory"] += time.perf_counter() - started
+        return out
+
+    def _assemble(self, prepared: _Prepared, found: dict, recalled: dict) -> Translated:
         unit = prepared.unit
         if prepared.pieces is None:
             self.stats.origins[Origin.KEPT] += 1
             return Translated(unit, unit.target or unit.source, Origin.KEPT)
         parts: list[TaggedText] = []
         outcome = TagOutcome()
-        translated = False
+        origin = Origin.KEPT
         for piece in prepared.pieces:
             if piece.translate:
-                output, piece_outcome = found[piece.key]
-                parts.append(output.with_ids(piece.back))
-                outcome += piece_outcome
-                translated = True
+                output = recalled.get(id(piece)) or found[piece.key]
+                parts.append(output.tagged.with_ids(piece.back))
+                outcome += output.outcome
+                self.stats.memory.count(output.origin)
+                origin = max(origin, output.origin, key=ORIGIN_RANK.index)
             else:
                 parts.append(piece.tagged)
-        origin = Origin.MACHINE if translated else Origin.KEPT
         self.stats.origins[origin] += 1
         if outcome.tags:
             self.stats.units_with_tags += 1
@@ -377,19 +453,25 @@ class Pipeline:
             Candidates per segment (the enforcer picks one)."""
             nonlocal engine_seconds
             started = time.perf_counter()
-            texts = [segment.render() for segment in batch]
-            attention = any(segment.has_tags for segment in batch)
             options = self.decode if n_best == 1 else replace(self.decode, num_hypotheses=n_best)
-            # the whole batch is one buffer: all of it is sorted by length together
-            results = leg.engine.iter_results(
-                texts,
-                leg.source,
-                leg.target,
-                options,
-                buffer_size=max(1, len(texts)),
-                return_attention=attention,
-                suppress=suppress,
-            )
+            # Each group is one buffer (sorted by length together); attention, which costs,
+            # is asked for only where there are tags to place.
+            results: list = [None] * len(batch)
+            for with_tags in (False, True):
+                group = [i for i, segment in enumerate(batch) if segment.has_tags == with_tags]
+                if not group:
+                    continue
+                decoded = leg.engine.iter_results(
+                    [batch[i].render() for i in group],
+                    leg.source,
+                    leg.target,
+                    options,
+                    buffer_size=len(group),
+                    return_attention=with_tags,
+                    suppress=suppress,
+                )
+                for i, result in zip(group, decoded, strict=True):
+                    results[i] = result
             outputs: list = []
             for segment, result in zip(batch, results, strict=True):
                 output, outcome = _place(segment, result)
@@ -434,6 +516,10 @@ class Pipeline:
         from dilmanc.glossary.enforce import summarize
 
         self.stats.glossary = self.stats.glossary + summarize(results)
+
+
+def _mode(enforcer: TermEnforcer | None) -> str | None:
+    return enforcer.mode if enforcer is not None else None
 
 
 def _worse(a: TagOutcome, b: TagOutcome) -> TagOutcome:

@@ -38,6 +38,38 @@ class SegmentCounts:
 
 
 @dataclass
+class MemoryCounts:
+    """Where each sentence's translation came from (one count per sentence occurrence)."""
+
+    context: int = 0
+    exact: int = 0
+    cache: int = 0
+    machine: int = 0
+    fuzzy: int = 0  # fuzzy memory matches recorded as suggestions (the model translated)
+    suggestions: list = field(default_factory=list)  # recall.Suggestion, the first 200
+
+    def count(self, origin: Origin) -> None:
+        if origin == Origin.TM_CONTEXT:
+            self.context += 1
+        elif origin == Origin.TM_EXACT:
+            self.exact += 1
+        elif origin == Origin.CACHE:
+            self.cache += 1
+        elif origin == Origin.MACHINE:
+            self.machine += 1
+
+    def to_json(self) -> dict:
+        return {
+            "context": self.context,
+            "exact": self.exact,
+            "fuzzy": self.fuzzy,
+            "cache": self.cache,
+            "machine": self.machine,
+            "suggestions": [s.to_json() for s in self.suggestions],
+        }
+
+
+@dataclass
 class PipelineReport:
     segments: SegmentCounts = field(default_factory=SegmentCounts)
     seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
@@ -45,6 +77,7 @@ class PipelineReport:
     tags: TagOutcome = TagOutcome()
     units_with_tags: int = 0
     origins: Counter[Origin] = field(default_factory=Counter)  # per unit and target
+    memory: MemoryCounts = field(default_factory=MemoryCounts)  # per sentence and target
     warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
@@ -59,6 +92,7 @@ class PipelineReport:
                 "fallback": self.tags.fallback,
             },
             "origins": {origin.value: self.origins.get(origin, 0) for origin in Origin},
+            "memory": self.memory.to_json(),
             "warnings": list(self.warnings),
         }
         if self.glossary is not None:

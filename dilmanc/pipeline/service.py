@@ -109,11 +109,25 @@ class RunInfo:
     glossaries: tuple[GlossaryFile, ...]
     glossary_sha256: str | None
     n_best: int = 1
+    licences: dict[str, list[str | None]] = field(default_factory=dict)  # target → per model
     dilmanc_version: str = __version__
+
+    @property
+    def commercial_use(self) -> bool | None:
+        """True when every model's licence allows commercial use, False when one forbids
+        it, None when a licence is unknown."""
+        from dilmanc.models.presets import commercial_use
+
+        verdicts = [commercial_use(lic) for lics in self.licences.values() for lic in lics]
+        if False in verdicts:
+            return False
+        return None if None in verdicts or not verdicts else True
 
     def to_json(self) -> dict:
         return {
             "dilmanc": self.dilmanc_version,
+            "licences": {iso: list(lics) for iso, lics in self.licences.items()},
+            "commercial_use": self.commercial_use,
             "languages": {"source": self.source, "targets": list(self.targets)},
             "model": dict(self.models),
             "engine": {iso: info.engine for iso, info in self.engines.items()},
@@ -177,14 +191,65 @@ class Service:
         self._glossary: Glossary | None = None
         self._names = None  # NameTable when people's names are on
         self._engines: dict[str, Engine] | None = None
+        self._memory = None  # dilmanc.memory.Memory, opened on first use
 
     # --- resources, loaded once -----------------------------------------------------------
     def load(self) -> Service:
         """Load what the run needs, cheapest and most likely to fail first: glossary files,
-        then models."""
+        the memory file, then models."""
         self.glossary()
+        self.memory()
         self.engines()
         return self
+
+    def memory(self):
+        """The translation memory and machine cache (one SQLite file), or None when off."""
+        if self._memory is None and self.settings.uses_memory:
+            from dilmanc.memory import Memory
+
+            self._memory = Memory.open(self.settings.memory)
+        return self._memory
+
+    def close(self) -> None:
+        """Write what is pending (cached translations) and close the memory file."""
+        if self._memory is not None:
+            self._memory.close()
+            self._memory = None
+
+    def __enter__(self) -> Service:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def memory_stage(self):
+        """The pipeline's memory stage for this run's settings, or None."""
+        memory = self.memory()
+        if memory is None:
+            return None
+        from dilmanc.models.hub import model_fingerprint
+        from dilmanc.pipeline.recall import MemoryStage
+
+        decode = {**self.settings.decode.as_dict(), "n_best": self.settings.n_best}
+        fields = {}
+        for iso, engine in self.engines().items():
+            info = engine.info()
+            directories = [leg["directory"] for leg in info.get("legs", [info])]
+            fields[iso] = {
+                "model": info["model"],
+                "revision": "+".join(str(model_fingerprint(d)) for d in directories),
+                "engine": info["engine"],
+                "compute_type": info["compute_type"],
+                "decode": decode,
+            }
+        return MemoryStage(
+            memory,
+            self.source.iso,
+            fields,
+            use_tm=self.settings.use_tm,
+            use_cache=self.settings.use_cache,
+            threshold=self.settings.tm_threshold,
+        )
 
     def glossary(self) -> Glossary | None:
         """The user's glossary files (and the built-in one), loaded once."""
@@ -210,7 +275,7 @@ class Service:
         from dilmanc.glossary import TermEnforcer
 
         if self.settings.names and texts is not None:
-            from dilmanc.text.names import names_glossary
+            from dilmanc.glossary.names import names_glossary
 
             names = names_glossary(
                 texts, [t.iso for t in self.targets], style=self.settings.names, table=self._names
@@ -280,9 +345,12 @@ class Service:
             glossary_sink=glossary_sink,
             chunk_segments=chunk_segments,
             overwrite=self.settings.overwrite,
+            memory=self.memory_stage(),
         )
 
     def run_info(self) -> RunInfo:
+        from dilmanc.models.presets import licences_of
+
         files = glossary_files(self.settings) if self.settings.uses_glossary else []
         engines = self.engines()
         return RunInfo(
@@ -295,6 +363,7 @@ class Service:
             glossaries=tuple(files),
             glossary_sha256=glossary_hash(files),
             n_best=self.settings.n_best if files or self.settings.names else 1,
+            licences={t.iso: licences_of(self.specs[t.iso]) for t in self.targets},
         )
 
     # --- running ---------------------------------------------------------------------------

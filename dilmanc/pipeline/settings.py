@@ -44,6 +44,10 @@ class Settings:
     glossary_mode: str = "inject"
     n_best: int = 4  # hypotheses weighed for segments with terms (1: only the best)
     overwrite: bool = False  # replace existing targets in bilingual files (PO, XLIFF)
+    memory: str | None = None  # the SQLite memory file; None: $DILMANC_HOME/memory.db
+    use_tm: bool = True  # context and exact memory matches replace the model
+    use_cache: bool = True  # machine output is cached and reused when nothing changed
+    tm_threshold: float = 75.0  # fuzzy matches from this score are reported as suggestions
     names: str | None = None  # people's names as terms: "direct" | "keep" English style; None off
     name_files: tuple[str, ...] = ()  # user name tables (TSV), later ones win
 
@@ -64,6 +68,10 @@ class Settings:
     @property
     def target_languages(self) -> list[Language]:
         return parse_targets(",".join(self.targets))
+
+    @property
+    def uses_memory(self) -> bool:
+        return self.use_tm or self.use_cache
 
     @property
     def uses_glossary(self) -> bool:
@@ -94,4 +102,8 @@ class Settings:
         _at_least("threads", self.threads, 0)
         _at_least("num_hypotheses", d.num_hypotheses)
         _at_least("n_best", self.n_best)
+        if not 0 < self.tm_threshold <= 100:
+            raise SettingError(
+                "tm_threshold", f"must be above 0 and at most 100, got {self.tm_threshold}"
+            )
         return self

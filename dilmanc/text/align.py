@@ -12,7 +12,6 @@ alignment at all, around the whole sentence (`Placement.fallback` says so).
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -73,15 +72,28 @@ def piece_spans(pieces: Sequence[str]) -> tuple[str, list[tuple[int, int] | None
 
 
 def _offset_map(detok: str, text: str) -> list[int | None]:
-    """For each offset of `detok`, the matching offset in `text` (None where they differ)."""
+    """For each offset of `detok`, the matching offset in `text`, in one linear walk: equal
+    characters pair up, whitespace only one side has is skipped, and anything else (a
+    normalized character, an unknown piece) is taken as a substitution."""
     if detok == text:
         return list(range(len(detok) + 1))
     mapping: list[int | None] = [None] * (len(detok) + 1)
-    matcher = difflib.SequenceMatcher(None, detok, text, autojunk=False)
-    for a, b, size in matcher.get_matching_blocks():
-        for k in range(size + 1):
-            if a + k <= len(detok):
-                mapping[a + k] = b + k
+    i = j = 0
+    while i < len(detok):
+        if j < len(text) and detok[i] == text[j]:
+            mapping[i] = j
+            i += 1
+            j += 1
+        elif detok[i].isspace():
+            mapping[i] = j
+            i += 1
+        elif j < len(text) and text[j].isspace():
+            j += 1
+        else:
+            mapping[i] = min(j, len(text))
+            i += 1
+            j = min(j + 1, len(text))
+    mapping[len(detok)] = len(text)
     return mapping
 
 

@@ -22,3 +22,8 @@ def az_upper(text: str) -> str:
 def az_title(word: str) -> str:
     """Upper-case the first letter Turkic-style and lower-case the rest."""
     return az_upper(word[:1]) + az_lower(word[1:]) if word else word
+
+
+def term_key(term: str) -> str:
+    """Comparison key for Azerbaijani terms: Turkic lower case, dots on i ignored, spaces single."""
+    return " ".join(az_lower(term).replace("ı", "i").split())

@@ -1,6 +1,7 @@
 """People's names in Azerbaijani text: detection, Russian/English rendering, glossary terms.
 
-    from dilmanc.text.names import find_names, NameTable, names_glossary, render
+    from dilmanc.text.names import find_names, NameTable, render
+    from dilmanc.glossary.names import names_glossary
     table = NameTable.load(["names.tsv"])          # bundled tables + user overrides
     mentions = find_names(text, table)              # NameMention(start, end, text, person, ...)
     render(mentions[0].person, "ru")                # "Вугар Бехбудов"
@@ -8,11 +9,10 @@
 
 Modules: `table` (TSV tables), `parts` (surname endings, honorifics), `detect` (finding and
 linking), `transcribe` (letter rules), `render`, `russian` (case forms for verification),
-`glossary` (entries and the per-person summary of `dilmanc names`).
+`dilmanc.glossary.names` turns them into glossary entries (and the summary of `dilmanc names`).
 """
 
 from dilmanc.text.names.detect import NameMention, PersonName, find_names, find_names_in
-from dilmanc.text.names.glossary import PersonSummary, names_glossary, summarize_names
 from dilmanc.text.names.render import LANGUAGES, STYLES, render
 from dilmanc.text.names.table import NameTable
 
@@ -22,10 +22,7 @@ __all__ = [
     "NameMention",
     "NameTable",
     "PersonName",
-    "PersonSummary",
     "find_names",
     "find_names_in",
-    "names_glossary",
     "render",
-    "summarize_names",
 ]

@@ -27,11 +27,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from dilmanc.glossary import morphology as morph
-from dilmanc.glossary.model import term_key
+from dilmanc.text import morphology as morph
 from dilmanc.text.names import parts
 from dilmanc.text.names.table import NameTable
-from dilmanc.text.turkic_case import az_lower
+from dilmanc.text.turkic_case import az_lower, term_key
 
 _TOKEN = re.compile(r"[^\W\d_]+(?:[-‐‑'’ʼ][^\W\d_]+)*")
 _SENTENCE_END = set(".!?…:;")

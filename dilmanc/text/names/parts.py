@@ -1,7 +1,7 @@
 """What a word can be in a person's name: surname endings, honorifics, patronymic markers.
 
 These are name-formation facts, not inflection: the inflectional suffixes that follow a name
-("Behbudovun", "Aslanovaya") come from `dilmanc.glossary.morphology`, the one suffix table.
+("Behbudovun", "Aslanovaya") come from `dilmanc.text.morphology`, the one suffix table.
 """
 
 from __future__ import annotations
@@ -9,9 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from dilmanc.glossary import morphology as morph
-from dilmanc.glossary.model import term_key
-from dilmanc.text.turkic_case import az_lower
+from dilmanc.text import morphology as morph
+from dilmanc.text.turkic_case import az_lower, term_key
 
 
 def _words(text: str) -> list[str]:

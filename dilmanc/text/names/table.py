@@ -21,7 +21,7 @@ from pathlib import Path
 
 from dilmanc.errors import InputError
 from dilmanc.fileio import read_text
-from dilmanc.glossary.model import term_key
+from dilmanc.text.turkic_case import term_key
 
 OVERRIDE_COLUMNS = ("az", "ru", "en", "gender", "note")
 GIVEN_COLUMNS = ("az", "gender", "flags")

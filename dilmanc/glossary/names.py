@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from dilmanc.glossary.model import Entry, Glossary, term_key
+from dilmanc.glossary.model import Entry, Glossary
 from dilmanc.text.names.detect import NameMention, PersonName, find_names_in
 from dilmanc.text.names.render import LANGUAGES, render
 from dilmanc.text.names.table import NameTable
+from dilmanc.text.turkic_case import term_key
 
 NAME_FLAGS = frozenset({"case", "name"})
 
