@@ -89,7 +89,15 @@ def offline(model: Path, sentences: list[str], opts) -> dict:
     az, en = resolve("az"), resolve("en")
     engine = load_engine(str(model), threads=opts.threads)
     engine.translate_results(sentences[:8], az, en, options)  # warm up
-    service = Service(Settings(models=(str(model),), threads=opts.threads, decode=options)).load()
+    service = Service(
+        Settings(
+            models=(str(model),),
+            threads=opts.threads,
+            decode=options,
+            use_tm=False,
+            use_cache=False,
+        )
+    ).load()
     runs: dict[str, list[float]] = {"engine_batch": [], "engine_single": [], "pipeline_batch": []}
     for _ in range(opts.rounds):
         started = time.perf_counter()
@@ -133,7 +141,7 @@ def start_server(model: Path, opts, data: Path, port: int) -> subprocess.Popen:
         "--max-length", str(opts.tokens), "--min-length", str(opts.tokens),
         "--threads", str(opts.threads), "--batch-window-ms", str(opts.window_ms),
         "--char-limit", "-1", "--max-queue", "100000", "--data-dir", str(data),
-        "--log-level", "warning",
+        "--log-level", "warning", "--no-tm", "--no-cache",  # the model, not a memory
     ]  # fmt: skip
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     log = open(data / "server.log", "w")  # noqa: SIM115 - closed with the process

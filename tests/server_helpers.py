@@ -63,6 +63,8 @@ def config_for(model_dir: Path, data_dir: Path, targets=("en",), **changes) -> S
         targets=tuple(targets),
         models=(str(model_dir),),
         decode=DecodeOptions(beam_size=1, max_length=12),
+        use_tm=False,  # the model's own output, no memory file
+        use_cache=False,
     )
     return ServerConfig(settings=settings, data_dir=data_dir, **changes)
 
@@ -110,12 +112,15 @@ class DoubleService:
                     self._engines = {t.iso: engine for t in self.targets}
                 return self._engines
 
+        settings = {"use_tm": False, "use_cache": False, **settings}
         return _Service(Settings(targets=tuple(targets), models=("dict-double",), **settings))
 
 
 def double_config(data_dir: Path, targets=("en", "ru"), **changes) -> ServerConfig:
     return ServerConfig(
-        settings=Settings(targets=tuple(targets), models=("dict-double",)),
+        settings=Settings(
+            targets=tuple(targets), models=("dict-double",), use_tm=False, use_cache=False
+        ),
         data_dir=data_dir,
         **changes,
     )

@@ -389,8 +389,9 @@ def test_suggest_goes_to_the_translation_memory_when_one_is_configured(tmp_path)
     from dilmanc.memory import Memory
 
     memory = tmp_path / "memory.db"
-    config = double_config(tmp_path / "srv", suggestions=True, memory=memory)
-    with live_server(config, DoubleService.make()) as live:
+    config = double_config(tmp_path / "srv", suggestions=True)
+    service = DoubleService.make(memory=str(memory), use_tm=True)
+    with live_server(config, service) as live:
         response = requests.post(
             live.url + "/suggest",
             json={"q": AZ[1], "s": "There are new books in the library.", "source": "az",
@@ -401,3 +402,8 @@ def test_suggest_goes_to_the_translation_memory_when_one_is_configured(tmp_path)
         (match,) = store.lookup(AZ[1], "az", "en")
     assert match.unit.target == "There are new books in the library."
     assert match.unit.origin == "suggestion"
+    with live_server(config, DoubleService.make(memory=str(memory), use_tm=True)) as live:
+        again = requests.post(
+            live.url + "/translate", json={"q": AZ[1], "source": "az", "target": "en"}
+        )  # the next request gets the suggestion as an exact memory match
+        assert again.json() == {"translatedText": "There are new books in the library."}

@@ -76,9 +76,18 @@ def serve_command(
     data_dir: str = typer.Option(
         None, "--data-dir", metavar="DIR", help="Glossaries, document jobs and files."
     ),
-    suggestions: bool = typer.Option(False, "--suggestions", help="Accept POST /suggest."),
-    memory: str = typer.Option(
-        None, "--memory", metavar="FILE", help="Translation memory that suggestions go to."
+    suggestions: bool = typer.Option(
+        False, "--suggestions", help="Accept POST /suggest (stored in the translation memory)."
+    ),
+    tm: str = typer.Option(
+        None,
+        "--tm",
+        metavar="FILE",
+        help="Translation memory and cache file (default: $DILMANC_HOME/memory.db).",
+    ),
+    no_tm: bool = typer.Option(False, "--no-tm", help="Do not use translation-memory matches."),
+    no_cache: bool = typer.Option(
+        False, "--no-cache", help="Do not reuse or store machine translations."
     ),
     no_files: bool = typer.Option(False, "--no-files", help="Turn document translation off."),
     glossary: list[str] = typer.Option(
@@ -123,6 +132,9 @@ def serve_command(
             glossaries=tuple(glossary or ()),
             builtin_glossary=builtin_glossary,
             glossary_mode=glossary_mode,
+            memory=tm,
+            use_tm=not no_tm,
+            use_cache=not no_cache,
         ).validate()
     except SettingError as err:
         from dilmanc.cli.translate import FLAGS
@@ -149,12 +161,9 @@ def serve_command(
         max_queue=max_queue,
         max_upload_mb=max_upload_mb,
         suggestions=suggestions,
-        memory=Path(memory) if memory else None,
         files=not no_files,
         log_level=log_level,
     ).check()
-    if memory and not suggestions:
-        raise UsageError("--memory is where suggestions go: it needs --suggestions")
     if api_keys:
         KeyStore.load(api_keys)  # a missing or broken keys file: one line, before loading models
     sock = _bind(host, port)

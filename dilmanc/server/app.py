@@ -60,8 +60,7 @@ class ServerConfig:
     max_queue: int = 4096  # segments waiting for the engines before 429
     max_upload_mb: float = 20.0
     alternatives_limit: int = 5
-    suggestions: bool = False
-    memory: Path | None = None  # translation memory that /suggest writes to
+    suggestions: bool = False  # POST /suggest (into the service's translation memory)
     files: bool = True  # document translation on
     file_ttl: float = 3600.0
     log_level: str = "info"
@@ -377,21 +376,18 @@ class Server:
 
     # --- suggestions ----------------------------------------------------------------------------
     def _suggestion_sink(self):
+        """Where /suggest puts a suggestion: the translation memory the service uses (as a
+        unit with origin "suggestion"), else a JSON-lines file in the data folder."""
         if not self.config.suggestions:
             return None
-        if self.config.memory is not None:
-            try:
-                from dilmanc.memory import Memory, TMUnit
-            except ImportError:
-                raise UsageError(
-                    "--memory needs dilmanc's translation memory (dilmanc.memory)"
-                ) from None
-            memory_path = self.config.memory
-            lock = threading.Lock()
+        if self.service.settings.use_tm:
+            from dilmanc.memory import TMUnit
+
+            service = self.service
 
             def to_memory(q: str, s: str, source: str, target: str) -> None:
-                with lock, Memory.open(memory_path) as memory:
-                    memory.add_units([TMUnit(q, s, source, target, origin="suggestion")])
+                memory = service.memory()
+                memory.add_units([TMUnit(q, s, source, target, origin="suggestion")])
 
             return to_memory
         path = self.config.directory() / "suggestions.jsonl"
