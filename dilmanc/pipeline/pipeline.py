@@ -181,6 +181,10 @@ class Pipeline:
         """Enforce another glossary from now on (a document's own names); sentences already
         translated under the previous one are not reused."""
         self.enforcer = enforcer
+        if enforcer is not None and self.stats.glossary is None:
+            from dilmanc.glossary.enforce import GlossaryTotals
+
+            self.stats.glossary = GlossaryTotals()  # a pipeline made without a glossary
         self._caches.clear()
         self._leg_enforcers.clear()
         if self.memory is not None:

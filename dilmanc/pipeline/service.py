@@ -283,6 +283,29 @@ class Service:
             glossary = names.extend(glossary)
         return TermEnforcer(glossary, mode=self.settings.glossary_mode, n_best=self.settings.n_best)
 
+    def enforcer_for(self, extra: Glossary | None) -> TermEnforcer | None:
+        """Term enforcement with `extra` (a glossary of one request, e.g. created through the
+        server's API) on top of this service's own glossary; `extra` wins on conflicts.
+        Neither glossary is changed."""
+        if extra is None:
+            return self.enforcer()
+        from dilmanc.glossary import Glossary, TermEnforcer
+
+        base = self.glossary()
+        merged = Glossary(base.entries if base is not None else []).extend(extra)
+        return TermEnforcer(merged, mode=self.settings.glossary_mode, n_best=self.settings.n_best)
+
+    def wrap_engines(self, wrap: Callable[[Engine], Engine]) -> dict[str, Engine]:
+        """Replace each loaded engine by `wrap(engine)` (once per model, shared by the targets
+        it serves): the server's cross-request batcher. Returns the new iso → Engine map."""
+        engines = self.engines()
+        wrapped: dict[int, Engine] = {}
+        for engine in engines.values():
+            if id(engine) not in wrapped:
+                wrapped[id(engine)] = wrap(engine)
+        self._engines = {iso: wrapped[id(engine)] for iso, engine in engines.items()}
+        return self._engines
+
     def engines(self) -> dict[str, Engine]:
         """iso → Engine for every target (a model serving several targets loads once)."""
         if self._engines is None:
