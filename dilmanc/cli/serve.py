@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import socket
+import sys
 import threading
 from pathlib import Path
 
@@ -219,7 +220,7 @@ def run(config, sock: socket.socket, graceful: float) -> None:
     from dilmanc.server.app import create_app
 
     _Server = _server_class()
-    logs.setup(config.log_level)
+    logs.setup(config.log_level, sys.stderr)
     service = Service(config.settings).load()  # errors here are one CLI line
     app = create_app(config, service, wait=True)
     server = _Server(

@@ -523,8 +523,8 @@ def create_app(
     for them (the CLI loads the service first, so errors are reported before serving)."""
     from dilmanc.server import deepl, libretranslate
 
-    if not logging.getLogger(logs.LOGGER).handlers:
-        logs.setup(config.log_level)
+    if log_stream is not None and not logging.getLogger(logs.LOGGER).handlers:
+        logs.setup(config.log_level, log_stream)
     server = Server(config, service, log=logs.logger(log_stream, config.log_level))
 
     @contextlib.asynccontextmanager

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
 import time
 from typing import IO
 
@@ -33,9 +32,10 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
-def setup(level: str = "info", stream: IO | None = None) -> logging.Logger:
-    """Send dilmanc.server and uvicorn's own messages to `stream` as JSON lines."""
-    handler = logging.StreamHandler(stream or sys.stderr)
+def setup(level: str, stream: IO) -> logging.Logger:
+    """Send dilmanc.server and uvicorn's own messages to `stream` as JSON lines (the command
+    line passes standard error; a library user configures logging as usual)."""
+    handler = logging.StreamHandler(stream)
     handler.setFormatter(JsonFormatter())
     numeric = getattr(logging, level.upper(), logging.INFO)
     for name in (LOGGER, "uvicorn", "uvicorn.error"):
