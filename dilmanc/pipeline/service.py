@@ -265,34 +265,30 @@ class Service:
                 self._names = NameTable.load(list(self.settings.name_files))
         return self._glossary
 
-    def enforcer(self, texts: list[str] | None = None) -> TermEnforcer | None:
-        """Term enforcement ("off" checks and reports without rewriting the source). With
-        people's names on, `texts` (one document's sources) give the names as terms first,
-        so one person has one rendering per document; the user's glossary wins over them."""
+    def enforcer(
+        self, texts: list[str] | None = None, *, extra: Glossary | None = None
+    ) -> TermEnforcer | None:
+        """Term enforcement ("off" checks and reports without rewriting the source), over
+        layers where a later one wins on conflicts: with people's names on, the names of
+        `texts` (one document's sources, so one person has one rendering per document); then
+        this service's glossary; then `extra` (one request's glossary, e.g. from the server's
+        API). No glossary is changed."""
         glossary = self.glossary()
-        if glossary is None:
+        if glossary is None and extra is None:
             return None
-        from dilmanc.glossary import TermEnforcer
+        from dilmanc.glossary import Glossary, TermEnforcer
 
+        layers = [glossary, extra]
         if self.settings.names and texts is not None:
             from dilmanc.glossary.names import names_glossary
 
-            names = names_glossary(
-                texts, [t.iso for t in self.targets], style=self.settings.names, table=self._names
-            )
-            glossary = names.extend(glossary)
-        return TermEnforcer(glossary, mode=self.settings.glossary_mode, n_best=self.settings.n_best)
-
-    def enforcer_for(self, extra: Glossary | None) -> TermEnforcer | None:
-        """Term enforcement with `extra` (a glossary of one request, e.g. created through the
-        server's API) on top of this service's own glossary; `extra` wins on conflicts.
-        Neither glossary is changed."""
-        if extra is None:
-            return self.enforcer()
-        from dilmanc.glossary import Glossary, TermEnforcer
-
-        base = self.glossary()
-        merged = Glossary(base.entries if base is not None else []).extend(extra)
+            targets = [t.iso for t in self.targets]
+            names = names_glossary(texts, targets, style=self.settings.names, table=self._names)
+            layers.insert(0, names)
+        merged = Glossary()
+        for layer in layers:
+            if layer is not None:
+                merged.extend(layer)
         return TermEnforcer(merged, mode=self.settings.glossary_mode, n_best=self.settings.n_best)
 
     def wrap_engines(self, wrap: Callable[[Engine], Engine]) -> dict[str, Engine]:

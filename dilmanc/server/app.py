@@ -313,7 +313,7 @@ class Server:
     def pipeline(self, glossary=None):
         pipeline = self.service.pipeline()
         if glossary is not None:
-            pipeline.use_enforcer(self.service.enforcer_for(glossary.glossary))
+            pipeline.use_enforcer(self.service.enforcer(extra=glossary.glossary))
         return pipeline
 
     def translate_texts(
