@@ -355,3 +355,23 @@ def test_names_become_terms_with_one_rendering_per_document(cli, double, tmp_pat
     assert res.code == 2 and "--names must be one of direct, keep" in res.err
     res = cli(["translate", "--names-file", tmp_path / "n.tsv"], stdin=text)
     assert res.code == 2 and "--names-file needs --names" in res.err
+
+
+def test_a_folder_is_mirrored_file_by_file(cli, double, tmp_path):
+    src = tmp_path / "releases"
+    (src / "2024").mkdir(parents=True)
+    (src / "a.az.txt").write_text("Salam.\n", encoding="utf-8")
+    (src / "2024" / "b.md").write_text("# Salam.\n\nBu *yeni* mətndir.\n", encoding="utf-8")
+    (src / ".hidden.txt").write_text("Salam.\n", encoding="utf-8")
+    (src / "data.bin").write_bytes(b"\x00\x01")
+    out = tmp_path / "out"
+    res = cli(["translate", src, "--to", "en,ru", "-o", out])
+    assert res.code == 0, res.err
+    names = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    assert names == ["2024/b.en.md", "2024/b.ru.md", "a.en.txt", "a.ru.txt"]
+    assert (out / "2024" / "b.en.md").read_text(encoding="utf-8").startswith("# Hello.\n")
+    assert "skipped 1 file(s) of unknown type" in res.err and "data.bin" in res.err
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    res = cli(["translate", empty, "-o", out])
+    assert res.code == 2 and "no files of a known type" in res.err

@@ -63,9 +63,11 @@ def _settings(**values) -> Settings:
         raise UsageError(f"{FLAGS.get(err.setting, err.setting)} {err.problem}") from None
 
 
-def _expand(names: list[str], source_iso: str, explicit: str | None) -> list[tuple[Path, Path]]:
+def _expand(
+    names: list[str], source_iso: str, explicit: str | None, skipped: list[Path]
+) -> list[tuple[Path, Path]]:
     """Input files as (path, path relative to its root); folders are walked recursively for
-    files of a known format (hidden files and unknown types are skipped)."""
+    files of a known format (hidden files are passed over, unknown types go to `skipped`)."""
     out: list[tuple[Path, Path]] = []
     for name in names:
         path = Path(name)
@@ -80,6 +82,7 @@ def _expand(names: list[str], source_iso: str, explicit: str | None) -> list[tup
             try:
                 detect_format(file, explicit, source_iso)
             except InputError:
+                skipped.append(file)
                 continue
             found.append((file, relative))
         if not found:
@@ -88,14 +91,20 @@ def _expand(names: list[str], source_iso: str, explicit: str | None) -> list[tup
     return out
 
 
-def _load(names: list[str], source: Language, fmt: str | None, encoding: str | None):
+def _load(
+    names: list[str],
+    source: Language,
+    fmt: str | None,
+    encoding: str | None,
+    skipped: list[Path],
+):
     """(document, relative output path) per input, all parsed before any model loads."""
     from dilmanc.documents.plaintext import TextDocument
     from dilmanc.documents.registry import open_document
     from dilmanc.fileio import read_text
 
     loaded = []
-    for path, relative in _expand([n for n in names if n != STDIO], source.iso, fmt):
+    for path, relative in _expand([n for n in names if n != STDIO], source.iso, fmt, skipped):
         loaded.append((open_document(path, format=fmt, encoding=encoding, source_iso=source.iso),
                        relative))  # fmt: skip
     if STDIO in names:
@@ -335,7 +344,11 @@ def translate_command(
         raise UsageError("standard input ('-') can be read only once")
     source, targets = settings.source_language, settings.target_languages
 
-    loaded = _load(names, source, fmt, encoding)
+    skipped: list[Path] = []
+    loaded = _load(names, source, fmt, encoding, skipped)
+    if skipped and not quiet:
+        shown = ", ".join(str(p) for p in skipped[:5]) + (", ..." if len(skipped) > 5 else "")
+        print(f"dilmanc: skipped {len(skipped)} file(s) of unknown type: {shown}", file=sys.stderr)
     jobs = _plan(loaded, targets, source, out_dir)
     if out_dir:
         check_writable(out_dir, directory=True)
