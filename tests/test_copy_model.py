@@ -19,6 +19,7 @@ from copy_model import (
     load_corpus,
     read_build_info,
 )
+from safetensors.numpy import load_file
 
 from dilmanc.engines.registry import load_engine
 from dilmanc.languages import resolve
@@ -70,6 +71,8 @@ def test_hub_layout(copy_marian_dir, copy_marian_ct2_dir):
     config = json.loads((copy_marian_dir / "config.json").read_text())
     assert config["model_type"] == "marian" and config["d_model"] == 128
     assert config["vocab_size"] == len(vocab)
+    weights = load_file(copy_marian_dir / "model.safetensors")
+    assert not weights["model.shared.weight"][vocab["<pad>"]].any()  # zero, as CT2 assumes
     assert (copy_marian_ct2_dir / "model.bin").is_file()
     assert json.loads((copy_marian_ct2_dir / "dilmanc.json").read_text())["quantization"] == "int8"
 
