@@ -14,6 +14,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("DILMANC_SHARED", ROOT.parent / "shared"))
 SEED = SHARED / "seeds" / "press-release-2022-07.az.txt"
 DATA = SHARED / "data"
+# Trained test models (tests/copy_model.py) are cached here across sessions. Computed at import:
+# the autouse fixture below points HF_HOME/DILMANC_HOME at a fresh directory for every test.
+TEST_CACHE = Path(os.environ.get("DILMANC_TEST_CACHE", Path.home() / ".cache" / "dilmanc-tests"))
 
 
 @dataclass
@@ -103,3 +106,24 @@ def tiny_nllb_ct2_dir(tiny_nllb_dir, tmp_path_factory) -> Path:
 
 
 # --- end of tiny model fixtures -------------------------------------------------------------
+
+
+# --- copy model fixtures (tests/copy_model.py) ----------------------------------------------
+# A tiny Marian az→en model trained to copy its input (tags, injected terms, placeholders), in
+# the opus-mt layout, and its CTranslate2 int8 conversion. Trained once (~2-5 min on 2 cores)
+# and cached in TEST_CACHE under a hash of the recipe, code and data; treat both directories as
+# read-only (copy them before changing anything).
+
+
+@pytest.fixture(scope="session")
+def copy_marian_dir(data_dir) -> Path:
+    from copy_model import build_copy_marian
+
+    return build_copy_marian(data_dir, TEST_CACHE)
+
+
+@pytest.fixture(scope="session")
+def copy_marian_ct2_dir(copy_marian_dir, data_dir) -> Path:
+    from copy_model import build_copy_marian_ct2
+
+    return build_copy_marian_ct2(data_dir, TEST_CACHE)

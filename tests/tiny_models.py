@@ -78,8 +78,18 @@ def sentences(words: tuple[str, ...] | list[str], n: int, seed: int) -> list[str
     return out
 
 
-def train_spm(lines: Iterable[str], vocab_size: int, model_type: str = "unigram") -> bytes:
-    """Train a sentencepiece model in memory and return its serialized bytes."""
+def train_spm(
+    lines: Iterable[str],
+    vocab_size: int,
+    model_type: str = "unigram",
+    *,
+    byte_fallback: bool = False,
+    normalization: str = "nmt_nfkc",
+) -> bytes:
+    """Train a sentencepiece model in memory and return its serialized bytes.
+
+    `byte_fallback` adds the 256 byte pieces `<0x00>`..`<0xFF>` (any character encodes);
+    `normalization` is sentencepiece's rule name ("identity" keeps the text as written)."""
     import sentencepiece as spm
 
     model = io.BytesIO()
@@ -90,6 +100,8 @@ def train_spm(lines: Iterable[str], vocab_size: int, model_type: str = "unigram"
         model_type=model_type,
         character_coverage=1.0,
         hard_vocab_limit=False,
+        byte_fallback=byte_fallback,
+        normalization_rule_name=normalization,
         bos_id=-1 if model_type == "unigram" else 0,
         eos_id=1 if model_type == "unigram" else 2,
         unk_id=2 if model_type == "unigram" else 1,
@@ -118,6 +130,94 @@ def _prefer_text_tokens(model, special_ids: list[int]) -> None:
             weight[token_id].zero_()
 
 
+def marian_vocab(spm_models: list[bytes], extra_tokens: Iterable[str] = ()) -> dict[str, int]:
+    """Joint vocabulary as in opus-mt: `</s>` 0, `<unk>` 1, `extra_tokens` (`>>rus<<`...), the
+    pieces of every spm model in order (byte pieces `<0x00>`... included), `<pad>` last."""
+    vocab: dict[str, int] = {"</s>": 0, "<unk>": 1}
+    for token in extra_tokens:
+        vocab[token] = len(vocab)
+    for spm_bytes in spm_models:
+        for piece in _pieces(spm_bytes):
+            if piece not in vocab and piece not in ("<s>", "</s>", "<unk>"):
+                vocab[piece] = len(vocab)
+    vocab["<pad>"] = len(vocab)
+    return vocab
+
+
+def marian_config(
+    vocab: dict[str, int],
+    *,
+    d_model: int,
+    layers: int,
+    heads: int,
+    ffn: int,
+    init_std: float,
+    dropout: float = 0.1,
+):
+    """The MarianConfig of an opus-mt model over `vocab` (tied embeddings, pad = start token)."""
+    from transformers import MarianConfig
+
+    pad = vocab["<pad>"]
+    return MarianConfig(
+        vocab_size=len(vocab),
+        d_model=d_model,
+        encoder_layers=layers,
+        decoder_layers=layers,
+        encoder_attention_heads=heads,
+        decoder_attention_heads=heads,
+        encoder_ffn_dim=ffn,
+        decoder_ffn_dim=ffn,
+        max_position_embeddings=512,
+        pad_token_id=pad,
+        eos_token_id=0,
+        forced_eos_token_id=0,
+        decoder_start_token_id=pad,
+        scale_embedding=True,
+        init_std=init_std,
+        dropout=dropout,
+        activation_function="swish",
+        share_encoder_decoder_embeddings=True,
+        tie_word_embeddings=True,
+        architectures=["MarianMTModel"],
+    )
+
+
+def write_marian_dir(
+    out: Path,
+    *,
+    model,
+    source_spm: bytes,
+    target_spm: bytes,
+    vocab: dict[str, int],
+    source: str,
+    target_lang: str,
+) -> Path:
+    """Write `model` and its tokenizer files in the opus-mt hub layout into `out`."""
+    from transformers import GenerationConfig
+
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "source.spm").write_bytes(source_spm)
+    (out / "target.spm").write_bytes(target_spm)
+    (out / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False, indent=2), "utf-8")
+    pad = vocab["<pad>"]
+    model.save_pretrained(out)
+    GenerationConfig(
+        bad_words_ids=[[pad]],
+        decoder_start_token_id=pad,
+        eos_token_id=0,
+        forced_eos_token_id=0,
+        max_length=512,
+        num_beams=4,
+        pad_token_id=pad,
+    ).save_pretrained(out)
+    # Exactly what the hub's opus-mt repos hold: no tokenizer_class, so loading goes through
+    # config.json's model_type (and a CTranslate2 copy has to name MarianTokenizer itself).
+    (out / "tokenizer_config.json").write_text(
+        json.dumps({"target_lang": target_lang, "source_lang": source}), "utf-8"
+    )
+    return out
+
+
 def build_marian(
     out_dir: str | Path,
     *,
@@ -134,70 +234,29 @@ def build_marian(
 ) -> Path:
     """A random-weight MarianMT model in the opus-mt layout (`vocab_size` per spm side)."""
     import torch
-    from transformers import GenerationConfig, MarianConfig, MarianMTModel
+    from transformers import MarianMTModel
 
     words = {"az": AZ_WORDS, "en": EN_WORDS, "ru": RU_WORDS}
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     n_lines = max(300, vocab_size // 4)
     src_spm = train_spm(sentences(words[source], n_lines, seed), vocab_size)
     tgt_spm = train_spm(sentences(words[target], n_lines, seed + 1), vocab_size)
-    (out / "source.spm").write_bytes(src_spm)
-    (out / "target.spm").write_bytes(tgt_spm)
-
-    # Joint vocabulary as in opus-mt: </s> 0, <unk> 1, pieces of both sides, <pad> last.
-    vocab: dict[str, int] = {"</s>": 0, "<unk>": 1}
-    if multi_target:
-        for token in MARIAN_TARGET_TOKENS.values():
-            vocab[token] = len(vocab)
-    for piece in _pieces(src_spm) + _pieces(tgt_spm):
-        if piece not in vocab and piece not in ("<s>", "</s>", "<unk>"):
-            vocab[piece] = len(vocab)
-    vocab["<pad>"] = len(vocab)
-    (out / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False, indent=2), "utf-8")
-
-    pad = vocab["<pad>"]
-    config = MarianConfig(
-        vocab_size=len(vocab),
-        d_model=d_model,
-        encoder_layers=layers,
-        decoder_layers=layers,
-        encoder_attention_heads=heads,
-        decoder_attention_heads=heads,
-        encoder_ffn_dim=ffn,
-        decoder_ffn_dim=ffn,
-        max_position_embeddings=512,
-        pad_token_id=pad,
-        eos_token_id=0,
-        forced_eos_token_id=0,
-        decoder_start_token_id=pad,
-        scale_embedding=True,
-        init_std=init_std,
-        activation_function="swish",
-        share_encoder_decoder_embeddings=True,
-        tie_word_embeddings=True,
-        architectures=["MarianMTModel"],
+    marks = MARIAN_TARGET_TOKENS.values() if multi_target else ()
+    vocab = marian_vocab([src_spm, tgt_spm], marks)
+    config = marian_config(
+        vocab, d_model=d_model, layers=layers, heads=heads, ffn=ffn, init_std=init_std
     )
     torch.manual_seed(seed)
     model = MarianMTModel(config).eval()
-    _prefer_text_tokens(model, [0, 1, pad] + [v for k, v in vocab.items() if k.startswith(">>")])
-    model.save_pretrained(out)
-    GenerationConfig(
-        bad_words_ids=[[pad]],
-        decoder_start_token_id=pad,
-        eos_token_id=0,
-        forced_eos_token_id=0,
-        max_length=512,
-        num_beams=4,
-        pad_token_id=pad,
-    ).save_pretrained(out)
-    # Exactly what the hub's opus-mt repos hold: no tokenizer_class, so loading goes through
-    # config.json's model_type (and a CTranslate2 copy has to name MarianTokenizer itself).
-    target_lang = "mul" if multi_target else target
-    (out / "tokenizer_config.json").write_text(
-        json.dumps({"target_lang": target_lang, "source_lang": source}), "utf-8"
+    _prefer_text_tokens(model, [0, 1, vocab["<pad>"]] + [vocab[m] for m in marks])
+    return write_marian_dir(
+        Path(out_dir),
+        model=model,
+        source_spm=src_spm,
+        target_spm=tgt_spm,
+        vocab=vocab,
+        source=source,
+        target_lang="mul" if multi_target else target,
     )
-    return out
 
 
 def build_nllb(
