@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -72,6 +73,16 @@ def run_measured(cmd: list[str], env: dict | None = None) -> tuple[float, float,
         tail = err.read().decode("utf-8", "replace")[-2000:]
         rss = float(rss_file.read_text()) if rss_file.exists() else float("nan")
     return wall, rss, code, tail
+
+
+def run_cpu_measured(cmd: list[str], env: dict) -> tuple[float, float, int, str, float]:
+    """`run_measured` plus the child's CPU time (user + sys, all threads): less moved by
+    other load on a shared machine than wall time."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall, rss, code, err = run_measured(cmd, env=env)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, rss, code, err, cpu
 
 
 def worker(engine: str, model: Path, segments: Path, args: dict, tmp: Path) -> dict:
