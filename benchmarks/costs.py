@@ -91,7 +91,7 @@ def run(name: str, cmd_args: list[str], source: Path, tmp: Path, opts, n: int) -
     translate_s = float(seconds["total"]) - float(seconds["load"])
     row = {
         "translate_s": translate_s,
-        "ms_per_segment": 1000 * translate_s / n,
+        "ms_per_segment": 1000 * translate_s / stats["segments"]["total"],
         "load_s": float(seconds["load"]),
         "wall_s": wall,
         "cpu_s": cpu,

@@ -46,7 +46,7 @@ def translate_run(model: Path, source: Path, out_dir: Path, tm: Path, opts, home
     """One `dilmanc translate` process with the memory file `tm`; its times and counts."""
     report = out_dir.with_suffix(".report.json")
     args = {"target": "en", "threads": opts.threads}
-    cmd = translate_cmd(model, source, out_dir, args, opts.beam, opts.tokens)
+    cmd = translate_cmd(model, source, out_dir, args, opts.beam, opts.tokens, memory=True)
     cmd += ["--tm", str(tm), "--report", str(report), "--quiet"]
     env = _env()
     env["DILMANC_HOME"] = str(home)  # nothing from the user's own memory or cache

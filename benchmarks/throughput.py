@@ -100,13 +100,16 @@ def dilmanc_cmd() -> list[str]:
     return ["-m", "dilmanc"]
 
 
-def translate_cmd(model: Path, source: Path, out_dir: Path, args: dict, beam: int, n: int) -> list:
-    """`dilmanc translate` on a CT2 model, decoding exactly `n` tokens per segment."""
+def translate_cmd(
+    model: Path, source: Path, out_dir: Path, args: dict, beam: int, n: int, memory: bool = False
+) -> list:
+    """`dilmanc translate` on a CT2 model, decoding exactly `n` tokens per segment; without
+    `memory` the translation memory and cache are off (repeated rounds must decode)."""
     return dilmanc_cmd() + [
         "translate", str(source), "--to", args["target"], "--model", str(model),
         "--engine", "ctranslate2", "--out-dir", str(out_dir), "--beam", str(beam),
         "--min-length", str(n), "--max-length", str(n), "--threads", str(args["threads"]),
-    ]  # fmt: skip
+    ] + ([] if memory else ["--no-cache", "--no-tm"])  # fmt: skip
 
 
 def pipeline(model: Path, segments: Path, args: dict, tmp: Path) -> dict:
