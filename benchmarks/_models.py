@@ -51,8 +51,8 @@ MINI_MARIAN = MarianShape(d_model=32, layers=1, heads=2, ffn=64, vocab_size=1201
 MINI_NLLB = NllbShape(d_model=32, layers=1, heads=2, ffn=64, vocab_size=1500, spm_vocab=300)
 
 
-def _key(kind: str, shape: object, texts: list[list[str]]) -> str:
-    digest = hashlib.sha256(json.dumps([kind, asdict(shape)]).encode())
+def _key(kind: str, shape: object, texts: list[list[str]], extra: tuple = ()) -> str:
+    digest = hashlib.sha256(json.dumps([kind, asdict(shape), *extra]).encode())
     for lines in texts:
         digest.update(str(len(lines)).encode())
         digest.update("\n".join(lines[:50]).encode())
@@ -104,9 +104,14 @@ def build_marian(
     shape: MarianShape = MarianShape(),
     *,
     seed: int = 0,
+    languages: tuple[str, str] = ("az", "en"),
 ) -> Path:
-    """An opus-mt-shaped Marian model dir (hub layout); reused from `work_dir` when present."""
-    final = Path(work_dir) / _key("marian", shape, [source_lines, target_lines])
+    """An opus-mt-shaped Marian model dir (hub layout); reused from `work_dir` when present.
+
+    `languages` (source, target) go into tokenizer_config.json, which is where dilmanc reads
+    a Marian model's language pair (e.g. ("en", "ru") for the second leg of a pivot)."""
+    extra = () if languages == ("az", "en") else (list(languages),)  # old cache keys stay valid
+    final = Path(work_dir) / _key("marian", shape, [source_lines, target_lines], extra)
     if (final / "config.json").exists():
         return final
     import torch
@@ -136,8 +141,8 @@ def build_marian(
         json.dumps(
             {
                 "tokenizer_class": "MarianTokenizer",
-                "source_lang": "az",
-                "target_lang": "en",
+                "source_lang": languages[0],
+                "target_lang": languages[1],
                 "model_max_length": 512,
                 "separate_vocabs": False,
             }

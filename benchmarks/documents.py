@@ -123,6 +123,7 @@ def translate(model: Path, source: Path, out_dir: Path, opts, *, beam: int, toke
         "--engine", "ctranslate2", "--out-dir", str(out_dir), "--beam", str(beam),
         "--min-length", str(tokens), "--max-length", str(tokens), "--threads", str(opts.threads),
         "--quiet", "--report", str(report),
+        "--no-cache", "--no-tm",  # repeated rounds must decode, not come from the cache
     ]  # fmt: skip
     wall, rss, code, err = run_measured(cmd, env=_env())
     if code != 0:

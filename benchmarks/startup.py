@@ -137,6 +137,7 @@ def dilmanc_command(opts: argparse.Namespace, model: Path) -> list[str]:
         *prefix, "translate", "--model", str(model), "--from", opts.source, "--to", opts.target,
         "-q", "--beam", str(opts.beam), "--max-length", str(opts.tokens),
         "--min-length", str(opts.tokens), "--threads", str(opts.threads or _cores()),
+        "--no-cache", "--no-tm",  # every run must decode, not come from the cache
     ]  # fmt: skip
 
 

@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -74,6 +75,16 @@ def run_measured(cmd: list[str], env: dict | None = None) -> tuple[float, float,
     return wall, rss, code, tail
 
 
+def run_cpu_measured(cmd: list[str], env: dict) -> tuple[float, float, int, str, float]:
+    """`run_measured` plus the child's CPU time (user + sys, all threads): less moved by
+    other load on a shared machine than wall time."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall, rss, code, err = run_measured(cmd, env=env)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, rss, code, err, cpu
+
+
 def worker(engine: str, model: Path, segments: Path, args: dict, tmp: Path) -> dict:
     out = tmp / f"{engine}.json"
     cmd = ["-", str(HERE / "_workers.py"), engine, str(model), str(segments), str(out)]
@@ -89,13 +100,16 @@ def dilmanc_cmd() -> list[str]:
     return ["-m", "dilmanc"]
 
 
-def translate_cmd(model: Path, source: Path, out_dir: Path, args: dict, beam: int, n: int) -> list:
-    """`dilmanc translate` on a CT2 model, decoding exactly `n` tokens per segment."""
+def translate_cmd(
+    model: Path, source: Path, out_dir: Path, args: dict, beam: int, n: int, memory: bool = False
+) -> list:
+    """`dilmanc translate` on a CT2 model, decoding exactly `n` tokens per segment; without
+    `memory` the translation memory and cache are off (repeated rounds must decode)."""
     return dilmanc_cmd() + [
         "translate", str(source), "--to", args["target"], "--model", str(model),
         "--engine", "ctranslate2", "--out-dir", str(out_dir), "--beam", str(beam),
         "--min-length", str(n), "--max-length", str(n), "--threads", str(args["threads"]),
-    ]  # fmt: skip
+    ] + ([] if memory else ["--no-cache", "--no-tm"])  # fmt: skip
 
 
 def pipeline(model: Path, segments: Path, args: dict, tmp: Path) -> dict:
