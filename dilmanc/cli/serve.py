@@ -17,6 +17,16 @@ from pathlib import Path
 
 import typer
 
+from dilmanc.cli.options import (
+    BEAM,
+    DEVICE,
+    GLOSSARY_MODE,
+    MEMORY_FILE,
+    MIN_LENGTH,
+    NO_CACHE,
+    NO_TM,
+    SOURCE,
+)
 from dilmanc.engines.base import DecodeOptions
 from dilmanc.errors import ResourceUnavailable, SettingError, UsageError
 from dilmanc.pipeline.settings import Settings
@@ -31,7 +41,7 @@ def serve_command(
         help="Preset, hub id or model directory; LANG=MODEL picks one per target (repeatable).",
     ),
     to: str = typer.Option("en", "--to", "-t", metavar="LANGS", help="Target languages served."),
-    source_code: str = typer.Option("az", "--from", "-f", metavar="LANG", help="Source language."),
+    source_code: str = SOURCE,
     engine: str = typer.Option(
         None, "--engine", metavar="ENGINE", help="transformers or ctranslate2."
     ),
@@ -80,16 +90,9 @@ def serve_command(
     suggestions: bool = typer.Option(
         False, "--suggestions", help="Accept POST /suggest (stored in the translation memory)."
     ),
-    tm: str = typer.Option(
-        None,
-        "--tm",
-        metavar="FILE",
-        help="Translation memory and cache file (default: $DILMANC_HOME/memory.db).",
-    ),
-    no_tm: bool = typer.Option(False, "--no-tm", help="Do not use translation-memory matches."),
-    no_cache: bool = typer.Option(
-        False, "--no-cache", help="Do not reuse or store machine translations."
-    ),
+    tm: str = MEMORY_FILE,
+    no_tm: bool = NO_TM,
+    no_cache: bool = NO_CACHE,
     no_files: bool = typer.Option(False, "--no-files", help="Turn document translation off."),
     glossary: list[str] = typer.Option(
         None, "--glossary", "-g", metavar="FILE", help="Glossary for every request (repeatable)."
@@ -97,14 +100,12 @@ def serve_command(
     builtin_glossary: bool = typer.Option(
         False, "--builtin-glossary/--no-builtin-glossary", help="Also enforce the built-in one."
     ),
-    glossary_mode: str = typer.Option(
-        "inject", "--glossary-mode", metavar="MODE", help="inject, placeholder or off."
-    ),
-    beam: int = typer.Option(4, "--beam", metavar="N", help="Beam size."),
+    glossary_mode: str = GLOSSARY_MODE,
+    beam: int = BEAM,
     max_length: int = typer.Option(256, "--max-length", metavar="N", help="Longest output."),
-    min_length: int = typer.Option(0, "--min-length", hidden=True, metavar="N"),
+    min_length: int = MIN_LENGTH,
     batch_tokens: int = typer.Option(2048, "--batch-tokens", metavar="N", help="Token budget."),
-    device: str = typer.Option("cpu", "--device", metavar="DEVICE", help="cpu or cuda."),
+    device: str = DEVICE,
     threads: int = typer.Option(0, "--threads", metavar="N", help="CPU threads (0: all)."),
     log_level: str = typer.Option("info", "--log-level", metavar="LEVEL", help="info, warning."),
     graceful: float = typer.Option(

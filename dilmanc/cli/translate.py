@@ -18,6 +18,16 @@ from typing import IO
 
 import typer
 
+from dilmanc.cli.options import (
+    BEAM,
+    DEVICE,
+    GLOSSARY_MODE,
+    MEMORY_FILE,
+    MIN_LENGTH,
+    NO_CACHE,
+    NO_TM,
+    SOURCE,
+)
 from dilmanc.documents.base import Document
 from dilmanc.documents.registry import FORMATS, detect_format, format_names, output_name
 from dilmanc.engines.base import DecodeOptions
@@ -192,7 +202,7 @@ def translate_command(
     to: str = typer.Option(
         "en", "--to", "-t", metavar="LANGS", help="Target languages, comma separated."
     ),
-    source_code: str = typer.Option("az", "--from", "-f", metavar="LANG", help="Source language."),
+    source_code: str = SOURCE,
     model: list[str] = typer.Option(
         None,
         "--model",
@@ -225,24 +235,18 @@ def translate_command(
     overwrite: bool = typer.Option(
         False, "--overwrite", help="Replace existing translations in PO and XLIFF files."
     ),
-    beam: int = typer.Option(4, "--beam", metavar="N", help="Beam size."),
+    beam: int = BEAM,
     max_length: int = typer.Option(
         256, "--max-length", metavar="N", help="Longest output, in tokens."
     ),
-    min_length: int = typer.Option(
-        0,
-        "--min-length",
-        hidden=True,
-        metavar="N",
-        help="Shortest output, in tokens (benchmarks: min = max).",
-    ),
+    min_length: int = MIN_LENGTH,
     batch_tokens: int = typer.Option(
         2048, "--batch-tokens", metavar="N", help="Token budget per batch."
     ),
     batch_size: int = typer.Option(
         0, "--batch-size", metavar="N", help="Most segments per batch (0: the engine's default)."
     ),
-    device: str = typer.Option("cpu", "--device", metavar="DEVICE", help="cpu or cuda."),
+    device: str = DEVICE,
     threads: int = typer.Option(
         0, "--threads", metavar="N", help="CPU threads (0: the engine's default)."
     ),
@@ -262,9 +266,7 @@ def translate_command(
         "--builtin-glossary/--no-builtin-glossary",
         help="Also enforce dilmanc's built-in glossary (IOM, USAID, Tier 2 ...).",
     ),
-    glossary_mode: str = typer.Option(
-        "inject", "--glossary-mode", metavar="MODE", help="inject, placeholder or off."
-    ),
+    glossary_mode: str = GLOSSARY_MODE,
     n_best: int = typer.Option(
         4,
         "--n-best",
@@ -278,16 +280,9 @@ def translate_command(
         metavar="FILE",
         help="Write per-segment glossary checks (JSON) to FILE.",
     ),
-    tm: str = typer.Option(
-        None,
-        "--tm",
-        metavar="FILE",
-        help="Translation memory and cache file (default: $DILMANC_HOME/memory.db).",
-    ),
-    no_tm: bool = typer.Option(False, "--no-tm", help="Do not use translation-memory matches."),
-    no_cache: bool = typer.Option(
-        False, "--no-cache", help="Do not reuse or store machine translations."
-    ),
+    tm: str = MEMORY_FILE,
+    no_tm: bool = NO_TM,
+    no_cache: bool = NO_CACHE,
     tm_threshold: float = typer.Option(
         75.0,
         "--tm-threshold",

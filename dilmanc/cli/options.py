@@ -1,0 +1,24 @@
+"""Options several commands share (`translate`, `serve`), declared once so that their
+names, defaults and help never drift apart."""
+
+from __future__ import annotations
+
+import typer
+
+MEMORY_FILE = typer.Option(
+    None,
+    "--tm",
+    metavar="FILE",
+    help="Translation memory and cache file (default: $DILMANC_HOME/memory.db).",
+)
+NO_TM = typer.Option(False, "--no-tm", help="Do not use translation-memory matches.")
+NO_CACHE = typer.Option(False, "--no-cache", help="Do not reuse or store machine translations.")
+GLOSSARY_MODE = typer.Option(
+    "inject", "--glossary-mode", metavar="MODE", help="inject, placeholder or off."
+)
+BEAM = typer.Option(4, "--beam", metavar="N", help="Beam size.")
+MIN_LENGTH = typer.Option(
+    0, "--min-length", hidden=True, metavar="N", help="Shortest output, in tokens (benchmarks)."
+)
+DEVICE = typer.Option("cpu", "--device", metavar="DEVICE", help="cpu or cuda.")
+SOURCE = typer.Option("az", "--from", "-f", metavar="LANG", help="Source language.")
