@@ -58,3 +58,9 @@ class DictEngine(Engine):
     def segments_translated(self) -> int:
         """How many segments the engine was asked to translate, over all calls."""
         return sum(len(batch) for _, batch in self.calls)
+
+
+def use_for_every_model(monkeypatch, engine: Engine) -> Engine:
+    """Make every `--model` (any spec) load `engine`, for CLI tests without real models."""
+    monkeypatch.setattr("dilmanc.engines.registry.load_engine", lambda spec, **kwargs: engine)
+    return engine

@@ -5,13 +5,13 @@ Import `table_engine_fixture` into a test module to use the `table_engine` fixtu
 from __future__ import annotations
 
 import pytest
-from doubles import DictEngine
+from doubles import DictEngine, use_for_every_model
 
 
 @pytest.fixture(name="table_engine")
 def table_engine_fixture(monkeypatch):
     engine = DictEngine({})
-    monkeypatch.setattr("dilmanc.engines.registry.load_engine", lambda spec, **kwargs: engine)
+    use_for_every_model(monkeypatch, engine)
     return engine
 
 

@@ -424,10 +424,10 @@ MOVED = {
 @pytest.fixture
 def double(monkeypatch):
     """Every model is a dictionary engine that moves tags the way a real model would."""
-    from doubles import DictEngine
+    from doubles import DictEngine, use_for_every_model
 
     engine = DictEngine(MOVED)
-    monkeypatch.setattr("dilmanc.engines.registry.load_engine", lambda spec, **kw: engine)
+    use_for_every_model(monkeypatch, engine)
     return engine
 
 

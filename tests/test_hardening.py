@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
-from doubles import DictEngine
+from doubles import DictEngine, use_for_every_model
 
 from dilmanc.errors import EXIT_UNAVAILABLE, EXIT_USAGE, OutputError
 from dilmanc.fileio import atomic_writer, check_writable, write_text_atomic
@@ -32,7 +32,7 @@ MIXED = (
 def double(monkeypatch):
     """Every --model loads one DictEngine (az→en, ru)."""
     engine = DictEngine({"Layihə USAID tərəfindən maliyyələşdirilir.": "USAID funds it."})
-    monkeypatch.setattr("dilmanc.engines.registry.load_engine", lambda spec, **kw: engine)
+    use_for_every_model(monkeypatch, engine)
     return engine
 
 
@@ -337,7 +337,7 @@ class Interrupting(DictEngine):
 
 def test_ctrl_c_after_printing_says_standard_output_is_incomplete(cli, tmp_path, monkeypatch):
     engine = Interrupting()
-    monkeypatch.setattr("dilmanc.engines.registry.load_engine", lambda spec, **kw: engine)
+    use_for_every_model(monkeypatch, engine)
     source = big_input(tmp_path / "big.txt", 3000)
     res = cli(["translate", source, "--model", "x", "--quiet"])
     assert res.code == 130
@@ -350,7 +350,7 @@ def test_ctrl_c_after_printing_says_standard_output_is_incomplete(cli, tmp_path,
 
 def test_ctrl_c_while_writing_files_names_the_removed_ones(cli, tmp_path, monkeypatch):
     engine = Interrupting()
-    monkeypatch.setattr("dilmanc.engines.registry.load_engine", lambda spec, **kw: engine)
+    use_for_every_model(monkeypatch, engine)
     source = big_input(tmp_path / "big.txt", 3000)
     out = tmp_path / "d"
     res = cli(["translate", source, "--model", "x", "--to", "en,ru", "-o", out, "--quiet"])
@@ -362,7 +362,7 @@ def test_ctrl_c_while_writing_files_names_the_removed_ones(cli, tmp_path, monkey
 def test_ctrl_c_before_anything_was_written(cli, monkeypatch):
     engine = Interrupting()
     engine.after = 0
-    monkeypatch.setattr("dilmanc.engines.registry.load_engine", lambda spec, **kw: engine)
+    use_for_every_model(monkeypatch, engine)
     res = cli(["translate", "--model", "x", "--quiet"], stdin="Salam dünya.\n")
     assert res.code == 130
     assert res.err == "dilmanc: error: interrupted (Ctrl-C); nothing was written\n"

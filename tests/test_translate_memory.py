@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from doubles import DictEngine
+from doubles import DictEngine, use_for_every_model
 
 FUZZY = "Bakıda insan alverinə qarşı yeni layihə təqdim olundu və geniş müzakirə edildi."
 TEXT = f"Salam.\nLayihə davam edir.\n{FUZZY}\n"
@@ -16,7 +16,7 @@ TEXT = f"Salam.\nLayihə davam edir.\n{FUZZY}\n"
 @pytest.fixture
 def double(monkeypatch):
     engine = DictEngine({"Salam.": "Hello."})
-    monkeypatch.setattr("dilmanc.engines.registry.load_engine", lambda spec, **kw: engine)
+    use_for_every_model(monkeypatch, engine)
     return engine
 
 
