@@ -72,7 +72,7 @@ def test_seed_to_english_and_russian_with_tiny_nllb(cli, seed_path, tiny_nllb_di
     record = json.loads(report.read_text(encoding="utf-8"))
     assert record["languages"] == {"source": "az", "targets": ["en", "ru"]}
     assert record["engine"] == {"en": "transformers", "ru": "transformers"}
-    assert record["segments"]["total"] == 12 and record["segments"]["translated"] == 24
+    assert record["segments"]["total"] == 13 and record["segments"]["translated"] == 26
     assert record["options"]["max_length"] == 6
     assert set(record["seconds"]) >= {"segment", "glossary", "engine", "write", "load", "total"}
 

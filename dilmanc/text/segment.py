@@ -11,8 +11,20 @@ Sentences come from sentencex (`segment("az", line)`), then boundaries that Azer
 text does not have are undone using the small tables below: titles and abbreviations such
 as "prof.", "cən.", "məs." never end a sentence; "və s.", "və ş.", "b.e." end one only
 before a capital letter; a single-letter initial ("A. Əliyev") or a bare list number
-("1.", "IV.") never does. Suffixed forms ("28-də", "BMqT-nin", "2020-2024-cü") and quoted
-speech are already kept whole by sentencex.
+("1.", "IV.") never does. Suffixed forms ("28-də", "BMqT-nin", "2020-2024-cü") are
+already kept whole by sentencex.
+
+Quoted speech: sentencex keeps a quotation whole, however many sentences it holds, so a
+reporting clause and a long quote would reach the model as one over-long input. Two cuts
+are added. A quotation after a colon that is a full sentence (a capital, at least
+`MIN_SPEECH_WORDS` words, nothing after it but the final punctuation) is a sentence of its
+own: `Sədr dedi:` | `“Biz gələcəyik.”`. A quotation that holds several sentences is cut
+between them, the opening mark staying on the first and the closing mark on the last:
+`“Biz gəldik.` | `Onlar getdi.”`. Short quoted names and terms ("Tier 2", «Azərbaycan»)
+are never cut, and the rules above (abbreviations, initials) hold inside quotes too. Marks
+pair by position (one opens after a space, bracket, dash or colon; one closes after a
+letter or punctuation), by the pairs in `morphology.QUOTE_PAIRS`, and straight with curly
+("…” as press text has it); an apostrophe between letters (BMT'yə) is not a quote.
 
 Pass-through rule: a line, and each sentence in a line, is kept unchanged and never sent
 to the model when it
@@ -33,6 +45,7 @@ split off and kept as is; the rest of the line is segmented as usual.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -40,6 +53,7 @@ from typing import NamedTuple
 
 from sentencex import segment as _sentencex_segment
 
+from dilmanc.text import morphology as morph
 from dilmanc.text.turkic_case import az_lower
 
 # --- Azerbaijani rules (data) ---------------------------------------------------------------
@@ -77,6 +91,10 @@ EN_STOP_WORDS = frozenset(
     }
 )  # fmt: skip
 
+# Fewest words in a quotation after a colon that is cut off as a sentence of its own: fewer
+# is a quoted name or term ("Hesabatın adı: “Tier 2”.").
+MIN_SPEECH_WORDS = 3
+
 AZ_LETTERS = frozenset("əğıöüçşƏĞIİÖÜÇŞ") - {"I"}  # "I" is plain Latin too
 
 # Metadata glued to the start of a line: "date 2022-07 ", "Tarix: 28.07.2022 ", "2022-07-28 ".
@@ -103,6 +121,26 @@ _LIST_MARKER = re.compile(r"^(?:\d{1,3}|[IVXLC]{1,6}|[a-z])\.$")
 _SINGLE_LOWER = re.compile(r"^[^\W\d_]\.$")
 _INITIALS = re.compile(r"(?:[A-ZƏĞİÖÜÇŞ]\.)+")
 _OPENERS = "(“«\"'‘"
+# Quote marks (see `_quotations`): the pairs are morphology's, and a straight quote may also
+# close a curly one or the reverse ("…” and “…"), both found in press text.
+_MIXED_PAIRS = {'"': "”", "“": '"'}
+
+
+def _closing_marks() -> dict[str, str]:
+    """Each closing quote mark → the opening marks it may close."""
+    closes: dict[str, str] = {}
+    for opener, closers in morph.QUOTE_PAIRS.items():
+        for closer in closers + _MIXED_PAIRS.get(opener, ""):
+            closes[closer] = closes.get(closer, "") + opener
+    return closes
+
+
+_CLOSES = _closing_marks()
+_OPENS = "".join(morph.QUOTE_PAIRS)
+_QUOTE_MARKS = frozenset(_OPENS) | frozenset(_CLOSES)
+_BEFORE_OPENING = "([{/:–—-" + _OPENS
+_SENTENCE_END = re.compile(r"[.!?…]*\s*")
+_SENTENCE_MARK = re.compile(r"[.!?…]")
 _LINK_EDGES = ",;:.()<>[]|\"'“”«»"
 
 
@@ -185,7 +223,20 @@ def _keeps_together(left: str, right: str) -> bool:
 
 
 def split_sentences(text: str, language: str = "az") -> list[str]:
-    """Sentences of one line or paragraph, each with its trailing whitespace (they join back)."""
+    """Sentences of one line or paragraph, each with its trailing whitespace (they join back).
+
+    Quoted speech is cut further (see the module doc): a quoted sentence after a colon is a
+    sentence of its own, and so is each sentence of a quotation that holds several."""
+    sentences = _sentences(text, language)
+    if "".join(sentences) != text:  # never expected; keep sentencex's own answer then
+        return sentences
+    starts = [0, *itertools.accumulate(len(s) for s in sentences)]
+    bounds = sorted(set(starts) | _quote_cuts(text, language, starts))
+    return [text[a:b] for a, b in itertools.pairwise(bounds) if b > a]
+
+
+def _sentences(text: str, language: str) -> list[str]:
+    """Sentences by sentencex, with the boundaries Azerbaijani does not have undone."""
     parts = [p for p in _sentencex_segment(language, text) if p]
     if len(parts) < 2:
         return parts or ([text] if text else [])
@@ -196,6 +247,77 @@ def split_sentences(text: str, language: str = "az") -> list[str]:
         else:
             merged.append(part)
     return merged
+
+
+def _quotations(text: str) -> list[tuple[int, int]]:
+    """Outermost quotations in `text`: (index of the opening mark, index of the closing mark).
+
+    A mark opens after a space, an opening bracket, a dash or a colon and before a non-space;
+    it closes after anything else (letters, digits, ".!?…", another closing mark), so "“..”"
+    nested inside a straight-quoted sentence and a suffix after a quote ("Planı”nın") pair up.
+    A closing mark closes the nearest open mark it may close (`_CLOSES`); mixed pairs such as
+    "\"…”" occur in real text. "'", "’" or "‘" between two letters is an apostrophe.
+    """
+    stack: list[tuple[str, int]] = []
+    spans: list[tuple[int, int]] = []
+    for i, mark in enumerate(text):
+        if mark not in _QUOTE_MARKS:
+            continue
+        before = text[i - 1] if i else " "
+        after = text[i + 1] if i + 1 < len(text) else " "
+        opening_place = before.isspace() or before in _BEFORE_OPENING
+        if not opening_place and mark in _CLOSES:
+            if mark in morph.SUFFIX_SEPARATORS and before.isalpha() and after.isalpha():
+                continue  # an apostrophe: BMT'yə, BMqT’nin
+            depth = next(
+                (d for d in range(len(stack) - 1, -1, -1) if stack[d][0] in _CLOSES[mark]), None
+            )
+            if depth is not None:
+                spans.append((stack[depth][1], i))
+                del stack[depth:]
+        elif opening_place and mark in _OPENS and not after.isspace():
+            stack.append((mark, i))
+    outermost: list[tuple[int, int]] = []
+    for start, end in sorted(spans):  # a mark left open does not hide the pairs after it
+        if not outermost or start > outermost[-1][1]:
+            outermost.append((start, end))
+    return outermost
+
+
+def _quote_cuts(text: str, language: str, starts: list[int]) -> set[int]:
+    """Where quoted speech is cut: before a quoted sentence that follows a colon, and between
+    the sentences inside each quotation (the quote marks stay on the first and last piece).
+    `starts` are the sorted indices where the sentences found so far begin, and len(text)."""
+    cuts: set[int] = set()
+    for start, end in _quotations(text):
+        if _is_quoted_speech(text, start, end, starts):
+            cuts.add(start)
+        inner = text[start + 1 : end]
+        if not _SENTENCE_MARK.search(inner):
+            continue
+        offset = start + 1
+        for part in _sentences(inner, language)[:-1]:
+            offset += len(part)
+            cuts.add(offset)
+    return cuts
+
+
+def _is_quoted_speech(text: str, start: int, end: int, starts: list[int]) -> bool:
+    """True when the quotation at start..end is a full sentence that a colon introduces: a
+    clause with letters and a colon before it in the same sentence, a capital and at least
+    `MIN_SPEECH_WORDS` words inside, and after it only its sentence's final punctuation."""
+    clause = text[starts[bisect.bisect_right(starts, start) - 1] : start].rstrip()
+    if not clause.endswith(":") or not _LETTER.search(clause):
+        return False
+    quoted = text[start + 1 : end].lstrip(_BEFORE_OPENING + " ")
+    after = _SENTENCE_END.match(text, end + 1).end()
+    at = bisect.bisect_left(starts, after)
+    return (
+        quoted[:1].isupper()
+        and len(_WORD.findall(quoted)) >= MIN_SPEECH_WORDS
+        and at < len(starts)
+        and starts[at] == after
+    )
 
 
 def segment_line(line: str, language: str = "az") -> list[Piece]:
