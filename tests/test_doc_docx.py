@@ -365,7 +365,50 @@ def _hostile(rich: Path) -> bytes:
     return _zip(entries)
 
 
+CONTENT_TYPES = (
+    b'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    b'<Default Extension="rels" '
+    b'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    b'<Default Extension="xml" ContentType="application/xml"/>'
+    b'<Override PartName="/word/document.xml" ContentType="application/'
+    b'vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>'
+)
+PACKAGE_RELS = (
+    b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    b'<Relationship Id="rId1" Target="word/document.xml" Type="http://schemas.'
+    b'openxmlformats.org/officeDocument/2006/relationships/officeDocument"/></Relationships>'
+)
+
+
+def _minimal(document_xml: bytes) -> bytes:
+    """The smallest package Word's readers accept, around one main part."""
+    return _zip(
+        {
+            "[Content_Types].xml": CONTENT_TYPES,
+            "_rels/.rels": PACKAGE_RELS,
+            "word/document.xml": document_xml,
+        }
+    )
+
+
+# WordprocessingML with its namespace stripped (argos-translate-files writes such files)
+UNNAMESPACED = (
+    "<document><body><p><r><t>Salam, dünya.</t></r></p>"
+    '<p><r><rPr><b val="1"/></rPr><t xml:space="preserve">Qalın </t></r>'
+    "<r><t>mətn burada.</t></r></p></body></document>"
+).encode()
+
 BAD = {
+    "not word xml": (
+        lambda rich: _minimal(b"<html><body><p>Salam</p></body></html>"),
+        "not a readable .docx (the main part holds <html>",
+    ),
+    "no body": (
+        lambda rich: _minimal(
+            b'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"/>'
+        ),
+        "not a WordprocessingML document with a body",
+    ),
     "encrypted": (lambda rich: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "encrypted"),
     "truncated": (lambda rich: rich.read_bytes()[:1500], "corrupt or truncated"),
     "spreadsheet": (lambda rich: _zip({"xl/workbook.xml": b"<workbook/>"}), "spreadsheet"),
@@ -395,6 +438,19 @@ def test_bad_files_are_one_line_input_errors(case, rich, tmp_path):
         DocxDocument.load(path)
     message = str(caught.value)
     assert "\n" not in message and str(path) in message and reason in message
+
+
+def test_a_docx_without_the_word_namespace_is_read_as_word(tmp_path):
+    path = tmp_path / "plain.docx"
+    path.write_bytes(_minimal(UNNAMESPACED))
+    document = DocxDocument.load(path)
+    units = list(document.units())
+    assert [u.source.render() for u in units] == ["Salam, dünya.", "<g1>Qalın </g1>mətn burada."]
+    out = reopen(write(document, [(units[1], upper)]))
+    assert [runs(p) for p in out.paragraphs] == [
+        [("Salam, dünya.", False, False)],
+        [("QALIN ", True, False), ("MƏTN BURADA.", False, False)],
+    ]
 
 
 def test_the_streaming_writer_applies_chunks_in_any_order(rich):
@@ -473,7 +529,24 @@ def test_translate_command_with_a_tiny_real_model_keeps_links_and_images(
     assert 'w:fldCharType="begin"' in xml and "<w:tab>" in xml
 
 
-@pytest.mark.parametrize("case", ["encrypted", "truncated", "spreadsheet", "hostile xml"])
+def test_translate_command_reads_a_docx_without_the_word_namespace(cli, double, tmp_path):
+    path = tmp_path / "plain.docx"
+    path.write_bytes(_minimal(UNNAMESPACED))
+    out = tmp_path / "out"
+    res = cli(["translate", path, "--to", "en,ru", "-o", out, "--quiet"])
+    assert res.code == 0, res.err
+    assert res.err == ""
+    for iso in ("en", "ru"):
+        paragraphs = reopen((out / f"plain.{iso}.docx").read_bytes()).paragraphs
+        assert [p.text for p in paragraphs] == [
+            f"<{iso}> Salam, dünya.",
+            f"<{iso}> Qalın mətn burada.",
+        ]
+
+
+@pytest.mark.parametrize(
+    "case", ["encrypted", "truncated", "spreadsheet", "hostile xml", "not word xml", "no body"]
+)
 def test_translate_command_refuses_bad_docx_with_one_line(case, cli, double, rich, tmp_path):
     make, reason = BAD[case]
     path = tmp_path / "bad.docx"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 from format_cli import one_line_error, table_engine_fixture  # noqa: F401
@@ -245,3 +246,102 @@ def test_cli_broken_timestamp_is_one_line_without_output(cli, table_engine, tmp_
     line = one_line_error(cli(["translate", path, "--to", "en", "--model", "d", "-o", out]))
     assert "film.srt: line 6: broken timestamp" in line
     assert not out.exists() or not any(out.iterdir())
+
+
+# --- a translation with fewer words than its sentence has cues ---------------------------------
+
+SHORT = """1
+00:00:01,000 --> 00:00:02,000
+Salam.
+
+2
+00:00:03,000 --> 00:00:04,000
+Biz bu gün şəhərin ən gözəl parkına
+
+3
+00:00:04,500 --> 00:00:06,000
+getdik.
+
+4
+00:00:07,000 --> 00:00:08,000
+Sağ ol.
+"""
+
+
+def test_short_translation_merges_the_empty_cue_into_the_one_before(tmp_path):
+    doc = load(tmp_path, SrtDocument, SHORT, "short.az.srt")
+    unit = list(doc.units())[1]
+    assert unit.location == "cues 2–3, line 6"
+    out = write(doc, {unit.id: Translated(unit, TaggedText("We!"), Origin.MACHINE)})
+    assert all(lines and all(lines) for lines in cue_texts(out))  # no cue without text
+    assert out == (
+        "1\n00:00:01,000 --> 00:00:02,000\nSalam.\n\n"
+        "2\n00:00:03,000 --> 00:00:06,000\nWe!\n\n"  # cue 2 now lasts until cue 3 ended
+        "4\n00:00:07,000 --> 00:00:08,000\nSağ ol.\n"
+    )
+    assert doc.warnings == [
+        "cue 2: the translation has fewer words than its sentence has cues; "
+        "cue 3 merged into it (it now ends at 00:00:06,000)"
+    ]
+    assert [u.location for u in SrtDocument.from_text(out).units()][-1] == "cue 4, line 10"
+
+
+def test_enough_words_are_redistributed_without_merging(tmp_path):
+    doc = load(tmp_path, SrtDocument, SHORT, "short.az.srt")
+    unit = list(doc.units())[1]
+    out = write(doc, {unit.id: Translated(unit, TaggedText("We went."), Origin.MACHINE)})
+    assert cue_texts(out) == [["Salam."], ["We"], ["went."], ["Sağ ol."]]
+    assert doc.warnings == []
+
+
+def test_vtt_merge_keeps_settings_notes_and_tags(tmp_path):
+    text = (
+        "WEBVTT\n\n"
+        "a\n00:01.000 --> 00:02.000 align:start\n<i>Biz bu gün şəhərin</i>\n\n"
+        "NOTE qalır\n\n"
+        "b\n00:02.500 --> 00:04.000\nən gözəl parkına\n\n"
+        "c\n00:04.500 --> 01:00:05.000 line:90%\ngetdik.\n"
+    )
+    doc = load(tmp_path, VttDocument, text, "a.az.vtt")
+    (unit,) = doc.units()
+    target = TaggedText.from_parts([Tag(1, OPEN), "We", Tag(1, CLOSE), " went."])
+    out = write(doc, {unit.id: Translated(unit, target, Origin.MACHINE)})
+    assert out == (
+        "WEBVTT\n\n"
+        "a\n00:01.000 --> 00:02.000 align:start\n<i>We</i>\n\n"
+        "NOTE qalır\n\n"
+        "b\n00:02.500 --> 01:00:05.000\nwent.\n"
+    )
+    assert doc.warnings == [
+        "cue b: the translation has fewer words than its sentence has cues; "
+        "cue c merged into it (it now ends at 01:00:05.000)"
+    ]
+
+
+def test_empty_translation_keeps_the_source_and_says_so(tmp_path):
+    doc = load(tmp_path, SrtDocument, SHORT, "short.az.srt")
+    unit = list(doc.units())[1]
+    out = write(doc, {unit.id: Translated(unit, TaggedText(""), Origin.MACHINE)})
+    assert out == SHORT
+    assert doc.warnings == ["cues 2–3: the translation is empty; the source text is kept"]
+
+
+def test_cli_short_translation_and_empty_model_output_are_reported(cli, table_engine, tmp_path):
+    table_engine.table.update(
+        {"Biz bu gün şəhərin ən gözəl parkına getdik.": "Went.", "Sağ ol.": ""}
+    )
+    path = tmp_path / "short.az.srt"
+    path.write_text(SHORT, encoding="utf-8")
+    report = tmp_path / "report.json"
+    args = ["translate", path, "--to", "en", "--model", "d", "-o", tmp_path / "out"]
+    res = cli([*args, "--report", report])
+    assert res.code == 0, res.err
+    out = (tmp_path / "out" / "short.en.srt").read_text("utf-8")
+    assert all(lines and all(lines) for lines in cue_texts(out))
+    assert "00:00:03,000 --> 00:00:06,000\nWent.\n" in out and out.endswith("Sağ ol.\n")
+    merged = "cue 3 merged into it (it now ends at 00:00:06,000)"
+    empty = "cue 4, line 14: the model returned an empty translation into en of 'Sağ ol.'"
+    assert merged in res.err and empty in res.err
+    record = json.loads(report.read_text("utf-8"))
+    assert any(merged in w for w in record["documents"][0]["warnings"])
+    assert empty in record["warnings"]

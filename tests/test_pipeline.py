@@ -78,6 +78,16 @@ def test_engine_line_breaks_cannot_shift_lines():
     assert pipeline.translate_lines(["Bir.", "Bir."], EN) == ["One and only.", "One and only."]
 
 
+def test_every_empty_model_output_is_a_warning():
+    pipeline, _ = make(DictEngine({"İki.": "", "Üç.": "  "}))
+    out = pipeline.translate_lines(["Bir. İki.", "Üç.", "İki."], RU)
+    assert [line.strip() for line in out] == ["<ru> Bir.", "", ""]
+    assert pipeline.report()["warnings"] == [
+        f"unit {n}: the model returned an empty translation into ru of {text!r}"
+        for n, text in ((1, "İki."), (2, "Üç."), (3, "İki."))
+    ]
+
+
 @pytest.mark.parametrize("chunk", [1, 2, 3, 1000])
 def test_chunked_stream_equals_whole_text(chunk):
     text = "\n".join([DOC] * 3)

@@ -114,3 +114,35 @@ def test_serve_process_answers_and_stops_on_sigterm(tiny_marian_dir, tmp_path):
     (request,) = [e for e in entries if e["event"] == "request" and e["route"] == "/translate"]
     assert request["status"] == 200 and request["characters"] == len(AZ[0])
     assert AZ[0] not in err
+
+
+def _served_targets(cli, monkeypatch, *args) -> list[str]:
+    """The targets `dilmanc serve ARGS` would serve (the service is built, nothing listens)."""
+    from dilmanc.pipeline.service import Service
+
+    served: list[str] = []
+
+    def run(config, sock, graceful):
+        served.extend(t.iso for t in Service(config.settings).load().targets)
+
+    monkeypatch.setattr("dilmanc.cli.serve.run", run)
+    result = cli(["serve", "--port", "0", *args])
+    assert result.code == 0, result.err
+    return served
+
+
+def test_without_to_every_language_the_models_write_is_served(
+    cli, monkeypatch, tiny_nllb_dir, tiny_marian_dir
+):
+    from dilmanc.languages import LANGUAGES
+
+    served = _served_targets(cli, monkeypatch, "--model", tiny_nllb_dir)
+    assert served[:2] == ["en", "ru"]
+    assert served == [lang.iso for lang in LANGUAGES if lang.iso != "az"]  # NLLB writes them all
+    assert _served_targets(cli, monkeypatch, "--model", tiny_marian_dir) == ["en"]  # az→en only
+    both = _served_targets(
+        cli, monkeypatch, "--model", tiny_marian_dir, "-m", f"ru={tiny_nllb_dir}"
+    )
+    assert both == ["en", "ru"]
+    assert _served_targets(cli, monkeypatch, "--model", tiny_nllb_dir, "--to", "ru") == ["ru"]
+    _one_line(cli(["serve", "--model", tiny_nllb_dir, "--to", ","]), 2, "--to names no language")

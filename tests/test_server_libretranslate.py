@@ -407,3 +407,20 @@ def test_suggest_goes_to_the_translation_memory_when_one_is_configured(tmp_path)
             live.url + "/translate", json={"q": AZ[1], "source": "az", "target": "en"}
         )  # the next request gets the suggestion as an exact memory match
         assert again.json() == {"translatedText": "There are new books in the library."}
+
+
+# --- targets served when none are given ---------------------------------------------------------
+
+
+def test_without_targets_every_language_the_model_writes_is_served(tiny_nllb_dir, tmp_path):
+    config = config_for(tiny_nllb_dir, tmp_path / "srv", targets=())
+    with live_server(config) as live:
+        languages = requests.get(live.url + "/languages").json()
+        (source,) = [lang for lang in languages if lang["code"] == "az"]
+        assert {"en", "ru"} <= set(source["targets"])
+        assert {lang["code"] for lang in languages} == {"az", *source["targets"]}
+        response = requests.post(
+            live.url + "/translate", json={"q": AZ[1], "source": "az", "target": "ru"}
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["translatedText"].strip()

@@ -40,7 +40,13 @@ def serve_command(
         metavar="MODEL",
         help="Preset, hub id or model directory; LANG=MODEL picks one per target (repeatable).",
     ),
-    to: str = typer.Option("en", "--to", "-t", metavar="LANGS", help="Target languages served."),
+    to: str = typer.Option(
+        None,
+        "--to",
+        "-t",
+        metavar="LANGS",
+        help="Target languages served (default: every one the models translate into).",
+    ),
     source_code: str = SOURCE,
     engine: str = typer.Option(
         None, "--engine", metavar="ENGINE", help="transformers or ctranslate2."
@@ -125,7 +131,7 @@ def serve_command(
     try:
         settings = Settings(
             source=source_code,
-            targets=tuple(p.strip() for p in to.split(",") if p.strip()),
+            targets=_targets(to),
             models=tuple(model or ()),
             engine=engine,
             device=device,
@@ -173,6 +179,16 @@ def serve_command(
         run(config, sock, graceful)
     finally:
         sock.close()
+
+
+def _targets(to: str | None) -> tuple[str, ...]:
+    """`--to` as settings targets; without it, () (every language the models write)."""
+    if to is None:
+        return ()
+    targets = tuple(part.strip() for part in to.split(",") if part.strip())
+    if not targets:
+        raise UsageError("--to names no language (leave it out to serve every one)")
+    return targets
 
 
 def _bind(host: str, port: int) -> socket.socket:

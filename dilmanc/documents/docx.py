@@ -44,7 +44,7 @@ import docx
 from docx.opc.constants import CONTENT_TYPE as CT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.part import PartFactory, XmlPart
-from docx.oxml.ns import qn
+from docx.oxml.ns import nsmap, qn
 from lxml import etree
 
 from dilmanc.documents.base import Document, InlineCode, Translated, Unit, UnitWriter
@@ -740,14 +740,54 @@ def _open(data: bytes, label: str):
                     raise InputError(
                         f"{label}: {name} declares a DOCTYPE or entities; refused (unsafe XML)"
                     )
+            data = _with_word_namespace(archive, data)
     except zipfile.BadZipFile as err:
         raise InputError(f"{label}: not a valid .docx (corrupt or truncated ZIP: {err})") from None
     except (zipfile.LargeZipFile, NotImplementedError, EOFError, OSError) as err:
         raise InputError(f"{label}: cannot read the .docx archive ({err})") from None
     try:
-        return docx.Document(io.BytesIO(data))
+        document = docx.Document(io.BytesIO(data))
     except etree.XMLSyntaxError as err:
         raise InputError(f"{label}: corrupt XML inside the .docx ({err})") from None
     except Exception as err:  # python-docx raises KeyError/ValueError/... on broken packages
         reason = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise InputError(f"{label}: not a readable .docx ({reason})") from None
+    root = document.element
+    if root.tag != qn("w:document") or root.find(qn("w:body")) is None:
+        name = etree.QName(root).localname if isinstance(root.tag, str) else "?"
+        raise InputError(
+            f"{label}: not a readable .docx (the main part holds <{name}>, "
+            "not a WordprocessingML document with a body)"
+        )
+    return document
+
+
+def _with_word_namespace(archive: zipfile.ZipFile, data: bytes) -> bytes:
+    """`data` with every XML part under word/ whose elements have no namespace (such files
+    exist: some tools write WordprocessingML with its prefixes stripped) moved into the Word
+    namespace, elements and their attributes; `data` itself when no part needs it."""
+    fixed: dict[str, bytes] = {}
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    for name in archive.namelist():
+        if not (name.startswith("word/") and name.endswith(".xml")):
+            continue
+        try:
+            root = etree.fromstring(archive.read(name), parser)
+        except etree.XMLSyntaxError:
+            continue  # python-docx says what is wrong if it reads that part
+        if not isinstance(root.tag, str) or root.tag.startswith("{"):
+            continue
+        for element in root.iter(etree.Element):
+            if not element.tag.startswith("{"):
+                element.tag = qn(f"w:{element.tag}")
+                for key in [key for key in element.attrib if not key.startswith("{")]:
+                    element.set(qn(f"w:{key}"), element.attrib.pop(key))
+        etree.cleanup_namespaces(root, top_nsmap={"w": nsmap["w"]})
+        fixed[name] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    if not fixed:
+        return data
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in archive.infolist():
+            out.writestr(info, fixed.get(info.filename) or archive.read(info.filename))
+    return buffer.getvalue()

@@ -8,7 +8,11 @@ whole sentence is then cut back into the same cues in proportion to the length o
 source text (at the nearest word boundary, preferring one after punctuation), and each cue's
 text is wrapped to at most 42 characters per line and at most 2 lines (balanced; a cue that
 cannot fit keeps 2 longer lines and is reported in `warnings` / `layout_warnings`, never
-truncated). A unit whose target equals its source is written back byte for byte.
+truncated). A cue is never written empty: when the translation has fewer words than the
+sentence has cues, each word goes to the cue its middle falls in and a cue left without one
+is removed, the cue before it lasting until the removed one ended; an empty translation keeps
+the source text. Both are reported in `warnings`. A unit whose target equals its source is
+written back byte for byte.
 
 Inline markup (`<i>`, `<b>`, `<u>`, `<font …>`, VTT `<c.class>`, `<v Speaker>`, `<lang …>`,
 `<ruby>`/`<rt>`, karaoke timestamps, SRT `{\\an8}` overrides) becomes tags: a pair when its
@@ -22,8 +26,10 @@ without a line number; this one keeps every other byte and names the line.
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import html
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -59,11 +65,21 @@ class _Cue:
     line: int  # line number of the timing line
     text_first: int  # index of the first text line in the file's lines
     text_end: int  # index after the last text line
+    block_first: int  # index of the block's first line (its number or identifier, or timing)
+    end_time: tuple[int, int]  # where the end time is in the timing line
     tokens: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, name, raw)
 
     @property
     def plain(self) -> str:
         return "".join(raw for kind, _, raw in self.tokens if kind == "text")
+
+
+@dataclass(frozen=True)
+class _Run:
+    """Cues written as one: the first keeps its number and takes the last one's end time."""
+
+    cues: tuple[_Cue, ...]
+    lines: list[str]
 
 
 @dataclass(frozen=True)
@@ -215,16 +231,25 @@ class SubtitleDocument(Document):
         yield from self._units
 
     # --- writing ---------------------------------------------------------------------------
-    def layout(self, item: Translated) -> tuple[list[list[str]], list[str]]:
-        """Each cue's new text lines for one translated unit, and the layout warnings."""
+    def layout(self, item: Translated) -> tuple[list[_Run], list[str]]:
+        """The new text lines of one translated unit, run by run (a run is one cue, or a cue
+        that also takes the time of the next ones when the translation has fewer words than
+        the unit has cues: a cue is never left empty), and the layout warnings. No runs: the
+        translation is empty and the source text is kept."""
         unit = item.unit
         group = self._groups[unit.id]
         target = complete(item.target, unit.codes, unit.source)
         target = target.sub(re.compile(r"\s+"), " ").strip()
-        pieces = split(target, _cuts(target.text, group.lengths))
-        cues: list[list[str]] = []
-        warnings: list[str] = []
-        for cue, piece in zip(group.cues, pieces, strict=True):
+        if not target.text.strip():
+            where = unit.location.split(", line")[0]
+            return [], [f"{where}: the translation is empty; the source text is kept"]
+        bounds = _cuts(target.text, group.lengths)
+        runs = _runs([bool(target.text[a:b].strip()) for a, b in bounds])
+        pieces = split(target, [(bounds[run[0]][0], bounds[run[-1]][1]) for run in runs])
+        out: list[_Run] = []
+        warnings = [self._merged(group, run) for run in runs if len(run) > 1]
+        for run, piece in zip(runs, pieces, strict=True):
+            cue = group.cues[run[0]]
             piece = piece.strip()
             kept = [o for o, t in piece.tags if unit.codes[t.id].name == "break"]
             breaks = [] if kept else _wrap(piece.text)
@@ -235,8 +260,18 @@ class SubtitleDocument(Document):
                     f"cue {cue.label or cue.number}: a line of {longest} characters "
                     f"(limit {MAX_LINE} × {MAX_LINES} lines); nothing was cut"
                 )
-            cues.append(self._render(piece, unit.codes, breaks).split("\n"))
-        return cues, warnings
+            lines = self._render(piece, unit.codes, breaks).split("\n")
+            out.append(_Run(tuple(group.cues[i] for i in run), lines))
+        return out, warnings
+
+    def _merged(self, group: _Group, run: list[int]) -> str:
+        first, *rest = (group.cues[i] for i in run)
+        end = self.lines[rest[-1].text_first - 1][slice(*rest[-1].end_time)]
+        names = ", ".join(str(cue.label or cue.number) for cue in rest)
+        return (
+            f"cue {first.label or first.number}: the translation has fewer words than its "
+            f"sentence has cues; cue {names} merged into it (it now ends at {end})"
+        )
 
     def layout_warnings(self, item: Translated) -> tuple[str, ...]:
         """What `write` will report for this unit (for `Translated.warnings`)."""
@@ -258,15 +293,20 @@ class SubtitleDocument(Document):
 
     def write(self, handle: IO, lang: Language, translations: dict[str, Translated]) -> None:
         self.warnings = []
-        replaced: dict[int, tuple[int, list[str]]] = {}  # first text line → (end, new lines)
+        replaced: dict[int, tuple[int, list[str]]] = {}  # first line → (end, new lines)
         for unit in self._units:
             found = translations.get(unit.id)
             if found is None or found.target == unit.source:
                 continue
-            cues, warnings = self.layout(found)
+            runs, warnings = self.layout(found)
             self.warnings.extend(warnings)
-            for cue, lines in zip(self._groups[unit.id].cues, cues, strict=True):
-                replaced[cue.text_first] = (cue.text_end, [line for line in lines if line])
+            for run in runs:
+                first = run.cues[0]
+                replaced[first.text_first] = (first.text_end, [line for line in run.lines if line])
+                if len(run.cues) > 1:
+                    replaced[first.text_first - 1] = (first.text_first, [self._timing(run)])
+                for cue in run.cues[1:]:
+                    replaced[self._block_start(cue)] = (cue.text_end, [])
         out: list[str] = ["\ufeff"] if self.bom else []
         index = 0
         while index < len(self.lines):
@@ -274,12 +314,27 @@ class SubtitleDocument(Document):
                 end, lines = replaced[index]
                 last = self.lines[end - 1]
                 ending = last[len(last.rstrip("\r\n")) :]
-                out.append(self.newline.join(lines) + ending)
+                out.append(self.newline.join(lines) + ending if lines else "")
                 index = end
                 continue
             out.append(self.lines[index])
             index += 1
         handle.write("".join(out))
+
+    def _timing(self, run: _Run) -> str:
+        """The first cue's timing line ending at the last cue's end time."""
+        first, last = run.cues[0], run.cues[-1]
+        line = self.lines[first.text_first - 1]
+        end = self.lines[last.text_first - 1][slice(*last.end_time)]
+        return line[: first.end_time[0]] + end + line[first.end_time[1] :].rstrip("\r\n")
+
+    def _block_start(self, cue: _Cue) -> int:
+        """Where a cue's block starts, with the blank lines that separate it from the last
+        block (so that removing it leaves one separator)."""
+        start = cue.block_first
+        while start > 0 and not self.lines[start - 1].strip():
+            start -= 1
+        return start
 
 
 class SrtDocument(SubtitleDocument):
@@ -317,7 +372,15 @@ class SrtDocument(SubtitleDocument):
             end = timing_at + 1
             while end < len(bodies) and bodies[end].strip():
                 end += 1
-            cue = _Cue(len(cues) + 1, label.lstrip("\ufeff"), timing_at + 1, timing_at + 1, end)
+            cue = _Cue(
+                len(cues) + 1,
+                label.lstrip("\ufeff"),
+                timing_at + 1,
+                timing_at + 1,
+                end,
+                index,
+                _end_time(m),
+            )
             cue.tokens = self._cue_tokens(bodies[timing_at + 1 : end])
             cues.append(cue)
             index = end
@@ -369,7 +432,7 @@ class VttDocument(SubtitleDocument):
                     "(expected [HH:]MM:SS.mmm --> [HH:]MM:SS.mmm [settings])",
                 )
             self._check_times(m, timing_at + 1, vtt=True)
-            cue = _Cue(len(cues) + 1, label, timing_at + 1, timing_at + 1, end)
+            cue = _Cue(len(cues) + 1, label, timing_at + 1, timing_at + 1, end, index, _end_time(m))
             cue.tokens = self._cue_tokens(bodies[timing_at + 1 : end])
             cues.append(cue)
             index = end
@@ -417,6 +480,8 @@ def _cuts(text: str, lengths: tuple[int, ...]) -> list[tuple[int, int]]:
     if len(lengths) == 1:
         return [(0, len(text))]
     spaces = [m.start() for m in re.finditer(r" ", text)]
+    if len(spaces) < len(lengths) - 1:
+        return _few_words(text, lengths)
     total = sum(lengths) or 1
     cuts: list[int] = []
     done = 0
@@ -442,6 +507,44 @@ def _cuts(text: str, lengths: tuple[int, ...]) -> list[tuple[int, int]]:
         start = cut
     bounds.append((start, len(text)))
     return bounds
+
+
+def _few_words(text: str, lengths: tuple[int, ...]) -> list[tuple[int, int]]:
+    """Fewer words than cues: each word goes to the cue its middle falls in (in proportion to
+    the cues' lengths); a cue that gets no word gets an empty span."""
+    edges = list(itertools.accumulate(lengths))
+    scale = edges[-1] / (len(text) or 1)
+    cues = [
+        min(bisect.bisect_right(edges, (m.start() + m.end()) / 2 * scale), len(lengths) - 1)
+        for m in re.finditer(r"\S+", text)
+    ]
+    starts = [m.start() for m in re.finditer(r"\S+", text)]
+    cuts = [0]
+    for cue in range(1, len(lengths)):
+        later = [start for start, c in zip(starts, cues, strict=True) if c >= cue]
+        cuts.append(max(later[0] - 1, 0) if later else len(text))
+    return list(zip(cuts, [*cuts[1:], len(text)], strict=True))
+
+
+def _runs(filled: list[bool]) -> list[list[int]]:
+    """Cue indexes grouped so that each group holds one filled cue: an empty cue joins the
+    filled cue before it (the first filled one when none is before it)."""
+    runs: list[list[int]] = []
+    waiting: list[int] = []
+    for index, full in enumerate(filled):
+        if full:
+            runs.append([*waiting, index])
+            waiting = []
+        elif runs:
+            runs[-1].append(index)
+        else:
+            waiting.append(index)
+    return runs
+
+
+def _end_time(m: re.Match) -> tuple[int, int]:
+    """Where the end time is in a timing line matched by _SRT_TIMING or _VTT_TIMING."""
+    return (m.start(5) if m.group(5) is not None else m.start(6)), m.end(8)
 
 
 def _wrap(text: str) -> list[int]:

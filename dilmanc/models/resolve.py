@@ -182,16 +182,25 @@ def parse_model_options(values: list[str] | None, targets: list[Language]) -> di
     DEFAULT_MODEL. `["en=opus-mt-az-en", "nllb-200-distilled-600M"]` with targets en, ru →
     {"en": "opus-mt-az-en", "ru": "nllb-200-distilled-600M"}.
     """
+    target_codes = [lang.iso for lang in targets]
+    default, per_target = split_model_options(values, target_codes)
+    return {code: per_target.get(code, default or DEFAULT_MODEL) for code in target_codes}
+
+
+def split_model_options(
+    values: list[str] | None, targets: list[str] | None = None
+) -> tuple[str | None, dict[str, str]]:
+    """`--model` values → (the plain MODEL or None, {target ISO code: model of LANG=MODEL});
+    with `targets`, a LANG that is not one of them is a UsageError."""
     default: str | None = None
     per_target: dict[str, str] = {}
-    target_codes = [lang.iso for lang in targets]
     for value in values or []:
         lang_part, sep, model_part = value.partition("=")
         if sep and not Path(value).expanduser().exists():
             lang = resolve(lang_part)
-            if lang.iso not in target_codes:
+            if targets is not None and lang.iso not in targets:
                 raise UsageError(
-                    f"--model {value}: {lang.iso} is not a target (--to {','.join(target_codes)})"
+                    f"--model {value}: {lang.iso} is not a target (--to {','.join(targets)})"
                 )
             if not model_part.strip():
                 raise UsageError(f"--model {value}: no model after '='")
@@ -205,4 +214,4 @@ def parse_model_options(values: list[str] | None, targets: list[Language]) -> di
                     "use LANG=MODEL for per-target models"
                 )
             default = value.strip()
-    return {code: per_target.get(code, default or DEFAULT_MODEL) for code in target_codes}
+    return default, per_target

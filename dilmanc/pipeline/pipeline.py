@@ -281,6 +281,14 @@ class Pipeline:
         where = unit.location or f"unit {unit.id}"
         self._warn(f"{where}: {count} sentence(s) too long for the model, translated in parts")
 
+    def _note_empty(self, unit: Unit, piece: _Piece, target: Language) -> None:
+        """A warning for each sentence whose translation is empty (nothing is written for it)."""
+        where = unit.location or f"unit {unit.id}"
+        text = piece.tagged.text.strip()
+        shown = text if len(text) <= 60 else text[:57] + "..."
+        message = f"the model returned an empty translation into {target.iso} of {shown!r}"
+        self._warn(f"{where}: {message}")
+
     def _warn(self, message: str) -> None:
         """A warning for the report and stderr (the first 20; then one line saying so)."""
         if len(self.stats.warnings) < 20:
@@ -345,7 +353,7 @@ class Pipeline:
             cache[key] = output
         while len(cache) > self.cache_size:
             cache.popitem(last=False)
-        return [self._assemble(prepared, found, recalled) for prepared in chunk]
+        return [self._assemble(prepared, found, recalled, target) for prepared in chunk]
 
     def _recall(self, chunk: list[_Prepared], target: Language) -> dict[int, _Output]:
         """Translation-memory matches per sentence occurrence (context needs neighbours)."""
@@ -376,7 +384,9 @@ class Pipeline:
         self.stats.seconds["memory"] += time.perf_counter() - started
         return out
 
-    def _assemble(self, prepared: _Prepared, found: dict, recalled: dict) -> Translated:
+    def _assemble(
+        self, prepared: _Prepared, found: dict, recalled: dict, target: Language
+    ) -> Translated:
         unit = prepared.unit
         if prepared.pieces is None:
             self.stats.origins[Origin.KEPT] += 1
@@ -387,6 +397,8 @@ class Pipeline:
         for piece in prepared.pieces:
             if piece.translate:
                 output = recalled.get(id(piece)) or found[piece.key]
+                if not output.tagged.text.strip():
+                    self._note_empty(unit, piece, target)
                 parts.append(output.tagged.with_ids(piece.back))
                 outcome += output.outcome
                 self.stats.memory.count(output.origin)

@@ -1,10 +1,12 @@
 """The service layer: everything a translation run needs, built once from one `Settings`.
 
 `Service(settings)` loads the glossary and the enforcer, the engines (once per model, shared
-by targets that use the same model) and makes pipelines; `translate_document` runs one
-document through a pipeline into one writer per target language. `dilmanc translate`,
-`eval run` and the server all go through here, so what a benchmark measures is what a user
-gets, and no second place wires engines, glossary and pipeline together.
+by targets that use the same model) and makes pipelines (settings without targets get every
+language of dilmanc's list the models translate into: see `producible_targets`);
+`translate_document` runs one document through a pipeline into one writer per target
+language. `dilmanc translate`, `eval run` and the server all go through here, so what a
+benchmark measures is what a user gets, and no second place wires engines, glossary and
+pipeline together.
 """
 
 from __future__ import annotations
@@ -177,13 +179,60 @@ class DocumentReport:
         }
 
 
+def _load_engine(spec: str, settings: Settings) -> Engine:
+    """The engine of one model spec with the settings' engine, device, threads, compute type
+    (loaded once per process: the registry caches engines)."""
+    from dilmanc.engines.registry import load_engine
+    from dilmanc.models.resolve import normalize_engine
+
+    return load_engine(
+        spec,
+        engine=normalize_engine(settings.engine),
+        device=settings.device,
+        threads=settings.threads,
+        compute_type=settings.compute_type,
+    )
+
+
+def producible_targets(settings: Settings) -> tuple[str, ...]:
+    """The targets when none are given (a server serves all it can, as LibreTranslate serves
+    every installed pair): each language of dilmanc's list, the source aside, that the plain
+    model translates the source into, and each LANG of a LANG=MODEL. A model that does not
+    say which languages it writes gives English. Loads the models (the registry keeps them)."""
+    from dilmanc.languages import LANGUAGES
+    from dilmanc.models.presets import DEFAULT_MODEL
+    from dilmanc.models.resolve import split_model_options
+
+    default, per_target = split_model_options(list(settings.models))
+    source = settings.source_language
+    found = set(per_target)
+    if default is not None or not per_target:
+        engine = _load_engine(default or DEFAULT_MODEL, settings)
+        if engine.supported_targets() == ["any"]:
+            found.add("en")
+        else:
+            found.update(t.iso for t in LANGUAGES if t != source and engine.supports(source, t))
+        if not found:
+            from dilmanc.errors import UsageError
+
+            raise UsageError(
+                f"model {engine.model} translates {source.iso} into none of dilmanc's "
+                f"languages; it supports {engine.describe_languages()}"
+            )
+    known = [t.iso for t in LANGUAGES if t.iso in found]
+    return tuple(known + sorted(found - set(known)))
+
+
 class Service:
     """Engines, glossary and pipelines for one `Settings` (see the module docstring)."""
 
     def __init__(self, settings: Settings) -> None:
         from dilmanc.models.resolve import parse_model_options
 
-        self.settings = settings.validate()
+        settings = settings.validate()
+        if not settings.targets:
+            settings = settings.with_changes(targets=producible_targets(settings))
+        self.settings = settings
         self.source = settings.source_language
         self.targets = settings.target_languages
         self.specs = parse_model_options(list(settings.models), self.targets)
@@ -305,19 +354,10 @@ class Service:
     def engines(self) -> dict[str, Engine]:
         """iso → Engine for every target (a model serving several targets loads once)."""
         if self._engines is None:
-            from dilmanc.engines.registry import load_engine
-            from dilmanc.models.resolve import normalize_engine
-
             started = time.perf_counter()
             engines = {}
             for target in self.targets:
-                engine = load_engine(
-                    self.specs[target.iso],
-                    engine=normalize_engine(self.settings.engine),
-                    device=self.settings.device,
-                    threads=self.settings.threads,
-                    compute_type=self.settings.compute_type,
-                )
+                engine = _load_engine(self.specs[target.iso], self.settings)
                 engine.check_pair(self.source, target)
                 engines[target.iso] = engine
             self._engines = engines

@@ -32,7 +32,7 @@ def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> None:
 @dataclass(frozen=True)
 class Settings:
     source: str = "az"
-    targets: tuple[str, ...] = ("en",)
+    targets: tuple[str, ...] = ("en",)  # (): every language the models write (`Service`)
     models: tuple[str, ...] = ()  # "MODEL" for every target, "LANG=MODEL" for one
     engine: str | None = None  # transformers | ctranslate2 | None (from the model directory)
     device: str = "cpu"
@@ -83,7 +83,7 @@ class Settings:
         from dilmanc.models.resolve import normalize_engine
 
         source = self.source_language
-        targets = self.target_languages
+        targets = self.target_languages if self.targets else []
         if source in targets:
             raise UsageError(f"source and target language are both {source.iso}")
         normalize_engine(self.engine)
