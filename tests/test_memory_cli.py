@@ -188,3 +188,61 @@ def test_console_entry_point_runs_tm(tmp_path, tmx):
         timeout=120,
     )
     assert done.returncode == 0 and "2 new unit(s)" in done.stdout
+
+
+VARIANTS = """<?xml version="1.0" encoding="UTF-8"?>
+<tmx version="1.4">
+<header creationtool="t" creationtoolversion="1" segtype="sentence" o-tmf="t" adminlang="en"
+        srclang="en-US" datatype="plaintext"/>
+<body>
+<tu><tuv xml:lang="en-US"><seg>The color of the flag.</seg></tuv>
+    <tuv xml:lang="en-GB"><seg>The colour of the flag.</seg></tuv></tu>
+<tu><tuv xml:lang="en-US"><seg>Center the text.</seg></tuv>
+    <tuv xml:lang="en-GB"><seg>Centre the text.</seg></tuv></tu>
+</body>
+</tmx>
+"""
+
+
+def test_variants_of_one_language_are_imported_not_dropped(cli, tmp_path):
+    """en-US ↔ en-GB would both be `en` once variants are mapped: the units are kept with
+    their variants instead of vanishing (this used to print `0 read` and exit 0)."""
+    path = tmp_path / "spelling.tmx"
+    path.write_text(VARIANTS, encoding="utf-8")
+    db = tmp_path / "tm.db"
+    done = cli(["tm", "import", path, "--tm", db])
+    assert done.code == 0, done.err
+    assert done.out.strip() == "2 new unit(s), 0 merged into existing ones (2 read)"
+    stats = json.loads(cli(["tm", "stats", "--tm", db, "--json"]).out)
+    assert stats["pairs"] == {"en-US-en-GB": 2}
+    hit = cli(["tm", "lookup", "The color of the flag.", "--src", "en-US", "--tgt", "en-GB",
+               "--tm", db])  # fmt: skip
+    assert hit.out.startswith("100\texact\tThe color of the flag.\tThe colour of the flag.")
+
+
+def test_what_an_import_skips_is_said_and_nothing_read_is_exit_2(cli, tmp_path, tmx):
+    db = tmp_path / "tm.db"
+    partly = tmp_path / "partly.tmx"
+    partly.write_text(
+        TMX.replace("İnsan alverinə qarşı mübarizə gücləndirilir.", " ").replace(
+            '<tu tuid="1">',
+            '<tu tuid="0"><tuv xml:lang="az"><seg>Tək.</seg></tuv></tu>\n<tu tuid="1">',
+        ),
+        encoding="utf-8",
+    )
+    done = cli(["tm", "import", partly, "--tm", db])
+    assert done.code == 0, done.err
+    assert done.out.strip() == (
+        "1 new unit(s), 0 merged into existing ones (1 read; skipped: 1 <tu> with no <tuv> "
+        "in another language, 1 empty)"
+    )
+    before = _digest(db)
+    for args, reason in (
+        ([tmx, "--tgt", "ru"], "skipped 2 <tu> with no <tuv> in ru"),
+        ([tmx, "--src", "de"], "skipped 2 <tu> with no <tuv> in de"),
+    ):
+        nothing = cli(["tm", "import", *args, "--tm", db])
+        assert nothing.code == 2, nothing.out
+        lines = nothing.err.strip().splitlines()
+        assert len(lines) == 1 and "nothing to import" in lines[0] and reason in lines[0], lines
+    assert _digest(db) == before

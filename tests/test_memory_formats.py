@@ -58,7 +58,7 @@ def test_tmx_import_languages_codes_metadata(tmp_path):
     units = list(read_tmx(_write(tmp_path, RICH)))
     pairs = [(u.src_lang, u.tgt_lang, u.target) for u in units]
     assert pairs[:2] == [
-        ("az", "en", "The ministry published <x1/> report for <g2>2024 <x3/></g2>."),
+        ("az", "en", "The ministry published <x2/> report for <g1>2024 <x3/></g1>."),
         ("az", "ru", "Министерство опубликовало отчёт за 2024 год."),
     ]
     # srclang="*all*": both directions; several tuv of one language: one unit each
@@ -70,7 +70,7 @@ def test_tmx_import_languages_codes_metadata(tmp_path):
         1: InlineCode("bpt", '<bpt i="1">&lt;b&gt;</bpt>', '<ept i="1">&lt;/b&gt;</ept>'),
         2: InlineCode("ph", '<ph x="2">{0}</ph>'),
     }
-    assert first.target_codes[2] == InlineCode("hi", '<hi type="b">', "</hi>")
+    assert first.target_codes[1] == InlineCode("hi", '<hi type="b">', "</hi>")
     assert first.target_codes[3] == InlineCode("it", '<it pos="begin">[</it>')
     assert (first.tuid, first.creation_id, first.created) == ("r-1", "leyla", "20240105T101500Z")
     assert (first.change_id, first.changed, first.prev, first.next) == (
@@ -117,6 +117,151 @@ def test_export_then_import_gives_back_the_same_units(tmp_path):
     with Memory.open(first) as mem:
         assert mem.ingest(read_tmx(tmp_path / "out.tmx")).added == 0
         assert mem.stats().units == 7
+
+
+# --- inline codes: kept as each file brought them, paired across sides by i / x -----------------
+
+CODES_TMX = (
+    HEAD
+    + """<tmx version="1.4">
+<header creationtool="t" creationtoolversion="1" segtype="sentence" o-tmf="t" adminlang="en"
+        srclang="en" datatype="{datatype}"/>
+<body>
+<tu>
+  <tuv xml:lang="en"><seg>The big <bpt i="1" x="1" type="bold">{b}</bpt>black<ept i="1">{eb}</ept> <bpt i="2" x="2" type="ulined">{u}</bpt>cat<ept i="2">{eu}</ept><ph x="3" type="lb">{br}</ph></seg></tuv>
+  <tuv xml:lang="fr"><seg>Le gros <bpt i="2" x="2" type="ulined">{u}</bpt>chat<ept i="2">{eu}</ept> <bpt i="1" x="1" type="bold">{b}</bpt>noir<ept i="1">{eb}</ept><ph x="3" type="lb">{br}</ph></seg></tuv>
+</tu>
+</body>
+</tmx>
+"""
+)
+HTML_CODES = CODES_TMX.format(
+    datatype="html", b="&lt;b>", eb="&lt;/b>", u="&lt;u>", eu="&lt;/u>", br="&lt;br/>"
+)
+RTF_CODES = CODES_TMX.format(datatype="rtf", b="{\\b ", eb="}", u="{\\ul ", eu="}", br="\\line ")
+SAME_TEXT_XLIFF = (
+    HEAD
+    + """<xliff version="1.2" xmlns="urn:oasis:names:tc:xliff:document:1.2">
+ <file source-language="en" target-language="fr" datatype="plaintext" original="a.txt"><body>
+  <trans-unit id="1" approved="yes"><source>The big <g id="1">black</g> <g id="2">cat</g><x id="3"/></source>
+   <target>Le gros <g id="2">chat</g> <g id="1">noir</g><x id="3"/></target></trans-unit>
+ </body></file>
+</xliff>
+"""
+)
+
+
+def _tuv_codes(tmx_bytes: bytes) -> list[tuple[tuple[str, tuple[bytes, ...]], ...]]:
+    """Per <tu>: (language, the canonical XML of each inline code) for each <tuv>."""
+    from lxml import etree
+
+    root = etree.fromstring(tmx_bytes)
+    out = []
+    for tu in root.iter("tu"):
+        tuvs = []
+        for tuv in tu.iter("tuv"):
+            seg = tuv.find("seg")
+            codes = tuple(
+                etree.tostring(el, method="c14n", with_tail=False) for el in seg.iterchildren()
+            )
+            tuvs.append((tuv.get("{http://www.w3.org/XML/1998/namespace}lang"), codes))
+        out.append(tuple(tuvs))
+    return out
+
+
+@pytest.mark.parametrize(("later", "name"), [(RTF_CODES, "rtf.tmx"), (SAME_TEXT_XLIFF, "same.xlf")])
+def test_native_codes_of_a_file_are_written_back_as_they_came(tmp_path, later, name):
+    """A later file with the same text (other native codes, or none) must not replace the
+    codes an earlier file brought: export writes each file's codes back, byte for byte in
+    canonical XML, with i/x/type and content."""
+    html = _write(tmp_path, HTML_CODES, "html.tmx")
+    with Memory.open(tmp_path / "tm.db") as mem:
+        mem.ingest(read_tmx(html))
+        mem.ingest(read_units(_write(tmp_path, later, name)))
+        write_tmx(tmp_path / "out.tmx", mem.units())
+    exported = _tuv_codes((tmp_path / "out.tmx").read_bytes())
+    (brought,) = _tuv_codes(html.read_bytes())
+    assert brought in exported
+    assert b'<bpt i="1" type="bold" x="1">&lt;b&gt;</bpt>' in brought[0][1]
+    assert b'<ph type="lb" x="3">&lt;br/&gt;</ph>' in brought[1][1]
+    if name == "rtf.tmx":
+        assert _tuv_codes(RTF_CODES.encode())[0] in exported
+    text = (tmp_path / "out.tmx").read_text(encoding="utf-8")
+    assert 'datatype="html"' in text and ('datatype="rtf"' in text) == (name == "rtf.tmx")
+
+
+def test_export_import_export_is_byte_identical_with_native_codes(tmp_path):
+    with Memory.open(tmp_path / "a.db") as mem:
+        mem.ingest(read_tmx(_write(tmp_path, HTML_CODES, "html.tmx")))
+        mem.ingest(read_tmx(_write(tmp_path, RTF_CODES, "rtf.tmx")))
+        mem.ingest(read_tmx(_write(tmp_path, RICH)))
+        write_tmx(tmp_path / "one.tmx", mem.units())
+    with Memory.open(tmp_path / "b.db") as mem:
+        mem.ingest(read_tmx(tmp_path / "one.tmx"))
+        write_tmx(tmp_path / "two.tmx", mem.units())
+    one, two = (tmp_path / "one.tmx").read_bytes(), (tmp_path / "two.tmx").read_bytes()
+    assert one == two and one.count(b"<tu ") == 8
+
+
+def test_paired_codes_are_matched_across_sides_by_i_and_x(tmp_path):
+    (unit,) = read_tmx(_write(tmp_path, HTML_CODES))
+    assert unit.source == "The big <g1>black</g1> <g2>cat</g2><x3/>"
+    # the French side opens the underline first, but it is still code 2: bold stays on noir
+    assert unit.target == "Le gros <g2>chat</g2> <g1>noir</g1><x3/>"
+    assert 'type="bold"' in unit.target_codes[1].open
+    assert 'type="ulined"' in unit.target_codes[2].open
+
+
+def test_a_memory_match_puts_the_bold_on_the_right_word(tmp_path):
+    with Memory.open(tmp_path / "tm.db") as mem:
+        mem.ingest(read_tmx(_write(tmp_path, HTML_CODES)))
+        (exact,) = mem.lookup("The big <g1>black</g1> <g2>cat</g2><x3/>", "en", "fr")
+        (fuzzy,) = mem.lookup("The big <g1>black</g1> <g2>dog</g2><x3/>", "en", "fr")
+    assert exact.target == fuzzy.target == "Le gros <g2>chat</g2> <g1>noir</g1><x3/>"
+
+
+def test_a_version_1_memory_is_renumbered_when_opened(tmp_path):
+    """Memories written before codes were paired by i/x hold `<g1>chat</g1> <g2>noir</g2>`:
+    opening one renumbers its targets, so re-importing the file merges instead of doubling."""
+    import sqlite3
+
+    from dilmanc.memory.model import renumber
+    from dilmanc.memory.normalize import h128
+
+    path = _write(tmp_path, HTML_CODES)
+    with Memory.open(tmp_path / "tm.db") as mem:
+        mem.ingest(read_tmx(path))
+        (unit,) = mem.units()
+    old_target, old_codes = renumber(unit.target, unit.target_codes, {1: 2, 2: 1})
+    assert old_target == "Le gros <g1>chat</g1> <g2>noir</g2><x3/>"  # as version 1 stored it
+    old = unit.with_(target=old_target, target_codes=old_codes)
+    conn = sqlite3.connect(tmp_path / "tm.db")
+    conn.execute(
+        "UPDATE units SET target=?, extra=?, dkey=? WHERE id=?",
+        (old_target, old.extra_json(), h128("en", "fr", unit.source, old_target, "\x00", "\x00"),
+         unit.id),
+    )  # fmt: skip
+    conn.execute("PRAGMA user_version=1")
+    conn.commit()
+    conn.close()
+    with Memory.open(tmp_path / "tm.db") as mem:
+        (migrated,) = mem.units()
+        assert migrated == unit
+        assert mem.ingest(read_tmx(path)).added == 0
+
+
+def test_codes_without_i_or_x_pair_by_order_and_unmatched_codes_pair_with_nothing(tmp_path):
+    tmx = RICH.replace(
+        '<tuv xml:lang="ru-RU" creationid="ivan"><prop type="x-tuv">ru</prop><seg>Министерство опубликовало отчёт за 2024 год.</seg>',
+        '<tuv xml:lang="ru-RU" creationid="ivan"><prop type="x-tuv">ru</prop><seg><ph x="9">{9}</ph>Министерство <ph>[a]</ph> опубликовало <ph x="2">{0}</ph> отчёт за 2024 год.</seg>',
+    )
+    units = list(read_tmx(_write(tmp_path, tmx)))
+    # en-GB: ph x=2 is the source's <x2/>; the <hi> (no x) takes the source's other paired
+    # code by order; the <it> (no x) has no standalone left in the source: a new number
+    assert units[0].target == "The ministry published <x2/> report for <g1>2024 <x3/></g1>."
+    # ru-RU: x=9 matches nothing in the source (its own number); the ph without x takes the
+    # source's first standalone code left (none: x2 is taken by x=2), so a new number
+    assert units[1].target == "<x9/>Министерство <x3/> опубликовало <x2/> отчёт за 2024 год."
 
 
 @pytest.mark.parametrize(
@@ -283,3 +428,9 @@ def test_tsv_import_and_errors(tmp_path):
         read_units(tsv, tgt_lang="de")
     with pytest.raises(UsageError, match="cannot tell the format"):
         read_units(tmp_path / "x.docx")
+
+
+def test_xliff_codes_are_matched_across_sides_by_id(tmp_path):
+    (unit,) = read_units(_write(tmp_path, SAME_TEXT_XLIFF, "same.xlf"))
+    assert unit.source == "The big <g1>black</g1> <g2>cat</g2><x3/>"
+    assert unit.target == "Le gros <g2>chat</g2> <g1>noir</g1><x3/>"

@@ -10,7 +10,7 @@ import sqlite3
 import pytest
 
 from dilmanc.errors import UsageError
-from dilmanc.memory import Memory, TMUnit, cache_key
+from dilmanc.memory import SCHEMA_VERSION, Memory, TMUnit, cache_key
 from dilmanc.memory.fuzzy import repair_numbers
 from dilmanc.memory.normalize import analyse, language, normalize
 
@@ -300,5 +300,5 @@ def test_memory_is_one_sqlite_file_in_wal_mode(tmp_path, monkeypatch):
         assert mem.path == tmp_path / "home" / "memory.db"
     conn = sqlite3.connect(tmp_path / "home" / "memory.db")
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     conn.close()

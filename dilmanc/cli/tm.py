@@ -47,12 +47,17 @@ def import_command(
     src: str = typer.Option(None, "--src", help="Source language (default: from the file)."),
     tgt: str = typer.Option(None, "--tgt", help="Only this target language."),
     keep_variants: bool = typer.Option(
-        False, "--keep-variants", help="Keep regional variants (en-GB) instead of mapping to en."
+        False,
+        "--keep-variants",
+        help="Keep regional variants (en-GB) instead of mapping to en (a pair of two variants "
+        "of one language, en-US → en-GB, always keeps them).",
     ),
     fmt: str = typer.Option(None, "--format", help="tmx, po, xliff or tsv (default: extension)."),
     as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON."),
 ) -> None:
-    """Import approved translation units; all files in one transaction (all or nothing)."""
+    """Import approved translation units; all files in one transaction (all or nothing).
+    What is skipped is said with its reason; an import that reads nothing exits 2."""
+    from dilmanc.errors import InputError
     from dilmanc.memory.importers import Skipped, detect_format, read_units
 
     for path in files:
@@ -66,6 +71,9 @@ def import_command(
     ]
     with _open(tm) as mem:
         result = mem.ingest(chain.from_iterable(streams))
+    if not result.read:
+        why = f"skipped {skipped.summary()}" if skipped else "no translation units in it"
+        raise InputError(f"nothing to import from {', '.join(files)}: {why}")
     if as_json:
         _print_json({**result.to_json(), "skipped": dict(skipped)})
         return

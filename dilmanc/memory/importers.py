@@ -7,7 +7,8 @@
 * XLIFF (lxml, entities and DOCTYPEs refused): 1.2 `<trans-unit>` whose target is
   `approved="yes"` or in state translated / signed-off / final; 2.x `<segment>` in state
   translated / reviewed / final. Inline codes become compact tags (g/pc → `<gN>…</gN>`,
-  everything else standalone `<xN/>`; mrk keeps only its text).
+  everything else standalone `<xN/>`; mrk keeps only its text); a target code takes the
+  number of the source code with the same id.
 * TSV: a header of language codes (`az<TAB>en<TAB>ru`); the first column (or --src) is the
   source, every other column a target.
 
@@ -22,7 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from dilmanc.errors import InputError, UsageError
-from dilmanc.memory.model import TMUnit
+from dilmanc.memory.model import TMUnit, pair_numbers, renumber
 from dilmanc.memory.normalize import language
 from dilmanc.memory.tmx import check_doctype, open_xml_events, read_tmx, syntax_error
 
@@ -83,7 +84,13 @@ def read_units(
     kind = detect_format(path, fmt)
     skipped = skipped if skipped is not None else Skipped()
     if kind == "tmx":
-        return read_tmx(path, src_lang=src_lang, tgt_lang=tgt_lang, keep_variants=keep_variants)
+        return read_tmx(
+            path,
+            src_lang=src_lang,
+            tgt_lang=tgt_lang,
+            keep_variants=keep_variants,
+            skipped=skipped,
+        )
     if kind == "po":
         return read_po(path, src_lang, tgt_lang, keep_variants, skipped)
     if kind == "xliff":
@@ -170,9 +177,11 @@ _PAIRED = {"g", "pc"}
 _TRANSPARENT = {"mrk"}
 
 
-def _inline_text(el) -> str:
-    """An XLIFF source/target as compact-tag text (codes numbered per segment)."""
+def _inline_text(el) -> tuple[str, dict[int, tuple[str, str]]]:
+    """An XLIFF source/target as compact-tag text (codes numbered in order) and each code's
+    key: its element and id (or `startRef`, `rid`), which pairs it with the other side's."""
     parts: list[str] = []
+    keys: dict[int, tuple[str, str]] = {}
     counter = 0
 
     def walk(node) -> None:
@@ -181,22 +190,25 @@ def _inline_text(el) -> str:
             parts.append(node.text)
         for child in node:
             name = child.tag.rsplit("}", 1)[-1] if isinstance(child.tag, str) else ""
-            if name in _PAIRED:
-                counter += 1
-                n = counter
-                parts.append(f"<g{n}>")
-                walk(child)
-                parts.append(f"</g{n}>")
-            elif name in _TRANSPARENT:
+            if name in _TRANSPARENT:
                 walk(child)
             elif name:
                 counter += 1
-                parts.append(f"<x{counter}/>")
+                n = counter
+                ref = child.get("id") or child.get("startRef") or child.get("rid")
+                if ref:
+                    keys[n] = (name, ref)
+                if name in _PAIRED:
+                    parts.append(f"<g{n}>")
+                    walk(child)
+                    parts.append(f"</g{n}>")
+                else:
+                    parts.append(f"<x{n}/>")
             if child.tail:
                 parts.append(child.tail)
 
     walk(el)
-    return "".join(parts)
+    return "".join(parts), keys
 
 
 def read_xliff(path, src_lang, tgt_lang, keep, skipped: Skipped) -> Iterator[TMUnit]:
@@ -272,10 +284,12 @@ def _make(el, source_el, target_el, src, tgt, path, skipped) -> TMUnit | None:
         return None
     if tgt is None:
         raise InputError(f"{path}: line {el.sourceline}: no target language; pass --tgt")
-    source, target = _inline_text(source_el), _inline_text(target_el)
+    (source, source_keys), (target, target_keys) = _inline_text(source_el), _inline_text(target_el)
     if not source.strip() or not target.strip():
         skipped["empty"] += 1
         return None
+    if target_keys:
+        target = renumber(target, {}, pair_numbers(source, source_keys, target, target_keys))[0]
     return TMUnit(source, target, src, tgt, origin=Path(path).name, tuid=el.get("id"))
 
 

@@ -51,6 +51,9 @@ from dilmanc.memory.model import (
     MemoryStats,
     TMMatch,
     TMUnit,
+    default_code,
+    pair_codes,
+    tag_shapes,
 )
 from dilmanc.memory.normalize import (
     TAG,
@@ -66,7 +69,7 @@ from dilmanc.memory.normalize import (
     strip_tags,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 APPLICATION_ID = 0x444C4D43  # "DLMC"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 DEFAULT_NAME = "memory.db"
@@ -127,8 +130,35 @@ def _schema_v1(db: sqlite3.Connection) -> None:
             db.execute(statement)
 
 
+def _schema_v2(db: sqlite3.Connection) -> None:
+    """Version 1 numbered a target's inline tags in order; now a target tag carries the number
+    of the source code it pairs with (TMX i/x, `pair_codes`), and the native codes are part of
+    a unit's identity (`unit_key`). A unit that becomes the same as another is merged away."""
+    where = "extra LIKE '%\"s\":{%' OR extra LIKE '%\"t\":{%'"
+    ids = [r[0] for r in db.execute(f"SELECT id FROM units WHERE {where}")]
+    # every key to be rewritten out of the way first, so new keys meet only final ones
+    db.execute(f"UPDATE units SET dkey = 'v1:' || id WHERE {where}")
+    for part in _chunks(ids):
+        rows = db.execute(
+            f"SELECT {UNIT_COLUMNS} FROM units WHERE id IN ({_marks(len(part))})", part
+        ).fetchall()
+        for row in rows:
+            unit = _row_unit(row)
+            target, codes = pair_codes(
+                unit.source, unit.source_codes, unit.target, unit.target_codes
+            )
+            new = unit.with_(target=target, target_codes=codes)
+            try:
+                db.execute(
+                    "UPDATE units SET target=?, extra=?, dkey=? WHERE id=?",
+                    (target, new.extra_json(), unit_key(new), unit.id),
+                )
+            except sqlite3.IntegrityError:  # the very same unit is stored already
+                _delete_rows(db, [unit.id])
+
+
 # MIGRATIONS[v] turns schema version v into v+1 (0 = an empty file).
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_schema_v1]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_schema_v1, _schema_v2]
 
 UNIT_COLUMNS = (
     "id, src_lang, tgt_lang, source, target, prev, next, tuid, creation_id, created, "
@@ -286,14 +316,18 @@ def _newer(new: TMUnit, old_changed: str | None) -> bool:
 def _default_codes(text: str, codes: dict[int, InlineCode]) -> dict[int, InlineCode]:
     """Codes for every tag of `text`: those given, and TMX markup made up for the others."""
     out = dict(codes)
-    for m in TAG.finditer(text):
-        if m.group(3):
-            n = int(m.group(3))
-            out.setdefault(n, InlineCode("ph", f'<ph x="{n}"/>'))
-        else:
-            n = int(m.group(2))
-            out.setdefault(n, InlineCode("bpt", f'<bpt i="{n}"/>', f'<ept i="{n}"/>'))
+    for n, paired in tag_shapes(text).items():
+        out.setdefault(n, default_code(n, paired))
     return out
+
+
+def unit_key(unit: TMUnit) -> bytes:
+    """A unit's identity (`dkey`): languages, normalized source and target, context, and the
+    inline codes its file brought (so units differing only in native codes stay apart)."""
+    parts = [unit.src_lang, unit.tgt_lang, normalize(unit.source), normalize(unit.target)]
+    parts += [unit.prev or "\x00", unit.next or "\x00"]
+    native = unit.native_codes()
+    return h128(*parts, native) if native else h128(*parts)
 
 
 def _tag_problem(text: str) -> str | None:
@@ -317,6 +351,28 @@ def _tag_problem(text: str) -> str | None:
             closed.add(n)
     unclosed = sorted(opened - closed, key=int)
     return f"tag <g{unclosed[0]}> is never closed" if unclosed else None
+
+
+def _delete_rows(db: sqlite3.Connection, ids: list[int]) -> int:
+    """Delete units with their postings and concordance entries; returns how many."""
+    deleted = 0
+    for part in _chunks(ids):
+        marks = _marks(len(part))
+        rows = db.execute(
+            f"SELECT id, ntok, toks, source, target FROM units WHERE id IN ({marks})", part
+        ).fetchall()
+        postings, search = [], []
+        for uid, ntok, toks, source, target in rows:
+            postings.extend((k, ntok, uid) for k in index_keys(array("q", toks).tolist()))
+            search.append((uid, search_fold(strip_tags(source)), search_fold(strip_tags(target))))
+        db.executemany("DELETE FROM postings WHERE key=? AND ntok=? AND unit=?", postings)
+        db.executemany(
+            "INSERT INTO concordance(concordance, rowid, src, tgt) VALUES ('delete', ?, ?, ?)",
+            search,
+        )
+        db.executemany("DELETE FROM units WHERE id=?", [(r[0],) for r in rows])
+        deleted += len(rows)
+    return deleted
 
 
 class Memory:
@@ -520,7 +576,7 @@ class Memory:
             src_base=sb,
             skey=h64(sb, tb, source),
             fkey=h64(sb, tb, fold(source, sb)),
-            dkey=h128(src, tgt, source, target, unit.prev or "\x00", unit.next or "\x00"),
+            dkey=unit_key(unit),
             hashes=word_hashes(an.words, sb),
             search_src=search_fold(strip_tags(unit.source)),
             search_tgt=search_fold(strip_tags(unit.target)),
@@ -627,29 +683,7 @@ class Memory:
                     for u in matches
                     if target is None or normalize(u.target) == normalize(target)
                 ]
-            return self._delete_ids(db, wanted)
-
-    def _delete_ids(self, db: sqlite3.Connection, ids: list[int]) -> int:
-        deleted = 0
-        for part in _chunks(ids):
-            marks = _marks(len(part))
-            rows = db.execute(
-                f"SELECT id, ntok, toks, source, target FROM units WHERE id IN ({marks})", part
-            ).fetchall()
-            postings, search = [], []
-            for uid, ntok, toks, source, target in rows:
-                postings.extend((k, ntok, uid) for k in index_keys(array("q", toks).tolist()))
-                search.append(
-                    (uid, search_fold(strip_tags(source)), search_fold(strip_tags(target)))
-                )
-            db.executemany("DELETE FROM postings WHERE key=? AND ntok=? AND unit=?", postings)
-            db.executemany(
-                "INSERT INTO concordance(concordance, rowid, src, tgt) VALUES ('delete', ?, ?, ?)",
-                search,
-            )
-            db.executemany("DELETE FROM units WHERE id=?", [(r[0],) for r in rows])
-            deleted += len(rows)
-        return deleted
+            return _delete_rows(db, wanted)
 
     # --- translation memory: reading ----------------------------------------------------------
 

@@ -9,10 +9,16 @@ never read.
 * Languages: `xml:lang` (or TMX 1.1 `lang`), normalized with `normalize.language` (en-GB → en
   unless `keep_variants`). `srclang` comes from the `<tu>` or the header; `*all*` means every
   `<tuv>` can be a source. Each (source tuv, other tuv) pair becomes one `TMUnit`, so a unit
-  with az, en and ru gives az→en and az→ru (and every pair for `*all*`).
+  with az, en and ru gives az→en and az→ru (and every pair for `*all*`). Two variants of one
+  language (en-US and en-GB) keep their variants in that pair instead of both becoming en;
+  only two `<tuv>`s in the very same language make no unit. Whatever is left out is counted
+  in `skipped` by reason, never dropped silently.
 * Inline codes: bpt/ept pairs → `<gN>…</gN>`, hi → `<gN>…</gN>`, ph/it/ut/x and unpaired
-  bpt/ept → `<xN/>`, numbered per segment; each code's TMX markup is kept in
-  `TMUnit.source_codes`/`target_codes` and written back on export.
+  bpt/ept → `<xN/>`. The source's codes are numbered in order; a target code takes the
+  number of the source code with the same `i` (bpt/ept) or `x` (the others), codes with
+  neither are paired in order (`model.pair_numbers`). Each code's TMX markup is kept in
+  `TMUnit.source_codes`/`target_codes` and written back on export, with the `datatype`
+  (of the `<tu>`, else the header) that says how to read it.
 * Kept: tuid, creationdate/creationid/changedate/changeid (from the `<tu>`, else the target
   `<tuv>`), `<prop>` and `<note>` of the `<tu>` and the target `<tuv>`. Props `prev`/`next`
   (OmegaT's context) become `TMUnit.prev`/`next`; `x-dilmanc-origin` the unit's origin.
@@ -23,13 +29,15 @@ Export writes one `<tu>` per unit (two `<tuv>`), so export → import gives the 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import NamedTuple
 from xml.sax.saxutils import escape, quoteattr
 
 from dilmanc.errors import InputError, UsageError
 from dilmanc.fileio import atomic_writer
-from dilmanc.memory.model import InlineCode, TMUnit
+from dilmanc.memory.model import Codes, InlineCode, TMUnit, default_code, pair_codes
 from dilmanc.memory.normalize import TAG, base_language, language
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -185,25 +193,35 @@ def text_to_seg(text: str, codes: dict[int, InlineCode]) -> str:
         pos = m.end()
         if m.group(3):
             n = int(m.group(3))
-            code = codes.get(n) or InlineCode("ph", f'<ph x="{n}"/>')
-            out.append(code.open)
+            out.append((codes.get(n) or default_code(n, False)).open)
             continue
         n = int(m.group(2))
-        code = codes.get(n) or InlineCode("bpt", f'<bpt i="{n}"/>', f'<ept i="{n}"/>')
+        code = codes.get(n) or default_code(n, True)
         out.append(code.close if m.group(1) else code.open)
     out.append(escape(text[pos:]))
     return "".join(out)
 
 
+class _Tuv(NamedTuple):
+    lang: str  # as stored: en-GB → en unless variants are kept
+    variant: str  # with its variant: en-GB
+    text: str
+    codes: Codes
+    el: object
+
+
 class _Reader:
-    def __init__(self, path, src_lang, tgt_lang, keep_variants, origin) -> None:
+    def __init__(self, path, src_lang, tgt_lang, keep_variants, origin, skipped) -> None:
         self.path = str(path)
         self.keep = keep_variants
         self.origin = origin or Path(path).name
+        self.skipped = skipped if skipped is not None else Counter()
         self.src = self._option(src_lang, "--src")
+        self.src_variant = language(src_lang, True) if src_lang else None
         self.tgt = self._option(tgt_lang, "--tgt")
-        self.header_src: str | None = None
+        self.header_src: str | None = None  # the header's srclang as written
         self.header_all = False
+        self.header_datatype: str | None = None
 
     def _option(self, code: str | None, flag: str) -> str | None:
         if code is None:
@@ -226,61 +244,98 @@ class _Reader:
         return code == wanted if "-" in wanted else base_language(code) == wanted
 
     def header(self, el) -> None:
+        datatype = el.get("datatype")
+        self.header_datatype = None if datatype == "unknown" else datatype  # as dilmanc writes
         srclang = el.get("srclang")
         if srclang and srclang.strip().lower() == "*all*":
             self.header_all = True
         elif srclang:
-            self.header_src = self.lang(srclang, el.sourceline or 1, "the header's srclang")
+            self.lang(srclang, el.sourceline or 1, "the header's srclang")
+            self.header_src = srclang
 
     def units(self, tu) -> Iterator[TMUnit]:
         line = tu.sourceline or 0
         meta: dict[str, str | None] = {"tuid": tu.get("tuid")}
         for attr, name in DATE_ATTRS:
             meta[name] = tu.get(attr)
+        meta["datatype"] = tu.get("datatype") or self.header_datatype
         props, notes = self._props_notes(tu)
-        srclang = tu.get("srclang")
-        every = self.header_all
-        tu_src = self.header_src
-        if srclang:
-            every = srclang.strip().lower() == "*all*"
-            tu_src = None if every else self.lang(srclang, line, "the <tu>'s srclang")
+        tuvs = self._tuvs(tu, line)
+        skipped_before = sum(self.skipped.values())
+        made = 0
+        for src in self._sources(tu, tuvs, line):
+            for tgt in tuvs:
+                langs = self._pair(src, tgt)
+                if tgt is src or langs is None:
+                    continue
+                if self.tgt is not None and not self.same(langs[1], self.tgt):
+                    continue
+                if not src.text.strip() or not tgt.text.strip():
+                    self.skipped["empty"] += 1
+                    continue
+                made += 1
+                yield self._unit(src, tgt, langs, meta, props, notes)
+        if not made and sum(self.skipped.values()) == skipped_before:
+            where = self.tgt or "another language"
+            self.skipped[f"<tu> with no <tuv> in {where}"] += 1
+
+    def _tuvs(self, tu, line: int) -> list[_Tuv]:
         tuvs = []
         for tuv in tu:
             if _local(tuv) != "tuv":
                 continue
             tuv_line = tuv.sourceline or line
-            lang = self.lang(tuv.get(XML_LANG) or tuv.get("lang"), tuv_line, "<tuv>")
+            code = tuv.get(XML_LANG) or tuv.get("lang")
+            lang = self.lang(code, tuv_line, "<tuv>")
             segs = [el for el in tuv if _local(el) == "seg"]
             if len(segs) != 1:
                 raise InputError(f"{self.path}: line {tuv_line}: <tuv> needs exactly one <seg>")
             text, codes = seg_to_text(segs[0])
-            tuvs.append((lang, text, codes, tuv))
+            tuvs.append(_Tuv(lang, language(code, True) or lang, text, codes, tuv))
         if not tuvs:
             raise InputError(f"{self.path}: line {line}: <tu> has no <tuv>")
+        return tuvs
+
+    def _sources(self, tu, tuvs: list[_Tuv], line: int) -> list[_Tuv]:
+        """The `<tuv>`s that are sources: of --src, of the declared srclang (the variant it
+        names when the unit has it, else any variant), or all of them for `*all*`."""
+        srclang = tu.get("srclang")
+        every = self.header_all
+        declared = self.header_src
+        if srclang:
+            every = srclang.strip().lower() == "*all*"
+            if not every:
+                self.lang(srclang, line, "the <tu>'s srclang")
+                declared = srclang
         if self.src is not None:
-            sources = [t for t in tuvs if self.same(t[0], self.src)]
-        elif every:
-            sources = tuvs
-        elif tu_src is None:
+            sources = [t for t in tuvs if self.same(t.lang, self.src)]
+            if not sources:
+                self.skipped[f"<tu> with no <tuv> in {self.src}"] += 1
+            return _narrow(sources, self.src_variant)
+        if every:
+            return tuvs
+        if declared is None:
             raise InputError(
                 f"{self.path}: line {line}: no srclang in the header or <tu>; pass --src"
             )
-        else:
-            # the declared srclang picks its language, whatever variant a tuv names
-            sources = [t for t in tuvs if base_language(t[0]) == base_language(tu_src)]
-            if not sources:
-                raise InputError(
-                    f"{self.path}: line {line}: <tu> has no <tuv> in its source language {tu_src}"
-                )
-        for src in sources:
-            for tgt in tuvs:
-                if tgt is src or tgt[0] == src[0]:
-                    continue
-                if self.tgt is not None and not self.same(tgt[0], self.tgt):
-                    continue
-                if not src[1].strip() or not tgt[1].strip():
-                    continue
-                yield self._unit(src, tgt, meta, props, notes)
+        variant = language(declared, True) or ""
+        # the declared srclang picks its language, whatever variant a tuv names
+        sources = [t for t in tuvs if base_language(t.variant) == base_language(variant)]
+        if not sources:
+            raise InputError(
+                f"{self.path}: line {line}: <tu> has no <tuv> in its source language "
+                f"{language(declared, self.keep)}"
+            )
+        return _narrow(sources, variant)
+
+    @staticmethod
+    def _pair(src: _Tuv, tgt: _Tuv) -> tuple[str, str] | None:
+        """The languages a unit from `src` to `tgt` is stored under: two variants of one
+        language (en-US → en-GB) keep their variants rather than becoming en → en; None for
+        two `<tuv>`s in the very same language."""
+        if src.lang != tgt.lang:
+            return src.lang, tgt.lang
+        return (src.variant, tgt.variant) if src.variant != tgt.variant else None
 
     def _props_notes(self, el) -> tuple[list[tuple[str, str]], list[str]]:
         props, notes = [], []
@@ -292,13 +347,12 @@ class _Reader:
                 notes.append(child.text or "")
         return props, notes
 
-    def _unit(self, src, tgt, meta, props, notes) -> TMUnit:
-        tuv = tgt[3]
+    def _unit(self, src: _Tuv, tgt: _Tuv, langs, meta, props, notes) -> TMUnit:
         fields = dict(meta)
         for attr, name in DATE_ATTRS:
             if fields[name] is None:
-                fields[name] = tuv.get(attr)
-        tuv_props, tuv_notes = self._props_notes(tuv)
+                fields[name] = tgt.el.get(attr)
+        tuv_props, tuv_notes = self._props_notes(tgt.el)
         context: dict[str, str] = {}
         kept = []
         origin = self.origin
@@ -309,20 +363,29 @@ class _Reader:
                 origin = value
             else:
                 kept.append((kind, value))
+        target, target_codes = pair_codes(src.text, src.codes, tgt.text, tgt.codes)
+        if not src.codes and not target_codes:
+            fields["datatype"] = None  # it only says how to read native codes
         return TMUnit(
-            source=src[1],
-            target=tgt[1],
-            src_lang=src[0],
-            tgt_lang=tgt[0],
+            source=src.text,
+            target=target,
+            src_lang=langs[0],
+            tgt_lang=langs[1],
             prev=context.get("prev"),
             next=context.get("next"),
             origin=origin,
             props=tuple(kept),
             notes=tuple([*notes, *tuv_notes]),
-            source_codes=src[2],
-            target_codes=tgt[2],
+            source_codes=src.codes,
+            target_codes=target_codes,
             **fields,
         )
+
+
+def _narrow(tuvs: list[_Tuv], variant: str | None) -> list[_Tuv]:
+    """Those of `tuvs` in exactly `variant` if there are any (the others are targets)."""
+    exact = [t for t in tuvs if t.variant == variant]
+    return exact or tuvs
 
 
 def read_tmx(
@@ -332,11 +395,14 @@ def read_tmx(
     tgt_lang: str | None = None,
     keep_variants: bool = False,
     origin: str | None = None,
+    skipped: Counter | None = None,
 ) -> Iterator[TMUnit]:
-    """Stream the units of a TMX file; InputError (with the line) on anything malformed."""
+    """Stream the units of a TMX file; InputError (with the line) on anything malformed.
+    What is left out (empty segments, a `<tu>` with nothing in the wanted languages) is
+    counted in `skipped` by reason."""
     from lxml import etree
 
-    reader = _Reader(path, src_lang, tgt_lang, keep_variants, origin)
+    reader = _Reader(path, src_lang, tgt_lang, keep_variants, origin, skipped)
     handle, events = open_xml_events(path, "TMX")
     depth = 0
     seen_root = seen_body = False
@@ -384,7 +450,7 @@ def write_tmx(path: str | Path, units: Iterable[TMUnit], *, src_lang: str | None
         out.write(
             '  <header creationtool="dilmanc" creationtoolversion='
             f'{quoteattr(__version__)} segtype="sentence" o-tmf="dilmanc" adminlang="en" '
-            f'srclang={quoteattr(header_src)} datatype="plaintext"/>\n  <body>\n'
+            f'srclang={quoteattr(header_src)} datatype="unknown"/>\n  <body>\n'
         )
         for unit in units:
             out.write(tu_xml(unit))
@@ -408,6 +474,8 @@ def tu_xml(unit: TMUnit) -> str:
         if value is not None:
             attrs += _attr_text(attr, value)
     attrs += _attr_text("srclang", unit.src_lang)
+    if unit.datatype:
+        attrs += _attr_text("datatype", unit.datatype)
     lines = [f"    <tu{attrs}>"]
     for note in unit.notes:
         lines.append(f"      <note>{escape(_clean(note, unit))}</note>")
