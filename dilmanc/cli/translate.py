@@ -175,7 +175,8 @@ def _plan(
 
 class _GlossaryReport:
     """Streams `{"segments": [...], "summary": {...}}` to a file: each distinct segment in
-    which a glossary term was found (per target), then the run's totals."""
+    which a glossary term was found (per target), with where its translation came from
+    (`origin`: machine, cache, tm-exact, tm-context), then the run's totals."""
 
     def __init__(self, handle: IO[str]) -> None:
         self.handle = handle
@@ -186,7 +187,7 @@ class _GlossaryReport:
         for source, result in zip(sources, results, strict=True):
             if result.report.found:
                 record = {"target": target, "source": source, "output": result.output}
-                record.update(result.report.to_json())
+                record.update(origin=result.origin.value, **result.report.to_json())
                 self.handle.write(",\n" if not self.first else "\n")
                 self.handle.write(json.dumps(record, ensure_ascii=False))
                 self.first = False
@@ -359,7 +360,7 @@ def translate_command(
     documents = []
     with contextlib.ExitStack() as stack:
         stack.enter_context(service)  # the memory file is closed (cache written) at the end
-        service.load()
+        service.load(lazy=True)  # a model loads when a sentence needs it, not for cache hits
         sink = None
         if glossary_report:
             sink = _GlossaryReport(stack.enter_context(atomic_writer(glossary_report)))

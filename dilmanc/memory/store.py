@@ -1029,26 +1029,13 @@ def _flag_glossary(matches, source, src_base, tgt_base, glossary) -> list[TMMatc
         return matches
     from dataclasses import replace
 
-    from dilmanc.glossary.matcher import find_terms
-    from dilmanc.glossary.verify import check_entry
+    from dilmanc.glossary.verify import term_issues
 
-    entries = list(
-        {id(m.entry): m.entry for m in find_terms(strip_tags(source), glossary)}.values()
-    )
-    if not entries:
-        return matches
-    out = []
-    for match in matches:
-        issues = []
-        for entry in entries:
-            check = check_entry(strip_tags(match.target), entry, tgt_base)
-            if check is not None and not check.satisfied:
-                reason = (
-                    check.reason if check.reason != "missing" else f"missing {check.expected!r}"
-                )
-                issues.append(f"{entry.term}: {reason}")
-        out.append(replace(match, glossary_issues=tuple(issues)))
-    return out
+    plain = strip_tags(source)
+    return [
+        replace(m, glossary_issues=term_issues(plain, strip_tags(m.target), glossary, tgt_base))
+        for m in matches
+    ]
 
 
 def cache_key(

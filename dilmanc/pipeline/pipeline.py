@@ -1,4 +1,4 @@
-"""The translation pipeline: units → sentences → (glossary) → engine → tags → units.
+"""The translation pipeline: units → sentences → memory → (glossary) → engine → verify → units.
 
 Units arrive in document order and are processed in chunks of about `chunk_segments`
 sentences, so a large file is read, translated and written piece by piece with flat memory.
@@ -6,7 +6,14 @@ Each unit's source (a TaggedText) is cut into sentences (line by line, Azerbaija
 pass-through stretches kept verbatim); each sentence keeps the inline tags that fall inside it,
 numbered locally so that identical sentences are translated once per run and target (a
 bounded LRU cache per target serves repeats). Distinct sentences go to the glossary enforcer
-and the engine in length-sorted batches under a token budget.
+and the engine in length-sorted batches under a token budget; an engine that loads lazily
+(`dilmanc.engines.lazy`) loads when the first sentence reaches it, so a run the memory and
+the machine cache serve entirely never loads a model.
+
+With a glossary, the verify stage checks every translation the chunk produced or recalled,
+whatever its origin (the model, the machine cache, a memory match), against the source's
+terms in the target language: reports and totals count a sentence the same whether it was
+translated now or served from the cache.
 
 Inline tags travel into the model in their compact form. After decoding, each sentence's tags
 are checked (complete, well nested, none invented): when the model kept them they stay where
@@ -44,10 +51,10 @@ from dilmanc.text.tagged import TaggedText, join, parse, split
 if TYPE_CHECKING:
     from dilmanc.engines.base import Engine
     from dilmanc.glossary import TermEnforcer
-    from dilmanc.glossary.enforce import EnforcedSegment
+    from dilmanc.glossary.enforce import EnforcedSegment, TermReport
 
-# Receives each batch the enforcer checked: target iso, source segments, EnforcedSegments.
-GlossarySink = Callable[[str, list[str], list["EnforcedSegment"]], None]
+# Receives each batch the verify stage checked: target iso, sources, CheckedSegments.
+GlossarySink = Callable[[str, list[str], list["CheckedSegment"]], None]
 # Called with the number of units finished (a progress bar's `advance`).
 Advance = Callable[[int], None]
 # Receives each chunk of translated units, per target language.
@@ -70,6 +77,44 @@ class _Output:
     tagged: TaggedText
     outcome: TagOutcome
     origin: Origin
+
+
+@dataclass(frozen=True)
+class CheckedSegment:
+    """A distinct sentence's translation as the verify stage checked it. `report.found` and
+    `report.checks` are the verify stage's; the rest says how the glossary was enforced when
+    the translation was made in this run (`strategy` is None for the cache and the memory)."""
+
+    source: str  # compact tagged form
+    tagged: TaggedText
+    report: TermReport
+    origin: Origin
+
+    @property
+    def output(self) -> str:
+        return self.tagged.text
+
+    def to_json(self) -> dict:
+        return {"source": self.source, "origin": self.origin.value, **self.report.to_json()}
+
+
+@dataclass
+class _Fresh:
+    """A translation new to this chunk, waiting for the verify stage."""
+
+    local: TaggedText  # the sentence, locally numbered
+    output: _Output
+    enforced: TermReport | None = None  # the enforcer's report, for the model's output
+    where: str = ""  # the first unit it belongs to (memory matches: for warnings)
+
+
+@dataclass
+class _Unique:
+    """What the engine step made of one distinct sentence."""
+
+    tagged: TaggedText
+    outcome: TagOutcome
+    enforced: TermReport | None = None
 
 
 # A unit whose sentences came from several places is labelled by the least trusted one.
@@ -278,16 +323,16 @@ class Pipeline:
 
     def _note_split(self, unit: Unit, count: int) -> None:
         """A warning for the report and stderr: nothing is cut, but the model saw parts."""
-        where = unit.location or f"unit {unit.id}"
-        self._warn(f"{where}: {count} sentence(s) too long for the model, translated in parts")
+        self._warn(
+            f"{_where(unit)}: {count} sentence(s) too long for the model, translated in parts"
+        )
 
     def _note_empty(self, unit: Unit, piece: _Piece, target: Language) -> None:
         """A warning for each sentence whose translation is empty (nothing is written for it)."""
-        where = unit.location or f"unit {unit.id}"
         text = piece.tagged.text.strip()
         shown = text if len(text) <= 60 else text[:57] + "..."
         message = f"the model returned an empty translation into {target.iso} of {shown!r}"
-        self._warn(f"{where}: {message}")
+        self._warn(f"{_where(unit)}: {message}")
 
     def _warn(self, message: str) -> None:
         """A warning for the report and stderr (the first 20; then one line saying so)."""
@@ -320,9 +365,13 @@ class Pipeline:
         recalled = self._recall(chunk, target) if self.memory is not None else {}
         cache = self._caches.setdefault(target.iso, OrderedDict())
         found: dict[str, _Output | None] = {}
+        fresh: list[_Fresh] = []  # translations new to this run's cache: verified below
         misses: list[TaggedText] = []
+        order: dict[str, int] = {}  # sentence → first position in the chunk
         for prepared in chunk:
             for piece in prepared.pieces or ():
+                if piece.translate:
+                    order.setdefault(piece.key, len(order))
                 if not piece.translate or piece.key in found or id(piece) in recalled:
                     continue
                 hit = cache.get(piece.key)
@@ -336,16 +385,20 @@ class Pipeline:
             started = time.perf_counter()
             stored = self.memory.cached([local.render() for local in misses], target.iso)
             for local in [m for m in misses if m.render() in stored]:
-                found[local.render()] = _stored(local, stored[local.render()], Origin.CACHE)
+                output = _stored(local, stored[local.render()], Origin.CACHE)
+                found[local.render()] = output
+                fresh.append(_Fresh(local, output))
             misses = [m for m in misses if m.render() not in stored]
             self.stats.seconds["memory"] += time.perf_counter() - started
         if misses:
-            outputs = self._translate_unique(misses, target)
-            for local, (output, outcome) in zip(misses, outputs, strict=True):
-                found[local.render()] = _Output(output, outcome, Origin.MACHINE)
+            made = self._translate_unique(misses, target)
+            for local, unique in zip(misses, made, strict=True):
+                output = _Output(unique.tagged, unique.outcome, Origin.MACHINE)
+                found[local.render()] = output
+                fresh.append(_Fresh(local, output, unique.enforced))
             if self.memory is not None:
-                pairs = zip(misses, outputs, strict=True)
-                self.memory.store([(m.render(), o.render()) for m, (o, _) in pairs], target.iso)
+                pairs = zip(misses, made, strict=True)
+                self.memory.store([(m.render(), u.tagged.render()) for m, u in pairs], target.iso)
             sent = self._sent[target.iso] = self._sent.get(target.iso, 0) + len(misses)
             self.stats.segments.unique = max(self.stats.segments.unique, sent)
             self.stats.segments.translated += len(misses)
@@ -353,6 +406,8 @@ class Pipeline:
             cache[key] = output
         while len(cache) > self.cache_size:
             cache.popitem(last=False)
+        fresh += _recalled(chunk, recalled)
+        self._verify(sorted(fresh, key=lambda item: order[item.local.render()]), target)
         return [self._assemble(prepared, found, recalled, target) for prepared in chunk]
 
     def _recall(self, chunk: list[_Prepared], target: Language) -> dict[int, _Output]:
@@ -369,20 +424,47 @@ class Pipeline:
             prev = occurrences[k - 1][1].key if k else prepared.unit.prev
             nxt = occurrences[k + 1][1].key if k + 1 < len(occurrences) else prepared.unit.next
             hit, fuzzy = self.memory.recall(piece.key, target.iso, prev, nxt)
-            where = prepared.unit.location or f"unit {prepared.unit.id}"
             if hit is not None:
                 out[id(piece)] = _stored(piece.local, hit.target, hit.origin)
-                if hit.glossary_issues:
-                    self._warn(f"{where}: memory target breaks the glossary: "
-                               + "; ".join(hit.glossary_issues))  # fmt: skip
             elif fuzzy is not None:
                 self.stats.memory.fuzzy += 1
                 if len(self.stats.memory.suggestions) < 200:
+                    where = _where(prepared.unit)
                     self.stats.memory.suggestions.append(
                         Suggestion(where, piece.key, fuzzy.score, fuzzy.target, fuzzy.unit.source)
                     )
         self.stats.seconds["memory"] += time.perf_counter() - started
         return out
+
+    def _verify(self, fresh: list[_Fresh], target: Language) -> None:
+        """The verify stage: each translation new to this chunk, whatever made it (the model,
+        the machine cache, a memory match), is checked against the glossary terms of its
+        source in the target language, then counted and reported the same way."""
+        if self.enforcer is None or not fresh:
+            return
+        from dilmanc.glossary.enforce import TermReport, summarize
+        from dilmanc.glossary.verify import check_terms, expected_terms
+
+        started = time.perf_counter()
+        glossary, lang = self.enforcer.glossary, target.iso
+        checked: list[CheckedSegment] = []
+        for item in fresh:
+            terms = expected_terms(item.local.text, glossary, lang)
+            checks = check_terms(item.output.tagged.text, terms, lang)
+            report = replace(item.enforced or TermReport(None), found=terms, checks=checks)
+            if report.retried:  # rescued: the retry left nothing failing in the final output
+                report = replace(report, rescued=not report.failed)
+            origin = item.output.origin
+            checked.append(CheckedSegment(item.local.render(), item.output.tagged, report, origin))
+            if report.failed and origin in (Origin.TM_EXACT, Origin.TM_CONTEXT):
+                issues = "; ".join(check.describe() for check in report.failed)
+                self._warn(f"{item.where}: memory target breaks the glossary: {issues}")
+        self.stats.glossary = self.stats.glossary + summarize(checked)
+        if self.glossary_sink is not None:
+            self.glossary_sink(lang, [c.source for c in checked], checked)
+        else:
+            self.glossary_reports += [{"target": lang, **c.to_json()} for c in checked]
+        self.stats.seconds["glossary"] += time.perf_counter() - started
 
     def _assemble(
         self, prepared: _Prepared, found: dict, recalled: dict, target: Language
@@ -411,11 +493,10 @@ class Pipeline:
             self.stats.tags += outcome
         return Translated(unit, join(parts), origin, outcome)
 
-    def _translate_unique(
-        self, segments: list[TaggedText], target: Language
-    ) -> list[tuple[TaggedText, TagOutcome]]:
+    def _translate_unique(self, segments: list[TaggedText], target: Language) -> list[_Unique]:
         """Distinct sentences through the glossary and the engine (each leg of a pivot)."""
         engine = self._engine_for(target)
+        engine.load()  # a lazily loaded engine loads here, when a sentence first needs it
         if isinstance(engine, PivotEngine):
             legs = engine.legs(self.source, target)
         else:
@@ -430,12 +511,8 @@ class Pipeline:
                 leg_outcomes if outcomes is None else list(map(_worse, outcomes, leg_outcomes))
             )
             first = enforced if index == 0 else first
-        if self.enforcer is not None:
-            if len(legs) > 1:  # the terms that count are the source's, in the final language
-                pairs = zip(first, texts, strict=True)
-                first = [_final_check(seg, out, target.iso) for seg, out in pairs]
-            self._report_glossary(segments, first, target)
-        return list(zip(texts, outcomes, strict=True))
+        reports = [segment.report for segment in first] if first else [None] * len(texts)
+        return [_Unique(*made) for made in zip(texts, outcomes, reports, strict=True)]
 
     def _leg_enforcer(self, leg: Leg) -> TermEnforcer | None:
         """A later pivot leg maps the pivot-language terms to the target's."""
@@ -511,24 +588,6 @@ class Pipeline:
         self.stats.seconds["glossary"] += elapsed - engine_seconds
         return [r.tagged for r in results], [outcomes[id(r.raw)] for r in results], results
 
-    def _report_glossary(
-        self, segments: list[TaggedText], results: list[EnforcedSegment], target: Language
-    ) -> None:
-        self._add_glossary_totals(results)
-        texts = [segment.render() for segment in segments]
-        if self.glossary_sink is not None:
-            self.glossary_sink(target.iso, texts, results)
-        else:
-            self.glossary_reports += [
-                {"target": target.iso, "source": text, **result.report.to_json()}
-                for text, result in zip(texts, results, strict=True)
-            ]
-
-    def _add_glossary_totals(self, results: list[EnforcedSegment]) -> None:
-        from dilmanc.glossary.enforce import summarize
-
-        self.stats.glossary = self.stats.glossary + summarize(results)
-
 
 def _mode(enforcer: TermEnforcer | None) -> str | None:
     return enforcer.mode if enforcer is not None else None
@@ -542,18 +601,21 @@ def _worse(a: TagOutcome, b: TagOutcome) -> TagOutcome:
     return TagOutcome(tags, by_model, tags - by_model - fallback, fallback)
 
 
-def _final_check(first: EnforcedSegment, output: TaggedText, lang: str) -> EnforcedSegment:
-    """The first leg's report with its terms verified in the final output instead."""
-    from dilmanc.glossary.verify import check_entry
+def _where(unit: Unit) -> str:
+    return unit.location or f"unit {unit.id}"
 
-    checks = {}
-    for match in first.report.found:
-        if match.entry.key not in checks:
-            check = check_entry(output.text, match.entry, lang)
-            if check is not None:
-                checks[match.entry.key] = check
-    report = replace(first.report, checks=tuple(checks.values()))
-    return replace(first, tagged=output, report=report)
+
+def _recalled(chunk: list[_Prepared], recalled: dict[int, _Output]) -> list[_Fresh]:
+    """The chunk's memory matches for the verify stage: each sentence and target once."""
+    out: dict[tuple[str, str], _Fresh] = {}
+    for prepared in chunk:
+        for piece in prepared.pieces or ():
+            output = recalled.get(id(piece))
+            if output is not None:
+                key = (piece.key, output.tagged.render())
+                if key not in out:
+                    out[key] = _Fresh(piece.local, output, where=_where(prepared.unit))
+    return list(out.values())
 
 
 def _texts(chunk: list[Translated]) -> list[str]:
