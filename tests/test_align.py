@@ -65,3 +65,18 @@ def test_crossing_alignments_still_nest():
     placed = place_tags(nested, "x y z", [1, 2, 0])
     assert not check(placed.tagged, nested.tag_set())
     assert src_text.tag_set() == nested.tag_set()
+
+
+ONE_WORD_SOURCE = TaggedText.from_parts(
+    ["Tədbirdə ", Tag(1, OPEN), "BMqT", Tag(1, CLOSE), "-nin nümayəndəsi ", Tag(2, OPEN),
+     "insan alveri", Tag(2, CLOSE), " barədə ", Tag(3, OPEN), "danışdı", Tag(3, CLOSE), "."]
+)  # fmt: skip
+
+
+def test_pairs_that_fall_onto_one_word_all_nest_on_it():
+    # no alignment, an alignment to an untagged word, one to a tagged word, an unaligned word
+    for alignment in (None, [0], [3], [None]):
+        placed = place_tags(ONE_WORD_SOURCE, "Meeting.", alignment)
+        assert placed.tagged.text == "Meeting."
+        assert not check(placed.tagged, ONE_WORD_SOURCE.tag_set()), alignment
+        assert placed.tagged.render() == "<g1><g2><g3>Meeting.</g3></g2></g1>", alignment

@@ -6,6 +6,7 @@ import io
 import re
 
 import pytest
+from doubles import ScriptedEngine, translate_document
 from format_cli import one_line_error, table_engine_fixture  # noqa: F401
 from markdown_it import MarkdownIt
 
@@ -285,3 +286,13 @@ def test_cli_unknown_extension_is_one_line_and_writes_nothing(cli, table_engine,
     line = one_line_error(cli(["translate", path, "--to", "en", "-o", tmp_path / "out"]))
     assert "unknown file type .xyz" in line
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_a_one_word_output_keeps_every_formatting_pair():
+    doc = MarkdownDocument.from_text(
+        "Tədbirdə **BMqT**-nin nümayəndəsi *insan alveri* barədə danışdı.\n"
+    )
+    translated = translate_document(doc, ScriptedEngine(lambda _: "Meeting."))
+    html = MarkdownIt().render(write(doc, translated))
+    assert "<strong>" in html and "<em>" in html, html
+    assert "Meeting." in html
