@@ -18,7 +18,7 @@ from dilmanc.documents.docx import DocxDocument
 from dilmanc.documents.registry import detect_format
 from dilmanc.errors import InputError
 from dilmanc.languages import resolve
-from dilmanc.text.tagged import CLOSE, EMPTY, OPEN, Tag, TaggedText
+from dilmanc.text.tagged import CLOSE, EMPTY, OPEN, TAG_PATTERN, Tag, TaggedText
 
 EN = resolve("en")
 RU = resolve("ru")
@@ -539,3 +539,19 @@ def test_a_one_word_output_keeps_bold_and_italic(tmp_path):
     buffer = io.BytesIO()
     document.write(buffer, EN, translated)
     assert runs(find_paragraph(reopen(buffer.getvalue()), "Meeting.")) == [("Meeting.", True, True)]
+
+
+def test_underlined_words_a_model_loses_keep_their_own_runs(tmp_path):
+    d = docx.Document()
+    p = d.add_paragraph("Bu ")
+    for n, word in enumerate(["birinci", "ikinci", "üçüncü", "dördüncü", "beşinci"]):
+        p.add_run(word).underline = True
+        p.add_run(" və " if n < 4 else " sözlərdir.")
+    document = DocxDocument.load(F.save(d, tmp_path / "alt.docx"))
+    engine = ScriptedEngine(lambda text: " ".join(TAG_PATTERN.sub(" ", text).split()))
+    translated = translate_document(document, engine)
+    buffer = io.BytesIO()
+    document.write(buffer, EN, translated)
+    (paragraph,) = reopen(buffer.getvalue()).paragraphs
+    underlined = [run.text for run in paragraph.runs if run.underline]
+    assert underlined == ["birinci", "ikinci", "üçüncü", "dördüncü", "beşinci"]

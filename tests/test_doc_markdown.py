@@ -15,7 +15,7 @@ from dilmanc.documents.markdown import MarkdownDocument
 from dilmanc.documents.registry import open_document
 from dilmanc.errors import InputError
 from dilmanc.languages import resolve
-from dilmanc.text.tagged import CLOSE, EMPTY, OPEN, Tag, TaggedText
+from dilmanc.text.tagged import CLOSE, EMPTY, OPEN, TAG_PATTERN, Tag, TaggedText
 
 EN = resolve("en")
 
@@ -296,3 +296,21 @@ def test_a_one_word_output_keeps_every_formatting_pair():
     html = MarkdownIt().render(write(doc, translated))
     assert "<strong>" in html and "<em>" in html, html
     assert "Meeting." in html
+
+
+def test_links_and_code_spans_a_model_loses_come_back_apart_and_in_order():
+    doc = MarkdownDocument.from_text(
+        "Sınayın [Haskell](http://tryhaskell.org) və [Git](http://try.github.io) "
+        "saytlarını, `https` `http` fərqini də öyrənin.\n"
+    )
+    engine = ScriptedEngine(lambda text: " ".join(TAG_PATTERN.sub(" ", text).split()))
+    out = write(doc, translate_document(doc, engine))
+    tokens = MarkdownIt().parseInline(out)[0].children
+    links = [t.attrs["href"] for t in tokens if t.type == "link_open"]
+    assert links == ["http://tryhaskell.org", "http://try.github.io"], out
+    depth = 0
+    for token in tokens:  # never a link inside a link, never an empty one
+        depth += {"link_open": 1, "link_close": -1}.get(token.type, 0)
+        assert depth <= 1, out
+    assert "[]" not in out
+    assert [t.content for t in tokens if t.type == "code_inline"] == ["https", "http"], out
