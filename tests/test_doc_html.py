@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import io
 import random
+import re
 from pathlib import Path
 
+import lxml.html
 import pytest
+from doubles import ScriptedEngine, translate_document
 
 from dilmanc.documents.base import Origin, Translated
 from dilmanc.documents.html import HtmlDocument
 from dilmanc.errors import InputError
 from dilmanc.languages import resolve
-from dilmanc.text.tagged import CLOSE, EMPTY, OPEN, Tag, TaggedText
+from dilmanc.text.tagged import CLOSE, EMPTY, OPEN, TAG_PATTERN, Tag, TaggedText
 
 EN = resolve("en")
 RU = resolve("ru")
@@ -410,3 +413,61 @@ def test_a_page_without_extension_is_detected_by_its_content(page, tmp_path):
     renamed = tmp_path / "page"
     renamed.write_bytes(b"\n<!-- x -->\n" + page.read_bytes())
     assert detect_format(renamed) is HtmlDocument
+
+
+FOOTER_NAMES = [
+    "Ana səhifə",
+    "Haqqımızda",
+    "Xəbərlər",
+    "Layihələr",
+    "Tərəfdaşlar",
+    "Əlaqə",
+    "Xəritə",
+]
+
+
+def lose_tags(text: str) -> str:
+    """A model that copies the words and drops every tag."""
+    return " ".join(TAG_PATTERN.sub(" ", text).split())
+
+
+@pytest.mark.parametrize("separator", ["<span> | </span>", " | "])
+def test_a_footer_of_sibling_links_stays_apart_when_the_model_loses_tags(separator):
+    links = separator.join(f'<a href="/{n}">{name}</a>' for n, name in enumerate(FOOTER_NAMES))
+    document = HtmlDocument.from_text(f"<html lang=az><body><footer><p>{links}</p></footer>")
+    engine = ScriptedEngine(lose_tags)
+    translated = translate_document(document, engine)
+    tree = lxml.html.fromstring(document.render(EN, translated))
+    assert not tree.xpath("//a//a | //a//span | //span//a")
+    assert [a.text_content() for a in tree.xpath("//a")] == FOOTER_NAMES
+    assert [a.get("href") for a in tree.xpath("//a")] == [f"/{n}" for n in range(7)]
+    # a list of links goes to the model link by link: no tags for it to lose
+    assert not any("<g" in text for _, batch in engine.calls for text in batch)
+    (item,) = translated.values()
+    assert item.tags.tags > 0 and item.tags.fallback == 0
+
+
+def _garbled(text: str) -> str:
+    """`<g1>` → `1g1&gt; `, `</g1>` → ` &lt;/g1`: a model that mangles every tag."""
+    text = re.sub(r"<g(\d+)>", r"\1g\1&gt; ", text)
+    return re.sub(r"</g(\d+)>", r" &lt;/g\1", text)
+
+
+@pytest.mark.parametrize(
+    "respond",
+    [
+        _garbled,
+        lambda text: text.replace("</g1>", "</g1 ").replace("<g2>", "g2>"),  # half-broken
+        lambda text: text + " g1> </",  # tags intact, debris after them
+    ],
+    ids=["garbled", "half", "intact-plus-debris"],
+)
+def test_no_fragment_of_a_tag_reaches_the_page(respond):
+    document = HtmlDocument.from_text("<p>Bu <b>stereotip</b> deyil, <i>fakt</i> isə belədir.</p>")
+    translated = translate_document(document, ScriptedEngine(respond))
+    page = lxml.html.fromstring(document.render(EN, translated))
+    text = page.text_content()
+    assert not re.search(r"[<>]|&lt;|&gt;|[gx]\d|/g|/\s*$", text), text
+    assert [b.text_content() for b in page.xpath("//b")] == ["stereotip"]
+    assert [i.text_content() for i in page.xpath("//i")] == ["fakt"]
+    assert " ".join(text.split()) == "Bu stereotip deyil, fakt isə belədir."

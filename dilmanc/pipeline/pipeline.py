@@ -15,11 +15,13 @@ whatever its origin (the model, the machine cache, a memory match), against the 
 terms in the target language: reports and totals count a sentence the same whether it was
 translated now or served from the cache.
 
-Inline tags travel into the model in their compact form. After decoding, each sentence's tags
-are checked (complete, well nested, none invented): when the model kept them they stay where
-it put them; otherwise they are placed on the output words aligned to their source words by
-the engine's cross-attention, and as a last resort next to the nearest aligned word or around
-the whole sentence — a tag is never dropped (`TagOutcome` counts each case).
+Inline tags travel into the model in their compact form. After decoding, pieces of tags the
+model broke are removed from the text and each sentence's tags are checked (complete, well
+nested, none invented): when the model kept them they stay where it put them; otherwise they
+are placed on the output words aligned to their source words by the engine's
+cross-attention, or, as a last resort, back in source order at word boundaries — a tag is
+never dropped (`TagOutcome` counts each case). A unit that is mostly markup (a row of links)
+is translated stretch by stretch, its tags never sent.
 
 Everything that is not a sentence (line endings, blank lines, spaces between sentences,
 pass-through stretches, metadata prefixes) is copied verbatim, so a document's layout comes
@@ -44,9 +46,17 @@ from dilmanc.languages import Language
 from dilmanc.pipeline.fit import Fitter, segment_fitter
 from dilmanc.pipeline.recall import MemoryStage, Suggestion
 from dilmanc.pipeline.reports import PipelineReport
-from dilmanc.text.align import place_tags, word_alignment
+from dilmanc.text.align import drop_spans, place_tags, word_alignment
 from dilmanc.text.segment import segment_line
-from dilmanc.text.tagged import TaggedText, join, parse, split
+from dilmanc.text.tagged import (
+    Edit,
+    TaggedText,
+    debris_spans,
+    is_markup_list,
+    join,
+    parse,
+    split,
+)
 
 if TYPE_CHECKING:
     from dilmanc.engines.base import Engine
@@ -129,7 +139,7 @@ def _stored(local: TaggedText, text: str, origin: Origin) -> _Output:
     parsed = parse(text, expected)
     if parsed.ok:
         return _Output(parsed.tagged, TagOutcome(len(expected), by_model=len(expected)), origin)
-    placement = place_tags(local, parsed.tagged.text, None)
+    placement = place_tags(local, _SPACES.sub(" ", parsed.tagged.text).strip(), None)
     count = len(expected)
     fallback = min(count, placement.fallback)
     return _Output(placement.tagged, TagOutcome(count, count - fallback, 0, fallback), origin)
@@ -156,7 +166,21 @@ def segment_unit(
 ) -> tuple[list[tuple[TaggedText, bool]], int]:
     """Cut a unit's source into sentences to translate and stretches to keep (line by line;
     tags that cross a cut are reopened, see `tagged.split`); `fit` splits sentences a model
-    could not read whole. Returns the pieces and how many sentences were split."""
+    could not read whole. Returns the pieces and how many sentences were split.
+
+    A unit that is mostly markup (a menu, a row of links: see `tagged.is_markup_list`) is
+    cut at every tag instead: each stretch of text goes to the model alone and the tags stay
+    exactly where they were, so a model has no tags to lose."""
+    if is_markup_list(source):
+        pieces: list[tuple[TaggedText, bool]] = []
+        split_count = 0
+        for part in source.parts():
+            if isinstance(part, str):
+                found, count = segment_unit(TaggedText(part), language, fit)
+                pieces, split_count = pieces + found, split_count + count
+            else:
+                pieces.append((TaggedText("", ((0, part),)), False))
+        return pieces, split_count
     bounds: list[tuple[int, int]] = []
     flags: list[bool] = []
     pos = 0
@@ -487,6 +511,9 @@ class Pipeline:
                 origin = max(origin, output.origin, key=ORIGIN_RANK.index)
             else:
                 parts.append(piece.tagged)
+                if piece.tagged.tags and not piece.tagged.text:  # a markup list's own tags
+                    kept = len(piece.tagged.tags)
+                    outcome += TagOutcome(kept, by_model=kept)
         self.stats.origins[origin] += 1
         if outcome.tags:
             self.stats.units_with_tags += 1
@@ -635,15 +662,34 @@ def _place(segment: TaggedText, result: TranslationResult) -> tuple[TaggedText, 
     expected = segment.tag_set()
     count = len(expected)
     parsed = parse(text, expected)
+    # pieces of tags the model broke (`</g1`, `1g10&gt;`) never reach the output
+    debris = debris_spans(parsed.tagged.text, segment.text, {tag.id for tag in expected})
     if parsed.ok:
-        return parsed.tagged, TagOutcome(count, by_model=count)
+        tagged = parsed.tagged
+        if debris:
+            edits = [Edit(a, b) for a, b in _with_a_space(debris, tagged.text)]
+            tagged = tagged.apply(edits).strip()
+        return tagged, TagOutcome(count, by_model=count)
     plain = parsed.tagged.text  # tags taken out, invented ones too
     alignment = None
     if result.attention:
         alignment = word_alignment(
             segment, result.source_tokens, text, plain, result.tokens, result.attention
         )
-    placement = place_tags(segment, plain, alignment)
-    tagged = placement.tagged.sub(_SPACES, " ").strip()  # where removed tags left gaps
+    plain, alignment = drop_spans(plain, debris, alignment)
+    # the same words without the gaps removed tags left (the alignment counts words)
+    placement = place_tags(segment, _SPACES.sub(" ", plain).strip(), alignment)
     fallback = min(count, placement.fallback)
-    return tagged, TagOutcome(count, by_alignment=count - fallback, fallback=fallback)
+    return placement.tagged, TagOutcome(count, by_alignment=count - fallback, fallback=fallback)
+
+
+def _with_a_space(spans: list[tuple[int, int]], text: str) -> list[tuple[int, int]]:
+    """`spans` to remove, each taking the space after it when there is one before it too
+    (so removing `g1>` from `a g1> b` leaves `a b`)."""
+    out: list[tuple[int, int]] = []
+    for start, end in spans:
+        spaced = start > 0 and text[start - 1].isspace() and end < len(text)
+        if spaced and text[end].isspace():
+            end += 1
+        out.append((start, end))
+    return out
