@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import IO
 
 from dilmanc.documents.base import Document, InlineCode, Translated, Unit
-from dilmanc.errors import InputError
+from dilmanc.errors import EncodingError, InputError
 from dilmanc.fileio import check_encoding, read_bytes
 from dilmanc.languages import Language
 from dilmanc.text.tagged import CLOSE, EMPTY, OPEN, Tag, TaggedText
@@ -515,9 +515,8 @@ def _detect(data: bytes, label: str, encoding: str | None) -> tuple[str, str]:
     try:
         return data.decode(codec), codec
     except UnicodeDecodeError as err:
-        raise InputError(
-            f"{label} is not valid {codec} (byte 0x{data[err.start]:02x} at offset "
-            f"{err.start}); pass --encoding"
+        raise EncodingError(
+            f"{label} is not valid {codec} (byte 0x{data[err.start]:02x} at offset {err.start})"
         ) from None
 
 

@@ -65,10 +65,13 @@ class MarkdownDocument(Document):
     format = "markdown"
     extensions = (".md", ".markdown")
 
-    def __init__(self, path: Path | None, label: str, text: str, bom: bool) -> None:
+    def __init__(
+        self, path: Path | None, label: str, text: str, bom: bool, encoding: str = "utf-8"
+    ) -> None:
         super().__init__(path, label)
         self.text = text
         self.bom = bom
+        self.encoding = encoding
         self._units: list[Unit] = []
         self._blocks: dict[str, _Block] = {}
         self._scan()
@@ -83,8 +86,8 @@ class MarkdownDocument(Document):
 
     @classmethod
     def load(cls, path: Path, *, encoding: str | None = None) -> MarkdownDocument:
-        text, bom = read_document_text(path, encoding)
-        return cls(path, str(path), text, bom)
+        read = read_document_text(path, encoding)
+        return cls(path, str(path), read.text, read.bom, read.encoding)
 
     @classmethod
     def from_text(cls, text: str, label: str = "standard input") -> MarkdownDocument:
