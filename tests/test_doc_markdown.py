@@ -285,3 +285,18 @@ def test_cli_unknown_extension_is_one_line_and_writes_nothing(cli, table_engine,
     line = one_line_error(cli(["translate", path, "--to", "en", "-o", tmp_path / "out"]))
     assert "unknown file type .xyz" in line
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_emoji_shortcodes_are_kept_out_of_the_model(tmp_path):
+    text = "Fayllar :card_file_box: burada :+1:, *:tada: bayram* saat 10:30:45-də və a:b:c.\n"
+    doc = load(tmp_path, text)
+    (unit,) = doc.units()
+    assert unit.source.text == "Fayllar  burada ,  bayram saat 10:30:45-də və a:b:c."
+    emoji = [code.data for code in unit.codes.values() if code.name == "emoji"]
+    assert emoji == [":card_file_box:", ":+1:", ":tada:"]
+    out = write(
+        doc, {unit.id: Translated(unit, unit.source.sub(re.compile("a"), "A"), Origin.MACHINE)}
+    )
+    assert (
+        out == "FAyllAr :card_file_box: burAdA :+1:, *:tada: bAyrAm* sAAt 10:30:45-də və A:b:c.\n"
+    )
