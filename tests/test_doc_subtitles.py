@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import random
+import re
 
 import pytest
 from format_cli import one_line_error, table_engine_fixture  # noqa: F401
@@ -522,3 +524,65 @@ def test_cli_dialogue_and_credits_checked_with_independent_parsers(cli, table_en
         "I knew that -",
         "- Shut up!",
     ]
+
+
+def _random_srt(rng) -> str:
+    words = [
+        "bu",
+        "gün",
+        "biz",
+        "şəhərin",
+        "ən",
+        "gözəl",
+        "parkına",
+        "getdik",
+        "Anar",
+        "Leyla",
+        "və",
+        "ki",
+        "amma",
+        "dedi",
+        "salam",
+    ]
+    cues = []
+    for number in range(rng.randint(1, 8)):
+        lines = []
+        for _ in range(rng.choice([1, 1, 2, 2, 3, 5])):
+            line = " ".join(rng.choice(words) for _ in range(rng.randint(1, 6)))
+            line += rng.choice(["", "", "", ".", "!", "?", ",", " -", "…"])
+            line = ("- " + line) if rng.random() < 0.2 else line
+            lines.append(f"<i>{line}</i>" if rng.random() < 0.1 else line)
+        timing = f"00:00:{number:02d},000 --> 00:00:{number:02d},900"
+        cues.append(f"{number + 1}\n{timing}\n" + "\n".join(lines))
+    return "\n\n".join(cues) + "\n"
+
+
+def test_random_files_keep_every_word_in_its_cue_and_never_an_empty_cue():
+    srt_lib = pytest.importorskip("srt")
+    rng = random.Random(17)
+
+    def words(content: str) -> str:
+        return " ".join(re.sub(r"<[^>]+>", "", content).split())
+
+    for _ in range(200):
+        text = _random_srt(rng)
+        doc = SrtDocument.from_text(text)
+        units = list(doc.units())
+        # as long as its source: every word comes back in the cue it was in
+        same = {
+            u.id: Translated(u, TaggedText(u.source.text.upper(), u.source.tags), Origin.MACHINE)
+            for u in units
+        }
+        before, after = srt_lib.parse(text), srt_lib.parse(write(doc, same))
+        assert [words(c.content).upper() for c in before] == [words(c.content) for c in after]
+        # shorter, longer or empty: no cue is empty, a cue is only removed with a warning
+        other = {}
+        for u in units:
+            count = rng.choice([0, 1, len(u.source.text.split()) * 2])
+            other[u.id] = Translated(u, TaggedText(" ".join(["söz"] * count)), Origin.MACHINE)
+        out = list(srt_lib.parse(write(doc, other)))
+        assert all(cue.content.strip() for cue in out)
+        removed = len(list(srt_lib.parse(text))) - len(out)
+        merged = [re.search(r"; cue (.+) merged into", w) for w in doc.warnings]
+        assert removed == sum(len(m.group(1).split(", ")) for m in merged if m)
+        assert removed >= 0 and out[-1].end == list(srt_lib.parse(text))[-1].end
