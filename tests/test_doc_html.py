@@ -471,3 +471,38 @@ def test_no_fragment_of_a_tag_reaches_the_page(respond):
     assert [b.text_content() for b in page.xpath("//b")] == ["stereotip"]
     assert [i.text_content() for i in page.xpath("//i")] == ["fakt"]
     assert " ".join(text.split()) == "Bu stereotip deyil, fakt isə belədir."
+
+
+# --- markup for crawlers and formulas stays as it was (issue 17 item 6) ----------------------
+
+FORMULAS = (
+    "<math><mi>x</mi><mo>=</mo><mn>2</mn></math>",
+    '<span class="MathJax_Preview">S=a^2</span><script type="math/tex">S=a^2</script>',
+    '<span class="MathJax" id="MathJax-Element-2-Frame"><nobr><span>V</span></nobr></span>',
+    '<mjx-container class="MathJax" jax="CHTML"><mjx-math>m</mjx-math></mjx-container>',
+)
+MATH_PAGE = f"""<html><head><noscript><link rel="stylesheet" href="a.css"></noscript></head>
+<body><noscript><p>Sayt üçün JavaScript-i yandırın.</p><img src="p.gif" alt="İz"></noscript>
+<p>Düstur {FORMULAS[0]} sadədir.</p>
+<p>Sahə {FORMULAS[1]} olur.</p>
+<p>Həcm {FORMULAS[2]} artır.</p>
+<div class="MathJax_Display"><span class="MathJax">E=mc^2</span></div>
+<p>Kütlə {FORMULAS[3]} azalır.</p>
+</body></html>"""
+
+
+def test_noscript_and_formulas_are_kept_whole_and_opaque(tmp_path):
+    document = HtmlDocument.from_text(MATH_PAGE)
+    units = list(document.units())
+    assert [unit.source.text for unit in units] == [
+        "Düstur  sadədir.",
+        "Sahə  olur.",
+        "Həcm  artır.",
+        "Kütlə  azalır.",
+    ]
+    assert all(code.kind == "standalone" for unit in units for code in unit.codes.values())
+    out = write(document, [(unit, upper) for unit in units]).decode()
+    for formula, after in zip(FORMULAS, ("SADƏDIR", "OLUR", "ARTIR", "AZALIR"), strict=True):
+        assert f"{formula} {after}." in out  # the next word stays outside the formula
+    assert out.count("<noscript>") == 2 and "Sayt üçün JavaScript-i yandırın." in out
+    assert '<div class="MathJax_Display"><span class="MathJax">E=mc^2</span></div>' in out

@@ -314,3 +314,18 @@ def test_links_and_code_spans_a_model_loses_come_back_apart_and_in_order():
         assert depth <= 1, out
     assert "[]" not in out
     assert [t.content for t in tokens if t.type == "code_inline"] == ["https", "http"], out
+
+
+def test_emoji_shortcodes_are_kept_out_of_the_model(tmp_path):
+    text = "Fayllar :card_file_box: burada :+1:, *:tada: bayram* saat 10:30:45-də və a:b:c.\n"
+    doc = load(tmp_path, text)
+    (unit,) = doc.units()
+    assert unit.source.text == "Fayllar  burada ,  bayram saat 10:30:45-də və a:b:c."
+    emoji = [code.data for code in unit.codes.values() if code.name == "emoji"]
+    assert emoji == [":card_file_box:", ":+1:", ":tada:"]
+    out = write(
+        doc, {unit.id: Translated(unit, unit.source.sub(re.compile("a"), "A"), Origin.MACHINE)}
+    )
+    assert (
+        out == "FAyllAr :card_file_box: burAdA :+1:, *:tada: bAyrAm* sAAt 10:30:45-də və A:b:c.\n"
+    )

@@ -55,6 +55,7 @@ FLAGS = {
     "n_best": "--n-best",
     "names": "--names",
     "tm_threshold": "--tm-threshold",
+    "encoding": "--encoding",
 }
 
 
@@ -466,7 +467,8 @@ def _translate_one(service, pipeline, job: Job):
             if path is None:
                 handles[iso] = sys.stdout
             else:
-                handles[iso] = stack.enter_context(atomic_writer(path, binary=binary))
+                writer = atomic_writer(path, job.document.encoding, binary=binary)
+                handles[iso] = stack.enter_context(writer)
         result = service.translate_document(job.document, handles, pipeline)
         if None in job.outputs.values():
             sys.stdout.flush()

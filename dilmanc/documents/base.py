@@ -127,6 +127,9 @@ class Document(abc.ABC):
     extensions: ClassVar[tuple[str, ...]] = ()
     #: whether outputs are bytes (DOCX) rather than text
     binary: ClassVar[bool] = False
+    #: the codec a text output file is written in: formats that keep their input's encoding
+    #: (a UTF-16 subtitle file gives a UTF-16 translation) set it when they load a file
+    encoding: str = "utf-8"
 
     def __init__(self, path: Path | None, label: str) -> None:
         self.path = path

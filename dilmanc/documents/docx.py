@@ -69,6 +69,10 @@ W_TAB, W_BR = qn("w:tab"), qn("w:br")
 W_LANG, W_VAL, W_RFONTS, W_HINT = qn("w:lang"), qn("w:val"), qn("w:rFonts"), qn("w:hint")
 MC_CHOICE, MC_FALLBACK = f"{{{MC}}}Choice", f"{{{MC}}}Fallback"
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+# ISO/IEC 29500 Strict ("Strict Open XML Document") names its namespaces and relationship
+# types under purl.oclc.org; python-docx reads only the Transitional ones
+STRICT = b"http://purl.oclc.org/ooxml/"
+STRICT_PARTS = ("_rels/.rels", "word/document.xml")
 
 # Containers of runs that are kept around their (translated) runs as pairs.
 WRAPPERS = {
@@ -777,6 +781,11 @@ def _open(data: bytes, label: str):
                     raise InputError(
                         f"{label}: {name} declares a DOCTYPE or entities; refused (unsafe XML)"
                     )
+            if any(STRICT in archive.read(name) for name in STRICT_PARTS if name in names):
+                raise InputError(
+                    f"{label}: ISO/IEC 29500 Strict is not supported; "
+                    "save as Word 2007+ Transitional"
+                )
             data = _with_word_namespace(archive, data)
     except zipfile.BadZipFile as err:
         raise InputError(f"{label}: not a valid .docx (corrupt or truncated ZIP: {err})") from None
