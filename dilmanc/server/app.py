@@ -39,6 +39,7 @@ from dilmanc.server.auth import ApiKey, KeyStore, QuotaExceeded, RateLimiter
 from dilmanc.server.batching import DEADLINE, Activity, BatchingEngine, Busy, Stopped, Timeout
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+WRONG_KEYS = 10  # requests with a wrong key per minute per client address, then 429
 
 
 @dataclass
@@ -208,12 +209,12 @@ class Server:
 
     def stop(self) -> None:
         """Called after in-flight requests finished: stop jobs (queued ones stay queued),
-        drain the batchers, write key usage."""
+        drain the batchers, close the usage database (every charge is on disk already)."""
         self.jobs.stop()
         for batcher in self.batchers:
             batcher.close()
         if self.keys is not None:
-            self.keys.flush()
+            self.keys.close()
         self.log.info("stopped", extra={"jobs": self.jobs.counts()})
 
     # --- requests ----------------------------------------------------------------------------
@@ -221,22 +222,32 @@ class Server:
         """The caller's key (None without keys); raises ApiError for bad keys and limits."""
         deepl = is_deepl(request.url.path)
         key = None
+        address = request.client.host if request.client else "?"
         if self.keys is not None:
             key = self.keys.lookup(token)
             if key is None:
-                if deepl:
-                    raise ApiError(403, "Authorization failure: invalid or missing auth key")
-                if token:
-                    raise ApiError(403, "Invalid API key")
-                raise ApiError(400, "Please contact the server operator to get an API key")
+                self._refuse(deepl, token, address)
             request.state.key = key.name
-        client = key.name if key else (request.client.host if request.client else "?")
+        client = key.name if key else address
         limit = key.req_limit if key and key.req_limit else self.config.req_limit
         if not self.limiter.allow(client, limit):
             if deepl:
                 raise ApiError(429, "Too many requests")
             raise ApiError(429, f"Slowdown: {limit} per 1 minute")
         return key
+
+    def _refuse(self, deepl: bool, token: str | None, address: str) -> None:
+        """Raise the API's error for a missing or wrong key; wrong keys are counted against
+        the client address, and past WRONG_KEYS a minute they get 429."""
+        if token and not self.limiter.allow(f"wrong key:{address}", WRONG_KEYS):
+            if deepl:
+                raise ApiError(429, "Too many requests", "too many wrong auth keys")
+            raise ApiError(429, f"Slowdown: {WRONG_KEYS} wrong API keys per 1 minute")
+        if deepl:
+            raise ApiError(403, "Authorization failure: invalid or missing auth key")
+        if token:
+            raise ApiError(403, "Invalid API key")
+        raise ApiError(400, "Please contact the server operator to get an API key")
 
     def charge(self, request: Request, key: ApiKey | None, chars: int) -> None:
         request.state.chars = getattr(request.state, "chars", 0) + chars
@@ -252,7 +263,7 @@ class Server:
 
     def usage(self, key: ApiKey | None) -> tuple[int, int | None]:
         if key is not None:
-            return key.chars_used, key.char_quota
+            return self.keys.used(key), key.char_quota
         return self.chars_total, None
 
     def require_ready(self) -> None:
