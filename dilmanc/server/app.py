@@ -126,7 +126,7 @@ class Server:
         service: Service | None = None,
         log: logging.Logger | None = None,
     ) -> None:
-        from dilmanc.server.glossaries import GlossaryStore
+        from dilmanc.server.glossaries import Enforcers, GlossaryStore
         from dilmanc.server.jobs import JobQueue
 
         self.config = config.check()
@@ -143,6 +143,7 @@ class Server:
         self.glossaries = GlossaryStore(
             base / "glossaries", self.source.iso, [t.iso for t in self.targets]
         )
+        self.enforcers = Enforcers(self._enforcer)
         self.jobs = JobQueue(base / "jobs", self._run_job, ttl=config.file_ttl)
         self.files_dir = base / "files"
         self.files_dir.mkdir(parents=True, exist_ok=True)
@@ -322,10 +323,16 @@ class Server:
             DEADLINE.reset(token)
 
     def pipeline(self, glossary=None):
+        """A request's pipeline; with an API glossary, its enforcer (built once, reused)."""
         pipeline = self.service.pipeline()
         if glossary is not None:
-            pipeline.use_enforcer(self.service.enforcer(extra=glossary.glossary))
+            pipeline.use_enforcer(self.enforcers.get(glossary))
         return pipeline
+
+    def _enforcer(self, glossary):
+        enforcer = self.service.enforcer(extra=glossary)
+        enforcer.glossary.matcher  # noqa: B018 - compiled now, once, not by each request
+        return enforcer
 
     def translate_texts(
         self,

@@ -15,11 +15,14 @@ so a request that picked a glossary keeps a complete one whatever happens meanwh
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import threading
 import uuid
-from dataclasses import dataclass
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -69,6 +72,7 @@ class StoredGlossary:
     info: GlossaryInfo
     glossary: Glossary
     path: Path
+    sha256: str = ""  # of the stored entries file: with the id, the key of its enforcer
 
     def entries_tsv(self) -> str:
         """The entries as DeepL returns them: `source<TAB>target` lines."""
@@ -109,7 +113,7 @@ class GlossaryStore:
                 glossary = self._parse(path)
             except (OSError, ValueError, TypeError, DilmancError):
                 continue  # a damaged glossary is skipped; the others are served
-            self._items[info.glossary_id] = StoredGlossary(info, glossary, path)
+            self._items[info.glossary_id] = StoredGlossary(info, glossary, path, _sha256(path))
 
     # --- reading ---------------------------------------------------------------------------
     def get(self, glossary_id: str, owner: str | None = None) -> StoredGlossary:
@@ -182,7 +186,7 @@ class GlossaryStore:
         info = GlossaryInfo(glossary_id, name.strip(), source, target, _now(), len(glossary), owner)
         meta = {**info.__dict__, "format": entries_format}
         write_text_atomic(self.directory / f"{glossary_id}.json", json.dumps(meta) + "\n")
-        item = StoredGlossary(info, glossary, path)
+        item = StoredGlossary(info, glossary, path, _sha256(path))
         with self._lock:
             self._items[glossary_id] = item
         return item
@@ -194,6 +198,43 @@ class GlossaryStore:
         for path in (self.directory / f"{glossary_id}.json", item.path):  # metadata first
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(path)
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+class Enforcers:
+    """One term enforcer per API glossary (keyed by its id and content hash), built on first
+    use over the service's own glossary and reused by every later request: building one over
+    a large glossary (merging, compiling its matcher) takes seconds. The `size` most recently
+    used are kept."""
+
+    def __init__(self, build: Callable[[Glossary], object], size: int = 16) -> None:
+        self.build = build
+        self.size = size
+        self._lock = threading.Lock()
+        self._slots: OrderedDict[tuple[str, str], _Slot] = OrderedDict()
+
+    def get(self, item: StoredGlossary):
+        key = (item.info.glossary_id, item.sha256)
+        with self._lock:
+            slot = self._slots.get(key)
+            if slot is None:
+                slot = self._slots[key] = _Slot()
+                while len(self._slots) > self.size:
+                    self._slots.popitem(last=False)
+            self._slots.move_to_end(key)
+        with slot.lock:  # one build per glossary; other glossaries are not held up
+            if slot.value is None:
+                slot.value = self.build(item.glossary)
+            return slot.value
+
+
+@dataclass
+class _Slot:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    value: object = None
 
 
 def _entry_message(message: str, path: Path) -> str:
