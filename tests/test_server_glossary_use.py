@@ -83,3 +83,26 @@ def test_a_glossary_is_prepared_once_and_reused(tmp_path, builds, server_glossar
             assert "IOM" in libre.json()["translatedText"]
             per_request.append(builds[0] - before)
     assert per_request[0] <= 3 and per_request[1:] == [0, 0]  # merged, compiled, hashed once
+
+
+def test_entries_that_are_one_term_for_azerbaijani_matching_are_reported(tmp_path):
+    with live_server(double_config(tmp_path / "srv"), DoubleService.make()) as live:
+        made = requests.post(
+            live.url + "/v2/glossaries",
+            json={"name": "dup", "source_lang": "az", "target_lang": "en",
+                  "entries": "qfığc\tQFC\nnazir\tminister\nqfiğc\tQFC"},
+        )  # fmt: skip
+        assert made.status_code == 201, made.text
+        body = made.json()
+        assert body["entry_count"] == 2
+        (merged,) = body["merged_entries"]
+        assert "entry 1 ('qfığc')" in merged and "entry 3 ('qfiğc')" in merged
+        again = requests.get(live.url + f"/v2/glossaries/{body['glossary_id']}").json()
+        assert again["merged_entries"] == body["merged_entries"]  # kept with the glossary
+        clash = requests.post(
+            live.url + "/v2/glossaries",
+            json={"name": "clash", "source_lang": "az", "target_lang": "en",
+                  "entries": "nazir\tminister\nqfığc\tA\nqfiğc\tB"},
+        )  # fmt: skip
+        assert clash.status_code == 400
+        assert clash.json()["detail"] == "entry 3: term 'qfiğc' conflicts with entry 2 (en=A)"
