@@ -14,6 +14,7 @@ one log line, and the server keeps serving.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -39,6 +40,7 @@ from dilmanc.server.auth import ApiKey, KeyStore, QuotaExceeded, RateLimiter
 from dilmanc.server.batching import DEADLINE, Activity, BatchingEngine, Busy, Stopped, Timeout
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+SHUTTING_DOWN = "the server is shutting down"
 WRONG_KEYS = 10  # requests with a wrong key per minute per client address, then 429
 
 
@@ -209,11 +211,14 @@ class Server:
         self.detect_source(["Salam."])
 
     def stop(self) -> None:
-        """Called after in-flight requests finished: stop jobs (queued ones stay queued),
-        drain the batchers, close the usage database (every charge is on disk already)."""
-        self.jobs.stop()
+        """Called once requests finished or were cut off by the graceful timeout: drop the
+        engine work still queued (nobody waits for it; the engine call under way finishes),
+        stop jobs (the one interrupted and the queued ones stay queued), close the usage
+        database (every charge is on disk already)."""
+        self.jobs.request_stop()
         for batcher in self.batchers:
-            batcher.close()
+            batcher.close(drop=True)
+        self.jobs.stop()
         if self.keys is not None:
             self.keys.close()
         self.log.info("stopped", extra={"jobs": self.jobs.counts()})
@@ -501,6 +506,10 @@ class RequestMiddleware:
             if not sent[0]:
                 response = error_response(path, err.status, err.message)
                 await response(scope, receive, send_wrapper)
+        except asyncio.CancelledError:  # cut off at the end of the graceful shutdown period
+            state["problem"] = SHUTTING_DOWN
+            if not sent[0]:
+                await error_response(path, 503, SHUTTING_DOWN)(scope, receive, send_wrapper)
         except Exception as err:  # a bug: one log line, an error answer, keep serving
             state["problem"] = f"{type(err).__name__}: {one_line(err)}"
             if not sent[0]:
