@@ -548,7 +548,7 @@ def create_app(
     """The FastAPI app (`app.state.server` is its `Server`). Models load in a background
     thread at start-up and `/health` answers 503 until they are; with `wait` start-up waits
     for them (the CLI loads the service first, so errors are reported before serving)."""
-    from dilmanc.server import deepl, libretranslate
+    from dilmanc.server import deepl, libretranslate, spec
 
     if log_stream is not None and not logging.getLogger(logs.LOGGER).handlers:
         logs.setup(config.log_level, log_stream)
@@ -589,6 +589,12 @@ def create_app(
 
     app.include_router(libretranslate.router(server))
     app.include_router(deepl.router(server))
+    app.openapi = lambda: spec.openapi(app)  # every route described: dilmanc.server.spec
+
+    @app.get("/openapi.json", include_in_schema=False)
+    async def openapi_json():
+        return JSONResponse(app.openapi())
+
     app.add_middleware(RequestMiddleware, server=server)
     return app
 
