@@ -342,6 +342,7 @@ def deepl(ok: int, answer, *errors: int, **request) -> dict:
 BINARY = {"type": "string", "format": "binary"}
 FILE = ("application/octet-stream", BINARY)
 TRANSLATING = (400, 403, 413, 429, 500, 503)  # what a LibreTranslate translation can answer
+DOCUMENT_ERRORS = (400, 404, 456, 500, 503, 504)  # a DeepL upload is parsed and charged
 OPERATIONS: dict[tuple[str, str], dict] = {
     # LibreTranslate
     ("GET", "/languages"): lt(200, [LtLanguage]),
@@ -355,7 +356,7 @@ OPERATIONS: dict[tuple[str, str], dict] = {
     ),
     ("GET", "/download_file/{filename}"): lt(200, FILE, 400, 404),
     ("POST", "/suggest"): lt(
-        200, LtSuggestResponse, 400, 403, 413, 429, 503, body=LtSuggestRequest
+        200, LtSuggestResponse, 400, 403, 413, 429, 500, 503, body=LtSuggestRequest
     ),
     # DeepL
     ("POST", "/v2/translate"): deepl(
@@ -366,7 +367,9 @@ OPERATIONS: dict[tuple[str, str], dict] = {
     ("GET", "/v2/usage"): deepl(200, DeepLUsage, query=DeepLAuthRequest),
     ("POST", "/v2/usage"): deepl(200, DeepLUsage, 400, body=DeepLAuthRequest),
     ("GET", "/v2/glossary-language-pairs"): deepl(200, DeepLPairs, query=DeepLAuthRequest),
-    ("POST", "/v2/glossaries"): deepl(201, DeepLGlossary, 400, 503, body=DeepLGlossaryRequest),
+    ("POST", "/v2/glossaries"): deepl(
+        201, DeepLGlossary, 400, 500, 503, 504, body=DeepLGlossaryRequest
+    ),
     ("GET", "/v2/glossaries"): deepl(200, DeepLGlossaries, query=DeepLAuthRequest),
     ("GET", "/v2/glossaries/{glossary_id}"): deepl(200, DeepLGlossary, 404),
     ("DELETE", "/v2/glossaries/{glossary_id}"): deepl(204, None, 404),
@@ -374,15 +377,8 @@ OPERATIONS: dict[tuple[str, str], dict] = {
         200, ("text/tab-separated-values", {"type": "string"}), 404, 415
     ),
     ("POST", "/v2/document"): deepl(
-        200,
-        DeepLDocumentHandle,
-        400,
-        404,
-        456,
-        503,
-        body=DeepLDocumentRequest,
-        types=(MULTIPART,),
-    ),  # fmt: skip
+        200, DeepLDocumentHandle, *DOCUMENT_ERRORS, body=DeepLDocumentRequest, types=(MULTIPART,)
+    ),
     ("POST", "/v2/document/{document_id}"): deepl(
         200, DeepLDocumentStatus, 400, 404, body=DeepLDocumentKey
     ),
