@@ -49,7 +49,7 @@ def _entries(n: int) -> str:
     ids=["api-only", "with-g-file", "with-g-file-and-memory"],
 )
 def test_a_glossary_is_prepared_once_and_reused(tmp_path, builds, server_glossary, memory):
-    """Nothing is compiled or hashed again per request: with a 100k-entry glossary that took
+    """Nothing is compiled or hashed per request: with a 100k-entry glossary that took
     seconds per request."""
     settings = {}
     if server_glossary:
@@ -82,7 +82,7 @@ def test_a_glossary_is_prepared_once_and_reused(tmp_path, builds, server_glossar
             assert "IOM" in deepl.json()["translations"][0]["text"]
             assert "IOM" in libre.json()["translatedText"]
             per_request.append(builds[0] - before)
-    assert per_request[0] <= 3 and per_request[1:] == [0, 0]  # merged, compiled, hashed once
+    assert per_request == [0, 0, 0]  # merged, compiled and hashed when it was created
 
 
 def test_entries_that_are_one_term_for_azerbaijani_matching_are_reported(tmp_path):

@@ -337,7 +337,16 @@ class Server:
     def _enforcer(self, glossary):
         enforcer = self.service.enforcer(extra=glossary)
         enforcer.glossary.matcher  # noqa: B018 - compiled now, once, not by each request
+        if self.service.memory() is not None:
+            enforcer.glossary.content_hash  # noqa: B018 - in the memory's cache keys
         return enforcer
+
+    def create_glossary(self, *args, **kwargs):
+        """`GlossaryStore.create`, and its enforcer prepared now (seconds for a large
+        glossary) rather than by the first request that uses it."""
+        item = self.glossaries.create(*args, **kwargs)
+        self.enforcers.get(item)
+        return item
 
     def translate_texts(
         self,
