@@ -150,6 +150,8 @@ class Server:
         self.files_dir = base / "files"
         self.files_dir.mkdir(parents=True, exist_ok=True)
         self.keys = KeyStore.load(config.api_keys) if config.api_keys else None
+        if self.keys is not None:
+            self.keys.usage.open()  # a usage database that cannot be opened: now, not later
         self.limiter = RateLimiter()
         self.started = time.time()
         self.chars_total = 0

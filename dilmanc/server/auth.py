@@ -97,6 +97,12 @@ class Usage:
             self._db = db
         return self._db
 
+    def open(self) -> Usage:
+        """Open (or create) the database now: ResourceUnavailable if it cannot be."""
+        with self._lock:
+            self._conn()
+        return self
+
     def seed(self, counts: dict[str, int]) -> None:
         """Take over counts from an older keys file (only for keys not counted here yet)."""
         if counts:
