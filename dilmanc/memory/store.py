@@ -1073,23 +1073,10 @@ def cache_key(
 
 def glossary_hash(glossary) -> str | None:
     """A sha256 (hex) of a glossary's content — terms, targets, forbidden renderings, flags,
-    in order — for `cache_key(glossary_hash=...)`; None for no glossary."""
-    import hashlib
-
-    if glossary is None:
-        return None
-    data = [
-        [
-            list(e.az),
-            sorted((k, list(v)) for k, v in e.targets.items()),
-            sorted((k, list(v)) for k, v in e.forbidden.items()),
-            sorted(e.flags),
-            e.id,
-        ]
-        for e in glossary
-    ]
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    in order — for `cache_key(glossary_hash=...)`; None for no glossary. Computed once per
+    glossary object (`Glossary.content_hash`), so a server's requests do not hash a large
+    glossary again each time."""
+    return None if glossary is None else glossary.content_hash
 
 
 __all__ = ["SCHEMA_VERSION", "Memory", "cache_key", "default_path", "glossary_hash"]

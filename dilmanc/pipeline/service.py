@@ -349,9 +349,12 @@ class Service:
             targets = [t.iso for t in self.targets]
             names = names_glossary(texts, targets, style=self.settings.names, table=self._names)
             layers.insert(0, names)
-        merged = Glossary()
-        for layer in layers:
-            if layer is not None:
+        present = [layer for layer in layers if layer is not None]
+        if len(present) == 1:  # used as it is: its compiled matcher is reused
+            merged = present[0]
+        else:
+            merged = Glossary()
+            for layer in present:
                 merged.extend(layer)
         return TermEnforcer(merged, mode=self.settings.glossary_mode, n_best=self.settings.n_best)
 
