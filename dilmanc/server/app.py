@@ -207,7 +207,7 @@ class Server:
     def warm_detector(self) -> None:
         """Load lingua's language models now: loading holds the GIL for seconds, which must
         not happen while requests are being served."""
-        from dilmanc.server import detect
+        from dilmanc.text import detect
 
         detect.warm()
         self.detect_source(["Salam."])
@@ -295,7 +295,7 @@ class Server:
         import html
         import re
 
-        from dilmanc.server.detect import detect_many
+        from dilmanc.text.detect import detect_many
 
         if markup:
             texts = [html.unescape(re.sub(r"<[^>]*>", " ", text)) for text in texts]

@@ -211,7 +211,7 @@ def router(server: Server) -> APIRouter:
     @api.post("/detect")
     async def detect(request: Request):
         """The likeliest languages of q: [{"confidence": 0-100, "language": code}]."""
-        from dilmanc.server.detect import detect as identify
+        from dilmanc.text.detect import detect as identify
 
         data = await params(request)
         server.authorize(request, text_param(data, "api_key"))
