@@ -107,7 +107,7 @@ class Thresholds:
     loop_repeats: int = 3
     loop_word_repeats: int = 4
     # length: |z| of log(target chars / source chars) against the pair's distribution
-    length_z: float = 3.5
+    length_z: float = 2.5
     length_chars: int = 20  # shorter sources are not judged
 
 

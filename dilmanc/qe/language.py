@@ -44,7 +44,10 @@ def check_language(segment: Segment, thresholds: Thresholds) -> list[Finding]:
     if not found:
         return []
     best = max(found, key=found.__getitem__)
-    if best == segment.target_lang or found.get(segment.target_lang, 0.0) >= thresholds.min_language:
+    if (
+        best == segment.target_lang
+        or found.get(segment.target_lang, 0.0) >= thresholds.min_language
+    ):
         return []
     detail = f"reads as {best} ({found[best]:.0%}), not {segment.target_lang}"
     reason = "untranslated" if best == segment.source_lang else "language"
