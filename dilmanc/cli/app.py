@@ -25,6 +25,7 @@ from dilmanc.cli.glossary import app as glossary_app
 from dilmanc.cli.help import make_app
 from dilmanc.cli.models import app as models_app
 from dilmanc.cli.names import names_command
+from dilmanc.cli.qe import qe_command
 from dilmanc.cli.serve import serve_command
 from dilmanc.cli.tm import app as tm_app
 from dilmanc.cli.translate import FLAGS, translate_command
@@ -72,6 +73,7 @@ app.add_typer(models_app, name="models", help="List, download and convert transl
 app.add_typer(glossary_app, name="glossary", help="Check, verify and validate terminology.")
 app.add_typer(eval_app, name="eval", help="Score, compare and benchmark translations.")
 app.command("names")(names_command)
+app.command("qe")(qe_command)
 app.command("serve")(serve_command)
 app.add_typer(tm_app, name="tm", help="Translation memory: import, export, search, add, delete.")
 

@@ -21,7 +21,7 @@ from dilmanc.qe.base import (
     Thresholds,
     worst,
 )
-from dilmanc.qe.registry import DETECTORS, assess
+from dilmanc.qe.registry import DETECTORS, assess, assess_lines
 
 __all__ = [
     "BAD",
@@ -35,5 +35,6 @@ __all__ = [
     "Segment",
     "Thresholds",
     "assess",
+    "assess_lines",
     "worst",
 ]

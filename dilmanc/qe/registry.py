@@ -47,3 +47,31 @@ def assess(
     verdict = max((f.severity for f in findings), key=VERDICTS.index, default=OK)
     signals = {"score": segment.score, "margin": model.margin(segment)}
     return Assessment(verdict, segment.score, tuple(findings), signals)
+
+
+def assess_lines(
+    sources: list[str],
+    targets: list[str],
+    source_lang: str,
+    target_lang: str,
+    glossary=None,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+) -> list[Assessment]:
+    """Line-aligned existing translations (any system's), each assessed; with `glossary`
+    its terms are verified too. InputError when the line counts differ."""
+    from dilmanc.errors import InputError
+
+    if len(sources) != len(targets):
+        raise InputError(
+            f"{len(sources)} source lines but {len(targets)} translation lines; they must align"
+        )
+    out = []
+    for source, target in zip(sources, targets, strict=True):
+        terms = None
+        if glossary is not None:
+            from dilmanc.glossary.verify import check_terms, expected_terms
+
+            terms = check_terms(target, expected_terms(source, glossary, target_lang), target_lang)
+        segment = Segment(source, target, source_lang, target_lang, terms=terms)
+        out.append(assess(segment, thresholds))
+    return out
