@@ -275,3 +275,20 @@ def test_translate_command_refuses_bad_books_with_one_line(case, cli, table_engi
     assert reason in one_line_error(res)
     assert not out.exists() or not any(out.iterdir())
     assert table_engine.calls == []
+
+
+def test_translate_command_with_a_tiny_real_model_keeps_links_images_and_code(
+    cli, book, tmp_path, tiny_marian_ct2_dir
+):
+    out = tmp_path / "out"
+    args = ["--model", tiny_marian_ct2_dir, "--max-length", "6", "--beam", "1", "--quiet"]
+    res = cli(["translate", book, "--to", "en", "-o", out, *args])
+    assert res.code == 0, res.err
+    data = F.members((out / "kitab.en.epub").read_bytes())
+    chapter = data[CHAPTER].decode()
+    assert "Dünən" not in chapter and 'lang="en" xml:lang="en"' in chapter
+    assert (
+        chapter.count('<a href="fesil2.xhtml">') == 1 and '<img src="images/korpu.png"' in chapter
+    )
+    assert "<code>km</code>" in data["EPUB/fesil2.xhtml"].decode()
+    assert read_back((out / "kitab.en.epub").read_bytes(), tmp_path).get_metadata("DC", "language")

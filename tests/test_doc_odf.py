@@ -475,3 +475,43 @@ def test_translate_command_refuses_bad_files_with_one_line(case, cli, table_engi
     assert reason in one_line_error(res)
     assert not out.exists() or not any(out.iterdir())
     assert table_engine.calls == []
+
+
+def test_a_model_that_loses_every_tag_loses_no_note_frame_or_link(odt):
+    from doubles import ScriptedEngine
+
+    from dilmanc.text.tagged import TAG_PATTERN
+
+    document = OdtDocument.load(odt)
+    engine = ScriptedEngine(lambda text: " ".join(TAG_PATTERN.sub(" ", text).split()).upper())
+    buffer = io.BytesIO()
+    document.write(buffer, EN, translate_document(document, engine))
+    root = xml(buffer.getvalue())
+    draw = "{urn:oasis:names:tc:opendocument:xmlns:drawing:1.0}"
+    notes = root.findall(".//text:note", NS)
+    assert len(notes) == 1 and _shown(notes[0].find(".//text:p", NS)) == (
+        "UZUNLUĞU IKI KILOMETRDIR."
+    )
+    assert len(root.findall(f".//{draw}frame")) == 1
+    (link,) = root.findall(".//text:a", NS)
+    assert link.get("{http://www.w3.org/1999/xlink}href") == "https://example.az/korpu"
+    assert link.text  # some of the words are linked
+    bold = [s.text for s in root.iter(f"{{{TEXT}}}span") if s.get(f"{{{TEXT}}}style-name") == "T1"]
+    assert bold and all(bold)
+
+
+def test_translate_command_with_a_tiny_real_model_keeps_notes_frames_and_links(
+    cli, odt, tmp_path, tiny_marian_ct2_dir
+):
+    out = tmp_path / "out"
+    args = ["--model", tiny_marian_ct2_dir, "--max-length", "6", "--beam", "1", "--quiet"]
+    res = cli(["translate", odt, "--to", "en", "-o", out, *args])
+    assert res.code == 0, res.err
+    data = (out / "xəbər.en.odt").read_bytes()
+    root = xml(data)
+    assert "Yeni körpü açıldı" not in [_shown(h) for h in root.iter(f"{{{TEXT}}}h")]
+    assert len(root.findall(".//text:note", NS)) == 1
+    assert len(root.findall(".//{urn:oasis:names:tc:opendocument:xmlns:drawing:1.0}frame")) == 1
+    (link,) = root.findall(".//text:a", NS)
+    assert link.get("{http://www.w3.org/1999/xlink}href") == "https://example.az/korpu"
+    odf_load(io.BytesIO(data))
