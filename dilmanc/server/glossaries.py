@@ -175,6 +175,7 @@ class GlossaryStore:
         write_text_atomic(path, header + "\n" + entries.lstrip("\ufeff"))
         try:
             glossary = self._parse(path)
+            _require_targets(glossary, target)
         except BaseException:
             with contextlib.suppress(OSError):
                 path.unlink()
@@ -194,6 +195,16 @@ class GlossaryStore:
         for path in (self.directory / f"{glossary_id}.json", item.path):  # metadata first
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(path)
+
+
+def _require_targets(glossary: Glossary, target: str) -> None:
+    """Every API entry has a target term, as DeepL requires (a dilmanc glossary file may
+    leave a language out; an API glossary has only the one)."""
+    for number, entry in enumerate(glossary, 1):
+        if not entry.targets.get(target):
+            raise BadEntries(
+                f"entry {entry.line - 1 if entry.line else number}: empty {target} (target) term"
+            )
 
 
 def _entry_message(message: str, path: Path) -> str:
