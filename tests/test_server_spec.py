@@ -52,4 +52,5 @@ def test_schemathesis_on_the_servers_own_spec(live, tmp_path):
         cwd=tmp_path, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-    assert " passed" in result.stdout and "23 selected / 23 total" in result.stdout
+    total = f"{len(OPERATIONS)} selected / {len(OPERATIONS)} total"
+    assert " passed" in result.stdout and total in result.stdout

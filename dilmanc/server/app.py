@@ -9,7 +9,9 @@ pipelines.
 
 Requests run their blocking work in worker threads with a deadline (`--timeout`); errors
 become the API's error JSON (LibreTranslate `{"error": ...}`, DeepL `{"message": ...}`) with
-one log line, and the server keeps serving.
+one log line, and the server keeps serving. Both APIs read JSON bodies through `parse_json`,
+which refuses what no route can take (deep nesting, lone surrogates, infinite numbers) as a
+400; answers never carry the server's file paths. The LibreTranslate routes answer CORS.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 import os
+import re
 import threading
 import time
 import uuid
@@ -26,11 +30,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from dilmanc import __version__
+from dilmanc.documents.archive import ArchiveTooLarge
 from dilmanc.errors import DilmancError, InputError, UsageError
 from dilmanc.languages import Language, resolve
 from dilmanc.pipeline.service import Service
@@ -42,6 +49,7 @@ from dilmanc.server.batching import DEADLINE, Activity, BatchingEngine, Busy, St
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 SHUTTING_DOWN = "the server is shutting down"
 WRONG_KEYS = 10  # requests with a wrong key per minute per client address, then 429
+CLIENT_GONE = 499  # logged for a request whose client went away before its answer (nginx's)
 
 
 @dataclass
@@ -67,6 +75,8 @@ class ServerConfig:
     files: bool = True  # document translation on
     file_ttl: float = 3600.0
     log_level: str = "info"
+    # browser origins allowed on the LibreTranslate routes ("*": any; empty: no CORS)
+    cors_origins: tuple[str, ...] = ("*",)
 
     def directory(self) -> Path:
         if self.data_dir is not None:
@@ -117,6 +127,58 @@ def error_response(path: str, status: int, message: str, detail: str | None = No
 
 def one_line(err: BaseException) -> str:
     return " ".join(str(err).split()) or type(err).__name__
+
+
+MAX_JSON_DEPTH = 32
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class BadJson(ValueError):
+    """A request body that is not JSON both APIs can take; `syntax` when it does not parse."""
+
+    def __init__(self, reason: str, syntax: bool = False) -> None:
+        self.syntax = syntax
+        super().__init__(reason)
+
+
+def parse_json(body: bytes):
+    """The JSON value of a request body, checked once for every route: valid UTF-8, no
+    NaN/Infinity, nested at most MAX_JSON_DEPTH deep, no lone surrogates (which no text
+    can be encoded with), no number out of a float's range. BadJson otherwise."""
+
+    def constant(name: str):
+        raise BadJson(f"{name} is not a number JSON allows")
+
+    try:
+        data = json.loads(body, parse_constant=constant)
+    except UnicodeDecodeError:
+        raise BadJson("the body is not valid UTF-8") from None
+    except RecursionError:
+        raise BadJson(f"JSON nested more than {MAX_JSON_DEPTH} levels deep") from None
+    except BadJson:
+        raise
+    except ValueError:
+        raise BadJson("the body is not valid JSON", syntax=True) from None
+    _check_json(data, 0)
+    return data
+
+
+def _check_json(value, depth: int) -> None:
+    if depth > MAX_JSON_DEPTH:
+        raise BadJson(f"JSON nested more than {MAX_JSON_DEPTH} levels deep")
+    if isinstance(value, str):
+        if _SURROGATE.search(value):
+            raise BadJson("a string holds a lone surrogate (not a character)")
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise BadJson("a number is out of range")
+    elif isinstance(value, list):
+        for item in value:
+            _check_json(item, depth + 1)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_json(key, depth + 1)
+            _check_json(item, depth + 1)
 
 
 class Server:
@@ -269,6 +331,15 @@ class Server:
         with self._chars_lock:
             self.chars_total += chars
 
+    def check_batch(self, request: Request, count: int) -> None:
+        """The one texts-per-request limit (`batch_limit`) of both APIs, in each one's words."""
+        limit = self.config.batch_limit
+        if limit == -1 or count <= limit:
+            return
+        if is_deepl(request.url.path):
+            raise ApiError(400, f"Too many texts ({count}); the limit is {limit}.")
+        raise ApiError(400, f"Invalid request: request ({count}) exceeds text limit ({limit})")
+
     def usage(self, key: ApiKey | None) -> tuple[int, int | None]:
         if key is not None:
             return self.keys.used(key), key.char_quota
@@ -382,6 +453,11 @@ class Server:
         if record.glossary_id:
             glossary = self.glossaries.get(record.glossary_id)
         document = load(input_path, self.source.iso)
+        total = document.size
+
+        def progress(units: int) -> None:
+            self.jobs.advance(record.id, units, total)
+
         result = translate_path(
             self.service,
             self.pipeline(glossary),
@@ -389,6 +465,7 @@ class Server:
             resolve(record.target),
             output_path,
             stop=stop,
+            progress=progress,
         )
         self.log.info(
             "document job",
@@ -493,10 +570,13 @@ class RequestMiddleware:
 
         received = [0]
         limit = self.max_bytes
+        gone = [False]  # the client disconnected
 
         async def receive_wrapper():
             message = await receive()
-            if message["type"] == "http.request":
+            if message["type"] == "http.disconnect":
+                gone[0] = True
+            elif message["type"] == "http.request":
                 received[0] += len(message.get("body", b""))
                 if received[0] > limit:
                     raise ApiError(413, _too_large(limit))
@@ -521,12 +601,17 @@ class RequestMiddleware:
             state["problem"] = SHUTTING_DOWN
             if not sent[0]:
                 await error_response(path, 503, SHUTTING_DOWN)(scope, receive, send_wrapper)
+        except ClientDisconnect:  # nobody to answer: not a server error
+            gone[0] = True
         except Exception as err:  # a bug: one log line, an error answer, keep serving
             state["problem"] = f"{type(err).__name__}: {one_line(err)}"
             if not sent[0]:
                 code, message = classify(err, path)
                 await error_response(path, code, message)(scope, receive, send_wrapper)
         finally:
+            if gone[0] and not sent[0]:
+                status[0] = CLIENT_GONE
+                state["problem"] = "the client disconnected"
             route = scope.get("route")
             fields = {
                 "request_id": request_id,
@@ -543,6 +628,28 @@ class RequestMiddleware:
                 fields["problem"] = state["problem"]
             level = 40 if status[0] >= 500 else 20
             self.server.log.log(level, "request", extra=fields)
+
+
+class LibreTranslateCors:
+    """CORS (FastAPI's CORSMiddleware) on the LibreTranslate routes, as LibreTranslate answers
+    every request, so browser extensions and web apps can call them; the DeepL routes have
+    none, as DeepL's API has none (a browser must not hold a DeepL key)."""
+
+    def __init__(self, app, origins: tuple[str, ...]) -> None:
+        self.app = app
+        self.cors = CORSMiddleware(
+            app,
+            allow_origins=list(origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["*"],
+            expose_headers=["X-Request-ID"],
+            max_age=3600,
+        )
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and not is_deepl(scope.get("path", "")):
+            return await self.cors(scope, receive, send)
+        return await self.app(scope, receive, send)
 
 
 def _too_large(limit: int) -> str:
@@ -607,6 +714,8 @@ def create_app(
         return JSONResponse(app.openapi())
 
     app.add_middleware(RequestMiddleware, server=server)
+    if config.cors_origins:  # outermost: error answers get the headers too
+        app.add_middleware(LibreTranslateCors, origins=tuple(config.cors_origins))
     return app
 
 
@@ -624,8 +733,12 @@ def classify(err: BaseException, path: str) -> tuple[int, str]:
         return (504, str(err)) if deepl else (500, f"Cannot translate text: {err}")
     if isinstance(err, Stopped):
         return 503, str(err)
+    if isinstance(err, ArchiveTooLarge):
+        return 413, f"Request too large: {err}"
     if isinstance(err, (UsageError, InputError)):
         return 400, str(err)
     if isinstance(err, DilmancError):
         return 500, ("" if deepl else "Cannot translate text: ") + str(err)
-    return 500, ("Internal error: " if deepl else "Cannot translate text: ") + one_line(err)
+    # an OSError's message names its file: the server's folders stay out of answers
+    reason = (err.strerror or type(err).__name__) if isinstance(err, OSError) else one_line(err)
+    return 500, ("Internal error: " if deepl else "Cannot translate text: ") + reason

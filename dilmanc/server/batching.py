@@ -45,6 +45,14 @@ class Stopped(DilmancError):
     """The batcher is shut down."""
 
 
+def check_deadline() -> None:
+    """Timeout when the current request's deadline (DEADLINE) has passed: for work that
+    does not wait on a batcher, such as parsing an upload, between its steps."""
+    deadline = DEADLINE.get()
+    if deadline is not None and time.monotonic() > deadline:
+        raise Timeout("the request timed out while reading the document")
+
+
 class Activity:
     """How many translation requests are running (the app counts them), so the worker
     waits for requests that are about to submit and not for nobody."""

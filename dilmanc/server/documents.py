@@ -2,7 +2,8 @@
 request's pipeline, write the result atomically (or into memory for HTML strings).
 
 Format detection, parsing and writing are dilmanc.documents'; this module only connects an
-upload (bytes + file name) to `Service.translate_document`.
+upload (bytes + file name) to `Service.translate_document`, and a stored result back to the
+client (`stored_file`, `file_answer`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from fastapi.responses import FileResponse
+
+from dilmanc.documents.archive import ArchiveTooLarge
 from dilmanc.documents.base import Document
 from dilmanc.documents.registry import FORMATS, detect_format, format_class, output_name
 from dilmanc.errors import DilmancError, EncodingError, InputError, UsageError
@@ -20,6 +24,7 @@ from dilmanc.fileio import atomic_writer
 from dilmanc.languages import Language
 from dilmanc.pipeline.pipeline import Pipeline
 from dilmanc.pipeline.service import DocumentReport, Service
+from dilmanc.server.batching import check_deadline
 
 
 class Interrupted(Exception):
@@ -51,7 +56,9 @@ def safe_name(filename: str | None) -> str:
 
 
 def load(path: Path, source_iso: str) -> Document:
-    """Parse `path` completely (InputError on a file that cannot be read as its format)."""
+    """Parse `path` completely: InputError on a file that cannot be read as its format,
+    ArchiveTooLarge (a ZIP-based file past a limit: 413), Timeout when the request's
+    deadline passed while parsing (nothing is charged or translated then)."""
     try:
         cls = detect_format(path, None, source_iso)
     except ImportError:
@@ -63,7 +70,9 @@ def load(path: Path, source_iso: str) -> Document:
     except DilmancError as err:  # name the upload, never the server's folders
         message = err.problem if isinstance(err, EncodingError) else str(err)
         message = message.replace(str(path), path.name).replace(str(path.parent) + "/", "")
-        raise InputError(message) from None
+        kind = ArchiveTooLarge if isinstance(err, ArchiveTooLarge) else InputError
+        raise kind(message) from None
+    check_deadline()
     document.label = path.name
     return document
 
@@ -88,12 +97,16 @@ def translate_path(
     output: Path,
     *,
     stop: Callable[[], bool] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> FileResult:
-    """Translate a loaded document into `output` (written atomically, nothing on failure)."""
-    if stop is not None:
+    """Translate a loaded document into `output` (written atomically, nothing on failure);
+    `progress` hears of each chunk of units done, `stop` is asked after each."""
+    if stop is not None or progress is not None:
 
-        def check(_units: int) -> None:
-            if stop():
+        def check(units: int) -> None:
+            if progress is not None:
+                progress(units)
+            if stop is not None and stop():
                 raise Interrupted("the server is stopping")
 
         pipeline.progress = check
@@ -128,3 +141,25 @@ def translate_markup(
 
 def result_name(filename: str, target_iso: str, source_iso: str) -> str:
     return output_name(filename, target_iso, source_iso)
+
+
+def stored_file(folder: Path, name: str) -> Path | None:
+    """`folder/name` when `name` can be a file made there (printable, one path component,
+    at most 255 bytes, not hidden); None otherwise, before the file system is asked, so an
+    impossible name never becomes an OSError naming the folder."""
+    if not name or not name.isprintable() or len(name.encode("utf-8", "replace")) > 255:
+        return None
+    if name.startswith(".") or "/" in name or "\\" in name:
+        return None
+    return folder / name
+
+
+def file_answer(path: Path, filename: str) -> FileResponse:
+    """A translated document as an attachment: bytes (`application/octet-stream`), never
+    content a browser would render or run from the server's origin."""
+    return FileResponse(
+        path,
+        filename=filename,
+        media_type="application/octet-stream",
+        headers={"X-Content-Type-Options": "nosniff"},
+    )

@@ -188,6 +188,7 @@ class GlossaryStore:
         write_text_atomic(path, header + "\n" + entries.lstrip("\ufeff"))
         try:
             glossary, merged = self._parse(path)
+            _require_targets(glossary, target)
         except BaseException:
             with contextlib.suppress(OSError):
                 path.unlink()
@@ -264,6 +265,16 @@ class Enforcers:
 class _Slot:
     lock: threading.Lock = field(default_factory=threading.Lock)
     value: object = None
+
+
+def _require_targets(glossary: Glossary, target: str) -> None:
+    """Every API entry has a target term, as DeepL requires (a dilmanc glossary file may
+    leave a language out; an API glossary has only the one)."""
+    for number, entry in enumerate(glossary, 1):
+        if not entry.targets.get(target):
+            raise BadEntries(
+                f"entry {entry.line - 1 if entry.line else number}: empty {target} (target) term"
+            )
 
 
 def _entry_message(message: str, path: Path) -> str:

@@ -362,6 +362,9 @@ OPERATIONS: dict[tuple[str, str], dict] = {
     ("POST", "/v2/translate"): deepl(
         200, DeepLTranslateResponse, 400, 404, 456, 500, 503, 504, body=DeepLTranslateRequest
     ),
+    ("GET", "/v2/translate"): deepl(
+        200, DeepLTranslateResponse, 400, 404, 456, 500, 503, 504, query=DeepLTranslateRequest
+    ),
     ("GET", "/v2/languages"): deepl(200, [DeepLLanguage], 400, query=DeepLLanguagesRequest),
     ("POST", "/v2/languages"): deepl(200, [DeepLLanguage], 400, body=DeepLLanguagesRequest),
     ("GET", "/v2/usage"): deepl(200, DeepLUsage, query=DeepLAuthRequest),
