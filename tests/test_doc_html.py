@@ -410,3 +410,19 @@ def test_a_page_without_extension_is_detected_by_its_content(page, tmp_path):
     renamed = tmp_path / "page"
     renamed.write_bytes(b"\n<!-- x -->\n" + page.read_bytes())
     assert detect_format(renamed) is HtmlDocument
+
+
+def test_character_references_survive_a_careless_model_in_their_spelling(tmp_path):
+    from doubles import CarelessEngine, translate_document
+
+    path = tmp_path / "p.html"
+    path.write_text(
+        '<html lang="az"><body><p>Saat 02.00&#160;EST&rlm; başlayır, '
+        "&lrm;sonra&nbsp;bitir &copy; 2024 &amp; {name}</p>"
+        '<img alt="Bakı&nbsp;şəhəri" src="x.png"></body></html>',
+        encoding="utf-8",
+    )
+    data, _ = translate_document(HtmlDocument.load(path), CarelessEngine())
+    page = data.decode()
+    assert "02.00&#160;EST&rlm; başlayır, &lrm;sonra&nbsp;bitir &copy; 2024 &amp; {name}" in page
+    assert 'alt="Bakı&nbsp;şəhəri"' in page

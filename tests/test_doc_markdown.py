@@ -285,3 +285,15 @@ def test_cli_unknown_extension_is_one_line_and_writes_nothing(cli, table_engine,
     line = one_line_error(cli(["translate", path, "--to", "en", "-o", tmp_path / "out"]))
     assert "unknown file type .xyz" in line
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_references_and_placeholders_survive_a_careless_model():
+    from doubles import CarelessEngine, translate_document
+
+    document = MarkdownDocument.from_text(
+        "Saat 02.00&nbsp;EST &copy; başlayır: {user_name} və %(file_name)s yazılır.\n"
+    )
+    text, _ = translate_document(document, CarelessEngine())
+    assert text == (
+        "Saat 02.00&nbsp;EST &copy; başlayır: {user_name} və %(file_name)s yazılır.\n"
+    )

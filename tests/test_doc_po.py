@@ -319,3 +319,44 @@ def test_cli_po_errors_are_one_line_without_output(cli, table_engine, tmp_path):
     line = one_line_error(cli(["translate", bad, "--to", "ru", "--model", "d", "-o", out]))
     assert "bad.po" in line and "line 4" in line
     assert not out.exists() or not any(out.iterdir())
+
+
+# --- placeholders through a careless model (issue 17 item 3) ----------------------------------
+PLACEHOLDERS = r"""msgid ""
+msgstr ""
+"Content-Type: text/plain; charset=UTF-8\n"
+
+#, python-format
+msgid "Faylı %(name)r çevrildi və %(count)d yazıldı"
+msgstr ""
+
+msgid "{VAR_PLURAL, plural, =0 {heç kim} =1 {bir nəfər} other {# nəfər}}"
+msgstr ""
+
+#, no-c-format
+msgid "Qiymət 20%-dən çox endirim: &nbsp;%s"
+msgstr ""
+"""
+
+
+def test_python_format_r_conversions_are_placeholders():
+    _, codes = protect("Faylı %(name)r çevrildi və %(count)d yazıldı: %r")
+    assert [code.data for code in codes.values()] == ["%(name)r", "%(count)d", "%r"]
+
+
+def test_placeholders_and_icu_survive_a_careless_model(tmp_path):
+    from doubles import CarelessEngine, translate_document
+
+    path = tmp_path / "app.pot"
+    path.write_text(PLACEHOLDERS, encoding="utf-8")
+    people = {"heç kim": "nobody", "bir nəfər": "one person", "<x1/> nəfər": "<x1/> people"}
+    engine = CarelessEngine(people)
+    data, _ = translate_document(PoDocument.load(path), engine)
+    found = messages(data)
+    target = str(found["Faylı %(name)r çevrildi və %(count)d yazıldı"].target)
+    assert target.count("%(name)r") == 1 and target.count("%(count)d") == 1
+    icu = str(found["{VAR_PLURAL, plural, =0 {heç kim} =1 {bir nəfər} other {# nəfər}}"].target)
+    assert icu == "{VAR_PLURAL, plural, =0 {nobody} =1 {one person} other {# people}}"
+    assert not any("plural" in seen for seen in engine.seen)
+    prose = str(found["Qiymət 20%-dən çox endirim: &nbsp;%s"].target)
+    assert "20%-dən" in prose and prose.endswith("&nbsp;%s")  # the flag: no printf, prose rules

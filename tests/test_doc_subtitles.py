@@ -345,3 +345,13 @@ def test_cli_short_translation_and_empty_model_output_are_reported(cli, table_en
     record = json.loads(report.read_text("utf-8"))
     assert any(merged in w for w in record["documents"][0]["warnings"])
     assert empty in record["warnings"]
+
+
+def test_vtt_references_survive_a_careless_model():
+    from doubles import CarelessEngine, translate_document
+
+    document = VttDocument.from_text(
+        "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nSaat 02.00&nbsp;EST&lrm; başlayır &amp; bitir.\n"
+    )
+    text, _ = translate_document(document, CarelessEngine())
+    assert "Saat 02.00&nbsp;EST&lrm; başlayır &amp; bitir." in text
