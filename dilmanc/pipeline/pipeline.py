@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -38,8 +38,9 @@ from dilmanc.pipeline.fit import Fitter, segment_fitter
 from dilmanc.pipeline.recall import MemoryStage, Suggestion
 from dilmanc.pipeline.reports import PipelineReport
 from dilmanc.text.align import place_tags, word_alignment
+from dilmanc.text.placeholders import Protected, Scan, Span, protect, scan
 from dilmanc.text.segment import segment_line
-from dilmanc.text.tagged import TaggedText, join, parse, split
+from dilmanc.text.tagged import EMPTY, TaggedText, join, parse, split
 
 if TYPE_CHECKING:
     from dilmanc.engines.base import Engine
@@ -61,6 +62,11 @@ class _Piece:
     key: str = ""  # the locally numbered compact form: identical sentences share it
     local: TaggedText | None = None
     back: dict[int, int] | None = None
+    protected: Protected | None = None  # `local` with its placeholders as tags, for the model
+
+    @property
+    def model_input(self) -> TaggedText:
+        return self.protected.tagged if self.protected else self.local
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,7 @@ class _Output:
     tagged: TaggedText
     outcome: TagOutcome
     origin: Origin
+    restored: tuple[str, ...] = ()  # placeholders the model lost, put back by the pipeline
 
 
 # A unit whose sentences came from several places is labelled by the least trusted one.
@@ -107,32 +114,50 @@ def _clean(output: str) -> str:
 
 
 def segment_unit(
-    source: TaggedText, language: str, fit: Fitter | None = None
+    source: TaggedText, language: str, fit: Fitter | None = None, found: Scan | None = None
 ) -> tuple[list[tuple[TaggedText, bool]], int]:
     """Cut a unit's source into sentences to translate and stretches to keep (line by line;
     tags that cross a cut are reopened, see `tagged.split`); `fit` splits sentences a model
-    could not read whole. Returns the pieces and how many sentences were split."""
+    could not read whole. The skeleton of an ICU message (`found`, else scanned here) is kept
+    and each of its sub-messages is segmented on its own. Returns the pieces and how many
+    sentences were split."""
+    text = source.text
+    found = found if found is not None else scan(text)
     bounds: list[tuple[int, int]] = []
     flags: list[bool] = []
-    pos = 0
     split_count = 0
-    for line in source.text.splitlines(keepends=True):
-        body = line.rstrip("\r\n")
-        pieces = segment_line(body, language)
-        if fit is not None:
-            fitted = fit(pieces)
-            pieces, split_count = fitted.pieces, split_count + fitted.split
-        for piece in pieces:
-            bounds.append((pos, pos + len(piece.text)))
-            flags.append(piece.translate)
-            pos += len(piece.text)
-        if len(line) > len(body):
-            bounds.append((pos, pos + len(line) - len(body)))
+    pos = 0
+    for start, end in [*found.skeleton, (len(text), len(text))]:
+        for line in text[pos:start].splitlines(keepends=True):
+            body = line.rstrip("\r\n")
+            pieces = segment_line(body, language)
+            if fit is not None:
+                fitted = fit(pieces)
+                pieces, split_count = fitted.pieces, split_count + fitted.split
+            for piece in pieces:
+                bounds.append((pos, pos + len(piece.text)))
+                flags.append(piece.translate)
+                pos += len(piece.text)
+            if len(line) > len(body):
+                bounds.append((pos, pos + len(line) - len(body)))
+                flags.append(False)
+                pos += len(line) - len(body)
+        if end > start:
+            bounds.append((start, end))
             flags.append(False)
-            pos += len(line) - len(body)
+            pos = end
     if not bounds:
         return [(source, False)], 0
     return list(zip(split(source, bounds), flags, strict=True)), split_count
+
+
+def _inside(spans: list[Span], start: int, end: int) -> list[Span]:
+    """The spans within [start, end), with offsets from `start`."""
+    return [
+        Span(s.start - start, s.end - start, s.kind)
+        for s in spans
+        if start <= s.start and s.end <= end
+    ]
 
 
 class Pipeline:
@@ -255,15 +280,23 @@ class Pipeline:
         if not unit.translate or (self._keeps(unit) and not self.overwrite):
             return _Prepared(unit, None)
         pieces = []
-        parts, split_count = segment_unit(unit.source, self.source.iso, self._fit)
+        found = scan(unit.source.text)
+        parts, split_count = segment_unit(unit.source, self.source.iso, self._fit, found)
         if split_count:
             self.stats.segments.split += split_count
             self._note_split(unit, split_count)
+        end = 0
         for tagged, translate in parts:
+            start, end = end, end + len(tagged.text)
             piece = _Piece(tagged, translate and bool(tagged.text.strip()))
             if piece.translate:
                 piece.local, piece.back = tagged.renumbered()
                 piece.key = piece.local.render()
+                spans = _inside(found.placeholders, start, end)
+                if spans:
+                    piece.protected = protect(piece.local, spans)
+                    piece.translate = any(c.isalpha() for c in piece.protected.tagged.text)
+            if piece.translate:
                 self.stats.segments.total += 1
             elif tagged.text.strip():
                 self.stats.segments.passthrough += 1
@@ -288,6 +321,17 @@ class Pipeline:
         shown = text if len(text) <= 60 else text[:57] + "..."
         message = f"the model returned an empty translation into {target.iso} of {shown!r}"
         self._warn(f"{where}: {message}")
+
+    def _note_placeholders(self, unit: Unit, piece: _Piece, output: _Output) -> None:
+        """Count the sentence's placeholders; a warning when the model lost some of them."""
+        if piece.protected is None:
+            return
+        self.stats.placeholders.protected += len(piece.protected.texts)
+        if output.restored:
+            self.stats.placeholders.restored += len(output.restored)
+            where = unit.location or f"unit {unit.id}"
+            lost = " ".join(output.restored)
+            self._warn(f"{where}: the model dropped {lost}; put back by alignment")
 
     def _warn(self, message: str) -> None:
         """A warning for the report and stderr (the first 20; then one line saying so)."""
@@ -320,7 +364,7 @@ class Pipeline:
         recalled = self._recall(chunk, target) if self.memory is not None else {}
         cache = self._caches.setdefault(target.iso, OrderedDict())
         found: dict[str, _Output | None] = {}
-        misses: list[TaggedText] = []
+        misses: list[_Piece] = []
         for prepared in chunk:
             for piece in prepared.pieces or ():
                 if not piece.translate or piece.key in found or id(piece) in recalled:
@@ -328,24 +372,24 @@ class Pipeline:
                 hit = cache.get(piece.key)
                 if hit is None:
                     found[piece.key] = None
-                    misses.append(piece.local)
+                    misses.append(piece)
                 else:
                     cache.move_to_end(piece.key)
                     found[piece.key] = hit
         if misses and self.memory is not None:
             started = time.perf_counter()
-            stored = self.memory.cached([local.render() for local in misses], target.iso)
-            for local in [m for m in misses if m.render() in stored]:
-                found[local.render()] = _stored(local, stored[local.render()], Origin.CACHE)
-            misses = [m for m in misses if m.render() not in stored]
+            stored = self.memory.cached([piece.key for piece in misses], target.iso)
+            for piece in [m for m in misses if m.key in stored]:
+                found[piece.key] = _stored(piece.local, stored[piece.key], Origin.CACHE)
+            misses = [m for m in misses if m.key not in stored]
             self.stats.seconds["memory"] += time.perf_counter() - started
         if misses:
-            outputs = self._translate_unique(misses, target)
-            for local, (output, outcome) in zip(misses, outputs, strict=True):
-                found[local.render()] = _Output(output, outcome, Origin.MACHINE)
+            outputs = self._translate_unique([m.model_input for m in misses], target)
+            for piece, (output, outcome, dropped) in zip(misses, outputs, strict=True):
+                found[piece.key] = _restored(piece, output, outcome, dropped)
             if self.memory is not None:
-                pairs = zip(misses, outputs, strict=True)
-                self.memory.store([(m.render(), o.render()) for m, (o, _) in pairs], target.iso)
+                pairs = [(m.key, found[m.key].tagged.render()) for m in misses]
+                self.memory.store(pairs, target.iso)
             sent = self._sent[target.iso] = self._sent.get(target.iso, 0) + len(misses)
             self.stats.segments.unique = max(self.stats.segments.unique, sent)
             self.stats.segments.translated += len(misses)
@@ -399,6 +443,7 @@ class Pipeline:
                 output = recalled.get(id(piece)) or found[piece.key]
                 if not output.tagged.text.strip():
                     self._note_empty(unit, piece, target)
+                self._note_placeholders(unit, piece, output)
                 parts.append(output.tagged.with_ids(piece.back))
                 outcome += output.outcome
                 self.stats.memory.count(output.origin)
@@ -413,7 +458,7 @@ class Pipeline:
 
     def _translate_unique(
         self, segments: list[TaggedText], target: Language
-    ) -> list[tuple[TaggedText, TagOutcome]]:
+    ) -> list[tuple[TaggedText, TagOutcome, set[int]]]:
         """Distinct sentences through the glossary and the engine (each leg of a pivot)."""
         engine = self._engine_for(target)
         if isinstance(engine, PivotEngine):
@@ -423,19 +468,21 @@ class Pipeline:
         texts = segments
         outcomes: list[TagOutcome] | None = None
         first: list[EnforcedSegment] | None = None
+        dropped: list[set[int]] = [set() for _ in segments]
         for index, leg in enumerate(legs):
             enforcer = self.enforcer if index == 0 else self._leg_enforcer(leg)
-            texts, leg_outcomes, enforced = self._run_leg(texts, leg, enforcer)
+            texts, leg_outcomes, enforced, leg_dropped = self._run_leg(texts, leg, enforcer)
             outcomes = (
                 leg_outcomes if outcomes is None else list(map(_worse, outcomes, leg_outcomes))
             )
+            dropped = [a | b for a, b in zip(dropped, leg_dropped, strict=True)]
             first = enforced if index == 0 else first
         if self.enforcer is not None:
             if len(legs) > 1:  # the terms that count are the source's, in the final language
                 pairs = zip(first, texts, strict=True)
                 first = [_final_check(seg, out, target.iso) for seg, out in pairs]
             self._report_glossary(segments, first, target)
-        return list(zip(texts, outcomes, strict=True))
+        return list(zip(texts, outcomes, dropped, strict=True))
 
     def _leg_enforcer(self, leg: Leg) -> TermEnforcer | None:
         """A later pivot leg maps the pivot-language terms to the target's."""
@@ -454,9 +501,12 @@ class Pipeline:
 
     def _run_leg(
         self, segments: list[TaggedText], leg: Leg, enforcer: TermEnforcer | None
-    ) -> tuple[list[TaggedText], list[TagOutcome], list[EnforcedSegment] | None]:
+    ) -> tuple[list[TaggedText], list[TagOutcome], list[EnforcedSegment] | None, list[set[int]]]:
+        """One leg over `segments`: outputs, tag outcomes, the glossary's results, and the
+        empty tags each output's model did not return exactly once."""
         engine_seconds = 0.0
         outcomes: dict[int, TagOutcome] = {}
+        dropped: dict[int, set[int]] = {}
 
         def run_engine(
             batch: list[TaggedText], n_best: int = 1, suppress: Sequence[str] = ()
@@ -488,6 +538,7 @@ class Pipeline:
             for segment, result in zip(batch, results, strict=True):
                 output, outcome = _place(segment, result)
                 outcomes[id(output)] = outcome
+                dropped[id(output)] = _dropped(segment, result.text)
                 if n_best == 1:
                     outputs.append(output)
                     continue
@@ -495,6 +546,7 @@ class Pipeline:
                 for alternative in result.alternatives:  # no attention of their own
                     other, other_outcome = _place(segment, TranslationResult(alternative.text))
                     outcomes[id(other)] = other_outcome
+                    dropped[id(other)] = _dropped(segment, alternative.text)
                     candidates.append(Candidate(other, alternative.score))
                 outputs.append(candidates)
             engine_seconds += time.perf_counter() - started
@@ -503,13 +555,15 @@ class Pipeline:
         if enforcer is None:
             outputs = run_engine(segments)
             self.stats.seconds["engine"] += engine_seconds
-            return outputs, [outcomes[id(output)] for output in outputs], None
+            lost = [dropped[id(output)] for output in outputs]
+            return outputs, [outcomes[id(output)] for output in outputs], None, lost
         started = time.perf_counter()
         results = enforcer.translate(segments, leg.target.iso, run_engine)
         elapsed = time.perf_counter() - started
         self.stats.seconds["engine"] += engine_seconds
         self.stats.seconds["glossary"] += elapsed - engine_seconds
-        return [r.tagged for r in results], [outcomes[id(r.raw)] for r in results], results
+        lost = [dropped[id(r.raw)] for r in results]
+        return [r.tagged for r in results], [outcomes[id(r.raw)] for r in results], results, lost
 
     def _report_glossary(
         self, segments: list[TaggedText], results: list[EnforcedSegment], target: Language
@@ -563,6 +617,26 @@ def _texts(chunk: list[Translated]) -> list[str]:
 def _lines(chunk: list[Translated]) -> str:
     """Translated lines with their endings (plain-text units keep theirs in `extra`)."""
     return "".join(t.target.text + t.unit.extra for t in chunk)
+
+
+def _restored(piece: _Piece, output: TaggedText, outcome: TagOutcome, dropped: set[int]) -> _Output:
+    """A model's output with the sentence's placeholders written back as text; those the model
+    did not return itself are named in `restored`."""
+    if piece.protected is None:
+        return _Output(output, outcome, Origin.MACHINE)
+    output, missing = piece.protected.restore(output)
+    texts = piece.protected.texts
+    lost = tuple(texts[i] for i in sorted(dropped | set(missing)) if i in texts)
+    return _Output(output, outcome, Origin.MACHINE, lost)
+
+
+def _dropped(segment: TaggedText, output: str) -> set[int]:
+    """The empty tags of `segment` that `output` does not hold exactly once."""
+    wanted = {tag.id for _, tag in segment.tags if tag.kind == EMPTY}
+    if not wanted:
+        return set()
+    got = Counter(tag.id for _, tag in parse(_clean(output)).tagged.tags if tag.kind == EMPTY)
+    return {i for i in wanted if got[i] != 1}
 
 
 def _place(segment: TaggedText, result: TranslationResult) -> tuple[TaggedText, TagOutcome]:
