@@ -294,6 +294,4 @@ def test_references_and_placeholders_survive_a_careless_model():
         "Saat 02.00&nbsp;EST &copy; başlayır: {user_name} və %(file_name)s yazılır.\n"
     )
     text, _ = translate_document(document, CarelessEngine())
-    assert text == (
-        "Saat 02.00&nbsp;EST &copy; başlayır: {user_name} və %(file_name)s yazılır.\n"
-    )
+    assert text == ("Saat 02.00&nbsp;EST &copy; başlayır: {user_name} və %(file_name)s yazılır.\n")

@@ -23,17 +23,19 @@ def texts(text: str, rules=PROSE) -> list[str]:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("Faylı %(name)r çevrildi və %(count)d yazıldı", ["%(name)r", "%(count)d"]),
-        ("%1$s faylı %2$d dəfə, %@ və %1$@, %#@files@", ["%1$s", "%2$d", "%@", "%1$@", "%#@files@"]),
-        ("Fayl %s tapılmadı: %r (%5.2f)", ["%s", "%r", "%5.2f"]),
-        ("${resultCount} nəticə, {{ user.name }}, {{{raw}}}", ["${resultCount}", "{{ user.name }}", "{{{raw}}}"]),
-        ("{name}, {0}, {x!r:>4}, {items[0]} {% if x %}{# qeyd #}", ["{name}", "{0}", "{x!r:>4}", "{items[0]}", "{% if x %}", "{# qeyd #}"]),
-        ("{n, number} və {d, date, short}", ["{n, number}", "{d, date, short}"]),
-        ("Saat 02.00\u00a0EST, \u200fsağ, &nbsp;&#160;&#x200F;&copy;", ["\u00a0", "\u200f", "&nbsp;", "&#160;", "&#x200F;", "&copy;"]),
+        ("Faylı %(name)r çevrildi və %(count)d yazıldı", "%(name)r|%(count)d"),
+        ("%1$s faylı %2$d dəfə, %@ və %1$@, %#@files@", "%1$s|%2$d|%@|%1$@|%#@files@"),
+        ("Fayl %s tapılmadı: %r (%5.2f)", "%s|%r|%5.2f"),
+        ("${resultCount} nəticə, {{ ad }}, {{{raw}}}", "${resultCount}|{{ ad }}|{{{raw}}}"),
+        ("{name}, {0}, {x!r:>4}, {items[0]}", "{name}|{0}|{x!r:>4}|{items[0]}"),
+        ("{% if x %}{# qeyd #} {n, number}", "{% if x %}|{# qeyd #}|{n, number}"),
+        ("{d, date, short} və {user.name}", "{d, date, short}|{user.name}"),
+        ("Saat 02.00\u00a0EST, \u200fsağ", "\u00a0|\u200f"),
+        ("&nbsp;&#160;&#x200F;&copy;", "&nbsp;|&#160;|&#x200F;|&copy;"),
     ],
 )  # fmt: skip
 def test_every_form_is_a_placeholder(text, expected):
-    assert texts(text) == expected
+    assert texts(text) == expected.split("|")
 
 
 @pytest.mark.parametrize(

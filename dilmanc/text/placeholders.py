@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import html.entities
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from dilmanc.text.tagged import EMPTY, Tag, TaggedText
@@ -95,8 +95,9 @@ _ICU_SIMPLE = re.compile(
 )
 _ICU_OFFSET = re.compile(r"\s*offset\s*:\s*\d+")
 _ICU_OPTION = re.compile(r"\s*(?:=\d+|[^\s{}]+)\s*\{")
-_SPACES = frozenset("\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000")  # fmt: skip
-_MARKS = frozenset("\u200b\u200e\u200f\u061c\u2060\ufeff\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")  # fmt: skip
+_SPACES = frozenset("\u00a0\u1680\u202f\u205f\u3000" + "".join(map(chr, range(0x2000, 0x200B))))
+_MARKS = frozenset("\u200b\u200e\u200f\u061c\u2060\ufeff\u202a\u202b\u202c\u202d\u202e")
+_MARKS |= frozenset("\u2066\u2067\u2068\u2069")
 INVISIBLE = _SPACES | _MARKS
 
 
@@ -299,28 +300,55 @@ def protect(tagged: TaggedText, spans: Sequence[Span]) -> Protected:
     return Protected(TaggedText.from_parts(parts), texts, frozenset(spaces))
 
 
-def spelled(text: str, spellings: dict[str, str], escape) -> str:
-    """`text` escaped with `escape`, each character in `spellings` written as the reference it
-    was read from (`&nbsp;` stays `&nbsp;`, `&#160;` stays `&#160;`)."""
-    if not spellings:
+Spellings = dict[str, list[str]]  # character → how each occurrence was written, in order
+
+
+def spellings(pieces: Iterable[tuple[str, str]]) -> Spellings:
+    """How each character that a reference stood for was written, occurrence by occurrence:
+    `pieces` are (decoded, raw) in document order, a reference being one character and its
+    spelling (`("\u00a0", "&nbsp;")`), other text the same on both sides."""
+    pieces = list(pieces)
+    wanted = {d for d, r in pieces if len(d) == 1 and r != d}
+    out: Spellings = {}
+    for decoded, raw in pieces:
+        if decoded in wanted and raw != decoded:
+            out.setdefault(decoded, []).append(raw)
+            continue
+        for char in decoded if raw == decoded else ():
+            if char in wanted:
+                out.setdefault(char, []).append(char)
+    return out
+
+
+def references(raw: str) -> Spellings:
+    """`spellings` of a raw text that holds character references (`a&nbsp;b`), decoded as HTML
+    decodes them."""
+    pieces: list[tuple[str, str]] = []
+    pos = 0
+    for m in _REFERENCE.finditer(raw):
+        pieces.append((raw[pos : m.start()], raw[pos : m.start()]))
+        pieces.append((html.unescape(m.group(0)), m.group(0)))
+        pos = m.end()
+    pieces.append((raw[pos:], raw[pos:]))
+    return spellings(pieces)
+
+
+def spelled(text: str, spelling: Spellings, escape: Callable[[str], str]) -> str:
+    """`text` escaped with `escape`, the k-th occurrence of each character in `spelling` written
+    as its k-th occurrence in the source was (`&nbsp;` stays `&nbsp;`, `&#160;` stays `&#160;`;
+    extra occurrences take the last spelling)."""
+    if not spelling:
         return escape(text)
     out: list[str] = []
+    seen: dict[str, int] = {}
     start = 0
     for pos, char in enumerate(text):
-        if char in spellings:
+        if char in spelling:
+            ways = spelling[char]
+            way = ways[min(seen.get(char, 0), len(ways) - 1)]
+            seen[char] = seen.get(char, 0) + 1
             out.append(escape(text[start:pos]))
-            out.append(spellings[char])
+            out.append(escape(char) if way == char else way)
             start = pos + 1
     out.append(escape(text[start:]))
     return "".join(out)
-
-
-def references(raw: str) -> dict[str, str]:
-    """Character → the reference spelling it was read from, for every reference in `raw`
-    (`&nbsp;`, `&#160;`, `&copy;`), decoded as HTML does."""
-    out: dict[str, str] = {}
-    for m in _REFERENCE.finditer(raw):
-        char = html.unescape(m.group(0))
-        if len(char) == 1 and char != m.group(0):
-            out[char] = m.group(0)
-    return out
