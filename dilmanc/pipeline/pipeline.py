@@ -14,6 +14,14 @@ it put them; otherwise they are placed on the output words aligned to their sour
 the engine's cross-attention, and as a last resort next to the nearest aligned word or around
 the whole sentence — a tag is never dropped (`TagOutcome` counts each case).
 
+Placeholders (`text.placeholders`: printf, brace fields, `${…}`, `{{…}}`, ICU arguments,
+character references, invisible characters) are tags too, for the model only: a sentence's
+placeholders become empty tags after its own (`_Piece.protected`) and their text is put back
+in the output, exactly once; the cache and the translation memory see the sentence with its
+placeholders as text. One the model did not return is put back by the alignment and named in
+a warning (`PipelineReport.placeholders` counts both). An ICU plural/select is cut into its
+skeleton, kept like any pass-through stretch, and its sub-messages, each a sentence.
+
 Everything that is not a sentence (line endings, blank lines, spaces between sentences,
 pass-through stretches, metadata prefixes) is copied verbatim, so a document's layout comes
 out exactly as it went in. The pipeline prints nothing: progress goes to a callback.
