@@ -1,15 +1,17 @@
-"""Test doubles: an Engine that translates by dictionary (or tags what it copies), counting calls.
+"""Test doubles: Engines that translate by dictionary or by a function, counting calls.
 
 `DictEngine({"Salam.": "Hello."})` returns the dictionary entry for a known segment and
 `"<{target iso}> {segment}"` for any other, so tests can see which text reached the model.
 `calls` lists every decoded batch (target iso, texts); `seen` counts each segment over all of
 them. It runs through the real `Engine` base class, so batching and pair checks are exercised.
+`ScriptedEngine(respond)` returns `respond(segment)`: a model that loses or garbles tags.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 
 from dilmanc.engines.base import Engine
 from dilmanc.languages import Language
@@ -61,10 +63,41 @@ class DictEngine(Engine):
         return sum(len(batch) for _, batch in self.calls)
 
 
+class ScriptedEngine(DictEngine):
+    """An Engine whose output is `respond(segment)`: a model that shortens, loses or garbles
+    the tags it was sent (no attention, so tags it loses are placed by the fallback)."""
+
+    name = "scripted"
+
+    def __init__(self, respond: Callable[[str], str], **kwargs) -> None:
+        super().__init__(model="scripted-double", **kwargs)
+        self.respond = respond
+
+    def _translate_encoded(
+        self, batch: list[list[str]], source: Language, target: Language, **decode: int
+    ) -> list[str]:
+        texts = [" ".join(tokens) for tokens in batch]
+        self.calls.append((target.iso, texts))
+        self.seen.update(texts)
+        return [self.respond(text) for text in texts]
+
+
 def use_for_every_model(monkeypatch, engine: Engine) -> Engine:
     """Make every `--model` (any spec) load `engine`, for CLI tests without real models."""
     monkeypatch.setattr("dilmanc.engines.registry.load_engine", lambda spec, **kwargs: engine)
     return engine
+
+
+def translate_document(document, engine: Engine, target: str = "en") -> dict:
+    """Every unit of `document` through a Pipeline over `engine`: unit id → Translated."""
+    from dilmanc.languages import resolve
+    from dilmanc.pipeline.pipeline import Pipeline
+
+    out: dict = {}
+    pipeline = Pipeline({target: engine}, resolve("az"))
+    emit = lambda _, chunk: out.update({t.unit.id: t for t in chunk})  # noqa: E731
+    pipeline.translate_units(document.units(), [resolve(target)], emit)
+    return out
 
 
 class CarelessEngine(DictEngine):
@@ -96,7 +129,7 @@ class CarelessEngine(DictEngine):
         return re.sub(r"<x\d+/>", "", text) if self.drop_tags else text
 
 
-def translate_document(document, engine: Engine, iso: str = "en"):
+def translate_and_write(document, engine: Engine, iso: str = "en"):
     """`document` through a Pipeline on `engine` from Azerbaijani into `iso`: (what its writer
     wrote, the pipeline's report)."""
     import io

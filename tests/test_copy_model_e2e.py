@@ -170,7 +170,7 @@ def test_html_inline_markup_and_terms(cli, copy_model, tmp_path):
 def test_placeholders_and_references_survive_the_copy_model(copy_marian_ct2_dir, tmp_path):
     """Issue 17 items 3 and 4 on a real model: every placeholder and reference comes back
     exactly once, in its spelling, and an ICU skeleton is never sent."""
-    from doubles import translate_document
+    from doubles import translate_and_write
 
     from dilmanc.documents.html import HtmlDocument
     from dilmanc.documents.po import PoDocument
@@ -181,7 +181,7 @@ def test_placeholders_and_references_survive_the_copy_model(copy_marian_ct2_dir,
         "<html><body><p>Saat 02.00&#160;EST&rlm; başlayır, sonra&nbsp;bitir.</p></body></html>",
         encoding="utf-8",
     )
-    html, _ = translate_document(HtmlDocument.load(page), engine)
+    html, _ = translate_and_write(HtmlDocument.load(page), engine)
     assert html.count(b"&#160;") == 1 and html.count(b"&rlm;") == 1
     assert html.count(b"&nbsp;") == 1 and "\u00a0" not in html.decode()
     catalogue = tmp_path / "app.pot"
@@ -192,7 +192,7 @@ def test_placeholders_and_references_survive_the_copy_model(copy_marian_ct2_dir,
         'msgid "${resultCount} nəticə tapıldı"\nmsgstr ""\n',
         encoding="utf-8",
     )
-    data, _ = translate_document(PoDocument.load(catalogue), engine)
+    data, _ = translate_and_write(PoDocument.load(catalogue), engine)
     text = data.decode()
     assert text.count("%(name)r") == 2 and text.count("%(count)d") == 2  # msgid and msgstr
     assert text.count("${resultCount}") == 2

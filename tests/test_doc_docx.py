@@ -10,6 +10,7 @@ from pathlib import Path
 import docx
 import docx_fixtures as F
 import pytest
+from doubles import ScriptedEngine, translate_document
 from lxml import etree
 
 from dilmanc.documents.base import Origin, Translated
@@ -17,7 +18,7 @@ from dilmanc.documents.docx import DocxDocument
 from dilmanc.documents.registry import detect_format
 from dilmanc.errors import InputError
 from dilmanc.languages import resolve
-from dilmanc.text.tagged import CLOSE, EMPTY, OPEN, Tag, TaggedText
+from dilmanc.text.tagged import CLOSE, EMPTY, OPEN, TAG_PATTERN, Tag, TaggedText
 
 EN = resolve("en")
 RU = resolve("ru")
@@ -324,7 +325,7 @@ def test_proofing_language_of_translated_runs_follows_the_target(tmp_path):
     assert b'w:val="ru-RU"' in xml and b"az-Latn-AZ" not in xml
 
 
-def test_nested_formatting_from_the_model_uses_the_innermost_pair(rich):
+def test_nested_formatting_from_the_model_combines_the_pairs(rich):
     document = DocxDocument.load(rich)
     unit = by_source(document)["Dünən <g1>yeni</g1> körpü <g2>təntənəli</g2> şəkildə açıldı."]
     target = TaggedText.from_parts(
@@ -333,9 +334,11 @@ def test_nested_formatting_from_the_model_uses_the_innermost_pair(rich):
     paragraph = find_paragraph(reopen(write(document, [(unit, target)])), "new and solemn bridge")
     assert runs(paragraph) == [
         ("new and ", True, False),
-        ("solemn", False, True),
+        ("solemn", True, True),  # bold around italic: bold italic (was italic only)
         (" bridge", False, False),
     ]
+    rpr = paragraph.runs[1]._r.rPr
+    assert [etree.QName(child).localname for child in rpr] == ["b", "i"]  # schema order
 
 
 # --- sniffing and bad input -------------------------------------------------------------------
@@ -398,7 +401,29 @@ UNNAMESPACED = (
     "<r><t>mətn burada.</t></r></p></body></document>"
 ).encode()
 
+
+def _strict(rich: Path) -> bytes:
+    """The document saved as ISO/IEC 29500 Strict: the same parts in the purl.oclc.org
+    namespaces and relationship types (Word's "Strict Open XML Document")."""
+    transitional = b"http://schemas.openxmlformats.org/"
+    with zipfile.ZipFile(rich) as archive:
+        entries = {name: archive.read(name) for name in archive.namelist()}
+    for name, data in entries.items():
+        if name.endswith((".xml", ".rels")):
+            data = data.replace(transitional + b"wordprocessingml/2006/main", STRICT_W)
+            data = data.replace(transitional + b"officeDocument/2006/", STRICT_OFFICE)
+            entries[name] = data
+    return _zip(entries)
+
+
+STRICT_W = b"http://purl.oclc.org/ooxml/wordprocessingml/main"
+STRICT_OFFICE = b"http://purl.oclc.org/ooxml/officeDocument/"
+
 BAD = {
+    "strict": (
+        _strict,
+        "ISO/IEC 29500 Strict is not supported; save as Word 2007+ Transitional",
+    ),
     "not word xml": (
         lambda rich: _minimal(b"<html><body><p>Salam</p></body></html>"),
         "not a readable .docx (the main part holds <html>",
@@ -545,7 +570,8 @@ def test_translate_command_reads_a_docx_without_the_word_namespace(cli, double, 
 
 
 @pytest.mark.parametrize(
-    "case", ["encrypted", "truncated", "spreadsheet", "hostile xml", "not word xml", "no body"]
+    "case",
+    ["encrypted", "truncated", "spreadsheet", "hostile xml", "not word xml", "no body", "strict"],
 )
 def test_translate_command_refuses_bad_docx_with_one_line(case, cli, double, rich, tmp_path):
     make, reason = BAD[case]
@@ -595,3 +621,33 @@ def prefixed(iso: str, unit) -> Translated:
     shift = len(iso) + 2
     target = TaggedText(f"[{iso}]" + source.text, tuple((o + shift, t) for o, t in source.tags))
     return Translated(unit, target, Origin.MACHINE)
+
+
+def test_a_one_word_output_keeps_bold_and_italic(tmp_path):
+    d = docx.Document()
+    p = d.add_paragraph("Tədbirdə ")
+    p.add_run("BMqT").bold = True
+    p.add_run("-nin nümayəndəsi ")
+    p.add_run("insan alveri").italic = True
+    p.add_run(" barədə danışdı.")
+    document = DocxDocument.load(F.save(d, tmp_path / "bir.docx"))
+    translated = translate_document(document, ScriptedEngine(lambda _: "Meeting."))
+    buffer = io.BytesIO()
+    document.write(buffer, EN, translated)
+    assert runs(find_paragraph(reopen(buffer.getvalue()), "Meeting.")) == [("Meeting.", True, True)]
+
+
+def test_underlined_words_a_model_loses_keep_their_own_runs(tmp_path):
+    d = docx.Document()
+    p = d.add_paragraph("Bu ")
+    for n, word in enumerate(["birinci", "ikinci", "üçüncü", "dördüncü", "beşinci"]):
+        p.add_run(word).underline = True
+        p.add_run(" və " if n < 4 else " sözlərdir.")
+    document = DocxDocument.load(F.save(d, tmp_path / "alt.docx"))
+    engine = ScriptedEngine(lambda text: " ".join(TAG_PATTERN.sub(" ", text).split()))
+    translated = translate_document(document, engine)
+    buffer = io.BytesIO()
+    document.write(buffer, EN, translated)
+    (paragraph,) = reopen(buffer.getvalue()).paragraphs
+    underlined = [run.text for run in paragraph.runs if run.underline]
+    assert underlined == ["birinci", "ikinci", "üçüncü", "dördüncü", "beşinci"]

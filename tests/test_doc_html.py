@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import io
 import random
+import re
 from pathlib import Path
 
+import lxml.html
 import pytest
+from doubles import ScriptedEngine, translate_document
 
 from dilmanc.documents.base import Origin, Translated
 from dilmanc.documents.html import HtmlDocument
 from dilmanc.errors import InputError
 from dilmanc.languages import resolve
-from dilmanc.text.tagged import CLOSE, EMPTY, OPEN, Tag, TaggedText
+from dilmanc.text.tagged import CLOSE, EMPTY, OPEN, TAG_PATTERN, Tag, TaggedText
 
 EN = resolve("en")
 RU = resolve("ru")
@@ -413,8 +416,101 @@ def test_a_page_without_extension_is_detected_by_its_content(page, tmp_path):
     assert detect_format(renamed) is HtmlDocument
 
 
+FOOTER_NAMES = [
+    "Ana səhifə",
+    "Haqqımızda",
+    "Xəbərlər",
+    "Layihələr",
+    "Tərəfdaşlar",
+    "Əlaqə",
+    "Xəritə",
+]
+
+
+def lose_tags(text: str) -> str:
+    """A model that copies the words and drops every tag."""
+    return " ".join(TAG_PATTERN.sub(" ", text).split())
+
+
+@pytest.mark.parametrize("separator", ["<span> | </span>", " | "])
+def test_a_footer_of_sibling_links_stays_apart_when_the_model_loses_tags(separator):
+    links = separator.join(f'<a href="/{n}">{name}</a>' for n, name in enumerate(FOOTER_NAMES))
+    document = HtmlDocument.from_text(f"<html lang=az><body><footer><p>{links}</p></footer>")
+    engine = ScriptedEngine(lose_tags)
+    translated = translate_document(document, engine)
+    tree = lxml.html.fromstring(document.render(EN, translated))
+    assert not tree.xpath("//a//a | //a//span | //span//a")
+    assert [a.text_content() for a in tree.xpath("//a")] == FOOTER_NAMES
+    assert [a.get("href") for a in tree.xpath("//a")] == [f"/{n}" for n in range(7)]
+    # a list of links goes to the model link by link: no tags for it to lose
+    assert not any("<g" in text for _, batch in engine.calls for text in batch)
+    (item,) = translated.values()
+    assert item.tags.tags > 0 and item.tags.fallback == 0
+
+
+def _garbled(text: str) -> str:
+    """`<g1>` → `1g1&gt; `, `</g1>` → ` &lt;/g1`: a model that mangles every tag."""
+    text = re.sub(r"<g(\d+)>", r"\1g\1&gt; ", text)
+    return re.sub(r"</g(\d+)>", r" &lt;/g\1", text)
+
+
+@pytest.mark.parametrize(
+    "respond",
+    [
+        _garbled,
+        lambda text: text.replace("</g1>", "</g1 ").replace("<g2>", "g2>"),  # half-broken
+        lambda text: text + " g1> </",  # tags intact, debris after them
+    ],
+    ids=["garbled", "half", "intact-plus-debris"],
+)
+def test_no_fragment_of_a_tag_reaches_the_page(respond):
+    document = HtmlDocument.from_text("<p>Bu <b>stereotip</b> deyil, <i>fakt</i> isə belədir.</p>")
+    translated = translate_document(document, ScriptedEngine(respond))
+    page = lxml.html.fromstring(document.render(EN, translated))
+    text = page.text_content()
+    assert not re.search(r"[<>]|&lt;|&gt;|[gx]\d|/g|/\s*$", text), text
+    assert [b.text_content() for b in page.xpath("//b")] == ["stereotip"]
+    assert [i.text_content() for i in page.xpath("//i")] == ["fakt"]
+    assert " ".join(text.split()) == "Bu stereotip deyil, fakt isə belədir."
+
+
+# --- markup for crawlers and formulas stays as it was (issue 17 item 6) ----------------------
+
+FORMULAS = (
+    "<math><mi>x</mi><mo>=</mo><mn>2</mn></math>",
+    '<span class="MathJax_Preview">S=a^2</span><script type="math/tex">S=a^2</script>',
+    '<span class="MathJax" id="MathJax-Element-2-Frame"><nobr><span>V</span></nobr></span>',
+    '<mjx-container class="MathJax" jax="CHTML"><mjx-math>m</mjx-math></mjx-container>',
+)
+MATH_PAGE = f"""<html><head><noscript><link rel="stylesheet" href="a.css"></noscript></head>
+<body><noscript><p>Sayt üçün JavaScript-i yandırın.</p><img src="p.gif" alt="İz"></noscript>
+<p>Düstur {FORMULAS[0]} sadədir.</p>
+<p>Sahə {FORMULAS[1]} olur.</p>
+<p>Həcm {FORMULAS[2]} artır.</p>
+<div class="MathJax_Display"><span class="MathJax">E=mc^2</span></div>
+<p>Kütlə {FORMULAS[3]} azalır.</p>
+</body></html>"""
+
+
+def test_noscript_and_formulas_are_kept_whole_and_opaque(tmp_path):
+    document = HtmlDocument.from_text(MATH_PAGE)
+    units = list(document.units())
+    assert [unit.source.text for unit in units] == [
+        "Düstur  sadədir.",
+        "Sahə  olur.",
+        "Həcm  artır.",
+        "Kütlə  azalır.",
+    ]
+    assert all(code.kind == "standalone" for unit in units for code in unit.codes.values())
+    out = write(document, [(unit, upper) for unit in units]).decode()
+    for formula, after in zip(FORMULAS, ("SADƏDIR", "OLUR", "ARTIR", "AZALIR"), strict=True):
+        assert f"{formula} {after}." in out  # the next word stays outside the formula
+    assert out.count("<noscript>") == 2 and "Sayt üçün JavaScript-i yandırın." in out
+    assert '<div class="MathJax_Display"><span class="MathJax">E=mc^2</span></div>' in out
+
+
 def test_character_references_survive_a_careless_model_in_their_spelling(tmp_path):
-    from doubles import CarelessEngine, translate_document
+    from doubles import CarelessEngine, translate_and_write
 
     path = tmp_path / "p.html"
     path.write_text(
@@ -423,7 +519,7 @@ def test_character_references_survive_a_careless_model_in_their_spelling(tmp_pat
         '<img alt="Bakı&nbsp;şəhəri" src="x.png"></body></html>',
         encoding="utf-8",
     )
-    data, _ = translate_document(HtmlDocument.load(path), CarelessEngine())
+    data, _ = translate_and_write(HtmlDocument.load(path), CarelessEngine())
     page = data.decode()
     assert "02.00&#160;EST&rlm; başlayır, &lrm;sonra&nbsp;bitir &copy; 2024 &amp; {name}" in page
     assert 'alt="Bakı&nbsp;şəhəri"' in page

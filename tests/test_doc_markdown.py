@@ -6,6 +6,7 @@ import io
 import re
 
 import pytest
+from doubles import ScriptedEngine, translate_document
 from format_cli import one_line_error, table_engine_fixture  # noqa: F401
 from markdown_it import MarkdownIt
 
@@ -14,7 +15,7 @@ from dilmanc.documents.markdown import MarkdownDocument
 from dilmanc.documents.registry import open_document
 from dilmanc.errors import InputError
 from dilmanc.languages import resolve
-from dilmanc.text.tagged import CLOSE, EMPTY, OPEN, Tag, TaggedText
+from dilmanc.text.tagged import CLOSE, EMPTY, OPEN, TAG_PATTERN, Tag, TaggedText
 
 EN = resolve("en")
 
@@ -287,11 +288,54 @@ def test_cli_unknown_extension_is_one_line_and_writes_nothing(cli, table_engine,
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
+def test_a_one_word_output_keeps_every_formatting_pair():
+    doc = MarkdownDocument.from_text(
+        "Tədbirdə **BMqT**-nin nümayəndəsi *insan alveri* barədə danışdı.\n"
+    )
+    translated = translate_document(doc, ScriptedEngine(lambda _: "Meeting."))
+    html = MarkdownIt().render(write(doc, translated))
+    assert "<strong>" in html and "<em>" in html, html
+    assert "Meeting." in html
+
+
+def test_links_and_code_spans_a_model_loses_come_back_apart_and_in_order():
+    doc = MarkdownDocument.from_text(
+        "Sınayın [Haskell](http://tryhaskell.org) və [Git](http://try.github.io) "
+        "saytlarını, `https` `http` fərqini də öyrənin.\n"
+    )
+    engine = ScriptedEngine(lambda text: " ".join(TAG_PATTERN.sub(" ", text).split()))
+    out = write(doc, translate_document(doc, engine))
+    tokens = MarkdownIt().parseInline(out)[0].children
+    links = [t.attrs["href"] for t in tokens if t.type == "link_open"]
+    assert links == ["http://tryhaskell.org", "http://try.github.io"], out
+    depth = 0
+    for token in tokens:  # never a link inside a link, never an empty one
+        depth += {"link_open": 1, "link_close": -1}.get(token.type, 0)
+        assert depth <= 1, out
+    assert "[]" not in out
+    assert [t.content for t in tokens if t.type == "code_inline"] == ["https", "http"], out
+
+
+def test_emoji_shortcodes_are_kept_out_of_the_model(tmp_path):
+    text = "Fayllar :card_file_box: burada :+1:, *:tada: bayram* saat 10:30:45-də və a:b:c.\n"
+    doc = load(tmp_path, text)
+    (unit,) = doc.units()
+    assert unit.source.text == "Fayllar  burada ,  bayram saat 10:30:45-də və a:b:c."
+    emoji = [code.data for code in unit.codes.values() if code.name == "emoji"]
+    assert emoji == [":card_file_box:", ":+1:", ":tada:"]
+    out = write(
+        doc, {unit.id: Translated(unit, unit.source.sub(re.compile("a"), "A"), Origin.MACHINE)}
+    )
+    assert (
+        out == "FAyllAr :card_file_box: burAdA :+1:, *:tada: bAyrAm* sAAt 10:30:45-də və A:b:c.\n"
+    )
+
+
 def test_references_and_placeholders_survive_a_careless_model():
-    from doubles import CarelessEngine, translate_document
+    from doubles import CarelessEngine, translate_and_write
 
     document = MarkdownDocument.from_text(
         "Saat 02.00&nbsp;EST &copy; başlayır: {user_name} və %(file_name)s yazılır.\n"
     )
-    text, _ = translate_document(document, CarelessEngine())
+    text, _ = translate_and_write(document, CarelessEngine())
     assert text == ("Saat 02.00&nbsp;EST &copy; başlayır: {user_name} və %(file_name)s yazılır.\n")

@@ -356,13 +356,13 @@ def test_python_format_r_conversions_are_placeholders():
 
 
 def test_placeholders_and_icu_survive_a_careless_model(tmp_path):
-    from doubles import CarelessEngine, translate_document
+    from doubles import CarelessEngine, translate_and_write
 
     path = tmp_path / "app.pot"
     path.write_text(PLACEHOLDERS, encoding="utf-8")
     people = {"heç kim": "nobody", "bir nəfər": "one person", "nəfər": "people"}
     engine = CarelessEngine(people)
-    data, _ = translate_document(PoDocument.load(path), engine)
+    data, _ = translate_and_write(PoDocument.load(path), engine)
     found = messages(data)
     target = str(found["Faylı %(name)r çevrildi və %(count)d yazıldı"].target)
     assert target.count("%(name)r") == 1 and target.count("%(count)d") == 1

@@ -300,7 +300,7 @@ def test_cli_hostile_or_broken_xliff_is_refused_without_output(
 
 
 def test_printf_and_icu_in_source_text_survive_a_careless_model(tmp_path):
-    from doubles import CarelessEngine, translate_document
+    from doubles import CarelessEngine, translate_and_write
 
     path = tmp_path / "app.xlf"
     path.write_text(
@@ -314,7 +314,7 @@ def test_printf_and_icu_in_source_text_survive_a_careless_model(tmp_path):
         encoding="utf-8",
     )
     engine = CarelessEngine({"heç kim": "nobody", "nəfər": "people"})
-    data, _ = translate_document(XliffDocument.load(path), engine)
+    data, _ = translate_and_write(XliffDocument.load(path), engine)
     root = etree.fromstring(data)
     targets = ["".join(t.itertext()) for t in root.iterfind(".//x:target", NS)]
     assert targets[0].count("%s") == 1 and targets[0].count("${resultCount}") == 1

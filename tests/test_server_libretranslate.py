@@ -141,7 +141,8 @@ def test_weblate_shaped_request_with_api_key(tiny_marian_dir, tmp_path):
         assert live.requests()[0]["key"] == "weblate"
     stored = (tmp_path / "keys.json").read_text()
     assert token not in stored  # only the hash is kept
-    assert json.loads(stored)["keys"][0]["chars_used"] == len(AZ[0]) + len(AZ[3])
+    again = KeyStore.load(tmp_path / "keys.json")
+    assert again.used(again.lookup(token)) == len(AZ[0]) + len(AZ[3])
 
 
 def test_rate_limit_and_quota(tiny_marian_dir, tmp_path):

@@ -12,6 +12,8 @@ from dilmanc.text.tagged import (
     Edit,
     Tag,
     TaggedText,
+    debris_spans,
+    is_markup_list,
     join,
     parse,
     split,
@@ -113,3 +115,40 @@ def test_parse_of_render_is_identity(text):
     parsed = parse(text.render(), text.tag_set())
     assert parsed.ok
     assert parsed.tagged == text
+
+
+def _without_debris(text: str, source: str, ids=(1, 2, 3, 10)) -> str:
+    out, pos = [], 0
+    for start, end in debris_spans(text, source, ids):
+        out.append(text[pos:start])
+        pos = end
+    return " ".join(("".join(out) + text[pos:]).split())
+
+
+def test_debris_of_the_tag_syntax_is_found():
+    assert _without_debris("1g10&gt; stereotip &lt;/g10 deyil", "stereotip deyil") == (
+        "stereotip deyil"
+    )
+    cleaned = _without_debris("Informaç&lt;.o&lt;/&gt;3&gt;", "Informasiya")
+    assert not any(bit in cleaned for bit in ("<", ">", "&lt;", "&gt;", "3")), cleaned
+    assert _without_debris("building <>:", "building [ ]:") == "building :"
+    assert _without_debris("a </g2 b g1> c <x3 d /> e", "a b c d e") == "a b c d e"
+
+
+def test_text_that_only_looks_like_debris_is_kept():
+    for text, source in [
+        ("5 < 6 and x2 > 1", "5 < 6 və x2 > 1"),
+        ("the g10 group", "g10 qrupu"),
+        ("x264 codec, 1/2 of it", "x264 kodek, 1/2 hissəsi"),
+    ]:
+        assert debris_spans(text, source, (1, 2, 10)) == [], text
+
+
+def test_only_rows_of_codes_count_as_markup_lists():
+    assert is_markup_list(parse("<g1>Ana</g1> | <g2>Xəbər</g2> | <g3>Əlaqə</g3>").tagged)
+    for sentence in (
+        "Bax <g1>bir</g1>, <g2>iki</g2> və <g3>üç</g3>.",  # words outside the codes
+        "<g1>Bax <g2>bir</g2>, <g3>iki</g3> və <g4>üç</g4></g1>",  # a bold sentence of links
+        "<g1>Ana</g1> | <g2>Xəbər</g2>",  # two links: a sentence like any other
+    ):
+        assert not is_markup_list(parse(sentence).tagged), sentence

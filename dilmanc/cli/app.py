@@ -27,7 +27,7 @@ from dilmanc.cli.models import app as models_app
 from dilmanc.cli.names import names_command
 from dilmanc.cli.serve import serve_command
 from dilmanc.cli.tm import app as tm_app
-from dilmanc.cli.translate import translate_command
+from dilmanc.cli.translate import FLAGS, translate_command
 from dilmanc.errors import (
     EXIT_BROKEN_PIPE,
     EXIT_INTERRUPTED,
@@ -35,6 +35,7 @@ from dilmanc.errors import (
     EXIT_UNAVAILABLE,
     EXIT_USAGE,
     DilmancError,
+    EncodingError,
     OutputClosed,
     OutputError,
     Terminated,
@@ -81,6 +82,13 @@ def error(message: str) -> None:
         print(f"dilmanc: error: {message}", file=sys.stderr)
 
 
+def _message(err: DilmancError) -> str:
+    """The error's line, naming this CLI's option where the error names a setting."""
+    if isinstance(err, EncodingError):
+        return f"{err.problem}; convert it or pass {FLAGS.get(err.setting, err.setting)}"
+    return str(err)
+
+
 def _names(paths: list[str], shown: int = 3) -> str:
     unique = list(dict.fromkeys(paths))
     more = f" and {len(unique) - shown} more" if len(unique) > shown else ""
@@ -123,7 +131,7 @@ def _invoke(argv: list[str] | None, stdout: GuardedStream) -> int:
     except DilmancError as err:
         if isinstance(err, OutputError) and err.path == STDOUT_NAME:
             _silence(stdout)
-        error(str(err))
+        error(_message(err))
         return err.exit_code
     except typer.Exit as err:
         return err.exit_code

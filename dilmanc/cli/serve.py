@@ -173,7 +173,8 @@ def serve_command(
         log_level=log_level,
     ).check()
     if api_keys:
-        KeyStore.load(api_keys)  # a missing or broken keys file: one line, before loading models
+        # a missing or broken keys file or usage database: one line, before loading models
+        KeyStore.load(api_keys).usage.open().close()
     sock = _bind(host, port)
     try:
         run(config, sock, graceful)

@@ -55,6 +55,7 @@ FLAGS = {
     "n_best": "--n-best",
     "names": "--names",
     "tm_threshold": "--tm-threshold",
+    "encoding": "--encoding",
 }
 
 
@@ -175,7 +176,8 @@ def _plan(
 
 class _GlossaryReport:
     """Streams `{"segments": [...], "summary": {...}}` to a file: each distinct segment in
-    which a glossary term was found (per target), then the run's totals."""
+    which a glossary term was found (per target), with where its translation came from
+    (`origin`: machine, cache, tm-exact, tm-context), then the run's totals."""
 
     def __init__(self, handle: IO[str]) -> None:
         self.handle = handle
@@ -186,7 +188,7 @@ class _GlossaryReport:
         for source, result in zip(sources, results, strict=True):
             if result.report.found:
                 record = {"target": target, "source": source, "output": result.output}
-                record.update(result.report.to_json())
+                record.update(origin=result.origin.value, **result.report.to_json())
                 self.handle.write(",\n" if not self.first else "\n")
                 self.handle.write(json.dumps(record, ensure_ascii=False))
                 self.first = False
@@ -359,7 +361,7 @@ def translate_command(
     documents = []
     with contextlib.ExitStack() as stack:
         stack.enter_context(service)  # the memory file is closed (cache written) at the end
-        service.load()
+        service.load(lazy=True)  # a model loads when a sentence needs it, not for cache hits
         sink = None
         if glossary_report:
             sink = _GlossaryReport(stack.enter_context(atomic_writer(glossary_report)))
@@ -465,7 +467,8 @@ def _translate_one(service, pipeline, job: Job):
             if path is None:
                 handles[iso] = sys.stdout
             else:
-                handles[iso] = stack.enter_context(atomic_writer(path, binary=binary))
+                writer = atomic_writer(path, job.document.encoding, binary=binary)
+                handles[iso] = stack.enter_context(writer)
         result = service.translate_document(job.document, handles, pipeline)
         if None in job.outputs.values():
             sys.stdout.flush()

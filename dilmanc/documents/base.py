@@ -77,9 +77,9 @@ class TagOutcome:
     """How the inline tags of one unit came through translation."""
 
     tags: int = 0  # tags in the source (an opening and its closing count as two)
-    by_model: int = 0  # tags the model put back itself, complete and well nested
+    by_model: int = 0  # tags the model put back itself, or a markup list kept in place
     by_alignment: int = 0  # tags placed from the word alignment
-    fallback: int = 0  # tags placed next to the nearest aligned word or around the sentence
+    fallback: int = 0  # tags without aligned words: put back in source order
 
     def __add__(self, other: TagOutcome) -> TagOutcome:
         return TagOutcome(
@@ -127,6 +127,9 @@ class Document(abc.ABC):
     extensions: ClassVar[tuple[str, ...]] = ()
     #: whether outputs are bytes (DOCX) rather than text
     binary: ClassVar[bool] = False
+    #: the codec a text output file is written in: formats that keep their input's encoding
+    #: (a UTF-16 subtitle file gives a UTF-16 translation) set it when they load a file
+    encoding: str = "utf-8"
 
     def __init__(self, path: Path | None, label: str) -> None:
         self.path = path

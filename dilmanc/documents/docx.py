@@ -21,7 +21,8 @@ which must come back where they were. So a paragraph is read at the XML level:
 Writing re-opens the document from the kept bytes (so languages never leak into each other),
 analyses each translated paragraph again the same way (so tag ids match the unit's) and
 rebuilds its runs from the target: a stretch of text gets the formatting of the innermost
-open pair (or the base), hyperlinks are re-created around their stretch, standalone XML (the
+open pair plus what the pairs around it add (bold around italic is bold italic; or the base),
+hyperlinks are re-created around their stretch, standalone XML (the
 very same elements, so a text box keeps its own translated paragraphs) goes back at its tag.
 The paragraph properties and everything outside translated paragraphs (styles, numbering,
 images, sections, comments, settings) are untouched; a target equal to its source leaves the
@@ -68,6 +69,10 @@ W_TAB, W_BR = qn("w:tab"), qn("w:br")
 W_LANG, W_VAL, W_RFONTS, W_HINT = qn("w:lang"), qn("w:val"), qn("w:rFonts"), qn("w:hint")
 MC_CHOICE, MC_FALLBACK = f"{{{MC}}}Choice", f"{{{MC}}}Fallback"
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+# ISO/IEC 29500 Strict ("Strict Open XML Document") names its namespaces and relationship
+# types under purl.oclc.org; python-docx reads only the Transitional ones
+STRICT = b"http://purl.oclc.org/ooxml/"
+STRICT_PARTS = ("_rels/.rels", "word/document.xml")
 
 # Containers of runs that are kept around their (translated) runs as pairs.
 WRAPPERS = {
@@ -126,6 +131,13 @@ NODE_NAMES = {
     "commentReference": "comment",
     "del": "deletion",
 }
+# The schema's order of run properties (ECMA-376 CT_RPr; a merged w:rPr keeps it).
+_RPR_NAMES = (
+    "rStyle rFonts b bCs i iCs caps smallCaps strike dstrike outline shadow emboss imprint "
+    "noProof snapToGrid vanish webHidden color spacing w kern position sz szCs highlight u "
+    "effect bdr shd fitText vertAlign rtl cs em lang eastAsianLayout specVanish oMath"
+)
+RPR_ORDER = {qn(f"w:{name}"): n for n, name in enumerate(_RPR_NAMES.split(" "))}
 WORD_LANG = {"en": "en-US", "ru": "ru-RU", "tr": "tr-TR", "de": "de-DE", "fr": "fr-FR"}
 PART_KINDS = {RT.HEADER: 0, RT.FOOTER: 1, RT.FOOTNOTES: 2, RT.ENDNOTES: 3}
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -502,9 +514,7 @@ def rebuild(paragraph_element, analysed: _Paragraph, target: TaggedText, lang: s
             if not part:
                 continue
             wrappers = [cid for cid in stack if codes[cid].wrapper is not None]
-            inner = codes[stack[-1]] if stack else None
-            rpr = inner.rpr if inner else analysed.base_rpr
-            key = inner.key if inner else analysed.base_key
+            rpr, key = _formatting([codes[cid] for cid in stack], analysed)
             builder.text(part, builder.container(wrappers), rpr, key)
             continue
         code = codes.get(part.id)
@@ -518,6 +528,37 @@ def rebuild(paragraph_element, analysed: _Paragraph, target: TaggedText, lang: s
             container = builder.container(wrappers)
             for node in code.nodes:
                 builder.node(node, container)
+
+
+def _formatting(pairs: list[_Pair], analysed: _Paragraph) -> tuple[object, tuple]:
+    """The run properties of text inside `pairs` (outermost first): the innermost pair's,
+    plus every property an outer pair adds to the paragraph's base that the innermost does
+    not set, so bold and italic falling on the same words give a bold italic run."""
+    if not pairs:
+        return analysed.base_rpr, analysed.base_key
+    inner = pairs[-1]
+    base = {child.tag: etree.tostring(child) for child in _children(analysed.base_rpr)}
+    added = []
+    have = {child.tag for child in _children(inner.rpr)}
+    for pair in reversed(pairs[:-1]):
+        for child in _children(pair.rpr):
+            if child.tag in have or child.tag in INVISIBLE or child.tag not in RPR_ORDER:
+                continue
+            if base.get(child.tag) != etree.tostring(child):
+                added.append(child)
+                have.add(child.tag)
+    if not added:
+        return inner.rpr, inner.key
+    rpr = copy.deepcopy(inner.rpr) if inner.rpr is not None else etree.Element(W_RPR)
+    for child in added:
+        later = [i for i, old in enumerate(rpr) if RPR_ORDER.get(old.tag, len(RPR_ORDER))
+                 > RPR_ORDER[child.tag]]  # fmt: skip
+        rpr.insert(later[0] if later else len(rpr), copy.deepcopy(child))
+    return rpr, _rpr_key(rpr)
+
+
+def _children(rpr) -> list:
+    return [child for child in (rpr if rpr is not None else ()) if isinstance(child.tag, str)]
 
 
 def _fallback_twin(paragraph):
@@ -740,6 +781,11 @@ def _open(data: bytes, label: str):
                     raise InputError(
                         f"{label}: {name} declares a DOCTYPE or entities; refused (unsafe XML)"
                     )
+            if any(STRICT in archive.read(name) for name in STRICT_PARTS if name in names):
+                raise InputError(
+                    f"{label}: ISO/IEC 29500 Strict is not supported; "
+                    "save as Word 2007+ Transitional"
+                )
             data = _with_word_namespace(archive, data)
     except zipfile.BadZipFile as err:
         raise InputError(f"{label}: not a valid .docx (corrupt or truncated ZIP: {err})") from None

@@ -13,9 +13,10 @@ original text, and writing splices translations into that text.
   figcaption, title, button, label, option, ...) end a unit; inline elements (b, i, a, span,
   em, strong, ...) inside a unit are pair tags whose data is their start and end markup; void
   inline elements (img, br, input, wbr) and comments are standalone tags.
-* script, style, code, pre, kbd, samp, var, textarea, template, svg, math and anything marked
-  `translate="no"` or `class="notranslate"` are kept untouched (inline ones as one standalone
-  tag with all their markup).
+* script, style, code, pre, kbd, samp, var, textarea, template, svg, math, noscript, MathJax
+  output (`class="MathJax…"`, `<mjx-container>`) and anything marked `translate="no"` or
+  `class="notranslate"` are kept untouched (inline ones as one standalone tag with all their
+  markup, so no word can move into them).
 * The alt, title, placeholder and aria-label attributes and the content of
   `<meta name="description">` (and og:/twitter: title and description) are units of their own.
 * The `lang` (and `xml:lang`) of `<html>` is set to the target language.
@@ -41,7 +42,7 @@ from pathlib import Path
 from typing import IO
 
 from dilmanc.documents.base import Document, InlineCode, Translated, Unit
-from dilmanc.errors import InputError
+from dilmanc.errors import EncodingError, InputError
 from dilmanc.fileio import check_encoding, read_bytes
 from dilmanc.languages import Language
 from dilmanc.text.placeholders import Spellings, references, spelled, spellings
@@ -121,8 +122,23 @@ VOID_OTHER = frozenset(
 )
 VOID = VOID_INLINE | VOID_OTHER
 SKIP = frozenset(
-    ["script", "style", "code", "pre", "kbd", "samp", "var", "textarea", "template", "svg", "math"]
+    [
+        "script",
+        "style",
+        "code",
+        "pre",
+        "kbd",
+        "samp",
+        "var",
+        "textarea",
+        "template",
+        "svg",
+        "math",
+        "noscript",  # what crawlers and script-less browsers get: kept as it was written
+    ]
 )
+# MathJax output (v2 spans and divs with these classes, v3 <mjx-*> elements): one opaque code
+MATHJAX_CLASS = re.compile(r"^(?:MathJax|MJX)")
 SKIP_BLOCK = frozenset(["pre", "textarea", "template"])
 TRANSLATED_ATTRIBUTES = ("alt", "title", "placeholder", "aria-label")
 META_NAMES = frozenset(
@@ -256,12 +272,13 @@ class _Found:
 
 
 def _skipped(name: str, attrs: list) -> bool:
-    if name in SKIP:
+    if name in SKIP or name.startswith("mjx-"):
         return True
     for key, value in attrs:
         if key == "translate" and (value or "").strip().lower() == "no":
             return True
-        if key == "class" and "notranslate" in (value or "").split():
+        classes = (value or "").split() if key == "class" else []
+        if "notranslate" in classes or any(MATHJAX_CLASS.match(c) for c in classes):
             return True
     return False
 
@@ -523,9 +540,8 @@ def _detect(data: bytes, label: str, encoding: str | None) -> tuple[str, str]:
     try:
         return data.decode(codec), codec
     except UnicodeDecodeError as err:
-        raise InputError(
-            f"{label} is not valid {codec} (byte 0x{data[err.start]:02x} at offset "
-            f"{err.start}); pass --encoding"
+        raise EncodingError(
+            f"{label} is not valid {codec} (byte 0x{data[err.start]:02x} at offset {err.start})"
         ) from None
 
 

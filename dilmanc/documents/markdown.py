@@ -7,7 +7,8 @@ inline content; the output is NOT re-rendered from tokens (that would reformat t
 inline block is located in the source through its token's line range, and only that stretch of
 source text is replaced. Inside a block, emphasis, strong, strikethrough and links are pairs
 whose data is their exact source markup (`**`, `_`, `[` … `](url "title")`, `][ref]`); inline
-code, inline HTML, images, autolinks and hard line breaks are standalone codes. A block the
+code, inline HTML, images, autolinks, hard line breaks and emoji shortcodes (`:tada:`) are
+standalone codes. A block the
 locator cannot map back to the source byte for byte is left untranslated rather than risked.
 
 A translated block is written on one line (a paragraph that was wrapped over several lines comes
@@ -46,6 +47,8 @@ _ESCAPE = re.compile(r"([\\`*_\[\]<~])")
 _ENTITY_LIKE = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
 _ESCAPE_IN_PLACEHOLDER = re.compile(r"([`<])")
 _VERBATIM = frozenset(["printf", "brace", "dollar-brace", "double-brace", "template", "icu"])
+# GitHub / Slack emoji shortcodes (`:card_file_box:`, `:+1:`), not times or a:b:c
+_SHORTCODE = re.compile(r"(?<![\w:]):[a-z0-9_+-]+:(?![\w:])")
 _BLOCK_START = re.compile(r"^([ \t]*)(?:([#>+=-])|(\d{1,9})([.)]))")
 
 
@@ -72,10 +75,13 @@ class MarkdownDocument(Document):
     format = "markdown"
     extensions = (".md", ".markdown")
 
-    def __init__(self, path: Path | None, label: str, text: str, bom: bool) -> None:
+    def __init__(
+        self, path: Path | None, label: str, text: str, bom: bool, encoding: str = "utf-8"
+    ) -> None:
         super().__init__(path, label)
         self.text = text
         self.bom = bom
+        self.encoding = encoding
         self._units: list[Unit] = []
         self._blocks: dict[str, _Block] = {}
         self._scan()
@@ -90,8 +96,8 @@ class MarkdownDocument(Document):
 
     @classmethod
     def load(cls, path: Path, *, encoding: str | None = None) -> MarkdownDocument:
-        text, bom = read_document_text(path, encoding)
-        return cls(path, str(path), text, bom)
+        read = read_document_text(path, encoding)
+        return cls(path, str(path), read.text, read.bom, read.encoding)
 
     @classmethod
     def from_text(cls, text: str, label: str = "standard input") -> MarkdownDocument:
@@ -284,9 +290,17 @@ def _inline_parts(
         if kind == "text":
             if not content.startswith(child.content, pos):
                 raise _Unmappable
-            parts.append(child.content)
-            read.append((child.content, child.content))
-            pos += len(child.content)
+            end = pos + len(child.content)
+            for shortcode in _SHORTCODE.finditer(content, pos, end):
+                if shortcode.start() > pos:
+                    parts.append(content[pos : shortcode.start()])
+                    read.append((parts[-1], parts[-1]))
+                    pos = shortcode.start()
+                standalone("emoji", shortcode.end())
+            if end > pos:
+                parts.append(content[pos:end])
+                read.append((parts[-1], parts[-1]))
+            pos = end
         elif kind == "text_special":
             if not content.startswith(child.markup, pos):
                 raise _Unmappable

@@ -330,6 +330,19 @@ class Engine(abc.ABC):
         info["directory"] = str(info["directory"]) if info["directory"] is not None else None
         return info
 
+    def identity(self) -> dict:
+        """`info()` as known before the model loads, the same whether it has loaded or not:
+        what identifies this engine's outputs (machine-cache keys)."""
+        return self.info()
+
+    def load(self) -> Engine:
+        """Load the model now if it loads lazily (`dilmanc.engines.lazy`); returns the engine
+        that decodes. Engines loaded when made return themselves."""
+        return self
+
+    #: seconds spent loading the model on first use (lazily loaded engines)
+    load_seconds: float = 0.0
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release model memory early (engines are otherwise freed with the process)."""
 

@@ -40,7 +40,9 @@ class CT2Engine(TokenizedEngine):
         threads: int = 0,
         compute_type: str | None = None,
         pairs: tuple[tuple[str, str], ...] = (),
+        codec: SpmCodec | None = None,
     ) -> None:
+        """`codec`: the directory's codec when already read (a lazily loaded engine's)."""
         import ctranslate2
 
         self.directory = Path(directory)
@@ -56,7 +58,7 @@ class CT2Engine(TokenizedEngine):
             raise ModelUnavailable(f"unknown device {device!r} (use cpu or cuda)")
         if not (self.directory / "model.bin").is_file():
             raise ModelUnavailable(f"{self.directory} has no model.bin (not a CTranslate2 model)")
-        self.codec = SpmCodec.load(self.directory, pairs)
+        self.codec = codec or SpmCodec.load(self.directory, pairs)
         self.architecture = self.codec.architecture
         try:
             self.translator = ctranslate2.Translator(

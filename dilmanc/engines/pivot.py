@@ -102,8 +102,22 @@ class PivotEngine(Engine):
             )
         )  # fmt: skip
 
+    def load(self) -> Engine:
+        self.first.load()
+        self.second.load()
+        return self
+
+    @property
+    def load_seconds(self) -> float:  # type: ignore[override]
+        return self.first.load_seconds + self.second.load_seconds
+
     def info(self) -> dict:
-        first, second = self.first.info(), self.second.info()
+        return self._combined(self.first.info(), self.second.info())
+
+    def identity(self) -> dict:
+        return self._combined(self.first.identity(), self.second.identity())
+
+    def _combined(self, first: dict, second: dict) -> dict:
         return {
             "model": self.model,
             "engine": f"{first['engine']}+{second['engine']}",

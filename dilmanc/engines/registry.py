@@ -4,6 +4,10 @@ The model spec is resolved by `dilmanc.models.resolve`; the engine class is chos
 ENGINE_CLASSES (one module per engine, imported only when used). Loaded engines are cached
 per (directory, engine, device, compute type, threads) under a lock, so NLLB serving English
 and Russian loads once and concurrent callers (the server) never load a model twice.
+
+`load_engine(spec, lazy=True)` resolves the spec now (a wrong name or a missing directory
+fails at once) but loads the model only when a sentence first needs it
+(`dilmanc.engines.lazy.LazyEngine`, one per key as well).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ TORCH_COMPUTE_TYPES = ("float32", "float16", "bfloat16", "int8")
 CT2_COMPUTE_TYPES = ("default", "auto", *QUANTIZATIONS)
 
 _LOADED: dict[tuple, Engine] = {}
+_LAZY: dict[tuple, Engine] = {}
 _LOCK = threading.Lock()
 
 
@@ -30,9 +35,11 @@ def load_engine(
     threads: int = 0,
     compute_type: str | None = None,
     download: bool | None = None,
+    lazy: bool = False,
 ) -> Engine:
     """Load (or reuse) the engine for `spec`: preset name, hub id or local directory, or two
-    of them joined by "+" (a pivot: source → English → target)."""
+    of them joined by "+" (a pivot: source → English → target). With `lazy`, the spec is
+    resolved and checked now and the model loads when it first translates."""
     from pathlib import Path
 
     from dilmanc.models.presets import PIVOTS
@@ -42,7 +49,7 @@ def load_engine(
         legs = [part.strip() for part in spec.split("+")]
         if len(legs) != 2 or not all(legs):
             raise UsageError(f"--model {spec}: a pivot is two models joined by '+'")
-        options = {"engine": engine, "device": device, "threads": threads}
+        options = {"engine": engine, "device": device, "threads": threads, "lazy": lazy}
         first, second = (
             load_engine(leg, compute_type=compute_type, download=download, **options)
             for leg in legs
@@ -61,15 +68,35 @@ def load_engine(
             f"(choose from {', '.join(CT2_COMPUTE_TYPES)})"
         )
     key = (str(resolved.directory.resolve()), resolved.engine, device, compute_type, threads)
+
+    def loaded(codec=None) -> Engine:
+        with _LOCK:
+            if key not in _LOADED:
+                _LOADED[key] = _load(resolved, spec, device, threads, compute_type, codec)
+            return _LOADED[key]
+
+    if not lazy:
+        return loaded()
+    from dilmanc.engines.lazy import LazyEngine
+
+    if resolved.engine == "transformers":
+        declared = _torch_compute_type(compute_type)  # a CTranslate2-only type fails now
+    else:
+        declared = compute_type
     with _LOCK:
-        if key not in _LOADED:
-            _LOADED[key] = _load(resolved, spec, device, threads, compute_type)
-        return _LOADED[key]
+        if key not in _LAZY:
+            options = {"device": device, "threads": threads, "compute_type": declared}
+            _LAZY[key] = LazyEngine(resolved, loaded, model=spec, **options)
+        return _LAZY[key]
 
 
-def _load(resolved, spec: str, device: str, threads: int, compute_type: str | None) -> Engine:
+def _load(
+    resolved, spec: str, device: str, threads: int, compute_type: str | None, codec=None
+) -> Engine:
+    """The engine for a resolved model; `codec`: a codec already read (a LazyEngine's)."""
     if resolved.engine == "ctranslate2":
         from dilmanc.engines.ctranslate2 import CT2Engine
+        from dilmanc.engines.spm_codec import SpmCodec
 
         return CT2Engine(
             resolved.directory,
@@ -78,6 +105,7 @@ def _load(resolved, spec: str, device: str, threads: int, compute_type: str | No
             threads=threads,
             compute_type=compute_type,
             pairs=resolved.pairs,
+            codec=codec if isinstance(codec, SpmCodec) else None,
         )
     from dilmanc.engines.transformers import TransformersEngine
     from dilmanc.models.files import quiet_transformers
@@ -116,3 +144,4 @@ def clear_cache() -> None:
     """Forget loaded engines (tests; long-lived processes switching models)."""
     with _LOCK:
         _LOADED.clear()
+        _LAZY.clear()

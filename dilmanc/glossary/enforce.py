@@ -25,7 +25,9 @@ found in the plain text, and every edit (a term injected, a token restored, quot
 moves the inline tags with the words, so "<g1>BMqT</g1>-nin" comes back as "<g1>IOM</g1>".
 
 `EnforcedSegment.report` is a `TermReport`; `to_json()` gives, per segment:
-    strategy   "inject" | "placeholder" | "off": the strategy whose output was kept
+    strategy   "inject" | "placeholder" | "off": the strategy whose output was kept; null for
+               a translation not made in this run (the machine cache, the memory), which the
+               pipeline's verify stage checks all the same
     retried    whether the other strategy was tried; rescued: the retry fixed every failure
     found      source occurrences [{"start", "end", "text", "id", "term", "targets"}]
     expected   preferred target terms (one per entry); satisfied: those found in the output
@@ -43,7 +45,7 @@ from dataclasses import dataclass
 
 from dilmanc.errors import UsageError
 from dilmanc.glossary.matcher import Match, find_terms
-from dilmanc.glossary.verify import TermCheck, check_entry, find_any
+from dilmanc.glossary.verify import TermCheck, check_terms, find_any
 from dilmanc.text import morphology as morph
 from dilmanc.text.tagged import Edit, TaggedText
 
@@ -101,7 +103,7 @@ class AttemptReport:
 class TermReport:
     """What enforcement did to one segment (see the module docstring for the JSON keys)."""
 
-    strategy: str
+    strategy: str | None
     retried: bool = False
     rescued: bool = False
     found: tuple[Match, ...] = ()
@@ -335,13 +337,8 @@ class TermEnforcer:
         elif strategy == "inject":
             output = self._unmark(output, slots, lang)
         output = _tidy(output) if slots else output
-        checks: dict[str, TermCheck] = {}
-        for slot in slots:
-            if slot.match.entry.key not in checks:
-                check = check_entry(output.text, slot.match.entry, lang)
-                if check is not None:
-                    checks[slot.match.entry.key] = check
-        return _Attempt(strategy, output, list(checks.values()), repaired, raw)
+        checks = check_terms(output.text, [slot.match for slot in slots], lang)
+        return _Attempt(strategy, output, list(checks), repaired, raw)
 
     # -- run -----------------------------------------------------------------------------
     def translate(

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from dilmanc.errors import InputError
-from dilmanc.glossary.matcher import find_terms
+from dilmanc.glossary.matcher import Match, find_terms
 from dilmanc.glossary.model import Entry
 
 Span = tuple[int, int]
@@ -134,6 +135,11 @@ class TermCheck:
             out["reason"] = self.reason
         return out
 
+    def describe(self) -> str:
+        """One failure in words: "insan alveri: missing 'human trafficking'"."""
+        reason = f"missing {self.expected!r}" if self.reason == "missing" else self.reason
+        return f"{self.entry.term}: {reason}"
+
 
 def check_entry(text: str, entry: Entry, lang: str) -> TermCheck | None:
     """Whether `text` renders `entry` in `lang` as the glossary demands; None if no target."""
@@ -146,6 +152,29 @@ def check_entry(text: str, entry: Entry, lang: str) -> TermCheck | None:
     if find_any(text, accepted, lang):
         return TermCheck(entry, accepted[0], True)
     return TermCheck(entry, accepted[0], False, "missing")
+
+
+def expected_terms(source: str, glossary, lang: str) -> tuple[Match, ...]:
+    """The glossary terms found in `source` that the glossary renders in `lang`: what a
+    translation of `source` into `lang` must carry."""
+    return tuple(m for m in find_terms(source, glossary) if m.entry.target(lang))
+
+
+def check_terms(output: str, found: Iterable[Match], lang: str) -> tuple[TermCheck, ...]:
+    """One check of `output` per entry among the terms `found` in its source, in order."""
+    checks: dict[str, TermCheck] = {}
+    for match in found:
+        if match.entry.key not in checks:
+            check = check_entry(output, match.entry, lang)
+            if check is not None:
+                checks[match.entry.key] = check
+    return tuple(checks.values())
+
+
+def term_issues(source: str, output: str, glossary, lang: str) -> tuple[str, ...]:
+    """The glossary terms of `source` that `output` breaks, in words (see `TermCheck.describe`)."""
+    checks = check_terms(output, expected_terms(source, glossary, lang), lang)
+    return tuple(check.describe() for check in checks if not check.satisfied)
 
 
 @dataclass

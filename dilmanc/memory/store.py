@@ -1029,26 +1029,13 @@ def _flag_glossary(matches, source, src_base, tgt_base, glossary) -> list[TMMatc
         return matches
     from dataclasses import replace
 
-    from dilmanc.glossary.matcher import find_terms
-    from dilmanc.glossary.verify import check_entry
+    from dilmanc.glossary.verify import term_issues
 
-    entries = list(
-        {id(m.entry): m.entry for m in find_terms(strip_tags(source), glossary)}.values()
-    )
-    if not entries:
-        return matches
-    out = []
-    for match in matches:
-        issues = []
-        for entry in entries:
-            check = check_entry(strip_tags(match.target), entry, tgt_base)
-            if check is not None and not check.satisfied:
-                reason = (
-                    check.reason if check.reason != "missing" else f"missing {check.expected!r}"
-                )
-                issues.append(f"{entry.term}: {reason}")
-        out.append(replace(match, glossary_issues=tuple(issues)))
-    return out
+    plain = strip_tags(source)
+    return [
+        replace(m, glossary_issues=term_issues(plain, strip_tags(m.target), glossary, tgt_base))
+        for m in matches
+    ]
 
 
 def cache_key(
@@ -1086,23 +1073,10 @@ def cache_key(
 
 def glossary_hash(glossary) -> str | None:
     """A sha256 (hex) of a glossary's content — terms, targets, forbidden renderings, flags,
-    in order — for `cache_key(glossary_hash=...)`; None for no glossary."""
-    import hashlib
-
-    if glossary is None:
-        return None
-    data = [
-        [
-            list(e.az),
-            sorted((k, list(v)) for k, v in e.targets.items()),
-            sorted((k, list(v)) for k, v in e.forbidden.items()),
-            sorted(e.flags),
-            e.id,
-        ]
-        for e in glossary
-    ]
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    in order — for `cache_key(glossary_hash=...)`; None for no glossary. Computed once per
+    glossary object (`Glossary.content_hash`), so a server's requests do not hash a large
+    glossary again each time."""
+    return None if glossary is None else glossary.content_hash
 
 
 __all__ = ["SCHEMA_VERSION", "Memory", "cache_key", "default_path", "glossary_hash"]

@@ -1,4 +1,4 @@
-"""The translation pipeline: units → sentences → (glossary) → engine → tags → units.
+"""The translation pipeline: units → sentences → memory → (glossary) → engine → verify → units.
 
 Units arrive in document order and are processed in chunks of about `chunk_segments`
 sentences, so a large file is read, translated and written piece by piece with flat memory.
@@ -6,21 +6,31 @@ Each unit's source (a TaggedText) is cut into sentences (line by line, Azerbaija
 pass-through stretches kept verbatim); each sentence keeps the inline tags that fall inside it,
 numbered locally so that identical sentences are translated once per run and target (a
 bounded LRU cache per target serves repeats). Distinct sentences go to the glossary enforcer
-and the engine in length-sorted batches under a token budget.
+and the engine in length-sorted batches under a token budget; an engine that loads lazily
+(`dilmanc.engines.lazy`) loads when the first sentence reaches it, so a run the memory and
+the machine cache serve entirely never loads a model.
 
-Inline tags travel into the model in their compact form. After decoding, each sentence's tags
-are checked (complete, well nested, none invented): when the model kept them they stay where
-it put them; otherwise they are placed on the output words aligned to their source words by
-the engine's cross-attention, and as a last resort next to the nearest aligned word or around
-the whole sentence — a tag is never dropped (`TagOutcome` counts each case).
+With a glossary, the verify stage checks every translation the chunk produced or recalled,
+whatever its origin (the model, the machine cache, a memory match), against the source's
+terms in the target language: reports and totals count a sentence the same whether it was
+translated now or served from the cache.
+
+Inline tags travel into the model in their compact form. After decoding, pieces of tags the
+model broke are removed from the text and each sentence's tags are checked (complete, well
+nested, none invented): when the model kept them they stay where it put them; otherwise they
+are placed on the output words aligned to their source words by the engine's
+cross-attention, or, as a last resort, back in source order at word boundaries — a tag is
+never dropped (`TagOutcome` counts each case). A unit that is mostly markup (a row of links)
+is translated stretch by stretch, its tags never sent.
 
 Placeholders (`text.placeholders`: printf, brace fields, `${…}`, `{{…}}`, ICU arguments,
 character references, invisible characters) are tags too, for the model only: a sentence's
 placeholders become empty tags after its own (`_Piece.protected`) and their text is put back
-in the output, exactly once; the cache and the translation memory see the sentence with its
-placeholders as text. One the model did not return is put back by the alignment and named in
-a warning (`PipelineReport.placeholders` counts both). An ICU plural/select is cut into its
-skeleton, kept like any pass-through stretch, and its sub-messages, each a sentence.
+in the output, exactly once; the cache, the translation memory and the verify stage see the
+sentence with its placeholders as text. One the model did not return is put back by the
+alignment and named in a warning (`PipelineReport.placeholders` counts both). An ICU
+plural/select is cut into its skeleton, kept like any pass-through stretch, and its
+sub-messages, each a sentence.
 
 Everything that is not a sentence (line endings, blank lines, spaces between sentences,
 pass-through stretches, metadata prefixes) is copied verbatim, so a document's layout comes
@@ -45,18 +55,27 @@ from dilmanc.languages import Language
 from dilmanc.pipeline.fit import Fitter, segment_fitter
 from dilmanc.pipeline.recall import MemoryStage, Suggestion
 from dilmanc.pipeline.reports import PipelineReport
-from dilmanc.text.align import place_tags, word_alignment
+from dilmanc.text.align import drop_spans, place_tags, word_alignment
 from dilmanc.text.placeholders import Protected, Scan, Span, protect, scan
 from dilmanc.text.segment import segment_line
-from dilmanc.text.tagged import EMPTY, TaggedText, join, parse, split
+from dilmanc.text.tagged import (
+    EMPTY,
+    Edit,
+    TaggedText,
+    debris_spans,
+    is_markup_list,
+    join,
+    parse,
+    split,
+)
 
 if TYPE_CHECKING:
     from dilmanc.engines.base import Engine
     from dilmanc.glossary import TermEnforcer
-    from dilmanc.glossary.enforce import EnforcedSegment
+    from dilmanc.glossary.enforce import EnforcedSegment, TermReport
 
-# Receives each batch the enforcer checked: target iso, source segments, EnforcedSegments.
-GlossarySink = Callable[[str, list[str], list["EnforcedSegment"]], None]
+# Receives each batch the verify stage checked: target iso, sources, CheckedSegments.
+GlossarySink = Callable[[str, list[str], list["CheckedSegment"]], None]
 # Called with the number of units finished (a progress bar's `advance`).
 Advance = Callable[[int], None]
 # Receives each chunk of translated units, per target language.
@@ -87,6 +106,45 @@ class _Output:
     restored: tuple[str, ...] = ()  # placeholders the model lost, put back by the pipeline
 
 
+@dataclass(frozen=True)
+class CheckedSegment:
+    """A distinct sentence's translation as the verify stage checked it. `report.found` and
+    `report.checks` are the verify stage's; the rest says how the glossary was enforced when
+    the translation was made in this run (`strategy` is None for the cache and the memory)."""
+
+    source: str  # compact tagged form
+    tagged: TaggedText
+    report: TermReport
+    origin: Origin
+
+    @property
+    def output(self) -> str:
+        return self.tagged.text
+
+    def to_json(self) -> dict:
+        return {"source": self.source, "origin": self.origin.value, **self.report.to_json()}
+
+
+@dataclass
+class _Fresh:
+    """A translation new to this chunk, waiting for the verify stage."""
+
+    local: TaggedText  # the sentence, locally numbered
+    output: _Output
+    enforced: TermReport | None = None  # the enforcer's report, for the model's output
+    where: str = ""  # the first unit it belongs to (memory matches: for warnings)
+
+
+@dataclass
+class _Unique:
+    """What the engine step made of one distinct sentence."""
+
+    tagged: TaggedText
+    outcome: TagOutcome
+    enforced: TermReport | None = None
+    dropped: frozenset[int] = frozenset()  # empty tags the model did not return exactly once
+
+
 # A unit whose sentences came from several places is labelled by the least trusted one.
 ORIGIN_RANK = [Origin.KEPT, Origin.TM_CONTEXT, Origin.TM_EXACT, Origin.CACHE, Origin.MACHINE]
 
@@ -99,7 +157,7 @@ def _stored(local: TaggedText, text: str, origin: Origin) -> _Output:
     parsed = parse(text, expected)
     if parsed.ok:
         return _Output(parsed.tagged, TagOutcome(len(expected), by_model=len(expected)), origin)
-    placement = place_tags(local, parsed.tagged.text, None)
+    placement = place_tags(local, _SPACES.sub(" ", parsed.tagged.text).strip(), None)
     count = len(expected)
     fallback = min(count, placement.fallback)
     return _Output(placement.tagged, TagOutcome(count, count - fallback, 0, fallback), origin)
@@ -128,7 +186,21 @@ def segment_unit(
     tags that cross a cut are reopened, see `tagged.split`); `fit` splits sentences a model
     could not read whole. The skeleton of an ICU message (`found`, else scanned here) is kept
     and each of its sub-messages is segmented on its own. Returns the pieces and how many
-    sentences were split."""
+    sentences were split.
+
+    A unit that is mostly markup (a menu, a row of links: see `tagged.is_markup_list`) is
+    cut at every tag instead: each stretch of text goes to the model alone and the tags stay
+    exactly where they were, so a model has no tags to lose."""
+    if is_markup_list(source):
+        pieces: list[tuple[TaggedText, bool]] = []
+        split_count = 0
+        for part in source.parts():
+            if isinstance(part, str):
+                found, count = segment_unit(TaggedText(part), language, fit)
+                pieces, split_count = pieces + found, split_count + count
+            else:
+                pieces.append((TaggedText("", ((0, part),)), False))
+        return pieces, split_count
     text = source.text
     found = found if found is not None else scan(text)
     bounds: list[tuple[int, int]] = []
@@ -319,16 +391,16 @@ class Pipeline:
 
     def _note_split(self, unit: Unit, count: int) -> None:
         """A warning for the report and stderr: nothing is cut, but the model saw parts."""
-        where = unit.location or f"unit {unit.id}"
-        self._warn(f"{where}: {count} sentence(s) too long for the model, translated in parts")
+        self._warn(
+            f"{_where(unit)}: {count} sentence(s) too long for the model, translated in parts"
+        )
 
     def _note_empty(self, unit: Unit, piece: _Piece, target: Language) -> None:
         """A warning for each sentence whose translation is empty (nothing is written for it)."""
-        where = unit.location or f"unit {unit.id}"
         text = piece.tagged.text.strip()
         shown = text if len(text) <= 60 else text[:57] + "..."
         message = f"the model returned an empty translation into {target.iso} of {shown!r}"
-        self._warn(f"{where}: {message}")
+        self._warn(f"{_where(unit)}: {message}")
 
     def _note_placeholders(self, unit: Unit, piece: _Piece, output: _Output) -> None:
         """Count the sentence's placeholders; a warning when the model lost some of them."""
@@ -337,9 +409,8 @@ class Pipeline:
         self.stats.placeholders.protected += len(piece.protected.texts)
         if output.restored:
             self.stats.placeholders.restored += len(output.restored)
-            where = unit.location or f"unit {unit.id}"
             lost = " ".join(output.restored)
-            self._warn(f"{where}: the model dropped {lost}; put back by alignment")
+            self._warn(f"{_where(unit)}: the model dropped {lost}; put back by alignment")
 
     def _warn(self, message: str) -> None:
         """A warning for the report and stderr (the first 20; then one line saying so)."""
@@ -372,9 +443,13 @@ class Pipeline:
         recalled = self._recall(chunk, target) if self.memory is not None else {}
         cache = self._caches.setdefault(target.iso, OrderedDict())
         found: dict[str, _Output | None] = {}
+        fresh: list[_Fresh] = []  # translations new to this run's cache: verified below
         misses: list[_Piece] = []
+        order: dict[str, int] = {}  # sentence → first position in the chunk
         for prepared in chunk:
             for piece in prepared.pieces or ():
+                if piece.translate:
+                    order.setdefault(piece.key, len(order))
                 if not piece.translate or piece.key in found or id(piece) in recalled:
                     continue
                 hit = cache.get(piece.key)
@@ -388,13 +463,17 @@ class Pipeline:
             started = time.perf_counter()
             stored = self.memory.cached([piece.key for piece in misses], target.iso)
             for piece in [m for m in misses if m.key in stored]:
-                found[piece.key] = _stored(piece.local, stored[piece.key], Origin.CACHE)
+                output = _stored(piece.local, stored[piece.key], Origin.CACHE)
+                found[piece.key] = output
+                fresh.append(_Fresh(piece.local, output))
             misses = [m for m in misses if m.key not in stored]
             self.stats.seconds["memory"] += time.perf_counter() - started
         if misses:
-            outputs = self._translate_unique([m.model_input for m in misses], target)
-            for piece, (output, outcome, dropped) in zip(misses, outputs, strict=True):
-                found[piece.key] = _restored(piece, output, outcome, dropped)
+            made = self._translate_unique([m.model_input for m in misses], target)
+            for piece, unique in zip(misses, made, strict=True):
+                output = _restored(piece, unique)
+                found[piece.key] = output
+                fresh.append(_Fresh(piece.local, output, unique.enforced))
             if self.memory is not None:
                 pairs = [(m.key, found[m.key].tagged.render()) for m in misses]
                 self.memory.store(pairs, target.iso)
@@ -405,6 +484,8 @@ class Pipeline:
             cache[key] = output
         while len(cache) > self.cache_size:
             cache.popitem(last=False)
+        fresh += _recalled(chunk, recalled)
+        self._verify(sorted(fresh, key=lambda item: order[item.local.render()]), target)
         return [self._assemble(prepared, found, recalled, target) for prepared in chunk]
 
     def _recall(self, chunk: list[_Prepared], target: Language) -> dict[int, _Output]:
@@ -421,20 +502,47 @@ class Pipeline:
             prev = occurrences[k - 1][1].key if k else prepared.unit.prev
             nxt = occurrences[k + 1][1].key if k + 1 < len(occurrences) else prepared.unit.next
             hit, fuzzy = self.memory.recall(piece.key, target.iso, prev, nxt)
-            where = prepared.unit.location or f"unit {prepared.unit.id}"
             if hit is not None:
                 out[id(piece)] = _stored(piece.local, hit.target, hit.origin)
-                if hit.glossary_issues:
-                    self._warn(f"{where}: memory target breaks the glossary: "
-                               + "; ".join(hit.glossary_issues))  # fmt: skip
             elif fuzzy is not None:
                 self.stats.memory.fuzzy += 1
                 if len(self.stats.memory.suggestions) < 200:
+                    where = _where(prepared.unit)
                     self.stats.memory.suggestions.append(
                         Suggestion(where, piece.key, fuzzy.score, fuzzy.target, fuzzy.unit.source)
                     )
         self.stats.seconds["memory"] += time.perf_counter() - started
         return out
+
+    def _verify(self, fresh: list[_Fresh], target: Language) -> None:
+        """The verify stage: each translation new to this chunk, whatever made it (the model,
+        the machine cache, a memory match), is checked against the glossary terms of its
+        source in the target language, then counted and reported the same way."""
+        if self.enforcer is None or not fresh:
+            return
+        from dilmanc.glossary.enforce import TermReport, summarize
+        from dilmanc.glossary.verify import check_terms, expected_terms
+
+        started = time.perf_counter()
+        glossary, lang = self.enforcer.glossary, target.iso
+        checked: list[CheckedSegment] = []
+        for item in fresh:
+            terms = expected_terms(item.local.text, glossary, lang)
+            checks = check_terms(item.output.tagged.text, terms, lang)
+            report = replace(item.enforced or TermReport(None), found=terms, checks=checks)
+            if report.retried:  # rescued: the retry left nothing failing in the final output
+                report = replace(report, rescued=not report.failed)
+            origin = item.output.origin
+            checked.append(CheckedSegment(item.local.render(), item.output.tagged, report, origin))
+            if report.failed and origin in (Origin.TM_EXACT, Origin.TM_CONTEXT):
+                issues = "; ".join(check.describe() for check in report.failed)
+                self._warn(f"{item.where}: memory target breaks the glossary: {issues}")
+        self.stats.glossary = self.stats.glossary + summarize(checked)
+        if self.glossary_sink is not None:
+            self.glossary_sink(lang, [c.source for c in checked], checked)
+        else:
+            self.glossary_reports += [{"target": lang, **c.to_json()} for c in checked]
+        self.stats.seconds["glossary"] += time.perf_counter() - started
 
     def _assemble(
         self, prepared: _Prepared, found: dict, recalled: dict, target: Language
@@ -458,17 +566,19 @@ class Pipeline:
                 origin = max(origin, output.origin, key=ORIGIN_RANK.index)
             else:
                 parts.append(piece.tagged)
+                if piece.tagged.tags and not piece.tagged.text:  # a markup list's own tags
+                    kept = len(piece.tagged.tags)
+                    outcome += TagOutcome(kept, by_model=kept)
         self.stats.origins[origin] += 1
         if outcome.tags:
             self.stats.units_with_tags += 1
             self.stats.tags += outcome
         return Translated(unit, join(parts), origin, outcome)
 
-    def _translate_unique(
-        self, segments: list[TaggedText], target: Language
-    ) -> list[tuple[TaggedText, TagOutcome, set[int]]]:
+    def _translate_unique(self, segments: list[TaggedText], target: Language) -> list[_Unique]:
         """Distinct sentences through the glossary and the engine (each leg of a pivot)."""
         engine = self._engine_for(target)
+        engine.load()  # a lazily loaded engine loads here, when a sentence first needs it
         if isinstance(engine, PivotEngine):
             legs = engine.legs(self.source, target)
         else:
@@ -476,7 +586,7 @@ class Pipeline:
         texts = segments
         outcomes: list[TagOutcome] | None = None
         first: list[EnforcedSegment] | None = None
-        dropped: list[set[int]] = [set() for _ in segments]
+        dropped: list[frozenset[int]] = [frozenset()] * len(segments)
         for index, leg in enumerate(legs):
             enforcer = self.enforcer if index == 0 else self._leg_enforcer(leg)
             texts, leg_outcomes, enforced, leg_dropped = self._run_leg(texts, leg, enforcer)
@@ -485,12 +595,9 @@ class Pipeline:
             )
             dropped = [a | b for a, b in zip(dropped, leg_dropped, strict=True)]
             first = enforced if index == 0 else first
-        if self.enforcer is not None:
-            if len(legs) > 1:  # the terms that count are the source's, in the final language
-                pairs = zip(first, texts, strict=True)
-                first = [_final_check(seg, out, target.iso) for seg, out in pairs]
-            self._report_glossary(segments, first, target)
-        return list(zip(texts, outcomes, dropped, strict=True))
+        reports = [segment.report for segment in first] if first else [None] * len(texts)
+        made = zip(texts, outcomes, reports, dropped, strict=True)
+        return [_Unique(*one) for one in made]
 
     def _leg_enforcer(self, leg: Leg) -> TermEnforcer | None:
         """A later pivot leg maps the pivot-language terms to the target's."""
@@ -509,12 +616,14 @@ class Pipeline:
 
     def _run_leg(
         self, segments: list[TaggedText], leg: Leg, enforcer: TermEnforcer | None
-    ) -> tuple[list[TaggedText], list[TagOutcome], list[EnforcedSegment] | None, list[set[int]]]:
+    ) -> tuple[
+        list[TaggedText], list[TagOutcome], list[EnforcedSegment] | None, list[frozenset[int]]
+    ]:
         """One leg over `segments`: outputs, tag outcomes, the glossary's results, and the
         empty tags each output's model did not return exactly once."""
         engine_seconds = 0.0
         outcomes: dict[int, TagOutcome] = {}
-        dropped: dict[int, set[int]] = {}
+        dropped: dict[int, frozenset[int]] = {}
 
         def run_engine(
             batch: list[TaggedText], n_best: int = 1, suppress: Sequence[str] = ()
@@ -573,24 +682,6 @@ class Pipeline:
         lost = [dropped[id(r.raw)] for r in results]
         return [r.tagged for r in results], [outcomes[id(r.raw)] for r in results], results, lost
 
-    def _report_glossary(
-        self, segments: list[TaggedText], results: list[EnforcedSegment], target: Language
-    ) -> None:
-        self._add_glossary_totals(results)
-        texts = [segment.render() for segment in segments]
-        if self.glossary_sink is not None:
-            self.glossary_sink(target.iso, texts, results)
-        else:
-            self.glossary_reports += [
-                {"target": target.iso, "source": text, **result.report.to_json()}
-                for text, result in zip(texts, results, strict=True)
-            ]
-
-    def _add_glossary_totals(self, results: list[EnforcedSegment]) -> None:
-        from dilmanc.glossary.enforce import summarize
-
-        self.stats.glossary = self.stats.glossary + summarize(results)
-
 
 def _mode(enforcer: TermEnforcer | None) -> str | None:
     return enforcer.mode if enforcer is not None else None
@@ -604,18 +695,21 @@ def _worse(a: TagOutcome, b: TagOutcome) -> TagOutcome:
     return TagOutcome(tags, by_model, tags - by_model - fallback, fallback)
 
 
-def _final_check(first: EnforcedSegment, output: TaggedText, lang: str) -> EnforcedSegment:
-    """The first leg's report with its terms verified in the final output instead."""
-    from dilmanc.glossary.verify import check_entry
+def _where(unit: Unit) -> str:
+    return unit.location or f"unit {unit.id}"
 
-    checks = {}
-    for match in first.report.found:
-        if match.entry.key not in checks:
-            check = check_entry(output.text, match.entry, lang)
-            if check is not None:
-                checks[match.entry.key] = check
-    report = replace(first.report, checks=tuple(checks.values()))
-    return replace(first, tagged=output, report=report)
+
+def _recalled(chunk: list[_Prepared], recalled: dict[int, _Output]) -> list[_Fresh]:
+    """The chunk's memory matches for the verify stage: each sentence and target once."""
+    out: dict[tuple[str, str], _Fresh] = {}
+    for prepared in chunk:
+        for piece in prepared.pieces or ():
+            output = recalled.get(id(piece))
+            if output is not None:
+                key = (piece.key, output.tagged.render())
+                if key not in out:
+                    out[key] = _Fresh(piece.local, output, where=_where(prepared.unit))
+    return list(out.values())
 
 
 def _texts(chunk: list[Translated]) -> list[str]:
@@ -627,24 +721,24 @@ def _lines(chunk: list[Translated]) -> str:
     return "".join(t.target.text + t.unit.extra for t in chunk)
 
 
-def _restored(piece: _Piece, output: TaggedText, outcome: TagOutcome, dropped: set[int]) -> _Output:
+def _restored(piece: _Piece, unique: _Unique) -> _Output:
     """A model's output with the sentence's placeholders written back as text; those the model
     did not return itself are named in `restored`."""
     if piece.protected is None:
-        return _Output(output, outcome, Origin.MACHINE)
-    output, missing = piece.protected.restore(output)
+        return _Output(unique.tagged, unique.outcome, Origin.MACHINE)
+    output, missing = piece.protected.restore(unique.tagged)
     texts = piece.protected.texts
-    lost = tuple(texts[i] for i in sorted(dropped | set(missing)) if i in texts)
-    return _Output(output, outcome, Origin.MACHINE, lost)
+    lost = tuple(texts[i] for i in sorted(unique.dropped | set(missing)) if i in texts)
+    return _Output(output, unique.outcome, Origin.MACHINE, lost)
 
 
-def _dropped(segment: TaggedText, output: str) -> set[int]:
+def _dropped(segment: TaggedText, output: str) -> frozenset[int]:
     """The empty tags of `segment` that `output` does not hold exactly once."""
     wanted = {tag.id for _, tag in segment.tags if tag.kind == EMPTY}
     if not wanted:
-        return set()
+        return frozenset()
     got = Counter(tag.id for _, tag in parse(_clean(output)).tagged.tags if tag.kind == EMPTY)
-    return {i for i in wanted if got[i] != 1}
+    return frozenset(i for i in wanted if got[i] != 1)
 
 
 def _place(segment: TaggedText, result: TranslationResult) -> tuple[TaggedText, TagOutcome]:
@@ -655,15 +749,34 @@ def _place(segment: TaggedText, result: TranslationResult) -> tuple[TaggedText, 
     expected = segment.tag_set()
     count = len(expected)
     parsed = parse(text, expected)
+    # pieces of tags the model broke (`</g1`, `1g10&gt;`) never reach the output
+    debris = debris_spans(parsed.tagged.text, segment.text, {tag.id for tag in expected})
     if parsed.ok:
-        return parsed.tagged, TagOutcome(count, by_model=count)
+        tagged = parsed.tagged
+        if debris:
+            edits = [Edit(a, b) for a, b in _with_a_space(debris, tagged.text)]
+            tagged = tagged.apply(edits).strip()
+        return tagged, TagOutcome(count, by_model=count)
     plain = parsed.tagged.text  # tags taken out, invented ones too
     alignment = None
     if result.attention:
         alignment = word_alignment(
             segment, result.source_tokens, text, plain, result.tokens, result.attention
         )
-    placement = place_tags(segment, plain, alignment)
-    tagged = placement.tagged.sub(_SPACES, " ").strip()  # where removed tags left gaps
+    plain, alignment = drop_spans(plain, debris, alignment)
+    # the same words without the gaps removed tags left (the alignment counts words)
+    placement = place_tags(segment, _SPACES.sub(" ", plain).strip(), alignment)
     fallback = min(count, placement.fallback)
-    return tagged, TagOutcome(count, by_alignment=count - fallback, fallback=fallback)
+    return placement.tagged, TagOutcome(count, by_alignment=count - fallback, fallback=fallback)
+
+
+def _with_a_space(spans: list[tuple[int, int]], text: str) -> list[tuple[int, int]]:
+    """`spans` to remove, each taking the space after it when there is one before it too
+    (so removing `g1>` from `a g1> b` leaves `a b`)."""
+    out: list[tuple[int, int]] = []
+    for start, end in spans:
+        spaced = start > 0 and text[start - 1].isspace() and end < len(text)
+        if spaced and text[end].isspace():
+            end += 1
+        out.append((start, end))
+    return out

@@ -8,6 +8,9 @@ up in the machine-translation cache, keyed by everything that changes a machine 
 (sentence, languages, model and its revision, engine, compute type, decoding, glossary content
 and mode), so an unchanged re-run comes from the cache and changing any of those invalidates
 exactly what it should. Machine output goes into the cache, never into the memory.
+
+Whatever this stage supplies is checked against the glossary by the pipeline's verify stage,
+like the model's own output (a memory target that breaks the glossary is reported there).
 """
 
 from __future__ import annotations
@@ -24,7 +27,6 @@ class Recalled:
     target: str  # compact tagged form
     origin: Origin  # TM_CONTEXT or TM_EXACT
     score: float
-    glossary_issues: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -71,14 +73,12 @@ class MemoryStage:
         self.use_tm = use_tm
         self.use_cache = use_cache
         self.threshold = threshold
-        self.glossary = None
         self.glossary_hash: str | None = None
         self.glossary_mode: str | None = None
 
     def use_glossary(self, glossary, mode: str | None) -> None:
         from dilmanc.memory import glossary_hash
 
-        self.glossary = glossary
         self.glossary_hash = glossary_hash(glossary)
         self.glossary_mode = mode if glossary is not None else None
 
@@ -97,14 +97,13 @@ class MemoryStage:
             next=next_,
             threshold=self.threshold,
             limit=1,
-            glossary=self.glossary,
         )
         if not matches:
             return None, None
         best = matches[0]
         if best.kind in ("context", "exact"):
             origin = Origin.TM_CONTEXT if best.kind == "context" else Origin.TM_EXACT
-            return Recalled(best.target, origin, best.score, best.glossary_issues), None
+            return Recalled(best.target, origin, best.score), None
         return None, best
 
     # --- machine cache ----------------------------------------------------------------------

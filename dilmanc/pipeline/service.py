@@ -1,11 +1,13 @@
 """The service layer: everything a translation run needs, built once from one `Settings`.
 
 `Service(settings)` loads the glossary and the enforcer, the engines (once per model, shared
-by targets that use the same model) and makes pipelines (settings without targets get every
-language of dilmanc's list the models translate into: see `producible_targets`);
-`translate_document` runs one document through a pipeline into one writer per target
-language. `dilmanc translate`, `eval run` and the server all go through here, so what a
-benchmark measures is what a user gets, and no second place wires engines, glossary and
+by targets that use the same model; with `load(lazy=True)` a model loads only when a
+sentence first needs it, so a run served from the cache never loads one) and makes pipelines
+(settings without targets get every language of dilmanc's list the models translate into: see
+`producible_targets`); `translate_document` runs one document through a pipeline into one
+writer per target language. `dilmanc translate`, `eval run` and the server all go through
+here, so what a benchmark measures is what a user gets, and no second place wires engines,
+glossary and
 pipeline together.
 """
 
@@ -181,7 +183,8 @@ class DocumentReport:
 
 def _load_engine(spec: str, settings: Settings) -> Engine:
     """The engine of one model spec with the settings' engine, device, threads, compute type
-    (loaded once per process: the registry caches engines)."""
+    (made once per process: the registry caches engines); lazy: it answers language and
+    token questions from the model's small files and loads the weights on first use."""
     from dilmanc.engines.registry import load_engine
     from dilmanc.models.resolve import normalize_engine
 
@@ -191,6 +194,7 @@ def _load_engine(spec: str, settings: Settings) -> Engine:
         device=settings.device,
         threads=settings.threads,
         compute_type=settings.compute_type,
+        lazy=True,
     )
 
 
@@ -236,20 +240,30 @@ class Service:
         self.source = settings.source_language
         self.targets = settings.target_languages
         self.specs = parse_model_options(list(settings.models), self.targets)
-        self.load_seconds = 0.0
+        self._prepare_seconds = 0.0
         self._glossary: Glossary | None = None
         self._names = None  # NameTable when people's names are on
         self._engines: dict[str, Engine] | None = None
+        self._made: dict[str, Engine] = {}  # as made, before `wrap_engines`
         self._memory = None  # dilmanc.memory.Memory, opened on first use
 
     # --- resources, loaded once -----------------------------------------------------------
-    def load(self) -> Service:
+    def load(self, *, lazy: bool = False) -> Service:
         """Load what the run needs, cheapest and most likely to fail first: glossary files,
-        the memory file, then models."""
+        the memory file, then models. With `lazy`, models are resolved and checked (a wrong
+        name fails here) but load only when a sentence first needs them."""
         self.glossary()
         self.memory()
-        self.engines()
+        engines = self.engines()
+        if not lazy:
+            for engine in _unique(engines.values()):
+                engine.load()
         return self
+
+    @property
+    def load_seconds(self) -> float:
+        """Seconds spent resolving and loading models, whenever they loaded."""
+        return self._prepare_seconds + sum(e.load_seconds for e in _unique(self._made.values()))
 
     def memory(self):
         """The translation memory and machine cache (one SQLite file), or None when off."""
@@ -281,8 +295,9 @@ class Service:
 
         decode = {**self.settings.decode.as_dict(), "n_best": self.settings.n_best}
         fields = {}
-        for iso, engine in self.engines().items():
-            info = engine.info()
+        self.engines()
+        for iso, engine in self._made.items():
+            info = engine.identity()  # the same before and after the model loads
             directories = [leg["directory"] for leg in info.get("legs", [info])]
             fields[iso] = {
                 "model": info["model"],
@@ -334,9 +349,12 @@ class Service:
             targets = [t.iso for t in self.targets]
             names = names_glossary(texts, targets, style=self.settings.names, table=self._names)
             layers.insert(0, names)
-        merged = Glossary()
-        for layer in layers:
-            if layer is not None:
+        present = [layer for layer in layers if layer is not None]
+        if len(present) == 1:  # used as it is: its compiled matcher is reused
+            merged = present[0]
+        else:
+            merged = Glossary()
+            for layer in present:
                 merged.extend(layer)
         return TermEnforcer(merged, mode=self.settings.glossary_mode, n_best=self.settings.n_best)
 
@@ -352,7 +370,8 @@ class Service:
         return self._engines
 
     def engines(self) -> dict[str, Engine]:
-        """iso → Engine for every target (a model serving several targets loads once)."""
+        """iso → Engine for every target (a model serving several targets loads once); each
+        loads its model on first use unless `load()` loaded it."""
         if self._engines is None:
             started = time.perf_counter()
             engines = {}
@@ -360,8 +379,8 @@ class Service:
                 engine = _load_engine(self.specs[target.iso], self.settings)
                 engine.check_pair(self.source, target)
                 engines[target.iso] = engine
-            self._engines = engines
-            self.load_seconds = time.perf_counter() - started
+            self._engines, self._made = engines, dict(engines)
+            self._prepare_seconds = time.perf_counter() - started
         return self._engines
 
     def pipeline(
@@ -436,3 +455,8 @@ class Service:
     def translate_text(self, text: str, target: Language, pipeline: Pipeline | None = None) -> str:
         """Plain text in, plain text out (layout kept): for API callers and the server."""
         return (pipeline or self.pipeline()).translate_text(text, target)
+
+
+def _unique(engines) -> list[Engine]:
+    """Each engine once (a model serving several targets is one engine)."""
+    return list({id(engine): engine for engine in engines}.values())

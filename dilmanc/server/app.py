@@ -14,6 +14,7 @@ one log line, and the server keeps serving.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -39,6 +40,8 @@ from dilmanc.server.auth import ApiKey, KeyStore, QuotaExceeded, RateLimiter
 from dilmanc.server.batching import DEADLINE, Activity, BatchingEngine, Busy, Stopped, Timeout
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+SHUTTING_DOWN = "the server is shutting down"
+WRONG_KEYS = 10  # requests with a wrong key per minute per client address, then 429
 
 
 @dataclass
@@ -125,7 +128,7 @@ class Server:
         service: Service | None = None,
         log: logging.Logger | None = None,
     ) -> None:
-        from dilmanc.server.glossaries import GlossaryStore
+        from dilmanc.server.glossaries import Enforcers, GlossaryStore
         from dilmanc.server.jobs import JobQueue
 
         self.config = config.check()
@@ -142,10 +145,13 @@ class Server:
         self.glossaries = GlossaryStore(
             base / "glossaries", self.source.iso, [t.iso for t in self.targets]
         )
+        self.enforcers = Enforcers(self._enforcer)
         self.jobs = JobQueue(base / "jobs", self._run_job, ttl=config.file_ttl)
         self.files_dir = base / "files"
         self.files_dir.mkdir(parents=True, exist_ok=True)
         self.keys = KeyStore.load(config.api_keys) if config.api_keys else None
+        if self.keys is not None:
+            self.keys.usage.open()  # a usage database that cannot be opened: now, not later
         self.limiter = RateLimiter()
         self.started = time.time()
         self.chars_total = 0
@@ -207,13 +213,16 @@ class Server:
         self.detect_source(["Salam."])
 
     def stop(self) -> None:
-        """Called after in-flight requests finished: stop jobs (queued ones stay queued),
-        drain the batchers, write key usage."""
-        self.jobs.stop()
+        """Called once requests finished or were cut off by the graceful timeout: drop the
+        engine work still queued (nobody waits for it; the engine call under way finishes),
+        stop jobs (the one interrupted and the queued ones stay queued), close the usage
+        database (every charge is on disk already)."""
+        self.jobs.request_stop()
         for batcher in self.batchers:
-            batcher.close()
+            batcher.close(drop=True)
+        self.jobs.stop()
         if self.keys is not None:
-            self.keys.flush()
+            self.keys.close()
         self.log.info("stopped", extra={"jobs": self.jobs.counts()})
 
     # --- requests ----------------------------------------------------------------------------
@@ -221,22 +230,32 @@ class Server:
         """The caller's key (None without keys); raises ApiError for bad keys and limits."""
         deepl = is_deepl(request.url.path)
         key = None
+        address = request.client.host if request.client else "?"
         if self.keys is not None:
             key = self.keys.lookup(token)
             if key is None:
-                if deepl:
-                    raise ApiError(403, "Authorization failure: invalid or missing auth key")
-                if token:
-                    raise ApiError(403, "Invalid API key")
-                raise ApiError(400, "Please contact the server operator to get an API key")
+                self._refuse(deepl, token, address)
             request.state.key = key.name
-        client = key.name if key else (request.client.host if request.client else "?")
+        client = key.name if key else address
         limit = key.req_limit if key and key.req_limit else self.config.req_limit
         if not self.limiter.allow(client, limit):
             if deepl:
                 raise ApiError(429, "Too many requests")
             raise ApiError(429, f"Slowdown: {limit} per 1 minute")
         return key
+
+    def _refuse(self, deepl: bool, token: str | None, address: str) -> None:
+        """Raise the API's error for a missing or wrong key; wrong keys are counted against
+        the client address, and past WRONG_KEYS a minute they get 429."""
+        if token and not self.limiter.allow(f"wrong key:{address}", WRONG_KEYS):
+            if deepl:
+                raise ApiError(429, "Too many requests", "too many wrong auth keys")
+            raise ApiError(429, f"Slowdown: {WRONG_KEYS} wrong API keys per 1 minute")
+        if deepl:
+            raise ApiError(403, "Authorization failure: invalid or missing auth key")
+        if token:
+            raise ApiError(403, "Invalid API key")
+        raise ApiError(400, "Please contact the server operator to get an API key")
 
     def charge(self, request: Request, key: ApiKey | None, chars: int) -> None:
         request.state.chars = getattr(request.state, "chars", 0) + chars
@@ -252,7 +271,7 @@ class Server:
 
     def usage(self, key: ApiKey | None) -> tuple[int, int | None]:
         if key is not None:
-            return key.chars_used, key.char_quota
+            return self.keys.used(key), key.char_quota
         return self.chars_total, None
 
     def require_ready(self) -> None:
@@ -311,10 +330,25 @@ class Server:
             DEADLINE.reset(token)
 
     def pipeline(self, glossary=None):
+        """A request's pipeline; with an API glossary, its enforcer (built once, reused)."""
         pipeline = self.service.pipeline()
         if glossary is not None:
-            pipeline.use_enforcer(self.service.enforcer(extra=glossary.glossary))
+            pipeline.use_enforcer(self.enforcers.get(glossary))
         return pipeline
+
+    def _enforcer(self, glossary):
+        enforcer = self.service.enforcer(extra=glossary)
+        enforcer.glossary.matcher  # noqa: B018 - compiled now, once, not by each request
+        if self.service.memory() is not None:
+            enforcer.glossary.content_hash  # noqa: B018 - in the memory's cache keys
+        return enforcer
+
+    def create_glossary(self, *args, **kwargs):
+        """`GlossaryStore.create`, and its enforcer prepared now (seconds for a large
+        glossary) rather than by the first request that uses it."""
+        item = self.glossaries.create(*args, **kwargs)
+        self.enforcers.get(item)
+        return item
 
     def translate_texts(
         self,
@@ -483,6 +517,10 @@ class RequestMiddleware:
             if not sent[0]:
                 response = error_response(path, err.status, err.message)
                 await response(scope, receive, send_wrapper)
+        except asyncio.CancelledError:  # cut off at the end of the graceful shutdown period
+            state["problem"] = SHUTTING_DOWN
+            if not sent[0]:
+                await error_response(path, 503, SHUTTING_DOWN)(scope, receive, send_wrapper)
         except Exception as err:  # a bug: one log line, an error answer, keep serving
             state["problem"] = f"{type(err).__name__}: {one_line(err)}"
             if not sent[0]:
@@ -521,7 +559,7 @@ def create_app(
     """The FastAPI app (`app.state.server` is its `Server`). Models load in a background
     thread at start-up and `/health` answers 503 until they are; with `wait` start-up waits
     for them (the CLI loads the service first, so errors are reported before serving)."""
-    from dilmanc.server import deepl, libretranslate
+    from dilmanc.server import deepl, libretranslate, spec
 
     if log_stream is not None and not logging.getLogger(logs.LOGGER).handlers:
         logs.setup(config.log_level, log_stream)
@@ -562,6 +600,12 @@ def create_app(
 
     app.include_router(libretranslate.router(server))
     app.include_router(deepl.router(server))
+    app.openapi = lambda: spec.openapi(app)  # every route described: dilmanc.server.spec
+
+    @app.get("/openapi.json", include_in_schema=False)
+    async def openapi_json():
+        return JSONResponse(app.openapi())
+
     app.add_middleware(RequestMiddleware, server=server)
     return app
 

@@ -310,10 +310,18 @@ class BatchingEngine(Engine):
             job.results = [results[index[text]] for text in job.texts]
             job.done.set()
 
-    def close(self) -> None:
-        """Finish what is queued, then stop the worker (the wrapped engine stays loaded)."""
+    def close(self, *, drop: bool = False) -> None:
+        """Stop the worker (the wrapped engine stays loaded) once what is queued is finished,
+        or with `drop` at once: queued jobs fail with Stopped, only the engine call under way
+        finishes."""
         with self._cond:
             self._stopping = True
+            if drop:
+                for job in self._pending:
+                    job.error = Stopped("the server is shutting down")
+                    job.done.set()
+                self._pending.clear()
+                self._queued = 0
             self._cond.notify_all()
         self._worker.join()
 

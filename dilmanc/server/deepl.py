@@ -259,7 +259,7 @@ def router(server: Server) -> APIRouter:
         try:
             item = await server.run(
                 request,
-                server.glossaries.create,
+                server.create_glossary,
                 name,
                 source,
                 target,

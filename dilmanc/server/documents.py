@@ -15,7 +15,7 @@ from pathlib import Path
 
 from dilmanc.documents.base import Document
 from dilmanc.documents.registry import FORMATS, detect_format, format_class, output_name
-from dilmanc.errors import DilmancError, InputError, UsageError
+from dilmanc.errors import DilmancError, EncodingError, InputError, UsageError
 from dilmanc.fileio import atomic_writer
 from dilmanc.languages import Language
 from dilmanc.pipeline.pipeline import Pipeline
@@ -61,8 +61,9 @@ def load(path: Path, source_iso: str) -> Document:
     try:
         document = cls.load(path)
     except DilmancError as err:  # name the upload, never the server's folders
-        message = str(err).replace(str(path), path.name).replace(str(path.parent) + "/", "")
-        raise InputError(message.replace("; convert it or pass --encoding", "")) from None
+        message = err.problem if isinstance(err, EncodingError) else str(err)
+        message = message.replace(str(path), path.name).replace(str(path.parent) + "/", "")
+        raise InputError(message) from None
     document.label = path.name
     return document
 
@@ -97,7 +98,7 @@ def translate_path(
 
         pipeline.progress = check
     chars = characters(document)
-    with atomic_writer(output, binary=document.binary) as handle:
+    with atomic_writer(output, document.encoding, binary=document.binary) as handle:
         report = service.translate_document(document, {target.iso: handle}, pipeline)
     return FileResult(output, chars, report)
 

@@ -172,11 +172,15 @@ class JobQueue:
     def stopping(self) -> bool:
         return self._stop.is_set()
 
-    def stop(self) -> None:
-        """Stop after the current chunk; queued jobs stay queued on disk."""
+    def request_stop(self) -> None:
+        """Start no further job; the one running stops after its current chunk."""
         self._stop.set()
         with self._lock:
             self._lock.notify_all()
+
+    def stop(self) -> None:
+        """Stop after the current chunk and wait; queued jobs stay queued on disk."""
+        self.request_stop()
         if self._thread is not None:
             self._thread.join()
             self._thread = None
@@ -199,6 +203,7 @@ class JobQueue:
                 shutil.rmtree(self._folder(record.id), ignore_errors=True)
 
     def _run(self) -> None:
+        from dilmanc.server.batching import Stopped
         from dilmanc.server.documents import Interrupted
 
         while (record := self._next()) is not None:
@@ -212,7 +217,7 @@ class JobQueue:
                     folder / "output" / record.output_name,
                     self._stop.is_set,
                 )
-            except Interrupted:
+            except (Interrupted, Stopped):  # the server stops: the next run does it
                 record.status = QUEUED
                 self._save(record)
                 continue

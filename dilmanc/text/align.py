@@ -5,9 +5,15 @@ of its alignment head (`TranslationResult.attention[i][j]`: output piece i on so
 j). Pieces are mapped to character offsets, offsets to words, and each output word is aligned
 to the source word it attends to most, as Bergamot does for HTML. A tag pair that enclosed
 source words then encloses the output words aligned to them; a standalone tag goes before the
-output word aligned to the source word it preceded. Nothing is ever dropped: a pair whose
-words have no aligned output word goes around the nearest aligned word, and when there is no
-alignment at all, around the whole sentence (`Placement.fallback` says so).
+output word aligned to the source word it preceded.
+
+Nothing is ever dropped, and a code never wraps another code's words. When a tag's words have
+no aligned output word, or the alignment would put a pair around a sibling's words, every tag
+of the sentence goes back in source order (so the nesting is the source's), each at a word
+boundary: the stretches of text between tags share the output words in order, in proportion
+to their length or following the alignment, every stretch inside a pair gets a word, and two
+codes that had a space between them keep one (`Placement.fallback` counts these tags). Only
+an output with fewer words than enclosed stretches makes pairs share words; they then nest.
 """
 
 from __future__ import annotations
@@ -178,65 +184,267 @@ def word_alignment(
     return aligned
 
 
+def drop_spans(
+    text: str, spans: list[tuple[int, int]], alignment: list[int | None] | None
+) -> tuple[str, list[int | None] | None]:
+    """`text` without `spans` (sorted, apart), and `alignment` (one entry per word of `text`)
+    for the words of the result: each word keeps the entry of the word it starts in."""
+    if not spans:
+        return text, alignment
+    pieces: list[str] = []
+    origin: list[int] = []  # offset in `text` of each character kept
+    pos = 0
+    for start, end in [*spans, (len(text), len(text))]:
+        pieces.append(text[pos:start])
+        origin.extend(range(pos, start))
+        pos = end
+    kept = "".join(pieces)
+    if alignment is None:
+        return kept, None
+    words = [m.span() for m in _WORD.finditer(text)]
+    starts = [start for start, _ in words]
+    out: list[int | None] = []
+    for m in _WORD.finditer(kept):
+        old = _word_at(starts, words, origin[m.start()])
+        out.append(alignment[old] if old is not None and old < len(alignment) else None)
+    return kept, out
+
+
 def place_tags(
     source: TaggedText,
     output_plain: str,
     alignment: list[int | None] | None,
 ) -> Placement:
-    """Put `source`'s tags on `output_plain` following `alignment` (output word → source word)."""
+    """Put `source`'s tags on `output_plain` following `alignment` (output word → source word).
+
+    When every tag has aligned words and pairs that were apart in the source stay apart (or
+    share exactly the same words), the tags go where the alignment says. Otherwise every tag
+    goes back in source order (`_in_source_order`): the source's nesting is kept exactly,
+    each code at a word boundary, never around another code's words.
+    """
     source_words = [m.span() for m in _WORD.finditer(source.text)]
     target_words = [m.span() for m in _WORD.finditer(output_plain)]
     alignment = alignment or [None] * len(target_words)
-    end_all = len(output_plain.rstrip())
-    start_all = len(output_plain) - len(output_plain.lstrip())
-    fallback = 0
-    spans: dict[int, tuple[int, int]] = {}
-    for pair_id, (start, end) in source.pair_spans().items():
-        covered = {i for i, (a, b) in enumerate(source_words) if a < end and b > start}
-        hits = [t for t, s in enumerate(alignment) if s in covered]
-        if not hits:
-            fallback += 2
-            hits = _nearest(alignment, covered, source_words, start)
-        if hits:
-            spans[pair_id] = (target_words[min(hits)][0], target_words[max(hits)][1])
-        else:
-            spans[pair_id] = (start_all, max(start_all, end_all))
-    empties: list[tuple[int, Tag]] = []
-    for offset, tag in source.tags:
-        if tag.kind != EMPTY:
-            continue
-        following = [i for i, (a, _) in enumerate(source_words) if a >= offset]
-        anchor = following[0] if following else None
-        hits = [t for t, s in enumerate(alignment) if s == anchor] if anchor is not None else []
-        if hits:
-            empties.append((target_words[min(hits)][0], tag))
-        elif anchor is None and alignment:
-            empties.append((end_all, tag))
-        else:
-            fallback += 1
-            empties.append((end_all if not following else start_all, tag))
-    tagged = _assemble(output_plain, source, spans, empties)
-    if check(tagged, source.tag_set()):  # crossing spans: nest every pair around all words
-        fallback += 2 * len(spans)
-        whole = (start_all, max(start_all, end_all))
-        tagged = _assemble(output_plain, source, dict.fromkeys(spans, whole), empties)
+    pairs = source.pair_spans()
+    spans = _aligned_spans(pairs, source_words, target_words, alignment)
+    empties = _aligned_empties(source, source_words, target_words, alignment, output_plain)
+    if len(spans) == len(pairs) and None not in empties and _apart(pairs, spans):
+        tagged = _assemble(output_plain, source, spans, empties)
+        if not check(tagged, source.tag_set()):
+            return Placement(tagged, 0)
+    tagged = _in_source_order(source, output_plain, source_words, target_words, alignment)
+    placed = tagged.pair_spans()
+    fallback = sum(2 for pid in pairs if spans.get(pid) != placed.get(pid))
+    fallback += sum(1 for item in empties if item is None)
     return Placement(tagged, fallback)
 
 
-def _nearest(
-    alignment: list[int | None], covered: set[int], words: list[tuple[int, int]], start: int
-) -> list[int]:
-    """The output word aligned to the source word nearest to a pair's words."""
-    if covered:
-        centre = sum(covered) / len(covered)
-    else:  # a pair around no word (e.g. only punctuation): the word at or after it
-        after = [i for i, (a, _) in enumerate(words) if a >= start]
-        centre = after[0] if after else len(words)
-    best = None
-    for t, s in enumerate(alignment):
-        if s is not None and (best is None or abs(s - centre) < abs(alignment[best] - centre)):
-            best = t
-    return [best] if best is not None else []
+def _aligned_spans(
+    pairs: dict[int, tuple[int, int]],
+    source_words: list[tuple[int, int]],
+    target_words: list[tuple[int, int]],
+    alignment: list[int | None],
+) -> dict[int, tuple[int, int]]:
+    """Each pair whose source words have aligned output words: around those words."""
+    spans: dict[int, tuple[int, int]] = {}
+    for pair_id, (start, end) in pairs.items():
+        covered = {i for i, (a, b) in enumerate(source_words) if a < end and b > start}
+        hits = [t for t, s in enumerate(alignment) if s in covered]
+        if hits:
+            spans[pair_id] = (target_words[min(hits)][0], target_words[max(hits)][1])
+    return spans
+
+
+def _aligned_empties(
+    source: TaggedText,
+    source_words: list[tuple[int, int]],
+    target_words: list[tuple[int, int]],
+    alignment: list[int | None],
+    text: str,
+) -> list[tuple[int, Tag] | None]:
+    """Each standalone tag before the output word aligned to the source word it preceded
+    (after the last word when it followed every word); None when that word has no match."""
+    end_all = len(text.rstrip())
+    out: list[tuple[int, Tag] | None] = []
+    for offset, tag in source.tags:
+        if tag.kind != EMPTY:
+            continue
+        anchor = next((i for i, (a, _) in enumerate(source_words) if a >= offset), None)
+        if anchor is None:
+            out.append((end_all, tag))
+            continue
+        hits = [t for t, s in enumerate(alignment) if s == anchor]
+        out.append((target_words[min(hits)][0], tag) if hits else None)
+    return out
+
+
+def _apart(pairs: dict[int, tuple[int, int]], spans: dict[int, tuple[int, int]]) -> bool:
+    """Pairs apart in the source are apart in the output, or on exactly the same words."""
+    ids = sorted(pairs)
+    for n, first in enumerate(ids):
+        for second in ids[n + 1 :]:
+            (a, b), (c, d) = pairs[first], pairs[second]
+            if a < d and c < b:
+                continue  # nested in the source (or around the same words)
+            (a, b), (c, d) = spans[first], spans[second]
+            if a < d and c < b and (a, b) != (c, d):
+                return False
+    return True
+
+
+def _in_source_order(
+    source: TaggedText,
+    text: str,
+    source_words: list[tuple[int, int]],
+    target_words: list[tuple[int, int]],
+    alignment: list[int | None],
+) -> TaggedText:
+    """The source's tags in their own order at word boundaries of `text`, so the nesting is
+    the source's. The stretches of source text between tag positions share the output words
+    in order, in proportion to their length (or following the alignment where there is
+    one), and every stretch a pair encloses gets at least one word. An output with fewer
+    words than such stretches makes them share words: pairs on the same words nest."""
+    groups: list[tuple[int, list[Tag]]] = []
+    for offset, tag in source.tags:
+        if groups and groups[-1][0] == offset:
+            groups[-1][1].append(tag)
+        else:
+            groups.append((offset, [tag]))
+    cuts = [0, *(offset for offset, _ in groups), len(source.text)]
+    stretches = [source.text[a:b] for a, b in zip(cuts, cuts[1:], strict=False)]
+    inside = _depths(groups)
+    count = len(target_words)
+    if not count:  # nothing to stand on: every tag where the text ends, in order
+        end = len(text.rstrip())
+        return TaggedText(text, tuple((end, tag) for _, tag in source.tags))
+    ideals = [_ideal(offset, source_words, alignment) for offset, _ in groups]
+    for needs in (_has_text, _has_word):
+        required = [depth > 0 and needs(s) for depth, s in zip(inside, stretches, strict=True)]
+        if sum(required) <= count:
+            boundaries = _fit(ideals, required, count)
+            return _at_boundaries(text, groups, boundaries, target_words, source.text)
+    return _shared(source, text, groups, required, target_words)
+
+
+def _depths(groups: list[tuple[int, list[Tag]]]) -> list[int]:
+    """How many pairs are open in each stretch (before the first group, after each)."""
+    depth = 0
+    out = [0]
+    for _, tags in groups:
+        depth += sum(1 if t.kind == OPEN else -1 if t.kind == CLOSE else 0 for t in tags)
+        out.append(depth)
+    return out
+
+
+def _has_text(text: str) -> bool:
+    return bool(text.strip())
+
+
+def _has_word(text: str) -> bool:
+    return any(char.isalnum() for char in text)
+
+
+def _ideal(offset: int, words: list[tuple[int, int]], alignment: list[int | None]) -> float:
+    """Where in the output (in words) a tag at `offset` of the source would fall: the output
+    words aligned to source words that start before it, plus the same share of the output's
+    unaligned words as of the source's words before it."""
+    before = sum(1 for a, _ in words if a < offset)
+    share = before / (len(words) or 1)
+    aligned = sum(1 for s in alignment if s is not None and s < before)
+    return aligned + share * sum(1 for s in alignment if s is None)
+
+
+def _fit(ideals: list[float], required: list[bool], count: int) -> list[int]:
+    """Word boundaries (0..count) for the tag groups, as near their ideals as possible,
+    never decreasing, with a word between two groups wherever the stretch is required."""
+    bounds = [min(count, max(0, round(x))) for x in ideals]
+    floor = 0
+    for g in range(len(bounds)):
+        floor = bounds[g] = max(bounds[g], floor + required[g])
+    ceiling = count
+    for g in reversed(range(len(bounds))):
+        ceiling = bounds[g] = min(bounds[g], ceiling - required[g + 1])
+    return bounds
+
+
+def _at_boundaries(
+    text: str,
+    groups: list[tuple[int, list[Tag]]],
+    boundaries: list[int],
+    words: list[tuple[int, int]],
+    source_text: str,
+) -> TaggedText:
+    """Each group at its word boundary: right after the previous word when it followed text
+    and preceded a space in the source, right before the next word in the opposite case,
+    else closings (and standalone tags stuck to a word) after and the rest before. Two
+    groups that land together but had space between them in the source keep a space, and
+    so does a standalone code that had one before the next word (`a` `b` must not become
+    `a``b`)."""
+    first = words[0][0] if words else 0
+    last = words[-1][1] if words else len(text.rstrip())
+    parts: list[str | Tag] = []
+    pos = 0
+    previous: int | None = None  # source offset of the tag placed last
+    pending = False  # a space owed after the tags at `pos`
+    for (offset, tags), boundary in zip(groups, boundaries, strict=True):
+        after = words[boundary - 1][1] if boundary else first
+        before = words[boundary][0] if boundary < len(words) else last
+        left = offset > 0 and not source_text[offset - 1].isspace()
+        right = offset < len(source_text) and not source_text[offset].isspace()
+        for tag in tags:
+            if left != right:  # the tag stuck to the text on one side: it still does
+                at = after if left else before
+            else:
+                at = before if tag.kind == OPEN or (tag.kind == EMPTY and not left) else after
+            at = max(at, pos)
+            between = previous not in (None, offset) and source_text[previous:offset].isspace()
+            if pending and (at > pos or between):
+                parts.append(" ")  # `a` `b` must not become `a``b`
+            elif at == pos and between:
+                parts.append(" ")
+            pending = False
+            parts += [text[pos:at], tag]
+            pos, previous = at, offset
+        spaced = offset < len(source_text) and source_text[offset].isspace()
+        pending = tags[-1].kind == EMPTY and pos == before < last and spaced
+    if pending:
+        parts.append(" ")  # a code that stood between words still does
+    parts.append(text[pos:])
+    return TaggedText.from_parts(parts)
+
+
+def _shared(
+    source: TaggedText,
+    text: str,
+    groups: list[tuple[int, list[Tag]]],
+    required: list[bool],
+    words: list[tuple[int, int]],
+) -> TaggedText:
+    """Fewer output words than enclosed stretches: the stretches share the words in order
+    (several on one word), each pair around the words of its stretches; pairs on the same
+    words nest in source order. Around the whole output if even that crosses."""
+    stretches = [i for i, needed in enumerate(required) if needed]
+    word_of = {s: (n * len(words)) // len(stretches) for n, s in enumerate(stretches)}
+    opened: dict[int, int] = {}
+    spans: dict[int, tuple[int, int]] = {}
+    empties: list[tuple[int, Tag]] = []
+    for index, (_, tags) in enumerate(groups, 1):  # stretch `index` follows group `index`
+        later = [word_of[s] for s in stretches if s >= index]
+        earlier = [word_of[s] for s in stretches if s < index]
+        for tag in tags:
+            if tag.kind == OPEN:
+                opened[tag.id] = later[0] if later else earlier[-1]
+            elif tag.kind == CLOSE and tag.id in opened:
+                start = opened.pop(tag.id)
+                end = max(start, earlier[-1] if earlier else start)
+                spans[tag.id] = (words[start][0], words[end][1])
+            elif tag.kind == EMPTY:
+                empties.append((words[later[0]][0] if later else words[-1][1], tag))
+    tagged = _assemble(text, source, spans, empties)
+    if check(tagged, source.tag_set()):
+        whole = (words[0][0], words[-1][1])
+        tagged = _assemble(text, source, dict.fromkeys(spans, whole), empties)
+    return tagged
 
 
 def _assemble(

@@ -262,6 +262,38 @@ def parse(rendered: str, expected: Iterable[Tag] = ()) -> ParsedOutput:
     return ParsedOutput(tagged, check(tagged, expected))
 
 
+_LT = r"(?:<|&lt;|&amp;lt;|＜)"
+_GT = r"(?:>|&gt;|&amp;gt;|＞)"
+_ANGLES = re.compile(r"[<>＜＞]|&lt;|&gt;")
+
+
+def debris_spans(text: str, source: str, ids: Iterable[int]) -> list[tuple[int, int]]:
+    """Stretches of `text` (a model's output with its well-formed tags taken out) that are
+    pieces of the tag syntax sent to it: `<g1`, `</g10`, `1g10&gt;`, `x2/>`, `</`, `<>`, a
+    lone `g10`. A stretch that also occurs in `source` (the text sent, without its tags) is
+    real text and kept; when the source has no angle brackets, numbers stuck to one (`3>`)
+    and stray `&lt;`, `&gt;` count as debris too (a `<word>` of the model's own is kept)."""
+    numbers = "|".join(str(i) for i in sorted(set(ids), reverse=True))
+    ident = rf"\d*[gGxX]\s*(?:{numbers})(?!\d)" if numbers else r"(?!)"
+    tight = rf"(?<!\w)\d*[gGxX](?:{numbers})(?!\w)" if numbers else r"(?!)"
+    parts = [
+        rf"{_LT}\s*/?\s*{ident}\s*/?\s*{_GT}?",  # <g1  </g10  <x3 /
+        rf"/?\s*{ident}\s*/?\s*{_GT}",  # g1>  1g10&gt;  x2/>
+        rf"{_LT}\s*/\s*{_GT}?|/\s*{_GT}|{_LT}\s*{_GT}",  # </  />  <>  </>
+        tight,  # g10 standing alone
+    ]
+    if not _ANGLES.search(source):
+        parts += [rf"{_LT}\s*/?\s*\d{{1,3}}|\d{{1,3}}\s*/?\s*{_GT}", r"&(?:amp;)?[lg]t;"]
+    pattern = re.compile("|".join(f"(?:{part})" for part in parts))
+    spans = []
+    for m in pattern.finditer(text):
+        piece = m.group(0)
+        if piece.strip() not in source:  # without the spaces round it: they separate words
+            start = m.start() + len(piece) - len(piece.lstrip())
+            spans.append((start, start + len(piece.strip())))
+    return spans
+
+
 def check(tagged: TaggedText, expected: Iterable[Tag]) -> list[str]:
     """Problems with `tagged`'s tags against `expected` (empty list: all well)."""
     want = sorted(expected)
@@ -297,6 +329,22 @@ def _difference(a: list[Tag], b: list[Tag]) -> list[Tag]:
         else:
             out.append(tag)
     return out
+
+
+def is_markup_list(tagged: TaggedText) -> bool:
+    """Mostly markup: three or more pairs, and every letter or digit inside a pair that holds
+    no other tag (a menu, a row of links, a table-of-contents line: `<g1>Home</g1> |
+    <g2>News</g2> | …`). Such text has no sentence to keep whole."""
+    tags = tagged.tags
+    if sum(tag.kind == OPEN for _, tag in tags) < 3:
+        return False
+    leaves = [
+        (offset, tags[k + 1][0])
+        for k, (offset, tag) in enumerate(tags[:-1])
+        if tag.kind == OPEN and tags[k + 1][1] == Tag(tag.id, CLOSE)
+    ]
+    words = [i for i, char in enumerate(tagged.text) if char.isalnum()]
+    return bool(words) and all(any(a <= i < b for a, b in leaves) for i in words)
 
 
 def join(parts: Sequence[TaggedText]) -> TaggedText:
