@@ -196,4 +196,4 @@ def test_placeholders_and_references_survive_the_copy_model(copy_marian_ct2_dir,
     text = data.decode()
     assert text.count("%(name)r") == 2 and text.count("%(count)d") == 2  # msgid and msgstr
     assert text.count("${resultCount}") == 2
-    assert re.search(r'msgstr "\{VAR_PLURAL, plural, =0 \{[^{}]+\} =1 \{[^{}]+\} other \{', text)
+    assert re.search(r'msgstr "\{VAR_PLURAL, plural, =0 \{[^{}]*\} =1 \{[^{}]*\} other \{', text)
