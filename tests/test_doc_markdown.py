@@ -329,3 +329,13 @@ def test_emoji_shortcodes_are_kept_out_of_the_model(tmp_path):
     assert (
         out == "FAyllAr :card_file_box: burAdA :+1:, *:tada: bAyrAm* sAAt 10:30:45-də və A:b:c.\n"
     )
+
+
+def test_references_and_placeholders_survive_a_careless_model():
+    from doubles import CarelessEngine, translate_and_write
+
+    document = MarkdownDocument.from_text(
+        "Saat 02.00&nbsp;EST &copy; başlayır: {user_name} və %(file_name)s yazılır.\n"
+    )
+    text, _ = translate_and_write(document, CarelessEngine())
+    assert text == ("Saat 02.00&nbsp;EST &copy; başlayır: {user_name} və %(file_name)s yazılır.\n")

@@ -586,3 +586,13 @@ def test_random_files_keep_every_word_in_its_cue_and_never_an_empty_cue():
         merged = [re.search(r"; cue (.+) merged into", w) for w in doc.warnings]
         assert removed == sum(len(m.group(1).split(", ")) for m in merged if m)
         assert removed >= 0 and out[-1].end == list(srt_lib.parse(text))[-1].end
+
+
+def test_vtt_references_survive_a_careless_model():
+    from doubles import CarelessEngine, translate_and_write
+
+    document = VttDocument.from_text(
+        "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nSaat 02.00&nbsp;EST&lrm; başlayır &amp; bitir.\n"
+    )
+    text, _ = translate_and_write(document, CarelessEngine())
+    assert "Saat 02.00&nbsp;EST&lrm; başlayır &amp; bitir." in text

@@ -297,3 +297,27 @@ def test_cli_hostile_or_broken_xliff_is_refused_without_output(
     assert "bad.xlf: line " in line
     assert not out.exists() or not any(out.iterdir())
     assert table_engine.calls == []
+
+
+def test_printf_and_icu_in_source_text_survive_a_careless_model(tmp_path):
+    from doubles import CarelessEngine, translate_and_write
+
+    path = tmp_path / "app.xlf"
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<xliff version="1.2" xmlns="urn:oasis:names:tc:xliff:document:1.2">'
+        '<file source-language="az" datatype="plaintext" original="x"><body>'
+        '<trans-unit id="1"><source>Fayl %s tapılmadı, ${resultCount} nəticə</source></trans-unit>'
+        '<trans-unit id="2"><source>{VAR_PLURAL, plural, =0 {heç kim} other '
+        '{<x id="INTERPOLATION" equiv-text="{{n}}"/> nəfər}}</source></trans-unit>'
+        "</body></file></xliff>",
+        encoding="utf-8",
+    )
+    engine = CarelessEngine({"heç kim": "nobody", "nəfər": "people"})
+    data, _ = translate_and_write(XliffDocument.load(path), engine)
+    root = etree.fromstring(data)
+    targets = ["".join(t.itertext()) for t in root.iterfind(".//x:target", NS)]
+    assert targets[0].count("%s") == 1 and targets[0].count("${resultCount}") == 1
+    second = etree.tostring(root.findall(".//x:target", NS)[1], encoding="unicode")
+    assert "{VAR_PLURAL, plural, =0 {nobody} other {<x " in second and "/> people}}" in second
+    assert not any("plural" in seen for seen in engine.seen)

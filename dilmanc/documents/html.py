@@ -20,6 +20,10 @@ original text, and writing splices translations into that text.
 * The alt, title, placeholder and aria-label attributes and the content of
   `<meta name="description">` (and og:/twitter: title and description) are units of their own.
 * The `lang` (and `xml:lang`) of `<html>` is set to the target language.
+* Character references are decoded for the model and written back as they were spelled: a
+  unit that had `&nbsp;`, `&#160;`, `&rlm;` or `&copy;` gets `&nbsp;`, `&#160;`, `&rlm;`,
+  `&copy;` again, not the raw character (invisible ones travel as placeholders, see
+  `text.placeholders`, so a model cannot drop them).
 
 Malformed markup never fails: unclosed or misnested inline elements become standalone tags,
 stray end tags are kept where they were, bogus declarations are read as browsers do.
@@ -41,6 +45,7 @@ from dilmanc.documents.base import Document, InlineCode, Translated, Unit
 from dilmanc.errors import EncodingError, InputError
 from dilmanc.fileio import check_encoding, read_bytes
 from dilmanc.languages import Language
+from dilmanc.text.placeholders import Spellings, references, spelled, spellings
 from dilmanc.text.tagged import CLOSE, EMPTY, OPEN, Tag, TaggedText
 
 BLOCK = frozenset(
@@ -257,6 +262,7 @@ class _Record:
     codes: dict = field(default_factory=dict)
     quote: str | None = None  # attribute units: the value's quote character ('' unquoted)
     attribute: bool = False
+    spellings: Spellings = field(default_factory=dict)  # see text.placeholders.spellings
 
 
 @dataclass
@@ -385,7 +391,8 @@ def _build(pieces: list[_Piece], location: str) -> tuple[Unit, _Record] | None:
     parts = [SPACE.sub(" ", part) if isinstance(part, str) else part for part in parts]
     source = TaggedText.from_parts(parts).strip()
     unit = Unit("", source, codes, location=location)
-    return unit, _Record(start, end, spans)
+    written = spellings((p.text, p.raw) for p in kept if p.kind == "text")
+    return unit, _Record(start, end, spans, spellings=written)
 
 
 class _Reader:
@@ -432,7 +439,8 @@ class _Reader:
             if wanted and value and value.strip() and start >= 0:
                 source = TaggedText(value).sub(SPACE, " ").strip()
                 location = f"line {self.line(token.start)}, <{token.name} {name}>"
-                record = _Record(start, end, quote=quote, attribute=True)
+                written = references(self.text[start:end])
+                record = _Record(start, end, quote=quote, attribute=True, spellings=written)
                 self.found.append(_Found(Unit("", source, location=location), record))
         if token.name == "html":
             edits = [(s, e, q) for n, s, e, q in spans if n in ("lang", "xml:lang") and s >= 0]
@@ -608,9 +616,10 @@ class HtmlDocument(Document):
                 continue
             if item.record.attribute:
                 quote = item.record.quote
-                value = html.escape(found.target.text, quote=True)
+                spellings = item.record.spellings
+                value = spelled(found.target.text, spellings, lambda t: html.escape(t, quote=True))
                 if quote == "'":
-                    value = html.escape(found.target.text, quote=False).replace("'", "&#x27;")
+                    value = spelled(found.target.text, spellings, _single_quoted)
                 small.append((item.record.start, item.record.end, value if quote else f'"{value}"'))
             else:
                 big.append((item, found.target))
@@ -642,6 +651,14 @@ class HtmlDocument(Document):
         return "".join(out)
 
 
+def _single_quoted(text: str) -> str:
+    return html.escape(text, quote=False).replace("'", "&#x27;")
+
+
+def _text(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
 def _render(record: _Record, target: TaggedText, source) -> str:
     """A translated text unit: escaped text, and each tag's original markup."""
     parts = list(target.parts())
@@ -663,7 +680,7 @@ def _render(record: _Record, target: TaggedText, source) -> str:
     done: set[tuple[int, str]] = set()
     for part in parts:
         if isinstance(part, str):
-            out.append(html.escape(part, quote=False))
+            out.append(spelled(part, record.spellings, _text))
             continue
         code = record.codes.get(part.id)
         if code is None or (part.id, part.kind) in done:

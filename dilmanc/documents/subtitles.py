@@ -59,6 +59,7 @@ from dilmanc.documents.repair import complete
 from dilmanc.errors import InputError
 from dilmanc.fileio import read_document_text
 from dilmanc.languages import Language
+from dilmanc.text.placeholders import Spellings, references, spelled
 from dilmanc.text.tagged import CLOSE, EMPTY, OPEN, Tag, TaggedText, split
 
 MAX_LINE = 42
@@ -151,6 +152,7 @@ class SubtitleDocument(Document):
             self.lines.pop()
         first = self.lines[0] if self.lines else "\n"
         self.newline = first[len(first.rstrip("\r\n")) :] or "\n"
+        self._spellings: Spellings = {}  # VTT: how a character read from a reference was written
         self.cues = self._parse([line.rstrip("\r\n") for line in self.lines])
         self._units: list[Unit] = []
         self._groups: dict[str, _Group] = {}
@@ -238,12 +240,18 @@ class SubtitleDocument(Document):
         return pieces
 
     def _unescape(self, text: str) -> str:
-        return html.unescape(text) if self.entities else text
-
-    def _escape(self, text: str) -> str:
         if not self.entities:
             return text
-        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        for char, ways in references(text).items():
+            self._spellings.setdefault(char, [ways[0]])
+        return html.unescape(text)
+
+    def _escape(self, text: str) -> str:
+        """VTT: `&`, `<`, `>` escaped and a character read from a reference (`&nbsp;`, `&lrm;`)
+        written as the file first spelled it (one spelling per character and file)."""
+        if not self.entities:
+            return text
+        return spelled(text, self._spellings, _escape_vtt)
 
     # --- units -----------------------------------------------------------------------------
     def _build_units(self) -> None:
@@ -532,6 +540,10 @@ class VttDocument(SubtitleDocument):
 
 
 # --- helpers ---------------------------------------------------------------------------------
+def _escape_vtt(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _text_of(tokens: list[Token]) -> str:
     return "".join(raw for kind, _, raw in tokens if kind == "text")
 

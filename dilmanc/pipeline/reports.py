@@ -70,6 +70,17 @@ class MemoryCounts:
 
 
 @dataclass
+class PlaceholderCounts:
+    """Placeholders (`text.placeholders`) sent to models as tags, per sentence occurrence."""
+
+    protected: int = 0
+    restored: int = 0  # not returned by the model, put back by alignment or at the end
+
+    def to_json(self) -> dict:
+        return {"protected": self.protected, "restored": self.restored}
+
+
+@dataclass
 class PipelineReport:
     segments: SegmentCounts = field(default_factory=SegmentCounts)
     seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
@@ -78,6 +89,7 @@ class PipelineReport:
     units_with_tags: int = 0
     origins: Counter[Origin] = field(default_factory=Counter)  # per unit and target
     memory: MemoryCounts = field(default_factory=MemoryCounts)  # per sentence and target
+    placeholders: PlaceholderCounts = field(default_factory=PlaceholderCounts)
     warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
@@ -93,6 +105,7 @@ class PipelineReport:
             },
             "origins": {origin.value: self.origins.get(origin, 0) for origin in Origin},
             "memory": self.memory.to_json(),
+            "placeholders": self.placeholders.to_json(),
             "warnings": list(self.warnings),
         }
         if self.glossary is not None:
