@@ -190,5 +190,5 @@ def test_an_import_killed_half_way_leaves_the_memory_as_before(tmp_path):
     with Memory.open(path) as mem:
         assert [u.with_(id=None) for u in mem.units()] == before
         assert mem.search("böyük fayl") == []
-        assert mem._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert mem.backend.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert mem.lookup("Böyük fayl cümləsi 7 bitir.", "az", "en") == []

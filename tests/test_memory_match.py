@@ -220,7 +220,7 @@ def test_delete_by_id_source_and_origin_keeps_the_index_consistent(mem):
     assert [u.target for u in remaining] == [SHOW_EN]
     assert mem.delete(ids=[remaining[0].id]) == 1
     assert mem.stats().units == 0
-    assert mem._db.execute("SELECT count(*) FROM postings").fetchone()[0] == 0
+    assert mem.backend.conn.execute("SELECT count(*) FROM postings").fetchone()[0] == 0
     with pytest.raises(UsageError):
         mem.delete()
 
@@ -278,7 +278,7 @@ def test_fuzzy_lookup_reads_the_index_not_the_table(tmp_path):
         assert mem.last_lookup.mode == "words"
         assert all(len(m.unit.source.split(" ")) <= 5 for m in short)
 
-        db = mem._db
+        db = mem.backend.conn
         plan = " ".join(
             r[-1]
             for r in db.execute(
