@@ -11,6 +11,7 @@ chooses it: a file path is SQLite (the default, nothing to start), `postgresql:/
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ BACKENDS = {
 }
 SCHEMES = {"postgresql": "postgresql", "postgres": "postgresql", "sqlite": "sqlite"}
 
+WORD = re.compile(r"[^\W_]+")  # a word of concordance search
 SHORT_UNIT = 8  # units of at most this many words are also indexed by single words
 
 UNIT_FIELDS = (
@@ -173,6 +175,12 @@ def index_keys(hashes: list[int]) -> set[int]:
     if len(hashes) <= SHORT_UNIT:
         keys.update(hashes)
     return keys
+
+
+def search_words(*texts: str) -> str:
+    """The words of folded texts, space-separated, for a full-text index (whose own parser
+    then sees the same words as a concordance query's `WORD`s)."""
+    return " ".join(w for text in texts for w in WORD.findall(text))
 
 
 def unit_key(unit: TMUnit) -> bytes:

@@ -26,7 +26,6 @@ import contextlib
 import functools
 import json
 import math
-import re
 import threading
 import time
 from collections import Counter
@@ -42,6 +41,7 @@ from dilmanc.errors import DilmancError, InputError, ResourceUnavailable, UsageE
 from dilmanc.memory import fuzzy
 from dilmanc.memory.backend import (
     SHORT_UNIT,
+    WORD,
     Backend,
     NewUnit,
     Probe,
@@ -482,7 +482,7 @@ class Memory:
         alverinə"), newest first. `lang` keeps units with that language as source or target
         and looks in that side only."""
         needle = " ".join(search_fold(query).split())
-        words = re.findall(r"[^\W_]+", needle)
+        words = WORD.findall(needle)
         if not words:
             raise UsageError(f"search query {query!r} has no words to look for")
         want = None
