@@ -163,8 +163,10 @@ class PostgresBackend:
         ).fetchone()
         if not has_schema:
             return 0
-        row = self.conn.execute("SELECT application, version FROM dilmanc.meta").fetchone()
-        if not has_meta or row is None or row[0] != APPLICATION:
+        row = None
+        if has_meta:
+            row = self.conn.execute("SELECT application, version FROM dilmanc.meta").fetchone()
+        if row is None or row[0] != APPLICATION:
             raise InputError(
                 f"{self.path}: has a 'dilmanc' schema that is not a dilmanc translation memory"
             )
@@ -222,13 +224,14 @@ class PostgresBackend:
             cur.executemany(f"UPDATE dilmanc.units SET {sets} WHERE id=%s", rows)
 
     def insert(self, units: list[NewUnit]) -> set[bytes]:
+        """Store new units in their order (ids follow it) inside `write`, whose lock keeps
+        other unit writers out; ON CONFLICT is the safety net of the unique identity."""
         columns = UNIT_COLUMNS.removeprefix("id, ")
         sql = (
             f"INSERT INTO dilmanc.units({columns}, skey, fkey, dkey, ntok, toks, search) "
             f"VALUES ({', '.join(['%s'] * 18)}, to_tsvector('simple', %s)) "
             "ON CONFLICT (dkey) DO NOTHING RETURNING id, dkey"
         )
-        units = sorted(units, key=lambda p: p.dkey)  # one lock order for every writer
         rows = [
             (*unit_row(p.unit), p.skey, p.fkey, p.dkey, len(p.hashes))
             + (array("q", p.hashes).tobytes(), search_words(p.search_src, p.search_tgt))
@@ -342,6 +345,13 @@ class PostgresBackend:
                 "created = EXCLUDED.created",
                 sorted(rows),  # one lock order for every writer
             )
+
+    def cache_page(self, after: str, size: int) -> list[tuple[str, str, int]]:
+        sql = (
+            "SELECT key, target, created FROM dilmanc.cache WHERE key > %s "
+            'ORDER BY key COLLATE "C" LIMIT %s'
+        )
+        return self.conn.execute(sql, (after, size)).fetchall()
 
     def cache_clear(self) -> int:
         return self.conn.execute("DELETE FROM dilmanc.cache").rowcount

@@ -443,6 +443,10 @@ class SQLiteBackend:
                 "INSERT OR REPLACE INTO cache(key, target, created) VALUES (?,?,?)", rows
             )
 
+    def cache_page(self, after: str, size: int) -> list[tuple[str, str, int]]:
+        sql = "SELECT key, target, created FROM cache WHERE key > ? ORDER BY key LIMIT ?"
+        return self.conn.execute(sql, (after, size)).fetchall()
+
     def cache_clear(self) -> int:
         with self.write():
             return self.conn.execute("DELETE FROM cache").rowcount

@@ -575,10 +575,39 @@ class Memory:
             self.backend.cache_put(rows, wait)
         self._pending_cache.clear()
 
+    def cache_entries(self) -> Iterator[tuple[str, str, int]]:
+        """Every cached machine translation as (key, target, created), in key order."""
+        last = ""
+        while True:
+            with self._lock, self.backend.guard():
+                rows = self.backend.cache_page(last, 5000)
+            if not rows:
+                return
+            last = rows[-1][0]
+            yield from rows
+
+    @_guard
+    def copy_to(self, other: Memory, progress: Callable[[int], None] | None = None) -> tuple:
+        """Copy every unit and cached translation into `other` (one transaction there for
+        the units); returns (IngestResult, cache entries copied)."""
+        result = other.ingest(self.units(), progress)
+        cached = 0
+        for part in _batches(self.cache_entries(), CHUNK):
+            with other._lock, other.backend.guard():
+                other.backend.cache_put(part, other.timeout)
+            cached += len(part)
+        return result, cached
+
     @_guard
     def cache_clear(self) -> int:
         self._pending_cache.clear()
         return self.backend.cache_clear()
+
+
+def _batches(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while part := list(islice(iterator, size)):
+        yield part
 
 
 def _date_key(unit: TMUnit) -> int:
