@@ -93,6 +93,13 @@ def test_translate_uses_a_postgresql_memory_and_cache(cli, monkeypatch, tmp_path
     again = cli(args, stdin="Salam.\nLayihə davam edir.\n")
     assert again.out == first.out and len(engine.calls) == calls  # from the shared cache
     assert json.loads(report.read_text())["memory"]["cache"] == 1
+    import psycopg
+
+    with psycopg.connect(pg_url) as conn:  # the unit and the cached output are in PostgreSQL
+        counts = conn.execute(
+            "SELECT (SELECT count(*) FROM dilmanc.units), (SELECT count(*) FROM dilmanc.cache)"
+        ).fetchone()
+    assert counts == (1, 1)
 
 
 @pytest.mark.parametrize("command", [["tm", "stats"], ["translate"]])
