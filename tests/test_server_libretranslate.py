@@ -386,10 +386,11 @@ def test_suggest_stores_the_suggestion(double):
     assert missing.json() == {"error": "Invalid request: missing s parameter"}
 
 
-def test_suggest_goes_to_the_translation_memory_when_one_is_configured(tmp_path):
+def test_suggest_goes_to_the_translation_memory_when_one_is_configured(tmp_path, tm_location):
+    """On each backend: serve --tm FILE and serve --tm postgresql://…"""
     from dilmanc.memory import Memory
 
-    memory = tmp_path / "memory.db"
+    memory = tm_location
     config = double_config(tmp_path / "srv", suggestions=True)
     service = DoubleService.make(memory=str(memory), use_tm=True)
     with live_server(config, service) as live:

@@ -75,7 +75,9 @@ app.add_typer(eval_app, name="eval", help="Score, compare and benchmark translat
 app.command("names")(names_command)
 app.command("qe")(qe_command)
 app.command("serve")(serve_command)
-app.add_typer(tm_app, name="tm", help="Translation memory: import, export, search, add, delete.")
+app.add_typer(
+    tm_app, name="tm", help="Translation memory: import, export, search, add, delete, migrate."
+)
 
 
 def error(message: str) -> None:

@@ -266,7 +266,8 @@ class Service:
         return self._prepare_seconds + sum(e.load_seconds for e in _unique(self._made.values()))
 
     def memory(self):
-        """The translation memory and machine cache (one SQLite file), or None when off."""
+        """The translation memory and machine cache (a SQLite file or a PostgreSQL database),
+        or None when off."""
         if self._memory is None and self.settings.uses_memory:
             from dilmanc.memory import Memory
 

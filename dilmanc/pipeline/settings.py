@@ -44,7 +44,8 @@ class Settings:
     glossary_mode: str = "inject"
     n_best: int = 4  # hypotheses weighed for segments with terms (1: only the best)
     overwrite: bool = False  # replace existing targets in bilingual files (PO, XLIFF)
-    memory: str | None = None  # the SQLite memory file; None: $DILMANC_HOME/memory.db
+    memory: str | None = None  # memory location: a SQLite file or a postgresql:// URL;
+    # None: $DILMANC_HOME/memory.db
     use_tm: bool = True  # context and exact memory matches replace the model
     use_cache: bool = True  # machine output is cached and reused when nothing changed
     tm_threshold: float = 75.0  # fuzzy matches from this score are reported as suggestions
