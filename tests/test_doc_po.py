@@ -319,3 +319,26 @@ def test_cli_po_errors_are_one_line_without_output(cli, table_engine, tmp_path):
     line = one_line_error(cli(["translate", bad, "--to", "ru", "--model", "d", "-o", out]))
     assert "bad.po" in line and "line 4" in line
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_qe_flagged_targets_are_fuzzy_with_the_reasons_as_a_comment(doc):
+    from dataclasses import replace
+
+    from dilmanc.qe import Assessment, Finding
+
+    found = Assessment("bad", None, (Finding("loop", "bad", "'fayl' ×5"),))
+    items = machine(doc, {"1": RUSSIAN["1"]}, Origin.TM_EXACT)  # memory: not fuzzy by origin
+    flagged = {uid: replace(item, qe=found) for uid, item in items.items()}
+    data = write(doc, RU, flagged)
+    unit = messages(data)["Faylı aç: %s"]
+    assert unit.isfuzzy() and unit.target == "Открыть файл: %s"
+    assert unit.getnotes("translator") == "dilmanc QE: bad: loop: 'fayl' ×5"
+    path = doc.path.with_name("ru.po")
+    path.write_bytes(data)
+    reread = PoDocument.load(path)
+    first = next(u for u in reread.units() if u.id == "1")
+    assert first.state == UnitState.MACHINE and not any("QE" in n for n in first.notes)
+    rewritten = messages(write(reread, RU, {"1": replace(flagged["1"], unit=first)}))
+    assert rewritten["Faylı aç: %s"].getnotes("translator").count("dilmanc QE") == 1
+    unit = messages(write(reread, RU, {"1": replace(items["1"], unit=first)}))["Faylı aç: %s"]
+    assert not unit.isfuzzy() and "dilmanc QE" not in unit.getnotes("translator")
