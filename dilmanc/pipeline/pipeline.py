@@ -272,6 +272,13 @@ class Pipeline:
         if self.memory is not None:
             self.memory.use_glossary(enforcer.glossary if enforcer else None, _mode(enforcer))
 
+    def use_qe(self, on: bool = True) -> None:
+        """Estimate the quality of what is translated from now on (or stop)."""
+        self.qe = on
+        if on and self.stats.qe is None:
+            self.stats.qe = QeCounts()
+        self._caches.clear()  # entries made without QE carry no verdict
+
     def translate_units(self, units: Iterable[Unit], targets: list[Language], emit: Emit) -> None:
         """Translate `units` chunk by chunk into every target; `emit(iso, chunk)` receives the
         translated units in document order, once per target (the input is read once)."""
