@@ -428,8 +428,9 @@ def translate_command(
         for document in documents:
             for line in _review_lines(document):
                 print(line, file=sys.stderr)
-    if "qe" in stats and not quiet:
-        print(_qe_summary(stats["qe"]), file=sys.stderr)
+    qe = stats.get("qe")
+    if qe and not quiet and (written or qe["review"] + qe["bad"]):  # on a pipe: when flagged
+        print(_qe_summary(qe), file=sys.stderr)
     recalled = sum(stats["memory"][k] for k in ("context", "exact", "fuzzy", "cache"))
     if not quiet and recalled:  # said only when the memory or the cache did something
         print(_memory_summary(stats["memory"]), file=sys.stderr)
