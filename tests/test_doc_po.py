@@ -372,3 +372,26 @@ def test_placeholders_and_icu_survive_a_careless_model(tmp_path):
     prose = str(found["Qiymət 20%-dən çox endirim: &nbsp;%s"].target)
     assert prose.endswith("&nbsp;%s")
     assert "Qiymət 20%-dən çox endirim:" in engine.seen  # no-c-format: prose rules
+
+
+def test_qe_flagged_targets_are_fuzzy_with_the_reasons_as_a_comment(doc):
+    from dataclasses import replace
+
+    from dilmanc.qe import Assessment, Finding
+
+    found = Assessment("bad", None, (Finding("loop", "bad", "'fayl' ×5"),))
+    items = machine(doc, {"1": RUSSIAN["1"]}, Origin.TM_EXACT)  # memory: not fuzzy by origin
+    flagged = {uid: replace(item, qe=found) for uid, item in items.items()}
+    data = write(doc, RU, flagged)
+    unit = messages(data)["Faylı aç: %s"]
+    assert unit.isfuzzy() and unit.target == "Открыть файл: %s"
+    assert unit.getnotes("translator") == "dilmanc QE: bad: loop: 'fayl' ×5"
+    path = doc.path.with_name("ru.po")
+    path.write_bytes(data)
+    reread = PoDocument.load(path)
+    first = next(u for u in reread.units() if u.id == "1")
+    assert first.state == UnitState.MACHINE and not any("QE" in n for n in first.notes)
+    rewritten = messages(write(reread, RU, {"1": replace(flagged["1"], unit=first)}))
+    assert rewritten["Faylı aç: %s"].getnotes("translator").count("dilmanc QE") == 1
+    unit = messages(write(reread, RU, {"1": replace(items["1"], unit=first)}))["Faylı aç: %s"]
+    assert not unit.isfuzzy() and "dilmanc QE" not in unit.getnotes("translator")

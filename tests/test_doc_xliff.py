@@ -321,3 +321,31 @@ def test_printf_and_icu_in_source_text_survive_a_careless_model(tmp_path):
     second = etree.tostring(root.findall(".//x:target", NS)[1], encoding="unicode")
     assert "{VAR_PLURAL, plural, =0 {nobody} other {<x " in second and "/> people}}" in second
     assert not any("plural" in seen for seen in engine.seen)
+
+
+def _flagged(items: dict[str, Translated], verdict: str, reason: str) -> dict[str, Translated]:
+    from dataclasses import replace
+
+    from dilmanc.qe import Assessment, Finding
+
+    found = Assessment(verdict, None, (Finding(reason, verdict, "x"),))
+    return {uid: replace(item, qe=found) for uid, item in items.items()}
+
+
+@pytest.mark.parametrize("verdict", ["review", "bad"])
+def test_qe_flagged_targets_need_review_and_are_redone(tmp_path, verdict):
+    doc = load(tmp_path, V12)
+    items = translated(doc, {"t3": "From memory"}, Origin.TM_EXACT)
+    out = write(doc, EN, _flagged(items, verdict, "number"))
+    target = etree.fromstring(out).find(".//x:trans-unit[@id='t3']/x:target", NS)
+    assert target.get("state") == "needs-review-translation"
+    assert target.get("state-qualifier") == f"x-dilmanc-qe-{verdict}"
+    again = {u.id: u for u in load(tmp_path, out, "again.xlf").units()}
+    assert again["t3"].state == UnitState.MACHINE  # not taken for a person's approval
+    doc2 = load(tmp_path, V2, "app.xlf")
+    out2 = write(doc2, EN, _flagged(translated(doc2, {"u1#s3": "Done"}), verdict, "loop"))
+    segment = etree.fromstring(out2).find(".//x2:segment[@id='s3']", NS)
+    assert segment.get("subState") == f"dilmanc:qe-{verdict}"
+    assert {u.id: u for u in load(tmp_path, out2, "b.xlf").units()}["u1#s3"].state == (
+        UnitState.MACHINE
+    )

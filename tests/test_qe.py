@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
+from doubles import DictEngine, use_for_every_model
 
 from dilmanc.documents.base import TagOutcome
 from dilmanc.qe import Segment, assess, worst
@@ -131,3 +132,99 @@ def test_qe_command_json_and_gate(tmp_path):
     hyp.write_text("Today 5 people came.\n")
     uneven = runner.invoke(app, args).exception
     assert isinstance(uneven, InputError) and "must align" in str(uneven)
+
+
+# --- QE in the translation pipeline ---------------------------------------------------------------
+
+LOOPED = "Şəhərdə yeni park açıldı və sakinlər çox sevindilər."
+COPIED = "Azərbaycan Respublikasının paytaxtı Bakı şəhəridir və orada çox adam yaşayır."
+FINE = "Bu gün 5 nəfər gəldi."
+OUTPUTS = {
+    LOOPED: "The park park park park park park was opened.",
+    COPIED: COPIED,  # a model that gave the source back
+    FINE: "Five people came today.",
+}
+
+
+@pytest.fixture
+def faulty(monkeypatch):
+    """Every --model loads a double that loops on one sentence and copies another."""
+    return use_for_every_model(monkeypatch, DictEngine(dict(OUTPUTS)))
+
+
+def _run(cli, tmp_path, *extra: str):
+    source = tmp_path / "in.txt"
+    source.write_text(f"{LOOPED}\n{COPIED}\n{FINE}\n", encoding="utf-8")
+    report = tmp_path / "report.json"
+    args = ["translate", source, "--to", "en", "--out-dir", tmp_path / "out"]
+    res = cli([*args, "--tm", tmp_path / "memory.db", "--report", report, *extra])
+    assert res.code == 0, res.err
+    return res, json.loads(report.read_text())
+
+
+def _verdicts(record) -> dict[str, tuple[str, list[str]]]:
+    return {v["unit"]: (v["verdict"], v["reasons"]) for v in record["documents"][0]["review"]}
+
+
+def test_report_has_verdicts_and_reasons_and_cached_rerun_gives_the_same(cli, faulty, tmp_path):
+    res, record = _run(cli, tmp_path)
+    document = record["documents"][0]
+    assert document["qe"] == {"en": {"ok": 1, "review": 0, "bad": 2}}
+    assert record["qe"] == {"ok": 1, "review": 0, "bad": 2}
+    found = _verdicts(record)
+    assert found["1"] == ("bad", ["loop"])
+    assert found["2"][0] == "bad" and "copy" in found["2"][1]
+    assert found["3"] == ("ok", [])
+    looped = next(v for v in document["review"] if v["unit"] == "1")
+    assert looped["translation"] == OUTPUTS[LOOPED] and "'park' ×6" in looped["detail"]
+    assert "1 units ok, 0 need review, 2 bad" in res.err
+    calls = faulty.segments_translated
+    again, second = _run(cli, tmp_path)
+    assert faulty.segments_translated == calls  # every sentence from the cache
+    assert second["memory"]["cache"] == 3
+    assert _verdicts(second) == found
+
+
+def test_review_only_lists_just_the_flagged_units(cli, faulty, tmp_path):
+    res, record = _run(cli, tmp_path, "--review-only", "--quiet")
+    lines = [line for line in res.err.splitlines() if line.startswith("dilmanc: bad")]
+    assert len(lines) == 2 and "line 1" in lines[0] and "loop" in lines[0]
+    assert "Five people" not in res.err
+    assert [v["unit"] for v in record["documents"][0]["review"]] == ["1", "2"]
+
+
+def test_qe_off_leaves_no_verdicts_and_review_only_needs_it(cli, faulty, tmp_path):
+    res, record = _run(cli, tmp_path, "--qe", "off")
+    assert "qe" not in record and "qe" not in record["documents"][0]
+    assert record["options"]["qe"] == "off" and "quality" not in res.err
+    source = tmp_path / "in.txt"
+    bad = cli(["translate", source, "--to", "en", "--qe", "off", "--review-only"])
+    assert bad.code == 2 and "--review-only needs" in bad.err
+    wrong = cli(["translate", source, "--to", "en", "--qe", "maybe"])
+    assert wrong.code == 2 and "--qe must be one of" in wrong.err
+
+
+def test_the_models_own_score_reaches_qe():
+    """A low length-normalised log-probability is a finding ("score") for the model's output,
+    next to what the other detectors find."""
+    from dilmanc.engines.base import TranslationResult
+    from dilmanc.languages import resolve
+    from dilmanc.pipeline.pipeline import Pipeline
+
+    class Unsure(DictEngine):
+        def _translate_encoded(self, batch, source, target, **decode):
+            texts = super()._translate_encoded(batch, source, target, **decode)
+            return [TranslationResult(text, score=-4.0) for text in texts]
+
+    out = []
+    pipeline = Pipeline({"en": Unsure(dict(OUTPUTS))}, resolve("az"))
+    pipeline.translate_units(_units(FINE, LOOPED), [resolve("en")], lambda _, c: out.extend(c))
+    assert [t.qe.reasons for t in out] == [["score"], ["score", "loop"]]
+    assert pipeline.report()["qe"] == {"ok": 0, "review": 1, "bad": 1}
+
+
+def _units(*texts):
+    from dilmanc.documents.base import Unit
+    from dilmanc.text.tagged import TaggedText
+
+    return [Unit(str(i), TaggedText(text)) for i, text in enumerate(texts, 1)]

@@ -426,3 +426,19 @@ def test_without_targets_every_language_the_model_writes_is_served(tiny_nllb_dir
         )
         assert response.status_code == 200, response.text
         assert response.json()["translatedText"].strip()
+
+
+def test_qe_extension_returns_verdicts_only_when_asked(double):
+    """The copying double gives the source back: QE says so, per text, when asked."""
+    copied = "Azərbaycan Respublikasının paytaxtı Bakı şəhəridir və orada çox adam yaşayır."
+    body = {"q": [copied, ""], "source": "az", "target": "en", "qe": True}
+    response = requests.post(double.url + "/translate", json=body)
+    assert response.status_code == 200, response.text
+    first, empty = response.json()["qe"]
+    assert first["verdict"] == "bad" and "untranslated" in first["reasons"]
+    assert empty == {"verdict": "ok", "score": None, "reasons": []}
+    plain = requests.post(double.url + "/translate", json={**body, "qe": False}).json()
+    assert "qe" not in plain
+    html = {"q": f"<p>{copied}</p>", "source": "az", "target": "en", "format": "html"}
+    found = requests.post(double.url + "/translate", data={**html, "qe": "true"}).json()["qe"]
+    assert found["verdict"] == "bad"

@@ -17,7 +17,10 @@ the pipeline translates each sub-message on its own and never sends the skeleton
 A message that already has a msgstr is yielded with that target: state REVIEWED, or MACHINE
 when it is fuzzy; whether it is kept is the pipeline's decision (--overwrite). The writer writes
 what it receives; targets of origin MACHINE or CACHE add the `fuzzy` flag (memory hits are not
-flagged: see `FUZZY_ORIGINS`). A message whose translations all came back KEPT is not touched.
+flagged: see `FUZZY_ORIGINS`), nor are targets quality estimation flagged (review or bad),
+whatever their origin: those also get a translator comment `# dilmanc QE: <verdict>: <reasons>`
+(replaced on every write, removed when the new target is ok; never read back as a note). A
+message whose translations all came back KEPT is not touched.
 
 Plurals: a message with msgid_plural yields "<n>" (msgid, for the singular form),
 "<n>#plural" (msgid_plural), and — when a count placeholder (`%d`, `%(n)d`, `{count}`…) is
@@ -54,6 +57,7 @@ from dilmanc.text.placeholders import CODE, Rules, find
 from dilmanc.text.tagged import CLOSE, EMPTY, OPEN, Tag, TaggedText
 
 FUZZY_ORIGINS = frozenset({Origin.MACHINE, Origin.CACHE})
+QE_COMMENT = "dilmanc QE:"  # the translator comment quality estimation writes
 SAMPLE_NUMBERS = (2, 5)  # enough for one/few/many (Slavic) and one/other languages
 
 _SLAVIC = (
@@ -350,6 +354,10 @@ class PoDocument(Document):
             notes.append(f"context: {context}")
         for origin, label in (("developer", "note"), ("translator", "comment")):
             text = po.getnotes(origin)
+            if origin == "translator":
+                text = "\n".join(
+                    line for line in text.splitlines() if not line.startswith(QE_COMMENT)
+                )
             if text:
                 notes.append(f"{label}: {text}")
         if po.getlocations():
@@ -420,7 +428,8 @@ class PoDocument(Document):
                 po.target = texts[key]
             else:
                 continue
-            po.markfuzzy(any(item.origin in FUZZY_ORIGINS for item in mine.values()))
+            flagged = _qe_comment(po, list(mine.values()))
+            po.markfuzzy(flagged or any(item.origin in FUZZY_ORIGINS for item in mine.values()))
             changed = True
         if changed:
             self._fill_header(store, lang)
@@ -493,3 +502,18 @@ def _number_back(text: str, number: int, placeholder: str | None) -> str:
         return ""
     m = found[0]
     return text[: m.start()] + placeholder + text[m.end() :]
+
+
+def _qe_comment(po: pypo.pounit, items: list[Translated]) -> bool:
+    """Replace the message's QE translator comment by one for `items` (the worst verdict and
+    every reason); whether QE flagged any of them."""
+    po.othercomments = [
+        line for line in po.othercomments if not line.lstrip("# ").startswith(QE_COMMENT)
+    ]
+    flagged = [item.qe for item in items if item.needs_review]
+    if not flagged:
+        return False
+    verdict = "bad" if any(qe.verdict == "bad" for qe in flagged) else "review"
+    detail = "; ".join(qe.describe() for qe in flagged)
+    po.othercomments.append(f"# {QE_COMMENT} {verdict}: {' '.join(detail.split())}\n")
+    return True

@@ -43,7 +43,7 @@ import re
 import time
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from dilmanc.documents.base import Origin, TagOutcome, Translated, Unit, UnitState
@@ -54,7 +54,9 @@ from dilmanc.glossary.enforce import Candidate
 from dilmanc.languages import Language
 from dilmanc.pipeline.fit import Fitter, segment_fitter
 from dilmanc.pipeline.recall import MemoryStage, Suggestion
-from dilmanc.pipeline.reports import PipelineReport
+from dilmanc.pipeline.reports import PipelineReport, QeCounts
+from dilmanc.qe import DEFAULT_THRESHOLDS, Assessment, ModelSignals, Segment, Thresholds, assess
+from dilmanc.qe import worst as worst_of
 from dilmanc.text.align import drop_spans, place_tags, word_alignment
 from dilmanc.text.placeholders import Protected, Scan, Span, protect, scan
 from dilmanc.text.segment import segment_line
@@ -96,14 +98,16 @@ class _Piece:
         return self.protected.tagged if self.protected else self.local
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Output:
-    """A sentence's translation, how its tags came through, and where it came from."""
+    """A sentence's translation, how its tags came through, where it came from, and what
+    quality estimation made of it (set by the QE stage; the run's cache keeps it)."""
 
     tagged: TaggedText
     outcome: TagOutcome
     origin: Origin
     restored: tuple[str, ...] = ()  # placeholders the model lost, put back by the pipeline
+    qe: Assessment | None = None
 
 
 @dataclass(frozen=True)
@@ -133,6 +137,8 @@ class _Fresh:
     output: _Output
     enforced: TermReport | None = None  # the enforcer's report, for the model's output
     where: str = ""  # the first unit it belongs to (memory matches: for warnings)
+    signals: ModelSignals | None = None  # the model's own, for its output
+    copies: list[_Output] = field(default_factory=list)  # the same match elsewhere in the chunk
 
 
 @dataclass
@@ -143,6 +149,7 @@ class _Unique:
     outcome: TagOutcome
     enforced: TermReport | None = None
     dropped: frozenset[int] = frozenset()  # empty tags the model did not return exactly once
+    signals: ModelSignals | None = None
 
 
 # A unit whose sentences came from several places is labelled by the least trusted one.
@@ -256,6 +263,8 @@ class Pipeline:
         glossary_sink: GlossarySink | None = None,
         overwrite: bool = False,
         memory: MemoryStage | None = None,
+        qe: bool = True,
+        thresholds: Thresholds = DEFAULT_THRESHOLDS,
     ) -> None:
         self.engines = engines
         self.source = source
@@ -268,6 +277,10 @@ class Pipeline:
         self.overwrite = overwrite
         self.glossary_reports: list[dict] = []  # per segment, kept when there is no sink
         self.stats = PipelineReport()
+        self.qe = qe  # quality estimation of every translated sentence
+        self.thresholds = thresholds
+        if qe:
+            self.stats.qe = QeCounts()
         if enforcer is not None:
             from dilmanc.glossary.enforce import GlossaryTotals
 
@@ -294,6 +307,13 @@ class Pipeline:
         self._leg_enforcers.clear()
         if self.memory is not None:
             self.memory.use_glossary(enforcer.glossary if enforcer else None, _mode(enforcer))
+
+    def use_qe(self, on: bool = True) -> None:
+        """Estimate the quality of what is translated from now on (or stop)."""
+        self.qe = on
+        if on and self.stats.qe is None:
+            self.stats.qe = QeCounts()
+        self._caches.clear()  # entries made without QE carry no verdict
 
     def translate_units(self, units: Iterable[Unit], targets: list[Language], emit: Emit) -> None:
         """Translate `units` chunk by chunk into every target; `emit(iso, chunk)` receives the
@@ -473,7 +493,7 @@ class Pipeline:
             for piece, unique in zip(misses, made, strict=True):
                 output = _restored(piece, unique)
                 found[piece.key] = output
-                fresh.append(_Fresh(piece.local, output, unique.enforced))
+                fresh.append(_Fresh(piece.local, output, unique.enforced, signals=unique.signals))
             if self.memory is not None:
                 pairs = [(m.key, found[m.key].tagged.render()) for m in misses]
                 self.memory.store(pairs, target.iso)
@@ -485,7 +505,8 @@ class Pipeline:
         while len(cache) > self.cache_size:
             cache.popitem(last=False)
         fresh += _recalled(chunk, recalled)
-        self._verify(sorted(fresh, key=lambda item: order[item.local.render()]), target)
+        fresh.sort(key=lambda item: order[item.local.render()])
+        self._estimate(fresh, self._verify(fresh, target), target)
         return [self._assemble(prepared, found, recalled, target) for prepared in chunk]
 
     def _recall(self, chunk: list[_Prepared], target: Language) -> dict[int, _Output]:
@@ -514,12 +535,13 @@ class Pipeline:
         self.stats.seconds["memory"] += time.perf_counter() - started
         return out
 
-    def _verify(self, fresh: list[_Fresh], target: Language) -> None:
+    def _verify(self, fresh: list[_Fresh], target: Language) -> list[tuple | None]:
         """The verify stage: each translation new to this chunk, whatever made it (the model,
         the machine cache, a memory match), is checked against the glossary terms of its
-        source in the target language, then counted and reported the same way."""
+        source in the target language, then counted and reported the same way. Returns each
+        item's term checks (None without a glossary) for the QE stage."""
         if self.enforcer is None or not fresh:
-            return
+            return [None] * len(fresh)
         from dilmanc.glossary.enforce import TermReport, summarize
         from dilmanc.glossary.verify import check_terms, expected_terms
 
@@ -543,6 +565,33 @@ class Pipeline:
         else:
             self.glossary_reports += [{"target": lang, **c.to_json()} for c in checked]
         self.stats.seconds["glossary"] += time.perf_counter() - started
+        return [tuple(c.report.checks) for c in checked]
+
+    def _estimate(self, fresh: list[_Fresh], checks: list[tuple | None], target: Language) -> None:
+        """The QE stage, after verify: every translation new to this chunk, whatever made it,
+        gets a verdict from the detectors (the model's signals only where the model made it
+        in this run); the run's cache keeps the verdict with the translation."""
+        if not self.qe:
+            return
+        started = time.perf_counter()
+        for item, terms in zip(fresh, checks, strict=True):
+            signals = item.signals or ModelSignals()
+            segment = Segment(
+                item.local.text,
+                item.output.tagged.text,
+                self.source.iso,
+                target.iso,
+                score=signals.score,
+                alternatives=signals.alternatives,
+                attention=signals.attention,
+                source_tokens=signals.source_tokens,
+                terms=terms,
+                tags=item.output.outcome,
+            )
+            found = assess(segment, self.thresholds)
+            for output in (item.output, *item.copies):
+                output.qe = found
+        self.stats.seconds["qe"] += time.perf_counter() - started
 
     def _assemble(
         self, prepared: _Prepared, found: dict, recalled: dict, target: Language
@@ -554,6 +603,7 @@ class Pipeline:
         parts: list[TaggedText] = []
         outcome = TagOutcome()
         origin = Origin.KEPT
+        assessments: list[Assessment] = []
         for piece in prepared.pieces:
             if piece.translate:
                 output = recalled.get(id(piece)) or found[piece.key]
@@ -562,6 +612,8 @@ class Pipeline:
                 self._note_placeholders(unit, piece, output)
                 parts.append(output.tagged.with_ids(piece.back))
                 outcome += output.outcome
+                if output.qe is not None:
+                    assessments.append(output.qe)
                 self.stats.memory.count(output.origin)
                 origin = max(origin, output.origin, key=ORIGIN_RANK.index)
             else:
@@ -573,7 +625,10 @@ class Pipeline:
         if outcome.tags:
             self.stats.units_with_tags += 1
             self.stats.tags += outcome
-        return Translated(unit, join(parts), origin, outcome)
+        qe = worst_of(*assessments) if assessments else None
+        if qe is not None and self.stats.qe is not None:
+            self.stats.qe.count(qe.verdict)
+        return Translated(unit, join(parts), origin, outcome, qe=qe)
 
     def _translate_unique(self, segments: list[TaggedText], target: Language) -> list[_Unique]:
         """Distinct sentences through the glossary and the engine (each leg of a pivot)."""
@@ -585,18 +640,22 @@ class Pipeline:
             legs = [Leg(engine, self.source, target)]
         texts = segments
         outcomes: list[TagOutcome] | None = None
+        signals: list[ModelSignals] | None = None
         first: list[EnforcedSegment] | None = None
         dropped: list[frozenset[int]] = [frozenset()] * len(segments)
         for index, leg in enumerate(legs):
             enforcer = self.enforcer if index == 0 else self._leg_enforcer(leg)
-            texts, leg_outcomes, enforced, leg_dropped = self._run_leg(texts, leg, enforcer)
+            texts, leg_outcomes, leg_signals, enforced, leg_dropped = self._run_leg(
+                texts, leg, enforcer
+            )
             outcomes = (
                 leg_outcomes if outcomes is None else list(map(_worse, outcomes, leg_outcomes))
             )
+            signals = leg_signals if signals is None else list(map(_weaker, signals, leg_signals))
             dropped = [a | b for a, b in zip(dropped, leg_dropped, strict=True)]
             first = enforced if index == 0 else first
         reports = [segment.report for segment in first] if first else [None] * len(texts)
-        made = zip(texts, outcomes, reports, dropped, strict=True)
+        made = zip(texts, outcomes, reports, dropped, signals, strict=True)
         return [_Unique(*one) for one in made]
 
     def _leg_enforcer(self, leg: Leg) -> TermEnforcer | None:
@@ -617,12 +676,19 @@ class Pipeline:
     def _run_leg(
         self, segments: list[TaggedText], leg: Leg, enforcer: TermEnforcer | None
     ) -> tuple[
-        list[TaggedText], list[TagOutcome], list[EnforcedSegment] | None, list[frozenset[int]]
+        list[TaggedText],
+        list[TagOutcome],
+        list[ModelSignals],
+        list[EnforcedSegment] | None,
+        list[frozenset[int]],
     ]:
-        """One leg over `segments`: outputs, tag outcomes, the glossary's results, and the
-        empty tags each output's model did not return exactly once."""
+        """One leg through the engine (and the enforcer): outputs, how their tags came
+        through, the model's signals for each (found by output, as the outcomes), the
+        glossary's results, and the empty tags each output's model did not return exactly
+        once."""
         engine_seconds = 0.0
         outcomes: dict[int, TagOutcome] = {}
+        signals: dict[int, ModelSignals] = {}
         dropped: dict[int, frozenset[int]] = {}
 
         def run_engine(
@@ -656,6 +722,8 @@ class Pipeline:
                 output, outcome = _place(segment, result)
                 outcomes[id(output)] = outcome
                 dropped[id(output)] = _dropped(segment, result.text)
+                if self.qe:
+                    signals[id(output)] = ModelSignals.of(result)
                 if n_best == 1:
                     outputs.append(output)
                     continue
@@ -664,23 +732,35 @@ class Pipeline:
                     other, other_outcome = _place(segment, TranslationResult(alternative.text))
                     outcomes[id(other)] = other_outcome
                     dropped[id(other)] = _dropped(segment, alternative.text)
+                    if self.qe:
+                        signals[id(other)] = ModelSignals.of(alternative, best=False)
                     candidates.append(Candidate(other, alternative.score))
                 outputs.append(candidates)
             engine_seconds += time.perf_counter() - started
             return outputs
 
+        def signals_of(outputs: list) -> list[ModelSignals]:
+            return [signals.get(id(output)) or ModelSignals() for output in outputs]
+
         if enforcer is None:
             outputs = run_engine(segments)
             self.stats.seconds["engine"] += engine_seconds
             lost = [dropped[id(output)] for output in outputs]
-            return outputs, [outcomes[id(output)] for output in outputs], None, lost
+            outs = [outcomes[id(output)] for output in outputs]
+            return outputs, outs, signals_of(outputs), None, lost
         started = time.perf_counter()
         results = enforcer.translate(segments, leg.target.iso, run_engine)
         elapsed = time.perf_counter() - started
         self.stats.seconds["engine"] += engine_seconds
         self.stats.seconds["glossary"] += elapsed - engine_seconds
-        lost = [dropped[id(r.raw)] for r in results]
-        return [r.tagged for r in results], [outcomes[id(r.raw)] for r in results], results, lost
+        raws = [r.raw for r in results]
+        return (
+            [r.tagged for r in results],
+            [outcomes[id(r)] for r in raws],
+            signals_of(raws),
+            results,
+            [dropped[id(r)] for r in raws],
+        )
 
 
 def _mode(enforcer: TermEnforcer | None) -> str | None:
@@ -693,6 +773,10 @@ def _worse(a: TagOutcome, b: TagOutcome) -> TagOutcome:
     by_model = min(a.by_model, b.by_model)
     tags = max(a.tags, b.tags)
     return TagOutcome(tags, by_model, tags - by_model - fallback, fallback)
+
+
+def _weaker(a: ModelSignals, b: ModelSignals) -> ModelSignals:
+    return a.weaker(b)
 
 
 def _where(unit: Unit) -> str:
@@ -709,6 +793,8 @@ def _recalled(chunk: list[_Prepared], recalled: dict[int, _Output]) -> list[_Fre
                 key = (piece.key, output.tagged.render())
                 if key not in out:
                     out[key] = _Fresh(piece.local, output, where=_where(prepared.unit))
+                else:
+                    out[key].copies.append(output)
     return list(out.values())
 
 

@@ -33,6 +33,38 @@ class Segment:
 
 
 @dataclass(frozen=True)
+class ModelSignals:
+    """What a model said about its own output, as the pipeline keeps it for one sentence
+    (absent for translations from the cache or the memory)."""
+
+    score: float | None = None
+    alternatives: tuple[float | None, ...] = ()
+    attention: Sequence[Sequence[float]] | None = None
+    source_tokens: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, result, *, best: bool = True) -> ModelSignals:
+        """The signals of an engine's `TranslationResult`; `best=False` for a hypothesis
+        other than the model's first choice (its score only)."""
+        if not best:
+            return cls(result.score)
+        return cls(
+            result.score,
+            tuple(h.score for h in result.alternatives),
+            result.attention,
+            tuple(result.source_tokens),
+        )
+
+    def weaker(self, other: ModelSignals) -> ModelSignals:
+        """Of two pivot legs' signals, the leg the model was less sure of."""
+        if other.score is None:
+            return self
+        if self.score is None or other.score < self.score:
+            return other
+        return self
+
+
+@dataclass(frozen=True)
 class Finding:
     """One problem: `reason` is a stable word ("number", "loop"), `severity` review or bad."""
 

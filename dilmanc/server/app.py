@@ -429,15 +429,17 @@ class Server:
         glossary=None,
         markup: str | None = None,
         ignore_tags: tuple[str, ...] = (),
+        qe: list | None = None,
     ) -> list[str]:
         """Translate each text (plain: layout kept; markup "html"/"xml": through the HTML
-        document format) in one pipeline, so all their sentences go to the engine together."""
+        document format) in one pipeline, so all their sentences go to the engine together;
+        with `qe` (a list) each text's quality estimate is appended to it."""
         from dilmanc.server.translate import translate_markup_texts, translate_plain
 
         pipeline = self.pipeline(glossary)
         if markup:
-            return translate_markup_texts(self.service, pipeline, texts, target, ignore_tags)
-        return translate_plain(pipeline, texts, target)
+            return translate_markup_texts(self.service, pipeline, texts, target, ignore_tags, qe=qe)
+        return translate_plain(pipeline, texts, target, qe=qe)
 
     def alternatives(self, text: str, target: Language, count: int) -> list[str]:
         from dilmanc.server.translate import alternatives

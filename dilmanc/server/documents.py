@@ -117,7 +117,12 @@ def translate_path(
 
 
 def translate_markup(
-    service: Service, pipeline: Pipeline, text: str, target: Language, fmt: str = "html"
+    service: Service,
+    pipeline: Pipeline,
+    text: str,
+    target: Language,
+    fmt: str = "html",
+    on_chunk=None,
 ) -> str:
     """An HTML (or XML) string through the document format, in memory."""
     try:
@@ -132,7 +137,7 @@ def translate_markup(
             path.write_text(text, encoding="utf-8")
             document = cls.load(path)
     handle: io.IOBase = io.BytesIO() if document.binary else io.StringIO()
-    service.translate_document(document, {target.iso: handle}, pipeline)
+    service.translate_document(document, {target.iso: handle}, pipeline, on_chunk=on_chunk)
     value = handle.getvalue()
     if isinstance(value, bytes):
         return value.decode(getattr(document, "codec", None) or "utf-8")

@@ -131,7 +131,8 @@ def router(server: Server) -> APIRouter:
     @api.post("/translate")
     async def translate(request: Request):
         """Translate text: q (string, or in JSON a list), source (or "auto"), target,
-        format text|html, alternatives, api_key; extension: glossary (an id)."""
+        format text|html, alternatives, api_key; extensions: glossary (an id), qe (true: each
+        translation's quality estimate in "qe": verdict ok|review|bad, score, reasons)."""
         data = await params(request)
         key = server.authorize(request, text_param(data, "api_key"))
         q = data.get("q")
@@ -186,10 +187,20 @@ def router(server: Server) -> APIRouter:
         glossary = glossary_for(data, key.name if key and server.keys else None)
         server.charge(request, key, sum(len(text) for text in texts))
         markup = "html" if text_format == "html" else None
+        estimates: list | None = [] if _flag(data.get("qe")) else None
         outputs = await server.run(
-            request, server.translate_texts, texts, target, glossary=glossary, markup=markup
+            request,
+            server.translate_texts,
+            texts,
+            target,
+            glossary=glossary,
+            markup=markup,
+            qe=estimates,
         )
         result: dict = {"translatedText": outputs if batch else outputs[0]}
+        if estimates is not None:
+            shown = [_estimate(found) for found in estimates]
+            result["qe"] = shown if batch else shown[0]
         if detection is not None:
             found = {"confidence": detection.confidence, "language": server.source.iso}
             result["detectedLanguage"] = [found] * len(texts) if batch else found
@@ -341,3 +352,17 @@ def _translate_upload(
             server.files_dir / stored,
         )
     return stored
+
+
+def _flag(value) -> bool:
+    """A boolean request parameter: JSON true, or "true"/"1"/"yes" in a form."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "1", "yes", "on")
+    return value is True or value == 1
+
+
+def _estimate(found) -> dict:
+    """One translation's quality estimate for the `qe` extension field."""
+    if found is None:  # nothing was translated (an empty or untranslatable text)
+        return {"verdict": "ok", "score": None, "reasons": []}
+    return {"verdict": found.verdict, "score": found.to_json()["score"], "reasons": found.reasons}
