@@ -15,9 +15,6 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("DILMANC_SHARED", ROOT.parent / "shared"))
 SEED = SHARED / "seeds" / "press-release-2022-07.az.txt"
 DATA = SHARED / "data"
-# Trained test models (tests/copy_model.py) are cached here across sessions. Computed at import:
-# the autouse fixture below points HF_HOME/DILMANC_HOME at a fresh directory for every test.
-TEST_CACHE = Path(os.environ.get("DILMANC_TEST_CACHE", Path.home() / ".cache" / "dilmanc-tests"))
 
 
 @dataclass
@@ -111,23 +108,37 @@ def tiny_nllb_ct2_dir(tiny_nllb_dir, tmp_path_factory) -> Path:
 
 # --- copy model fixtures (tests/copy_model.py) ----------------------------------------------
 # A tiny Marian az→en model trained to copy its input (tags, injected terms, placeholders), in
-# the opus-mt layout, and its CTranslate2 int8 conversion. Trained once (~2-5 min on 2 cores)
-# and cached in TEST_CACHE under a hash of the recipe, code and data; treat both directories as
-# read-only (copy them before changing anything).
+# the opus-mt layout, committed under tests/fixtures/copy-model/ with its recipe key; its
+# CTranslate2 int8 conversion is made once per session. Treat both directories as read-only
+# (copy them before changing anything).
 
 
 @pytest.fixture(scope="session")
-def copy_marian_dir(data_dir) -> Path:
-    from copy_model import build_copy_marian
+def copy_marian_dir() -> Path:
+    from copy_model import FIXTURE, HF_NAME
 
-    return build_copy_marian(data_dir, TEST_CACHE)
+    model = FIXTURE / HF_NAME
+    assert (model / "model.safetensors").is_file(), (
+        f"copy-model fixture missing at {model}: run `python tests/copy_model.py`"
+    )
+    return model
 
 
 @pytest.fixture(scope="session")
-def copy_marian_ct2_dir(copy_marian_dir, data_dir) -> Path:
-    from copy_model import build_copy_marian_ct2
+def copy_marian_ct2_dir(copy_marian_dir, tmp_path_factory) -> Path:
+    from copy_model import convert_ct2
 
-    return build_copy_marian_ct2(data_dir, TEST_CACHE)
+    return convert_ct2(copy_marian_dir, tmp_path_factory.mktemp("copy") / "opus-mt-az-en-ct2")
+
+
+@pytest.fixture(scope="session")
+def copy_marian_ru_ct2_dir(copy_marian_dir, tmp_path_factory) -> Path:
+    """The copy model as an az→ru model (opus-mt-az-ru layout), converted to CTranslate2."""
+    from copy_model import convert_ct2, retarget
+
+    work = tmp_path_factory.mktemp("copy-ru")
+    hf = retarget(copy_marian_dir, work / "opus-mt-az-ru", "ru")
+    return convert_ct2(hf, work / "opus-mt-az-ru-ct2")
 
 
 # --- PostgreSQL (tests/pg_cluster.py) -------------------------------------------------------

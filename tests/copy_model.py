@@ -1,4 +1,4 @@
-"""A tiny MarianMT model trained to copy its input, in the opus-mt hub layout, cached on disk.
+"""A tiny MarianMT model trained to copy its input: a committed test fixture and its recipe.
 
 End-to-end tests need a model whose output is predictable: this one copies its (Azerbaijani,
 English or Russian) input, including what the product injects into a source — glossary terms in
@@ -9,33 +9,41 @@ attention from (alignment_layer=-1, alignment_heads=1), so word alignment throug
 `return_attention=True` is testable too. The `<pad>` (decoder start) embedding stays zero as
 in opus-mt, since CTranslate2 starts Marian decoders from a zero vector.
 
-* `build_copy_marian(data_dir, cache_root)` → the Hugging Face directory (`opus-mt-az-en/`:
-  config.json, source.spm == target.spm, joint vocab.json, tokenizer_config.json with
-  source_lang az / target_lang en, generation_config.json, model.safetensors).
-* `build_copy_marian_ct2(data_dir, cache_root)` → its CTranslate2 int8 conversion, made by
-  `dilmanc.models.convert.convert_to_ct2` (the `dilmanc models convert` code path).
-* `load_corpus(data_dir)` → the training lines and the held-out lines (never trained on).
+The trained model is committed under `tests/fixtures/copy-model/` (FIXTURE): training differs
+from machine to machine (thread scheduling, BLAS), and training in every CI run would not fit
+its time. `build.json` beside the model holds the recipe key (a hash of the recipe, the
+training code and the training data files) and what the training measured; a test checks the
+key still matches this file, and tests that need exact copies select at run time the inputs
+this model copies exactly, so they hold for any regenerated fixture. To regenerate (about 5
+minutes on 2 cores), after changing the recipe or the training code:
 
-Training text is read at build time from the shared NTREX-128 files (az, en, ru), split into
-short segments, plus generated augmentations; nothing third-party is stored in the repository.
-The build is cached under `cache_root/copy-marian-<key>/`, where the key hashes the recipe's
-hyper-parameters, this module's source, the tiny_models helpers it uses and the data files'
-sha256. A build happens in a temporary directory renamed into place under a file lock, so a
-killed run never leaves a half model and concurrent sessions train once.
+    python tests/copy_model.py            # writes tests/fixtures/copy-model/ (atomically)
+    python tests/copy_model.py --check    # does the committed fixture match the recipe?
+
+* `FIXTURE / HF_NAME` is the Hugging Face directory (opus-mt layout: config.json, source.spm ==
+  target.spm, joint vocab.json, tokenizer_config.json with source_lang az / target_lang en,
+  generation_config.json, model.safetensors).
+* `convert_ct2(hf_dir, out)` makes its CTranslate2 int8 conversion through
+  `dilmanc.models.convert.convert_to_ct2` (the `dilmanc models convert` code path).
+* `load_corpus(data_dir)` gives the training lines and the held-out lines (never trained on).
+
+Training text is read at build time from the shared NTREX-128 files (az, en, ru): examples are
+random word spans of the training lines, a share of them carrying generated injections (terms,
+tags, placeholders); nothing third-party is stored in the repository (the model's pieces are
+learnt from it, as any released model's are).
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
+import argparse
 import hashlib
 import inspect
 import json
 import math
 import os
 import random
-import re
 import shutil
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -48,8 +56,9 @@ DATA_FILES = {
     "en": "ntrex128/newstest2019-src.eng.txt",
     "ru": "ntrex128/newstest2019-ref.rus.txt",
 }
+HERE = Path(__file__).resolve().parent
+FIXTURE = HERE / "fixtures" / "copy-model"
 HF_NAME = "opus-mt-az-en"
-CT2_NAME = "opus-mt-az-en-ct2-int8"
 BUILD_FILE = "build.json"
 
 # Terms the glossary injects, and Azerbaijani case/possessive suffixes that follow them.
@@ -81,33 +90,34 @@ QUOTES = (('"', '"'), ('"', '"'), ("«", "»"), ("“", "”"))
 
 @dataclass(frozen=True)
 class Recipe:
-    """Everything that decides the trained model (all of it is part of the cache key)."""
+    """Everything that decides the trained model (all of it is part of the recipe key)."""
 
-    vocab_size: int = 4000
+    vocab_size: int = 3000
     spm_type: str = "unigram"
     d_model: int = 128
     layers: int = 2
     heads: int = 4
-    ffn: int = 384
-    max_words: int = 10
-    max_tokens: int = 40
-    augmented: int = 5000
+    ffn: int = 256
+    max_words: int = 48  # examples are random spans of 1..max_words words of a line
+    max_tokens: int = 128
+    augmented_share: float = 0.3
+    scrambled_share: float = 0.25  # random corpus words in random order: copying, no LM
     heldout: int = 100
-    steps: int = 1000
-    batch_size: int = 48
+    steps: int = 1500
+    batch_size: int = 64
     lr: float = 3e-3
-    warmup: int = 50
+    warmup: int = 100
     align_weight: float = 1.0
     align_heads: int = 4
-    dropout: float = 0.0
     seed: int = 0
     threads: int = 2
 
 
 @dataclass
 class CopyCorpus:
-    train: list[str]
-    heldout: list[str]
+    lines: dict[str, list[str]]  # training lines per language
+    heldout: list[str]  # whole az lines never trained on (≤ max_words words)
+    terms: list[str]  # words of the en/ru training lines, injected like glossary terms
 
 
 # --- corpus --------------------------------------------------------------------------------
@@ -117,29 +127,25 @@ def _read_lines(path: Path) -> list[str]:
     return [" ".join(line.split()) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-def segments(line: str, max_words: int) -> list[str]:
-    """Split `line` at sentence, then clause punctuation into pieces of ≤ `max_words` words."""
-    out: list[str] = []
-    for sentence in re.split(r"(?<=[.!?;:])\s+", line):
-        words = sentence.split()
-        if not words:
-            continue
-        if len(words) <= max_words:
-            out.append(sentence)
-            continue
-        current: list[str] = []
-        for clause in re.split(r"(?<=,)\s+", sentence):
-            clause_words = clause.split()
-            if current and len(current) + len(clause_words) > max_words:
-                out.append(" ".join(current))
-                current = []
-            current += clause_words
-            while len(current) > max_words:
-                out.append(" ".join(current[:max_words]))
-                current = current[max_words:]
-        if current:
-            out.append(" ".join(current))
-    return out
+def load_corpus(data_dir: Path, recipe: Recipe = Recipe()) -> CopyCorpus:
+    """The training lines (az, en, ru) and `recipe.heldout` held-out az lines.
+
+    A held-out line is a whole NTREX line of 3..max_words words picked at random; the line is
+    left out of training in every language (its translations too)."""
+    rng = random.Random(recipe.seed)
+    texts = {lang: _read_lines(Path(data_dir) / name) for lang, name in DATA_FILES.items()}
+    order = [i for i in range(len(texts["az"])) if len(texts["az"][i].split()) >= 3]
+    order = [i for i in order if len(texts["az"][i].split()) <= recipe.max_words]
+    rng.shuffle(order)
+    held = set(order[: recipe.heldout])
+    heldout = [texts["az"][i] for i in sorted(held)]
+    lines = {
+        lang: [line for i, line in enumerate(rows) if i not in held and line]
+        for lang, rows in texts.items()
+    }
+    words = " ".join(lines["en"] + lines["ru"]).split()
+    terms = sorted({w.strip(".,;:!?()«»\"'") for w in words} - {""})
+    return CopyCorpus(lines, heldout, terms)
 
 
 def _quoted(term: str, rng: random.Random) -> str:
@@ -162,7 +168,7 @@ def _augment(words: list[str], rng: random.Random, terms: list[str]) -> list[str
     elif kind == "tags":
         start = 0 if rng.random() < 0.2 else pos
         end = min(len(words), start + rng.choice((1, 1, 2, 3, 4)))
-        number = rng.randint(1, 9)
+        number = rng.randint(1, 12)
         span = " ".join(words[start:end])
         tail = ""
         if rng.random() < 0.3 and span and not span[-1].isalnum():
@@ -171,7 +177,7 @@ def _augment(words: list[str], rng: random.Random, terms: list[str]) -> list[str
             tail = suffix or "-nin"  # <g1>BMqT</g1>-nin
         words[start:end] = [f"<g{number}>{span}</g{number}>{tail}"]
     else:
-        tag = f"<x{rng.randint(1, 9)}/>"
+        tag = f"<x{rng.randint(1, 12)}/>"
         if rng.random() < 0.5:
             words.insert(pos, tag)
         else:
@@ -179,76 +185,53 @@ def _augment(words: list[str], rng: random.Random, terms: list[str]) -> list[str
     return words
 
 
-def load_corpus(data_dir: Path, recipe: Recipe = Recipe()) -> CopyCorpus:
-    """Training segments (az, en, ru and augmented az/en/ru) and held-out az segments.
-
-    The held-out lines are one segment (3..max_words words) from each of `recipe.heldout`
-    NTREX lines picked at random; no segment of those lines (in any language) is trained on.
-    """
-    rng = random.Random(recipe.seed)
-    texts = {lang: _read_lines(Path(data_dir) / name) for lang, name in DATA_FILES.items()}
-    count = len(texts["az"])
-    order = list(range(count))
-    rng.shuffle(order)
-    held_lines = set(order[: recipe.heldout])
-    heldout = []
-    for i in sorted(held_lines):
-        candidates = [s for s in segments(texts["az"][i], recipe.max_words) if len(s.split()) >= 3]
-        if candidates:
-            heldout.append(rng.choice(candidates))
-    held = set(heldout)
-    by_lang: dict[str, list[str]] = {}
-    for lang, lines in texts.items():
-        by_lang[lang] = [
-            seg
-            for i, line in enumerate(lines)
-            if i not in held_lines
-            for seg in segments(line, recipe.max_words)
-            if seg not in held
-        ]
-    terms = sorted({w.strip(".,;:!?()«»\"'") for w in " ".join(by_lang["en"]).split()} - {""})
-    terms += sorted({w.strip(".,;:!?()«»\"'") for w in " ".join(by_lang["ru"]).split()} - {""})
-    augmented = []
-    for _ in range(recipe.augmented):
-        lang = rng.choice(("az", "az", "az", "en", "ru"))
-        words = rng.choice(by_lang[lang]).split()
-        for _ in range(rng.choice((1, 1, 2, 3))):
-            words = _augment(words, rng, terms)
-        augmented.append(" ".join(words))
-    train = by_lang["az"] + by_lang["en"] + by_lang["ru"] + augmented
-    return CopyCorpus([s for s in train if s not in held], heldout)
+def examples(corpus: CopyCorpus, recipe: Recipe, rng: random.Random) -> Iterator[str]:
+    """Endless training examples: a random span of a random training line (az twice as often
+    as en or ru), a share of them with one to three product-style injections, and a share
+    of random corpus words in random order (nothing to predict but by copying)."""
+    pools = [corpus.lines["az"], corpus.lines["az"], corpus.lines["en"], corpus.lines["ru"]]
+    vocabulary = sorted({w for pool in pools[1:] for line in pool for w in line.split()})
+    while True:
+        words = rng.choice(rng.choice(pools)).split()
+        length = rng.randint(1, min(len(words), recipe.max_words))
+        start = rng.randint(0, len(words) - length)
+        span = words[start : start + length]
+        draw = rng.random()
+        if draw < recipe.scrambled_share:
+            span = [rng.choice(vocabulary) for _ in range(rng.randint(1, recipe.max_words))]
+        elif draw < recipe.scrambled_share + recipe.augmented_share:
+            for _ in range(rng.choice((1, 1, 2, 3))):
+                span = _augment(span, rng, corpus.terms)
+        yield " ".join(span)
 
 
-# --- cache ---------------------------------------------------------------------------------
-
-
-def default_cache_root() -> Path:
-    return Path(os.environ.get("DILMANC_TEST_CACHE", Path.home() / ".cache" / "dilmanc-tests"))
+# --- recipe key ----------------------------------------------------------------------------
 
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _code_sha256() -> str:
-    """This module's source and the tiny_models helpers it trains with, hashed once at import
-    (a process keeps one key even if the file is edited while it runs)."""
-    helpers = (
+def _training_code() -> str:
+    """The source of everything that decides the weights (not this module's docs or CLI)."""
+    parts = [
+        Recipe,
+        load_corpus,
+        _augment,
+        examples,
+        _batches,
+        train,
         tiny_models.train_spm,
         tiny_models.marian_vocab,
         tiny_models.marian_config,
         tiny_models.write_marian_dir,
-    )
-    code = Path(__file__).read_text(encoding="utf-8")
-    code += "".join(inspect.getsource(fn) for fn in helpers) + tiny_models.ALPHABETS
-    return _sha256(code.encode("utf-8"))
-
-
-CODE_SHA256 = _code_sha256()
+    ]
+    constants = json.dumps([DATA_FILES, TERMS, SUFFIXES, QUOTES, tiny_models.ALPHABETS])
+    return "".join(inspect.getsource(part) for part in parts) + constants
 
 
 def recipe_fingerprint(data_dir: Path, recipe: Recipe = Recipe()) -> dict:
-    """What the cache key hashes: recipe, training code, data files."""
+    """What the recipe key hashes: recipe, training code, data files."""
     return {
         "recipe": asdict(recipe),
         "code_sha256": CODE_SHA256,
@@ -258,111 +241,56 @@ def recipe_fingerprint(data_dir: Path, recipe: Recipe = Recipe()) -> dict:
     }
 
 
-def cache_key(data_dir: Path, recipe: Recipe = Recipe()) -> str:
+def recipe_key(data_dir: Path, recipe: Recipe = Recipe()) -> str:
     blob = json.dumps(recipe_fingerprint(data_dir, recipe), sort_keys=True).encode("utf-8")
     return _sha256(blob)[:16]
 
 
-def cache_dir(data_dir: Path, cache_root: Path, recipe: Recipe = Recipe()) -> Path:
-    return Path(cache_root) / f"copy-marian-{cache_key(data_dir, recipe)}"
+def read_build_info(fixture: Path = FIXTURE) -> dict:
+    """build.json of the committed fixture (recipe, key, training time and losses, rates)."""
+    return json.loads((Path(fixture) / BUILD_FILE).read_text(encoding="utf-8"))
 
 
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+def convert_ct2(hf_dir: Path, out: Path) -> Path:
+    """The CTranslate2 int8 conversion, made through dilmanc's converter."""
+    from dilmanc.models.convert import convert_to_ct2
+
+    return convert_to_ct2(Path(hf_dir), Path(out), quantization="int8", force=True)
 
 
-class NotCached(RuntimeError):
-    """The model is not in the cache and the caller forbade training."""
-
-
-def build_copy_marian(
-    data_dir: Path,
-    cache_root: Path | None = None,
-    recipe: Recipe = Recipe(),
-    *,
-    allow_training: bool = True,
-) -> Path:
-    """The copy model's Hugging Face directory, trained once and cached (see module doc)."""
-    root = Path(cache_root) if cache_root is not None else default_cache_root()
-    final = cache_dir(data_dir, root, recipe)
-    model_dir = final / HF_NAME
-    if (final / BUILD_FILE).is_file():
-        return model_dir
-    with _locked(root / f"{final.name}.lock"):
-        if (final / BUILD_FILE).is_file():  # another process built it while we waited
-            return model_dir
-        if not allow_training:
-            raise NotCached(f"no copy model cached at {final}")
-        for stale in root.glob(f".{final.name}.part-*"):  # left by a killed run
-            shutil.rmtree(stale, ignore_errors=True)
-        tmp = root / f".{final.name}.part-{os.getpid()}"
-        try:
-            stats = _build(data_dir, tmp / HF_NAME, recipe)
-            info = {**recipe_fingerprint(data_dir, recipe), "key": final.name, **stats}
-            (tmp / BUILD_FILE).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
-            if final.exists():  # an incomplete directory without build.json
-                shutil.rmtree(final)
-            os.replace(tmp, final)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-    return model_dir
-
-
-def build_copy_marian_ct2(
-    data_dir: Path, cache_root: Path | None = None, recipe: Recipe = Recipe()
-) -> Path:
-    """The CTranslate2 int8 conversion of the copy model, made once through dilmanc's converter."""
-    from dilmanc.models.convert import convert_to_ct2, is_ct2_dir
-
-    hf_dir = build_copy_marian(data_dir, cache_root, recipe)
-    out = hf_dir.parent / CT2_NAME
-    if is_ct2_dir(out):
-        return out
-    with _locked(hf_dir.parent.parent / f"{hf_dir.parent.name}.lock"):
-        if not is_ct2_dir(out):
-            # convert_to_ct2 writes a temporary directory and renames it into place.
-            convert_to_ct2(hf_dir, out, quantization="int8", force=True)
+def retarget(hf_dir: Path, out: Path, target: str) -> Path:
+    """A copy of the model directory that says it translates az→`target` (it copies any
+    language, so it serves as the model for Russian too)."""
+    shutil.copytree(hf_dir, out)
+    config = {"target_lang": target, "source_lang": "az"}
+    (out / "tokenizer_config.json").write_text(json.dumps(config), "utf-8")
     return out
-
-
-def read_build_info(model_dir: Path) -> dict:
-    """build.json of a cached copy model (recipe, key, training time and losses, params)."""
-    return json.loads((Path(model_dir).parent / BUILD_FILE).read_text(encoding="utf-8"))
 
 
 # --- training ------------------------------------------------------------------------------
 
 
-def _batches(lengths: list[int], recipe: Recipe, rng: random.Random) -> Iterator[list[int]]:
-    """Endless batches of indices; members of a batch have similar lengths (less padding)."""
+def _batches(
+    stream: Iterator[list[int]], recipe: Recipe, rng: random.Random
+) -> Iterator[list[list[int]]]:
+    """Endless batches of token id lists; members of a batch have similar lengths."""
     size = recipe.batch_size
     while True:
-        order = list(range(len(lengths)))
-        rng.shuffle(order)
-        batches = []
-        chunk = size * 16
-        for start in range(0, len(order), chunk):
-            part = sorted(order[start : start + chunk], key=lengths.__getitem__)
-            batches += [part[i : i + size] for i in range(0, len(part), size)]
+        pool = sorted((next(stream) for _ in range(size * 16)), key=len)
+        batches = [pool[i : i + size] for i in range(0, len(pool), size)]
         rng.shuffle(batches)
         yield from batches
 
 
-def _build(data_dir: Path, out: Path, recipe: Recipe) -> dict:
+def train(data_dir: Path, out: Path, recipe: Recipe = Recipe()) -> dict:
+    """Train the copy model into `out` (the opus-mt layout) and return training facts."""
     import torch
     import torch.nn.functional as F
     from transformers import MarianMTModel, MarianTokenizer
 
     corpus = load_corpus(data_dir, recipe)
     spm_model = tiny_models.train_spm(
-        corpus.train,
+        corpus.lines["az"] + corpus.lines["en"] + corpus.lines["ru"] + list(TERMS),
         recipe.vocab_size,
         recipe.spm_type,
         byte_fallback=True,
@@ -379,14 +307,17 @@ def _build(data_dir: Path, out: Path, recipe: Recipe) -> dict:
     tokenizer = MarianTokenizer(
         str(out / "source.spm"), str(out / "target.spm"), str(out / "vocab.json")
     )
-    encoded = tokenizer(corpus.train, add_special_tokens=True)["input_ids"]
-    examples = [ids for ids in encoded if len(ids) <= recipe.max_tokens + 1]
-    unknown = sum(ids.count(vocab["<unk>"]) for ids in examples)
+    rng = random.Random(recipe.seed)
+
+    def encoded() -> Iterator[list[int]]:
+        for text in examples(corpus, recipe, rng):
+            ids = tokenizer(text, add_special_tokens=True)["input_ids"]
+            if len(ids) <= recipe.max_tokens + 1:
+                yield ids
 
     old_threads = torch.get_num_threads()
     torch.set_num_threads(recipe.threads)
     torch.manual_seed(recipe.seed)
-    rng = random.Random(recipe.seed)
     config = tiny_models.marian_config(
         vocab,
         d_model=recipe.d_model,
@@ -394,7 +325,7 @@ def _build(data_dir: Path, out: Path, recipe: Recipe) -> dict:
         heads=recipe.heads,
         ffn=recipe.ffn,
         init_std=recipe.d_model**-0.5,
-        dropout=recipe.dropout,
+        dropout=0.0,
     )
     model = MarianMTModel._from_config(config, attn_implementation="eager")
     model.train()
@@ -409,15 +340,15 @@ def _build(data_dir: Path, out: Path, recipe: Recipe) -> dict:
         if step < recipe.warmup:
             return (step + 1) / recipe.warmup
         progress = (step - recipe.warmup) / max(1, recipe.steps - recipe.warmup)
-        return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress))
+        return 0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * progress))
 
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_at)
-    batches = _batches([len(ids) for ids in examples], recipe, rng)
+    batches = _batches(encoded(), recipe, rng)
     started = time.perf_counter()
     history = []
     try:
         for step in range(recipe.steps):
-            batch = [examples[i] for i in next(batches)]
+            batch = next(batches)
             width = max(len(ids) for ids in batch)
             src = torch.full((len(batch), width), pad, dtype=torch.long)
             for row, ids in enumerate(batch):
@@ -466,8 +397,74 @@ def _build(data_dir: Path, out: Path, recipe: Recipe) -> dict:
     return {
         "train_seconds": round(seconds, 1),
         "params": sum(p.numel() for p in model.parameters()),
-        "train_segments": len(examples),
-        "heldout_segments": len(corpus.heldout),
-        "unknown_tokens": unknown,
+        "heldout_lines": len(corpus.heldout),
         "loss_history": history,
     }
+
+
+# Hashed once at import: a training run keeps the key of the code it trained with, even if the
+# file changes on disk while it runs.
+CODE_SHA256 = _sha256(_training_code().encode("utf-8"))
+
+
+# --- measuring and regenerating ------------------------------------------------------------
+
+
+def measure(hf_dir: Path, data_dir: Path, work: Path) -> dict:
+    """Exact-copy rates of the held-out lines through both of dilmanc's engines."""
+    from dilmanc.engines.registry import load_engine
+    from dilmanc.languages import resolve
+
+    heldout = load_corpus(data_dir).heldout
+    az, en = resolve("az"), resolve("en")
+    rates = {}
+    for name, directory in (
+        ("ctranslate2", convert_ct2(hf_dir, work / "ct2")),
+        ("transformers", hf_dir),
+    ):
+        outputs = load_engine(str(directory)).translate_batch(heldout, az, en)
+        exact = sum(out == src for out, src in zip(outputs, heldout, strict=True))
+        rates[name] = round(exact / len(heldout), 4)
+    return rates
+
+
+def regenerate(data_dir: Path, fixture: Path = FIXTURE) -> dict:
+    """Train, measure and write the fixture (a temporary directory renamed into place)."""
+    recipe = Recipe()
+    tmp = fixture.parent / f".{fixture.name}.part-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        stats = train(data_dir, tmp / HF_NAME, recipe)
+        rates = measure(tmp / HF_NAME, data_dir, tmp / "measure")
+        shutil.rmtree(tmp / "measure")
+        key = recipe_key(data_dir, recipe)
+        info = {**recipe_fingerprint(data_dir, recipe), "key": key, **stats}
+        info["heldout_copied"] = rates
+        (tmp / BUILD_FILE).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+        if fixture.exists():
+            shutil.rmtree(fixture)
+        os.replace(tmp, fixture)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return info
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Regenerate or check the copy-model fixture.")
+    default_data = Path(os.environ.get("DILMANC_SHARED", HERE.parent.parent / "shared")) / "data"
+    parser.add_argument("--data", type=Path, default=default_data, help="shared/data folder")
+    parser.add_argument("--check", action="store_true", help="only compare the recipe keys")
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(HERE.parent))
+    key = recipe_key(args.data)
+    if args.check:
+        committed = read_build_info()["key"] if (FIXTURE / BUILD_FILE).is_file() else None
+        print(f"recipe key {key}, fixture key {committed}")
+        return 0 if committed == key else 1
+    info = regenerate(args.data)
+    print(json.dumps({k: info[k] for k in ("key", "train_seconds", "heldout_copied")}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
