@@ -127,6 +127,8 @@ class Document(abc.ABC):
     extensions: ClassVar[tuple[str, ...]] = ()
     #: whether outputs are bytes (DOCX) rather than text
     binary: ClassVar[bool] = False
+    #: keyword options `load` takes beside `encoding` (a spreadsheet's "sheet_names")
+    options: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, path: Path | None, label: str) -> None:
         self.path = path
