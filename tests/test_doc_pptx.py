@@ -464,7 +464,7 @@ BAD = {
     ),
     "legacy ppt": (lambda rich: OLE + b"\0" * 600, "legacy PowerPoint 97-2003 file (.ppt)"),
     "truncated": (lambda rich: rich.read_bytes()[:2000], "corrupt or truncated"),
-    "renamed zip": (lambda rich: _zip({"notes.txt": b"salam"}), "not a PowerPoint presentation (a ZIP"),
+    "renamed zip": (lambda rich: _zip({"a.txt": b"salam"}), "not a PowerPoint presentation (a ZIP"),
     "word document": (
         lambda rich: _zip({"word/document.xml": b"<w:document/>"}),
         "not a PowerPoint presentation (a Word document",
