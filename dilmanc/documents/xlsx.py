@@ -31,13 +31,14 @@ Units, sheet by sheet in workbook order, cells row by row:
 
 from __future__ import annotations
 
+import bisect
 import copy
 import io
 import posixpath
 import re
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -91,7 +92,7 @@ BAD_NAME = re.compile(r"[\[\]:*?/\\]")
 PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 LETTER = re.compile(r"[^\W\d_]")
 MAX_ROW, MAX_COL = 1_048_576, 16_384
-SMALL_RANGE = 4096  # ranges up to this many cells are kept cell by cell
+WIDE_RANGE = 256  # ranges over this many columns are looked through one by one
 CELL_LIKE = re.compile(r"[A-Za-z]{1,3}\d+|[Rr]\d*[Cc]\d*")
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
@@ -270,28 +271,57 @@ class _Table:
     header: bool
 
 
-@dataclass
-class _References:
-    """The cells formulas refer to, per sheet name: single cells and ranges."""
+class _Cells:
+    """A set of cells, per sheet, from ranges: each column's row intervals are merged once,
+    so a lookup is a binary search however many formulas named the same cells."""
 
-    names: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # name → sheet, ref
-    tables: dict[str, _Table] = field(default_factory=dict)  # lower-case name → table
-    cells: set[tuple[str, int, int]] = field(default_factory=set)
-    ranges: list[tuple[str, tuple[int, int, int, int]]] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.pending: set[tuple[str, tuple[int, int, int, int]]] = set()
+        self.columns: dict[tuple[str, int], tuple[list[int], list[int]]] = {}
+        self.wide: dict[str, list[tuple[int, int, int, int]]] = {}  # whole rows and the like
 
     def add(self, sheet: str, bounds: tuple[int, int, int, int]) -> None:
-        c1, r1, c2, r2 = bounds
-        if (c2 - c1 + 1) * (r2 - r1 + 1) <= SMALL_RANGE:  # cells, so that lookups stay cheap
-            self.cells.update((sheet, c, r) for c in range(c1, c2 + 1) for r in range(r1, r2 + 1))
-        else:
-            self.ranges.append((sheet, bounds))
+        self.pending.add((sheet, bounds))
+
+    def _merge(self) -> None:
+        spans: dict[tuple[str, int], list[tuple[int, int]]] = {}
+        for sheet, (c1, r1, c2, r2) in self.pending:
+            if c2 - c1 >= WIDE_RANGE:
+                self.wide.setdefault(sheet, []).append((c1, r1, c2, r2))
+                continue
+            for column in range(c1, c2 + 1):
+                spans.setdefault((sheet, column), []).append((r1, r2))
+        for key, found in spans.items():
+            starts, ends = self.columns.pop(key, ([], []))
+            merged: list[list[int]] = []
+            for r1, r2 in sorted([*zip(starts, ends, strict=True), *found]):
+                if merged and r1 <= merged[-1][1] + 1:
+                    merged[-1][1] = max(merged[-1][1], r2)
+                else:
+                    merged.append([r1, r2])
+            self.columns[key] = ([m[0] for m in merged], [m[1] for m in merged])
+        self.pending.clear()
 
     def __contains__(self, where: tuple[str, int, int]) -> bool:
+        if self.pending:
+            self._merge()
         sheet, column, row = where
-        return where in self.cells or any(
-            s == sheet and c1 <= column <= c2 and r1 <= row <= r2
-            for s, (c1, r1, c2, r2) in self.ranges
-        )
+        if any(
+            c1 <= column <= c2 and r1 <= row <= r2 for c1, r1, c2, r2 in self.wide.get(sheet, ())
+        ):
+            return True
+        starts, ends = self.columns.get((sheet, column), ((), ()))
+        at = bisect.bisect_right(starts, row) - 1
+        return at >= 0 and row <= ends[at]
+
+
+class _References(_Cells):
+    """The cells formulas refer to, with the defined names and tables they may go through."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: dict[str, list[tuple[str, str]]] = {}  # lower-case name → (sheet, ref)
+        self.tables: dict[str, _Table] = {}  # lower-case name → table
 
     def formula(self, text: str, sheet: str, spread: tuple[int, int] = (0, 0)) -> None:
         """Record what `text` (a formula on `sheet`) refers to; `spread`: the extra columns
@@ -353,7 +383,7 @@ class _Reader:
         self.roots = {sheet.member: _parse(archive, sheet.member, label) for sheet in self.sheets}
         self.comment_roots: dict[str, object] = {}
         self.references = _References()
-        self.kept = _References()  # table headers, cells a list validation checks
+        self.kept = _Cells()  # table headers, cells a list validation checks
         self._names()
         for sheet in self.sheets:
             self._sheet_parts(sheet)
@@ -561,6 +591,7 @@ class _XlsxWriter(UnitWriter):
         self.archive = zipfile.ZipFile(io.BytesIO(document._data))
         self.trees: dict[str, object] = {}
         self.cells: dict[str, dict[str, object]] = {}
+        self.items: dict[str, list] = {}  # a part's string items or comments, in order
         self.names: dict[int, str] = {}  # sheet number → translated name
         self.reader = document._reader
 
@@ -568,6 +599,11 @@ class _XlsxWriter(UnitWriter):
         if member not in self.trees:
             self.trees[member] = _parse(self.archive, member, self.document.label)
         return self.trees[member]
+
+    def listed(self, member: str, tag: str) -> list:
+        if member not in self.items:
+            self.items[member] = list(self.tree(member).iter(tag))
+        return self.items[member]
 
     def cell(self, member: str, ref: str):
         if member not in self.cells:
@@ -589,20 +625,24 @@ class _XlsxWriter(UnitWriter):
             elif kind == "comment":
                 number, _, k = rest.partition(":")
                 member = self.reader.sheets[int(number) - 1].comments
-                comment = list(self.tree(member).iter(COMMENT))[int(k) - 1]
+                comment = self.listed(member, COMMENT)[int(k) - 1]
                 rewrite(comment.find(TEXT), item.target)
 
     def _shared(self, index: int, target: TaggedText) -> None:
         sst = self.tree(self.reader.sst_member)
-        rich = sst.findall(SI)[index]
+        rich = self.listed(self.reader.sst_member, SI)[index]
         uses = self.document.split.get(index)
+        analysed = analyse(rich)
+        if analysed is None or target == analysed.source:
+            return
         if uses is None:
             rewrite(rich, target)
             return
         twin = copy.deepcopy(rich)
         rewrite(twin, target)
         sst.append(twin)
-        count = len(sst.findall(SI))
+        count = len(self.listed(self.reader.sst_member, SI)) + 1
+        self.items[self.reader.sst_member].append(twin)
         sst.set("uniqueCount", str(count))
         new = str(count - 1)
         for member, ref in uses:
