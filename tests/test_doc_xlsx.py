@@ -269,6 +269,33 @@ def test_translations_land_in_their_cells_and_the_rest_stays(book):
     }
 
 
+TEXT_BOX = (
+    b'<xdr:twoCellAnchor xmlns:xdr="http://schemas.openxmlformats.org/drawingml/2006/'
+    b'spreadsheetDrawing" xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">'
+    b"<xdr:from><xdr:col>1</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>10</xdr:row>"
+    b"<xdr:rowOff>0</xdr:rowOff></xdr:from><xdr:to><xdr:col>4</xdr:col><xdr:colOff>0</xdr:colOff>"
+    b"<xdr:row>14</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:to>"
+    b'<xdr:sp macro="" textlink=""><xdr:nvSpPr><xdr:cNvPr id="9" name="TextBox 1"/>'
+    b'<xdr:cNvSpPr txBox="1"/></xdr:nvSpPr><xdr:spPr><a:prstGeom prst="rect"><a:avLst/>'
+    b"</a:prstGeom></xdr:spPr><xdr:txBody><a:bodyPr/><a:lstStyle/><a:p><a:r><a:t>Qutu</a:t>"
+    b"</a:r></a:p></xdr:txBody></xdr:sp><xdr:clientData/></xdr:twoCellAnchor>"
+)
+
+
+def test_a_text_box_shape_openpyxl_would_drop_is_kept(book, tmp_path):
+    drawing = members(book.read_bytes())["xl/drawings/drawing1.xml"]
+    path = tmp_path / "qutu.xlsx"
+    path.write_bytes(
+        _replace(
+            book, "xl/drawings/drawing1.xml", drawing.replace(b"</wsDr>", TEXT_BOX + b"</wsDr>")
+        )
+    )
+    document = XlsxDocument.load(path)
+    out = members(write(document, [(unit, upper) for unit in document.units()]))
+    assert out["xl/drawings/drawing1.xml"] == members(path.read_bytes())["xl/drawings/drawing1.xml"]
+    assert b'name="TextBox 1"' in out["xl/drawings/drawing1.xml"]
+
+
 def test_rich_text_formatting_follows_its_words(book):
     document = XlsxDocument.load(book)
     unit = by_source(document)["Cəmi <g1>əhali</g1> sayı"]
