@@ -417,7 +417,7 @@ def test_a_macro_enabled_deck_is_translated_and_its_macros_copied_unchanged(
     path = tmp_path / "makros.pptm"
     path.write_bytes(with_macros(rich.read_bytes(), MACRO_MAIN, "ppt"))
     out = tmp_path / "out"
-    res = cli(["translate", path, "--to", "en", "-o", out, "--quiet"])
+    res = cli(["translate", path, "--to", "en,ru", "-o", out, "--quiet"])
     assert res.code == 0, res.err
     data = (out / "makros.en.pptm").read_bytes()
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -425,7 +425,7 @@ def test_a_macro_enabled_deck_is_translated_and_its_macros_copied_unchanged(
         assert MACRO_MAIN.encode() in archive.read("[Content_Types].xml")
         assert b"vbaProject" in archive.read("ppt/_rels/presentation.xml.rels")
     assert reopen(data).slides[0].shapes.title.text == "<en> Yeni körpü açıldı"
-    assert "macros (VBA project) are copied unchanged" in res.err
+    assert res.err.count("macros (VBA project) are copied unchanged") == 1  # not once a language
 
 
 # --- sniffing and bad input -------------------------------------------------------------------

@@ -46,6 +46,15 @@ MACRO_NOTE = (
 )
 
 
+def macro_note(document) -> list[str]:
+    """`[MACRO_NOTE]` when the first writer of a macro-enabled `document` finishes (one note
+    however many languages it is written in), else []."""
+    if not getattr(document, "macros", False) or getattr(document, "macros_noted", False):
+        return []
+    document.macros_noted = True
+    return [MACRO_NOTE]
+
+
 @dataclass
 class Package:
     data: bytes

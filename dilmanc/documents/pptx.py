@@ -32,7 +32,7 @@ from pptx.oxml.ns import qn
 
 from dilmanc.documents import runs
 from dilmanc.documents.base import Document, Translated, Unit, UnitWriter
-from dilmanc.documents.ooxml import MACRO_NOTE, read_package
+from dilmanc.documents.ooxml import macro_note, read_package
 from dilmanc.errors import InputError
 from dilmanc.languages import Language
 from dilmanc.text.tagged import TaggedText
@@ -332,7 +332,7 @@ class _PptxWriter(UnitWriter):
         self.lengths[body][2] += len(target.text)
 
     def finish(self) -> None:
-        self.document.warnings = [MACRO_NOTE] if self.document.macros else []
+        self.document.warnings = macro_note(self.document)
         for body, (where, source, target) in self.lengths.items():
             if source and target >= source * OVERFLOW_RATIO:
                 kinds = runs.children(body.find(A_BODYPR))

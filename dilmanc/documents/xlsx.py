@@ -54,7 +54,7 @@ from openpyxl.utils.escape import escape, unescape
 
 from dilmanc.documents import runs
 from dilmanc.documents.base import Document, Translated, Unit, UnitWriter
-from dilmanc.documents.ooxml import MACRO_NOTE, read_package
+from dilmanc.documents.ooxml import macro_note, read_package
 from dilmanc.errors import InputError
 from dilmanc.languages import Language
 from dilmanc.text.tagged import TaggedText
@@ -651,7 +651,7 @@ class _XlsxWriter(UnitWriter):
                 cell.find(V).text = new
 
     def finish(self) -> None:
-        self.document.warnings = [MACRO_NOTE] if self.document.macros else []
+        self.document.warnings = macro_note(self.document)
         if self.names:
             self._rename()
         buffer = io.BytesIO()
