@@ -1,8 +1,8 @@
 """Excel workbooks (.xlsx, .xlsm): the text of cells and comments, patched at the XML level.
 
-openpyxl's load-and-save loses what it does not model (shapes and text boxes, form controls,
-slicers, sparklines and other extensions, the VML of comments; images and charts only survive
-with extra packages), so a workbook is never re-saved through it: the package is read with
+openpyxl's load-and-save loses what it does not model (its documentation says so of shapes;
+a text box is dropped, see test_doc_xlsx), so a workbook is never re-saved through it: the
+package is read with
 lxml, and writing copies every member byte for byte except the parts holding translated text
 (the shared strings, a worksheet with inline strings, a comments part, and with sheet names
 the parts that name sheets). Column and row layout, styles, number formats, charts, images,
