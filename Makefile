@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup browser demo test lint clean
+.PHONY: setup browser postgres demo test lint clean
 
 setup: $(STAMP) browser
 
@@ -16,6 +16,16 @@ browser:
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
 		|| echo "browser: chromium could not be installed; the HTML render test will be skipped"; \
 	else echo "browser: chromium missing and not root; the HTML render test will be skipped"; fi
+
+# PostgreSQL server binaries for the tests of the PostgreSQL memory (Debian's postgresql
+# package; the tests start a throw-away cluster of their own, no service is enabled). Tried only
+# as root and never fatal: without them those tests are skipped with their reason.
+postgres:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql) \
+		|| echo "postgres: postgresql could not be installed; the PostgreSQL memory tests will be skipped"; \
+	else echo "postgres: PostgreSQL missing and not root; the PostgreSQL memory tests will be skipped"; fi
 
 # torch first, pinned to the CPU build (a bare `torch` pulls GBs of CUDA wheels).
 $(STAMP): pyproject.toml
@@ -34,7 +44,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: browser lint
+test: browser postgres lint
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/python -m pytest -q
 
 clean:

@@ -278,6 +278,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--queries", type=int, default=500, help="Lookups per kind.")
     ap.add_argument("--work-dir", help="Where the TMX and database go (default: a temp dir).")
     ap.add_argument("--json", help="Write the results here too.")
+    ap.add_argument(
+        "--tm",
+        help="An empty memory to fill instead of a new SQLite file "
+        "(e.g. postgresql://user@host/db).",
+    )
     ap.add_argument("--checkpoints", type=int, default=10, help="RSS samples during import.")
     args = ap.parse_args(argv)
     if args.units < 100:
@@ -286,6 +291,7 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(args.work_dir or tempfile.mkdtemp(prefix="dilmanc-tm-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     tmx, db = work / f"synthetic-{args.units}.tmx", work / f"memory-{args.units}.db"
+    location = args.tm or db
     for path in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
         path.unlink(missing_ok=True)
 
@@ -311,11 +317,11 @@ def main(argv: list[str] | None = None) -> int:
             next_mark[0] += every
 
     start, cpu = time.perf_counter(), time.process_time()
-    mem = Memory.open(db)
+    mem = Memory.open(location)
     result = mem.ingest(read_units(tmx), progress=progress)
     import_s, import_cpu = time.perf_counter() - start, time.process_time() - cpu
+    size = mem.stats().size_bytes
     mem.close()
-    size = sum(p.stat().st_size for p in (db, Path(f"{db}-wal")) if p.exists())
     print(
         f"imported {result.added} units in {import_s:.1f} s = {result.added / import_s:,.0f} "
         f"units/s ({result.added / import_cpu:,.0f} per CPU second); database "
@@ -326,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
         + ", ".join(f"{c['units']}: {c['rss_mib']}" for c in checkpoints)
     )
 
-    mem = Memory.open(db)
+    mem = Memory.open(location)
     rng = random.Random(7)
     pool = [u for u in samples]
     rng.shuffle(pool)

@@ -21,6 +21,9 @@ dilmanc keeps as one segment each.
   round. The server's batching counters (/ready) give segments per engine call.
 * soak (--soak SECONDS): 16 clients cycling through the sentences; the server's RSS is
   sampled every 5 s; errors are counted.
+* glossary (--glossary-entries N, default 100,000; 0: skip): an N-entry glossary created
+  through /v2/glossaries (synthetic terms), then one-sentence /v2/translate requests with
+  and without it, one client; median and max seconds per request.
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--window-ms", type=float, default=5.0, help="server batch window")
     p.add_argument("--threads", type=int, default=0, help="engine threads (0: all cores)")
     p.add_argument("--soak", type=float, default=0.0, help="soak seconds with 16 clients")
+    p.add_argument("--glossary-entries", type=int, default=100_000)
     p.add_argument("--json", dest="json_out")
     p.add_argument("--work-dir", default=os.environ.get("DILMANC_BENCH_DIR"))
     p.add_argument("--data-dir")
@@ -292,6 +296,42 @@ def soak(url: str, pid: int, sentences: list[str], seconds: float, clients: int 
     }
 
 
+def glossary_requests(url: str, sentences: list[str], entries: int, count: int = 8) -> dict:
+    """Seconds to create an `entries`-entry glossary, and per one-sentence request with and
+    without it (the sentence holds one of its terms)."""
+    import requests
+
+    terms = "\n".join(f"sınaq{i}x termini\tterm{i}" for i in range(entries))
+    started = time.perf_counter()
+    made = requests.post(
+        url + "/v2/glossaries",
+        json={"name": "bench", "source_lang": "az", "target_lang": "en", "entries": terms},
+        timeout=600,
+    )
+    created = time.perf_counter() - started
+    if made.status_code != 201:
+        raise SystemExit(f"glossary not created: {made.status_code} {made.text[:200]}")
+    glossary_id = made.json()["glossary_id"]
+    out: dict = {"entries": entries, "create_s": created}
+    for label, extra in (("without", {}), ("with", {"glossary_id": glossary_id})):
+        seconds = []
+        for i in range(count):
+            text = f"{sentences[i % len(sentences)]} sınaq{i * 7 % entries}x termini"
+            started = time.perf_counter()
+            response = requests.post(
+                url + "/v2/translate",
+                json={"text": [text], "source_lang": "AZ", "target_lang": "EN-GB", **extra},
+                timeout=600,
+            )
+            seconds.append(time.perf_counter() - started)
+            if response.status_code != 200:
+                raise SystemExit(f"translate failed: {response.status_code} {response.text}")
+        out[f"{label}_median_s"] = percentile(seconds, 0.5)
+        out[f"{label}_max_s"] = max(seconds)
+    requests.delete(url + f"/v2/glossaries/{glossary_id}", timeout=60)
+    return out
+
+
 def main(argv: list[str] | None = None) -> dict:
     opts = parse_args(argv)
     data = data_dir(opts.data_dir)
@@ -338,6 +378,13 @@ def main(argv: list[str] | None = None) -> dict:
                 best["errors_all_rounds"] = sum(r["errors"] for r in runs)
                 levels.append(best)
             report["server"] = levels
+            if opts.glossary_entries:
+                report["glossary"] = g = glossary_requests(url, sentences, opts.glossary_entries)
+                print(
+                    f"glossary of {g['entries']} entries: created in {g['create_s']:.1f} s; "
+                    f"one-sentence request {g['with_median_s']:.3f} s with it (max "
+                    f"{g['with_max_s']:.3f}), {g['without_median_s']:.3f} s without"
+                )
             if opts.soak:
                 report["soak"] = soak(url, process.pid, sentences, opts.soak)
                 s = report["soak"]

@@ -43,6 +43,17 @@ class InputError(DilmancError):
     exit_code = EXIT_USAGE
 
 
+class EncodingError(InputError):
+    """Text that is not valid in the encoding it was read with, where a setting (`setting`,
+    "encoding") could name the right one: a front end completes `problem` with its own option
+    for it, as it does for SettingError."""
+
+    def __init__(self, problem: str, setting: str = "encoding") -> None:
+        self.problem = problem
+        self.setting = setting
+        super().__init__(f"{problem}; convert it or set {setting.replace('_', ' ')}")
+
+
 class ModelUnavailable(DilmancError):
     """A model is neither cached locally nor downloadable (offline, unknown id, broken dir)."""
 

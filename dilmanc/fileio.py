@@ -22,7 +22,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from dilmanc.errors import EXIT_UNAVAILABLE, EXIT_USAGE, InputError, OutputClosed, OutputError
+from dilmanc.errors import (
+    EXIT_UNAVAILABLE,
+    EXIT_USAGE,
+    EncodingError,
+    InputError,
+    OutputClosed,
+    OutputError,
+)
 
 STDIO = "-"
 
@@ -30,8 +37,9 @@ STDIO = "-"
 # Advice in decoding errors when the user has no way to name an encoding (a glossary, a
 # record); a command with an encoding option passes its own advice.
 UTF8_ADVICE = "save it as UTF-8 (or UTF-16 with a byte-order mark)"
-# Advice in decoding errors of files whose encoding the command's --encoding sets.
-ENCODING_ADVICE = "convert it or pass --encoding"
+# Advice for inputs whose encoding a setting names: no text, an EncodingError instead, which
+# carries the setting for the front end to name its option (`--encoding` in the CLI).
+ENCODING_ADVICE = None
 
 # Byte-order marks that identify an encoding by themselves (UTF-32 first: its little-endian
 # mark begins with UTF-16's).
@@ -52,15 +60,21 @@ def sniff_bom(head: bytes) -> str | None:
     return None
 
 
-def nul_error(source: str, offset: int, advice: str = UTF8_ADVICE) -> InputError:
+def decoding_error(problem: str, advice: str | None = UTF8_ADVICE) -> InputError:
+    """`problem` followed by `advice`; an EncodingError when the advice is ENCODING_ADVICE."""
+    return EncodingError(problem) if advice is None else InputError(f"{problem}; {advice}")
+
+
+def nul_error(source: str, offset: int, advice: str | None = UTF8_ADVICE) -> InputError:
     """The error for data with NUL bytes: no text file has them, UTF-16 without a BOM does."""
-    return InputError(
+    return decoding_error(
         f"{source} has NUL bytes (the first at offset {offset}): it is UTF-16 without a "
-        f"byte-order mark, or not text at all; {advice}"
+        "byte-order mark, or not text at all",
+        advice,
     )
 
 
-def check_text(text: str, source: str, advice: str = UTF8_ADVICE) -> str:
+def check_text(text: str, source: str, advice: str | None = UTF8_ADVICE) -> str:
     """`text` unchanged, or InputError when it holds NUL characters (see `nul_error`)."""
     nul = text.find("\x00")
     if nul >= 0:
@@ -68,9 +82,12 @@ def check_text(text: str, source: str, advice: str = UTF8_ADVICE) -> str:
     return text
 
 
-def decode(data: bytes, source: str, encoding: str | None = None, advice: str = UTF8_ADVICE) -> str:
+def decode(
+    data: bytes, source: str, encoding: str | None = None, advice: str | None = UTF8_ADVICE
+) -> str:
     """Decode bytes as UTF-8 (a BOM is dropped), as UTF-16/32 when a byte-order mark says so,
-    or as `encoding`; one clear error otherwise, ending with `advice`."""
+    or as `encoding`; one clear error otherwise, ending with `advice` (ENCODING_ADVICE: an
+    EncodingError naming the encoding setting)."""
     if encoding is None:
         encoding = sniff_bom(data[:4])
     if encoding is None or codecs.lookup(encoding).name in ("utf-8", "utf-8-sig"):
@@ -79,14 +96,16 @@ def decode(data: bytes, source: str, encoding: str | None = None, advice: str = 
         except UnicodeDecodeError as err:
             if (nul := data.find(b"\x00")) >= 0:
                 raise nul_error(source, nul, advice) from None
-            raise InputError(
-                f"{source} is not valid UTF-8 (byte 0x{data[err.start]:02x} at offset "
-                f"{err.start}); {advice}"
+            raise decoding_error(
+                f"{source} is not valid UTF-8 (byte 0x{data[err.start]:02x} at offset {err.start})",
+                advice,
             ) from None
     try:
         return check_text(data.decode(encoding), source, advice)
     except UnicodeDecodeError as err:
-        raise InputError(f"{source} cannot be decoded as {encoding} (offset {err.start})") from None
+        raise decoding_error(
+            f"{source} cannot be decoded as {encoding} (offset {err.start})", advice
+        ) from None
 
 
 def check_encoding(encoding: str | None) -> None:
@@ -117,7 +136,9 @@ def read_bytes(path: str | Path) -> bytes:
         raise open_error(path, err) from None
 
 
-def read_text(path: str | Path, encoding: str | None = None, advice: str = UTF8_ADVICE) -> str:
+def read_text(
+    path: str | Path, encoding: str | None = None, advice: str | None = UTF8_ADVICE
+) -> str:
     """Read a whole file, or stdin for "-", as text. Missing/unreadable files are InputErrors;
     `advice` ends the message for text that cannot be decoded."""
     check_encoding(encoding)
@@ -126,20 +147,54 @@ def read_text(path: str | Path, encoding: str | None = None, advice: str = UTF8_
     return decode(read_bytes(path), str(path), encoding, advice)
 
 
-def read_document_text(path: str | Path, encoding: str | None = None) -> tuple[str, bool]:
-    """A text document's decoded text, and whether it began with a UTF-8 byte-order mark
-    (formats that write the file back keep it); InputError when the file cannot be read or
-    decoded, or holds nothing but whitespace."""
+@dataclass(frozen=True)
+class DocumentText:
+    """A text document as read: its text, whether it began with a byte-order mark, and the
+    codec its translations are written in (without the mark, which writers put back)."""
+
+    text: str
+    bom: bool
+    encoding: str
+
+
+# Byte-order marks and the codec of what follows them (UTF-32 before UTF-16, see _BOMS).
+_MARKED = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_NATIVE = {"utf-16": f"utf-16-{sys.byteorder[0]}e", "utf-32": f"utf-32-{sys.byteorder[0]}e"}
+
+
+def output_encoding(data: bytes, encoding: str | None = None) -> tuple[str, bool]:
+    """(codec, byte-order mark) to write a translation of `data` in: the input's own Unicode
+    encoding (UTF-8, UTF-16 or UTF-32, either byte order) and its mark; UTF-8 for an input
+    read with a legacy `encoding` (cp1252, koi8-r ...), which cannot hold every language."""
+    for bom, name in _MARKED:
+        if data.startswith(bom):
+            return name, True
+    name = codecs.lookup(encoding).name if encoding else "utf-8"
+    name = _NATIVE.get(name, name)
+    return (name if name.startswith(("utf-8", "utf-16", "utf-32")) else "utf-8"), False
+
+
+def read_document_text(path: str | Path, encoding: str | None = None) -> DocumentText:
+    """A text document's decoded text, its byte-order mark and output codec (formats that
+    write the file back keep them: see `output_encoding`); InputError when the file cannot be
+    read or decoded, or holds nothing but whitespace."""
     check_encoding(encoding)
     data = read_bytes(path)
-    text = decode(data, str(path), encoding)
+    text = decode(data, str(path), encoding, ENCODING_ADVICE)
     if not text.strip():
         raise InputError(f"{path} is empty (nothing but whitespace)")
-    return text, data.startswith(codecs.BOM_UTF8)
+    codec, bom = output_encoding(data, encoding)
+    return DocumentText(text.removeprefix("\ufeff"), bom, codec.removesuffix("-sig"))
 
 
 def read_lines(
-    path: str | Path, encoding: str | None = None, advice: str = UTF8_ADVICE
+    path: str | Path, encoding: str | None = None, advice: str | None = UTF8_ADVICE
 ) -> list[str]:
     """Lines of a text file without their line endings (a final newline adds no empty line)."""
     return read_text(path, encoding, advice).splitlines()

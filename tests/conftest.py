@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import sys
 from dataclasses import dataclass
@@ -127,3 +128,38 @@ def copy_marian_ct2_dir(copy_marian_dir, data_dir) -> Path:
     from copy_model import build_copy_marian_ct2
 
     return build_copy_marian_ct2(data_dir, TEST_CACHE)
+
+
+# --- PostgreSQL (tests/pg_cluster.py) -------------------------------------------------------
+# One throw-away cluster per session, started when the binaries are there and we are root or
+# postgres; else every test using it is SKIPPED with the reason. Each test gets its own database.
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    import pg_cluster as pg
+
+    cluster = pg.start()
+    if isinstance(cluster, str):
+        pytest.skip(cluster)
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_cluster) -> str:
+    """The URL of a new empty database (with pg_trgm) on the session's cluster."""
+    import pg_cluster as pg
+
+    return pg.create_database(pg_cluster, f"t{next(_DATABASES)}")
+
+
+_DATABASES = itertools.count(1)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def tm_location(request, tmp_path) -> str:
+    """A new memory's location on each backend: a file path, or a postgresql:// URL."""
+    if request.param == "sqlite":
+        return str(tmp_path / "tm.db")
+    return request.getfixturevalue("pg_url")

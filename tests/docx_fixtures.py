@@ -187,3 +187,31 @@ def to_bytes(document) -> bytes:
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+# --- decompression bombs (issue 18 item 1) ------------------------------------------------------
+
+MB = 1024 * 1024
+
+
+def bomb(path: Path, inflated: int, filler: bytes = b"<w:p/>", members: int = 0) -> Path:
+    """A small valid-looking .docx whose word/document.xml inflates to about `inflated` bytes
+    of `filler` inside the body (`<w:p/>`: millions of elements; b" ": a whitespace bomb), plus
+    `members` extra empty members. Written in pieces, so building it costs no memory."""
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(to_bytes(docx.Document()))) as template:
+        parts = {name: template.read(name) for name in template.namelist()}
+    head, _, tail = parts.pop("word/document.xml").partition(b"<w:body>")
+    piece = filler * (MB // len(filler))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+        with archive.open("word/document.xml", "w") as handle:
+            handle.write(head + b"<w:body>")
+            for _ in range(inflated // len(piece)):
+                handle.write(piece)
+            handle.write(tail)
+        for number in range(members):
+            archive.writestr(f"customXml/item{number}.bin", b"")
+    return path

@@ -9,6 +9,7 @@ them. It runs through the real `Engine` base class, so batching and pair checks 
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable
 
@@ -97,3 +98,51 @@ def translate_document(document, engine: Engine, target: str = "en") -> dict:
     emit = lambda _, chunk: out.update({t.unit.id: t for t in chunk})  # noqa: E731
     pipeline.translate_units(document.units(), [resolve(target)], emit)
     return out
+
+
+class CarelessEngine(DictEngine):
+    """A model that mangles what it takes for words: the table's entry (or the text itself)
+    comes back with no-break spaces and bidi marks dropped, a space after every `%`, the `$`
+    of `${…}` dropped, references spaced out (`& nbsp;`), and ICU keywords translated ("plural" →
+    "cəm"); inline tags (`<g1>…</g1>`, `<x2/>`) are copied, unless `drop_tags` removes the
+    empty ones. `calls`/`seen` record what reached it, as in DictEngine."""
+
+    name = "careless"
+
+    def __init__(self, table: dict[str, str] | None = None, *, drop_tags: bool = False) -> None:
+        super().__init__(table)
+        self.drop_tags = drop_tags
+
+    def _translate_encoded(
+        self, batch: list[list[str]], source: Language, target: Language, **decode: int
+    ) -> list[str]:
+        texts = [" ".join(tokens) for tokens in batch]
+        self.calls.append((target.iso, texts))
+        self.seen.update(texts)
+        return [self.mangle(self.table.get(text, text)) for text in texts]
+
+    def mangle(self, text: str) -> str:
+        text = re.sub("[\u00a0\u202f\u200e\u200f]", "", text)
+        text = re.sub(r"%(?=\S)", "% ", text)
+        text = re.sub(r"&(?=[#A-Za-z])", "& ", text.replace("${", "{"))
+        text = re.sub(r"\bplural\b", "cəm", text)
+        return re.sub(r"<x\d+/>", "", text) if self.drop_tags else text
+
+
+def translate_and_write(document, engine: Engine, iso: str = "en"):
+    """`document` through a Pipeline on `engine` from Azerbaijani into `iso`: (what its writer
+    wrote, the pipeline's report)."""
+    import io
+
+    from dilmanc.languages import resolve
+    from dilmanc.pipeline.pipeline import Pipeline
+
+    lang = resolve(iso)
+    pipeline = Pipeline({iso: engine}, resolve("az"))
+    done: dict = {}
+    pipeline.translate_units(
+        document.units(), [lang], lambda _, chunk: done.update({t.unit.id: t for t in chunk})
+    )
+    out = io.BytesIO() if document.binary else io.StringIO()
+    document.write(out, lang, done)
+    return out.getvalue(), pipeline.report()

@@ -70,14 +70,22 @@ def config_for(model_dir: Path, data_dir: Path, targets=("en",), **changes) -> S
 
 
 @contextlib.contextmanager
-def live_server(config: ServerConfig, service=None):
+def live_server(config: ServerConfig, service=None, graceful: float | None = None):
+    """`graceful`: seconds in-flight requests get at shutdown (`--graceful-timeout`)."""
     stream = io.StringIO()
     app = create_app(config, service, wait=True, log_stream=stream)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     server = uvicorn.Server(
-        uvicorn.Config(app, log_config=None, access_log=False, lifespan="on", workers=1)
+        uvicorn.Config(
+            app,
+            log_config=None,
+            access_log=False,
+            lifespan="on",
+            workers=1,
+            timeout_graceful_shutdown=graceful,
+        )
     )
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -100,7 +108,8 @@ class DoubleService:
     copies what reaches the model ("<en> text"), so glossary and markup effects are visible."""
 
     @staticmethod
-    def make(targets=("en", "ru"), table=None, **settings):
+    def make(targets=("en", "ru"), table=None, engine_class=None, **settings):
+        """`engine_class`: a DictEngine subclass to use instead (e.g. a slow one)."""
         from doubles import DictEngine
 
         from dilmanc.pipeline.service import Service
@@ -108,7 +117,7 @@ class DoubleService:
         class _Service(Service):
             def engines(self):
                 if self._engines is None:
-                    engine = DictEngine(table or {}, targets=tuple(targets))
+                    engine = (engine_class or DictEngine)(table or {}, targets=tuple(targets))
                     self._engines = {t.iso: engine for t in self.targets}
                 return self._engines
 

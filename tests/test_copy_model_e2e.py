@@ -165,3 +165,35 @@ def test_html_inline_markup_and_terms(cli, copy_model, tmp_path):
     assert html.startswith("<!DOCTYPE html>") and '<html lang="en">' in html
     assert re.search(r"<b>IOM</b>", html), html
     assert '<a href="https://example.org/x">nümayəndəsi</a>' in html
+
+
+def test_placeholders_and_references_survive_the_copy_model(copy_marian_ct2_dir, tmp_path):
+    """Issue 17 items 3 and 4 on a real model: every placeholder and reference comes back
+    exactly once, in its spelling, and an ICU skeleton is never sent."""
+    from doubles import translate_and_write
+
+    from dilmanc.documents.html import HtmlDocument
+    from dilmanc.documents.po import PoDocument
+
+    engine = load_engine(str(copy_marian_ct2_dir))
+    page = tmp_path / "p.html"
+    page.write_text(
+        "<html><body><p>Saat 02.00&#160;EST&rlm; başlayır, sonra&nbsp;bitir.</p></body></html>",
+        encoding="utf-8",
+    )
+    html, _ = translate_and_write(HtmlDocument.load(page), engine)
+    assert html.count(b"&#160;") == 1 and html.count(b"&rlm;") == 1
+    assert html.count(b"&nbsp;") == 1 and "\u00a0" not in html.decode()
+    catalogue = tmp_path / "app.pot"
+    catalogue.write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        '#, python-format\nmsgid "Faylı %(name)r çevrildi və %(count)d yazıldı"\nmsgstr ""\n\n'
+        'msgid "{VAR_PLURAL, plural, =0 {heç kim} =1 {bir nəfər} other {hamı}}"\nmsgstr ""\n'
+        'msgid "${resultCount} nəticə tapıldı"\nmsgstr ""\n',
+        encoding="utf-8",
+    )
+    data, _ = translate_and_write(PoDocument.load(catalogue), engine)
+    text = data.decode()
+    assert text.count("%(name)r") == 2 and text.count("%(count)d") == 2  # msgid and msgstr
+    assert text.count("${resultCount}") == 2
+    assert re.search(r'msgstr "\{VAR_PLURAL, plural, =0 \{[^{}]*\} =1 \{[^{}]*\} other \{', text)

@@ -401,7 +401,29 @@ UNNAMESPACED = (
     "<r><t>mətn burada.</t></r></p></body></document>"
 ).encode()
 
+
+def _strict(rich: Path) -> bytes:
+    """The document saved as ISO/IEC 29500 Strict: the same parts in the purl.oclc.org
+    namespaces and relationship types (Word's "Strict Open XML Document")."""
+    transitional = b"http://schemas.openxmlformats.org/"
+    with zipfile.ZipFile(rich) as archive:
+        entries = {name: archive.read(name) for name in archive.namelist()}
+    for name, data in entries.items():
+        if name.endswith((".xml", ".rels")):
+            data = data.replace(transitional + b"wordprocessingml/2006/main", STRICT_W)
+            data = data.replace(transitional + b"officeDocument/2006/", STRICT_OFFICE)
+            entries[name] = data
+    return _zip(entries)
+
+
+STRICT_W = b"http://purl.oclc.org/ooxml/wordprocessingml/main"
+STRICT_OFFICE = b"http://purl.oclc.org/ooxml/officeDocument/"
+
 BAD = {
+    "strict": (
+        _strict,
+        "ISO/IEC 29500 Strict is not supported; save as Word 2007+ Transitional",
+    ),
     "not word xml": (
         lambda rich: _minimal(b"<html><body><p>Salam</p></body></html>"),
         "not a readable .docx (the main part holds <html>",
@@ -548,7 +570,8 @@ def test_translate_command_reads_a_docx_without_the_word_namespace(cli, double, 
 
 
 @pytest.mark.parametrize(
-    "case", ["encrypted", "truncated", "spreadsheet", "hostile xml", "not word xml", "no body"]
+    "case",
+    ["encrypted", "truncated", "spreadsheet", "hostile xml", "not word xml", "no body", "strict"],
 )
 def test_translate_command_refuses_bad_docx_with_one_line(case, cli, double, rich, tmp_path):
     make, reason = BAD[case]

@@ -141,14 +141,14 @@ def test_moved_tags_put_bold_and_link_on_the_new_words(page):
     title = units["Körpü haqqında"]
     target = TaggedText.from_parts(
         ["Yesterday a ", Tag(2, OPEN), "solemn", Tag(2, CLOSE), " opening of the ",
-         Tag(1, OPEN), "new", Tag(1, CLOSE), " bridge & more © 2024."]
+         Tag(1, OPEN), "new", Tag(1, CLOSE), " bridge & more ©\xa02024 ©\xa0©."]
     )  # fmt: skip
     out = write(document, [(intro, target), (title, TaggedText('About the "bridge"'))]).decode()
     assert (
         "<p class='intro'>Yesterday a "
         '<a href="/korpu" title="About the &quot;bridge&quot;">solemn</a> opening of the '
-        "<b>new</b> bridge &amp; more © 2024.</p>"
-    ) in out
+        "<b>new</b> bridge &amp; more &copy;&nbsp;2024 &copy;&#160;&copy;.</p>"
+    ) in out  # references keep their spelling, occurrence by occurrence
 
 
 def test_a_term_in_bold_keeps_bold_on_the_term(page):
@@ -175,7 +175,7 @@ def test_untranslated_parts_survive_a_full_translation(page):
         '<option value="1">',
     ):
         assert kept in out, kept
-    assert "<title>BAKI — ŞƏHƏR XƏBƏRLƏRI</title>" in out
+    assert "<title>BAKI &mdash; ŞƏHƏR XƏBƏRLƏRI</title>" in out
     assert 'content="PAYTAXTDA BAŞ VERƏN HADISƏLƏR &amp; YENILIKLƏR"' in out
     assert "alt='KÖRPÜNÜN ŞƏKLI'" in out  # single quotes kept
     assert 'placeholder="AXTARIŞ"' in out  # an unquoted value gets quotes
@@ -335,8 +335,9 @@ def test_standalone_tag_kinds(page):
 # --- through `dilmanc translate` ----------------------------------------------------------------
 
 MOVED = {
-    "Dünən <g1>yeni</g1> körpü <g2>təntənəli</g2> şəkildə açıldı\xa0©\xa02024.": (
-        "Yesterday the <g2>solemn</g2> opening of the <g1>new</g1> bridge\xa0©\xa02024."
+    # the no-break spaces reach the model as placeholders
+    "Dünən <g1>yeni</g1> körpü <g2>təntənəli</g2> şəkildə açıldı <x3/>© <x4/>2024.": (
+        "Yesterday the <g2>solemn</g2> opening of the <g1>new</g1> bridge <x3/>© <x4/>2024."
     ),
     "<g1>BMqT</g1>-nin nümayəndəsi gəldi.": "The <g1>IOM</g1> envoy came.",
     "Körpünün şəkli": "Photo of the bridge",
@@ -362,11 +363,11 @@ def test_translate_command_writes_one_page_per_language(cli, double, page, tmp_p
     assert (
         "<p class='intro'>Yesterday the "
         '<a href="/korpu" title="&lt;en&gt; Körpü haqqında">solemn</a> opening of the '
-        "<b>new</b> bridge\xa0©\xa02024.</p>"
+        "<b>new</b> bridge&nbsp;&copy;&#160;2024.</p>"  # references spelled as they were
     ) in english
     assert "<p>The <b>IOM</b> envoy came.</p>" in english
     assert "alt='Photo of the bridge'" in english and '<html lang="en">' in english
-    assert "<title>&lt;en&gt; Bakı — şəhər xəbərləri</title>" in english
+    assert "<title>&lt;en&gt; Bakı &mdash; şəhər xəbərləri</title>" in english
     russian = (out / "xəbər.ru.html").read_text(encoding="utf-8")
     assert '<html lang="ru">' in russian and "<li>&lt;ru&gt; İkinci bənd</li>" in russian
     for kept in ("<!DOCTYPE html>\n", "<!-- başlıq bölməsi -->", "<pre>  kod   bloku  </pre>"):
@@ -471,3 +472,54 @@ def test_no_fragment_of_a_tag_reaches_the_page(respond):
     assert [b.text_content() for b in page.xpath("//b")] == ["stereotip"]
     assert [i.text_content() for i in page.xpath("//i")] == ["fakt"]
     assert " ".join(text.split()) == "Bu stereotip deyil, fakt isə belədir."
+
+
+# --- markup for crawlers and formulas stays as it was (issue 17 item 6) ----------------------
+
+FORMULAS = (
+    "<math><mi>x</mi><mo>=</mo><mn>2</mn></math>",
+    '<span class="MathJax_Preview">S=a^2</span><script type="math/tex">S=a^2</script>',
+    '<span class="MathJax" id="MathJax-Element-2-Frame"><nobr><span>V</span></nobr></span>',
+    '<mjx-container class="MathJax" jax="CHTML"><mjx-math>m</mjx-math></mjx-container>',
+)
+MATH_PAGE = f"""<html><head><noscript><link rel="stylesheet" href="a.css"></noscript></head>
+<body><noscript><p>Sayt üçün JavaScript-i yandırın.</p><img src="p.gif" alt="İz"></noscript>
+<p>Düstur {FORMULAS[0]} sadədir.</p>
+<p>Sahə {FORMULAS[1]} olur.</p>
+<p>Həcm {FORMULAS[2]} artır.</p>
+<div class="MathJax_Display"><span class="MathJax">E=mc^2</span></div>
+<p>Kütlə {FORMULAS[3]} azalır.</p>
+</body></html>"""
+
+
+def test_noscript_and_formulas_are_kept_whole_and_opaque(tmp_path):
+    document = HtmlDocument.from_text(MATH_PAGE)
+    units = list(document.units())
+    assert [unit.source.text for unit in units] == [
+        "Düstur  sadədir.",
+        "Sahə  olur.",
+        "Həcm  artır.",
+        "Kütlə  azalır.",
+    ]
+    assert all(code.kind == "standalone" for unit in units for code in unit.codes.values())
+    out = write(document, [(unit, upper) for unit in units]).decode()
+    for formula, after in zip(FORMULAS, ("SADƏDIR", "OLUR", "ARTIR", "AZALIR"), strict=True):
+        assert f"{formula} {after}." in out  # the next word stays outside the formula
+    assert out.count("<noscript>") == 2 and "Sayt üçün JavaScript-i yandırın." in out
+    assert '<div class="MathJax_Display"><span class="MathJax">E=mc^2</span></div>' in out
+
+
+def test_character_references_survive_a_careless_model_in_their_spelling(tmp_path):
+    from doubles import CarelessEngine, translate_and_write
+
+    path = tmp_path / "p.html"
+    path.write_text(
+        '<html lang="az"><body><p>Saat 02.00&#160;EST&rlm; başlayır, '
+        "&lrm;sonra&nbsp;bitir &copy; 2024 &amp; {name}</p>"
+        '<img alt="Bakı&nbsp;şəhəri" src="x.png"></body></html>',
+        encoding="utf-8",
+    )
+    data, _ = translate_and_write(HtmlDocument.load(path), CarelessEngine())
+    page = data.decode()
+    assert "02.00&#160;EST&rlm; başlayır, &lrm;sonra&nbsp;bitir &copy; 2024 &amp; {name}" in page
+    assert 'alt="Bakı&nbsp;şəhəri"' in page

@@ -314,3 +314,28 @@ def test_links_and_code_spans_a_model_loses_come_back_apart_and_in_order():
         assert depth <= 1, out
     assert "[]" not in out
     assert [t.content for t in tokens if t.type == "code_inline"] == ["https", "http"], out
+
+
+def test_emoji_shortcodes_are_kept_out_of_the_model(tmp_path):
+    text = "Fayllar :card_file_box: burada :+1:, *:tada: bayram* saat 10:30:45-də və a:b:c.\n"
+    doc = load(tmp_path, text)
+    (unit,) = doc.units()
+    assert unit.source.text == "Fayllar  burada ,  bayram saat 10:30:45-də və a:b:c."
+    emoji = [code.data for code in unit.codes.values() if code.name == "emoji"]
+    assert emoji == [":card_file_box:", ":+1:", ":tada:"]
+    out = write(
+        doc, {unit.id: Translated(unit, unit.source.sub(re.compile("a"), "A"), Origin.MACHINE)}
+    )
+    assert (
+        out == "FAyllAr :card_file_box: burAdA :+1:, *:tada: bAyrAm* sAAt 10:30:45-də və A:b:c.\n"
+    )
+
+
+def test_references_and_placeholders_survive_a_careless_model():
+    from doubles import CarelessEngine, translate_and_write
+
+    document = MarkdownDocument.from_text(
+        "Saat 02.00&nbsp;EST &copy; başlayır: {user_name} və %(file_name)s yazılır.\n"
+    )
+    text, _ = translate_and_write(document, CarelessEngine())
+    assert text == ("Saat 02.00&nbsp;EST &copy; başlayır: {user_name} və %(file_name)s yazılır.\n")

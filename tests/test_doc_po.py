@@ -63,7 +63,10 @@ RUSSIAN = {
     "2#plural": "<x1/> файлов удалено",
     "2#2": "2 файла удалено",
     "2#5": "5 файлов удалено",
-    "3": "<g1>Привет</g1>, <x2/>! У вас <x3/>.<x4/>",
+    "3": (
+        "<g1>Привет</g1>, <x2/>! У вас {count, plural, one {<x3/> сообщение} "
+        "other {<x4/> сообщений}}.<x5/>"
+    ),
     "5": "Файл <x1/> открыт <x2/> раз",
 }
 
@@ -104,7 +107,8 @@ def test_protect_placeholders_and_html():
         "<br/>",
     ]
     assert codes[6].data == ("<a href='x'>", "</a>")
-    assert protect("{{literal}} 100% düz")[1] == {}
+    assert [c.data for c in protect("{{ad}} 100% düz")[1].values()] == ["{{ad}}"]
+    assert protect("{{ düz")[1] == {}
 
 
 def test_units_notes_states_and_plural_variants(doc):
@@ -122,7 +126,12 @@ def test_units_notes_states_and_plural_variants(doc):
     assert units["2#2"].source.render() == "2 fayl silindi" and units["2#2"].codes == {}
     assert units["2#plural"].source.render() == "<x1/> fayl silindi"
     assert units["3"].state == UnitState.REVIEWED and units["3"].target.text == "Hello"
-    assert units["3"].codes[3].name == "icu" and units["3"].codes[4].data == "\n"
+    # an ICU plural keeps its skeleton as text (the pipeline sends only the sub-messages)
+    assert units["3"].source.render() == (
+        "<g1>Salam</g1>, <x2/>! Sizin {count, plural, one {<x3/> mesaj} other {<x4/> mesaj}} "
+        "var.<x5/>"
+    )
+    assert units["3"].codes[3].name == "icu-count" and units["3"].codes[5].data == "\n"
     assert units["4"].state == UnitState.MACHINE  # fuzzy: an earlier machine translation
     assert all("köhnə" not in u.source.text for u in units.values())  # obsolete: not yielded
 
@@ -152,7 +161,7 @@ def test_russian_machine_translation(doc, tmp_path):
         "<b>Salam</b>, {name}! Sizin {count, plural, one {# mesaj} other {# mesaj}} var.\n"
     ]
     assert str(html.target) == (
-        "<b>Привет</b>, {name}! У вас {count, plural, one {# mesaj} other {# mesaj}}.\n"
+        "<b>Привет</b>, {name}! У вас {count, plural, one {# сообщение} other {# сообщений}}.\n"
     )
     assert str(found["%1$s faylı %2$d dəfə açıldı"].target) == "Файл %1$s открыт %2$d раз"
     # untouched: the fuzzy message with its previous msgid, the obsolete one
@@ -305,7 +314,9 @@ def test_cli_russian_plurals_fuzzy_and_overwrite(cli, table_engine, tmp_path):
     again = messages((tmp_path / "again" / "app.ru.po").read_bytes())
     html = "<b>Salam</b>, {name}! Sizin {count, plural, one {# mesaj} other {# mesaj}} var.\n"
     assert str(again[html].target).startswith("<b>Привет</b>, {name}! ")
-    assert str(again[html].target).endswith("{count, plural, one {# mesaj} other {# mesaj}} var.\n")
+    assert str(again[html].target).endswith(
+        "{count, plural, one {# <ru> mesaj} other {# <ru> mesaj}} <ru> var.\n"
+    )  # each sub-message translated on its own, the skeleton never sent
 
 
 def test_cli_po_errors_are_one_line_without_output(cli, table_engine, tmp_path):
@@ -319,3 +330,68 @@ def test_cli_po_errors_are_one_line_without_output(cli, table_engine, tmp_path):
     line = one_line_error(cli(["translate", bad, "--to", "ru", "--model", "d", "-o", out]))
     assert "bad.po" in line and "line 4" in line
     assert not out.exists() or not any(out.iterdir())
+
+
+# --- placeholders through a careless model (issue 17 item 3) ----------------------------------
+PLACEHOLDERS = r"""msgid ""
+msgstr ""
+"Content-Type: text/plain; charset=UTF-8\n"
+
+#, python-format
+msgid "Faylı %(name)r çevrildi və %(count)d yazıldı"
+msgstr ""
+
+msgid "{VAR_PLURAL, plural, =0 {heç kim} =1 {bir nəfər} other {# nəfər}}"
+msgstr ""
+
+#, no-c-format
+msgid "Qiymət 20%-dən çox endirim: &nbsp;%s"
+msgstr ""
+"""
+
+
+def test_python_format_r_conversions_are_placeholders():
+    _, codes = protect("Faylı %(name)r çevrildi və %(count)d yazıldı: %r")
+    assert [code.data for code in codes.values()] == ["%(name)r", "%(count)d", "%r"]
+
+
+def test_placeholders_and_icu_survive_a_careless_model(tmp_path):
+    from doubles import CarelessEngine, translate_and_write
+
+    path = tmp_path / "app.pot"
+    path.write_text(PLACEHOLDERS, encoding="utf-8")
+    people = {"heç kim": "nobody", "bir nəfər": "one person", "nəfər": "people"}
+    engine = CarelessEngine(people)
+    data, _ = translate_and_write(PoDocument.load(path), engine)
+    found = messages(data)
+    target = str(found["Faylı %(name)r çevrildi və %(count)d yazıldı"].target)
+    assert target.count("%(name)r") == 1 and target.count("%(count)d") == 1
+    icu = str(found["{VAR_PLURAL, plural, =0 {heç kim} =1 {bir nəfər} other {# nəfər}}"].target)
+    assert icu == "{VAR_PLURAL, plural, =0 {nobody} =1 {one person} other {# people}}"
+    assert not any("plural" in seen for seen in engine.seen)
+    prose = str(found["Qiymət 20%-dən çox endirim: &nbsp;%s"].target)
+    assert prose.endswith("&nbsp;%s")
+    assert "Qiymət 20%-dən çox endirim:" in engine.seen  # no-c-format: prose rules
+
+
+def test_qe_flagged_targets_are_fuzzy_with_the_reasons_as_a_comment(doc):
+    from dataclasses import replace
+
+    from dilmanc.qe import Assessment, Finding
+
+    found = Assessment("bad", None, (Finding("loop", "bad", "'fayl' ×5"),))
+    items = machine(doc, {"1": RUSSIAN["1"]}, Origin.TM_EXACT)  # memory: not fuzzy by origin
+    flagged = {uid: replace(item, qe=found) for uid, item in items.items()}
+    data = write(doc, RU, flagged)
+    unit = messages(data)["Faylı aç: %s"]
+    assert unit.isfuzzy() and unit.target == "Открыть файл: %s"
+    assert unit.getnotes("translator") == "dilmanc QE: bad: loop: 'fayl' ×5"
+    path = doc.path.with_name("ru.po")
+    path.write_bytes(data)
+    reread = PoDocument.load(path)
+    first = next(u for u in reread.units() if u.id == "1")
+    assert first.state == UnitState.MACHINE and not any("QE" in n for n in first.notes)
+    rewritten = messages(write(reread, RU, {"1": replace(flagged["1"], unit=first)}))
+    assert rewritten["Faylı aç: %s"].getnotes("translator").count("dilmanc QE") == 1
+    unit = messages(write(reread, RU, {"1": replace(items["1"], unit=first)}))["Faylı aç: %s"]
+    assert not unit.isfuzzy() and "dilmanc QE" not in unit.getnotes("translator")

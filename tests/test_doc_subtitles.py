@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import random
+import re
 
 import pytest
 from format_cli import one_line_error, table_engine_fixture  # noqa: F401
@@ -84,13 +86,18 @@ def cue_texts(text: str) -> list[list[str]]:
 def test_srt_sentence_units_span_cues(tmp_path):
     doc = load(tmp_path, SrtDocument, SRT, "film.az.srt")
     units = list(doc.units())
-    assert [u.location for u in units] == ["cues 1–2, line 2", "cue 3, line 11", "cue 5, line 20"]
+    assert [u.location for u in units] == [
+        "cues 1–2, line 2",
+        "cue 3, line 11",
+        "cue 3, line 13",
+        "cue 5, line 20",
+    ]
     first = units[0]
     assert first.source.render() == (
         "Bu gün biz şəhərin ən gözəl parklarından birinə <g1>gəzintiyə</g1> getdik."
     )
-    assert units[1].source.render() == "- Salam!<x1/>- Necəsən?"  # speakers keep their lines
-    assert units[2].codes[1].data == "{\\an8}"
+    assert [units[1].source.render(), units[2].source.render()] == ["Salam!", "Necəsən?"]
+    assert units[3].codes[1].data == "{\\an8}"
     assert units[1].prev == first.source.text
 
 
@@ -150,14 +157,13 @@ def test_pair_crossing_a_cut_is_closed_and_reopened(tmp_path):
 
 def test_too_long_for_two_lines_keeps_every_word_and_warns(tmp_path):
     doc = load(tmp_path, SrtDocument, SRT, "film.az.srt")
-    short = list(doc.units())[2]
+    short = list(doc.units())[-1]
     long_text = " ".join(["extraordinarily"] * 8) + "."
     item = Translated(short, TaggedText(long_text), Origin.MACHINE)
     out = write(doc, {short.id: item})
     lines = cue_texts(out)[-1]
     assert len(lines) == 2 and " ".join(lines) == "{\\an8}" + long_text
     assert doc.warnings and doc.warnings[0].startswith("cue 5: a line of")
-    assert doc.layout_warnings(item) == tuple(doc.warnings)
 
 
 def test_vtt_blocks_settings_entities_and_speakers(tmp_path):
@@ -345,3 +351,248 @@ def test_cli_short_translation_and_empty_model_output_are_reported(cli, table_en
     record = json.loads(report.read_text("utf-8"))
     assert any(merged in w for w in record["documents"][0]["warnings"])
     assert empty in record["warnings"]
+
+
+# --- dialogue dashes, continuation dashes, credits, line budgets (issue 17 item 5) -----------
+
+DIALOGUE = """1
+00:00:01,000 --> 00:00:03,000
+- Gözlərini yum!
+<i>- Niyə?</i>
+
+2
+00:00:03,500 --> 00:00:05,000
+Mən bilirdim ki -
+
+3
+00:00:05,500 --> 00:00:07,000
+- Sus!
+
+4
+00:00:07,500 --> 00:00:09,000
+Sən dedin ki -
+
+5
+00:00:09,500 --> 00:00:11,000
+hamı gələcək.
+"""
+
+
+def test_dialogue_and_continuation_dashes_never_reach_the_model(tmp_path):
+    doc = load(tmp_path, SrtDocument, DIALOGUE, "dialogue.az.srt")
+    sources = [u.source.render() for u in doc.units()]
+    assert sources == [
+        "Gözlərini yum!",
+        "<g1>Niyə?</g1>",
+        "Mən bilirdim ki",
+        "Sus!",
+        "Sən dedin ki hamı gələcək.",
+    ]
+
+
+def test_dashes_come_back_at_the_line_edges_whatever_the_model_returns(tmp_path):
+    doc = load(tmp_path, SrtDocument, DIALOGUE, "dialogue.az.srt")
+    targets = [
+        TaggedText("Close your eyes!"),
+        TaggedText.from_parts([Tag(1, OPEN), "Why?", Tag(1, CLOSE)]),
+        TaggedText("I knew that"),
+        TaggedText("Shut up!"),
+        TaggedText("You said that everyone would come."),
+    ]
+    units = list(doc.units())
+    pairs = zip(units, targets, strict=True)
+    out = write(doc, {u.id: Translated(u, t, Origin.MACHINE) for u, t in pairs})
+    cues = cue_texts(out)
+    assert cues[0] == ["- Close your eyes!", "<i>- Why?</i>"]
+    assert cues[1] == ["I knew that -"] and cues[2] == ["- Shut up!"]
+    assert cues[3][-1].endswith(" -") and not cues[4][0].startswith("-")
+    assert " ".join(cues[3] + cues[4]).replace(" -", "") == "You said that everyone would come."
+    assert doc.warnings == []
+
+
+CREDITS_NAMES = [
+    "Anar Məmmədov",
+    "Leyla Əliyeva",
+    "Rəşad Quliyev",
+    "Səbinə Həsənova",
+    "Elçin Rzayev",
+    "Günay Abbasova",
+    "Tural Kərimov",
+    "Nigar Səfərova",
+    "Orxan Babayev",
+    "Aysel Nəsirova",
+    "Kamran Hüseynov",
+    "Lalə İsmayılova",
+    "Fərid Orucov",
+    "Ülviyyə Mirzəyeva",
+]
+CREDITS = (
+    "1\n00:00:01,000 --> 00:00:03,000\nRollarda\n\n"
+    "2\n00:00:03,000 --> 00:00:09,000\n" + "\n".join(CREDITS_NAMES) + "\n\n"
+    "3\n00:00:09,000 --> 00:00:10,000\nRejissor\nAnar Məmmədov\n\n"
+    "4\n00:00:10,000 --> 00:00:11,000\nOperator\nRəşad Quliyev\n"
+)
+
+
+def test_a_cue_of_many_lines_is_translated_line_by_line_and_never_joined(tmp_path):
+    doc = load(tmp_path, SrtDocument, CREDITS, "credits.az.srt")
+    sources = [u.source.text for u in doc.units()]
+    assert sources == [
+        "Rollarda",
+        *CREDITS_NAMES,
+        "Rejissor Anar Məmmədov",
+        "Operator Rəşad Quliyev",
+    ]
+    echo = {
+        u.id: Translated(u, TaggedText(f"EN {u.source.text}"), Origin.MACHINE) for u in doc.units()
+    }
+    cues = cue_texts(write(doc, echo))
+    assert cues[1] == [f"EN {name}" for name in CREDITS_NAMES]  # 14 lines, each name its own
+    assert doc.warnings == []
+
+
+def test_a_translation_of_the_same_length_is_cut_exactly_where_the_cues_were(tmp_path):
+    text = (
+        "1\n00:00:01,000 --> 00:00:02,000\nAnar, Leyla, Rəşad, Səbinə, Elçin, Ülvi\n\n"
+        "2\n00:00:02,000 --> 00:00:03,000\nvə Nigar, bizim dostlarımız,\n\n"
+        "3\n00:00:03,000 --> 00:00:04,000\nbu axşam gəldilər.\n"
+    )
+    doc = load(tmp_path, SrtDocument, text, "names.az.srt")
+    (unit,) = doc.units()
+    shout = Translated(unit, TaggedText(unit.source.text.upper()), Origin.MACHINE)
+    assert cue_texts(write(doc, {unit.id: shout})) == [
+        ["ANAR, LEYLA, RƏŞAD, SƏBINƏ, ELÇIN, ÜLVI"],
+        ["VƏ NIGAR, BIZIM DOSTLARIMIZ,"],
+        ["BU AXŞAM GƏLDILƏR."],
+    ]
+
+
+def test_a_cue_keeps_its_line_budget(tmp_path):
+    text = (
+        "1\n00:00:01,000 --> 00:00:05,000\n"
+        "Bu gün biz şəhərin\nən gözəl və ən böyük\nparklarından birinə getdik.\n"
+    )
+    doc = load(tmp_path, SrtDocument, text, "three.az.srt")
+    (unit,) = doc.units()
+    long = (
+        "Today we went to one of the most beautiful and largest parks of our old city, "
+        "the one by the sea."
+    )
+    lines = cue_texts(write(doc, {unit.id: Translated(unit, TaggedText(long), Origin.MACHINE)}))[0]
+    assert len(lines) == 3 and " ".join(lines) == long
+    assert all(len(line) <= MAX_LINE for line in lines) and doc.warnings == []
+
+
+def test_a_speaker_line_over_its_budget_is_reported(tmp_path):
+    doc = load(tmp_path, SrtDocument, DIALOGUE, "dialogue.az.srt")
+    first = next(iter(doc.units()))
+    long = "Close your eyes and count slowly to ten before you look again!"
+    out = write(doc, {first.id: Translated(first, TaggedText(long), Origin.MACHINE)})
+    assert cue_texts(out)[0] == [f"- {long}", "<i>- Niyə?</i>"]  # each speaker keeps one line
+    assert doc.warnings == ["cue 1: a line of 64 characters (limit 42 × 1 line); nothing was cut"]
+
+
+def test_cli_dialogue_and_credits_checked_with_independent_parsers(cli, table_engine, tmp_path):
+    srt_lib = pytest.importorskip("srt")
+    webvtt = pytest.importorskip("webvtt")
+    table_engine.table.update(
+        {
+            "Gözlərini yum!": "Close your eyes!",
+            "<g1>Niyə?</g1>": "<g1>Why?</g1>",
+            "Mən bilirdim ki": "I knew that",
+            "Sus!": "Shut up!",
+            "Sən dedin ki hamı gələcək.": "You said everyone would come.",
+        }
+    )
+    srt_path = tmp_path / "film.az.srt"
+    srt_path.write_text(DIALOGUE + "\n" + CREDITS.replace("\n1\n", "\n6\n"), encoding="utf-8")
+    vtt_path = tmp_path / "film.az.vtt"
+    vtt_path.write_text("WEBVTT\n\n" + DIALOGUE.replace(",", "."), encoding="utf-8")
+    res = cli(["translate", srt_path, vtt_path, "--to", "en", "--model", "d", "-o", tmp_path / "o"])
+    assert res.code == 0, res.err
+    assert not any(t.lstrip().startswith("-") for _, batch in table_engine.calls for t in batch)
+    source = list(srt_lib.parse(srt_path.read_text("utf-8")))
+    out = list(srt_lib.parse((tmp_path / "o" / "film.en.srt").read_text("utf-8")))
+    assert [(c.start, c.end) for c in out] == [(c.start, c.end) for c in source]
+    assert out[0].content == "- Close your eyes!\n<i>- Why?</i>"
+    assert out[2].content == "- Shut up!"
+    credits = next(c for c in out if c.content.startswith("<en> Anar"))
+    assert credits.content.split("\n") == [f"<en> {name}" for name in CREDITS_NAMES]
+    vtt = webvtt.read(str(tmp_path / "o" / "film.en.vtt"))
+    assert [c.text for c in vtt][:3] == [
+        "- Close your eyes!\n- Why?",
+        "I knew that -",
+        "- Shut up!",
+    ]
+
+
+def _random_srt(rng) -> str:
+    words = [
+        "bu",
+        "gün",
+        "biz",
+        "şəhərin",
+        "ən",
+        "gözəl",
+        "parkına",
+        "getdik",
+        "Anar",
+        "Leyla",
+        "və",
+        "ki",
+        "amma",
+        "dedi",
+        "salam",
+    ]
+    cues = []
+    for number in range(rng.randint(1, 8)):
+        lines = []
+        for _ in range(rng.choice([1, 1, 2, 2, 3, 5])):
+            line = " ".join(rng.choice(words) for _ in range(rng.randint(1, 6)))
+            line += rng.choice(["", "", "", ".", "!", "?", ",", " -", "…"])
+            line = ("- " + line) if rng.random() < 0.2 else line
+            lines.append(f"<i>{line}</i>" if rng.random() < 0.1 else line)
+        timing = f"00:00:{number:02d},000 --> 00:00:{number:02d},900"
+        cues.append(f"{number + 1}\n{timing}\n" + "\n".join(lines))
+    return "\n\n".join(cues) + "\n"
+
+
+def test_random_files_keep_every_word_in_its_cue_and_never_an_empty_cue():
+    srt_lib = pytest.importorskip("srt")
+    rng = random.Random(17)
+
+    def words(content: str) -> str:
+        return " ".join(re.sub(r"<[^>]+>", "", content).split())
+
+    for _ in range(200):
+        text = _random_srt(rng)
+        doc = SrtDocument.from_text(text)
+        units = list(doc.units())
+        # as long as its source: every word comes back in the cue it was in
+        same = {
+            u.id: Translated(u, TaggedText(u.source.text.upper(), u.source.tags), Origin.MACHINE)
+            for u in units
+        }
+        before, after = srt_lib.parse(text), srt_lib.parse(write(doc, same))
+        assert [words(c.content).upper() for c in before] == [words(c.content) for c in after]
+        # shorter, longer or empty: no cue is empty, a cue is only removed with a warning
+        other = {}
+        for u in units:
+            count = rng.choice([0, 1, len(u.source.text.split()) * 2])
+            other[u.id] = Translated(u, TaggedText(" ".join(["söz"] * count)), Origin.MACHINE)
+        out = list(srt_lib.parse(write(doc, other)))
+        assert all(cue.content.strip() for cue in out)
+        removed = len(list(srt_lib.parse(text))) - len(out)
+        merged = [re.search(r"; cue (.+) merged into", w) for w in doc.warnings]
+        assert removed == sum(len(m.group(1).split(", ")) for m in merged if m)
+        assert removed >= 0 and out[-1].end == list(srt_lib.parse(text))[-1].end
+
+
+def test_vtt_references_survive_a_careless_model():
+    from doubles import CarelessEngine, translate_and_write
+
+    document = VttDocument.from_text(
+        "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nSaat 02.00&nbsp;EST&lrm; başlayır &amp; bitir.\n"
+    )
+    text, _ = translate_and_write(document, CarelessEngine())
+    assert "Saat 02.00&nbsp;EST&lrm; başlayır &amp; bitir." in text

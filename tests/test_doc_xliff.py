@@ -297,3 +297,55 @@ def test_cli_hostile_or_broken_xliff_is_refused_without_output(
     assert "bad.xlf: line " in line
     assert not out.exists() or not any(out.iterdir())
     assert table_engine.calls == []
+
+
+def test_printf_and_icu_in_source_text_survive_a_careless_model(tmp_path):
+    from doubles import CarelessEngine, translate_and_write
+
+    path = tmp_path / "app.xlf"
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<xliff version="1.2" xmlns="urn:oasis:names:tc:xliff:document:1.2">'
+        '<file source-language="az" datatype="plaintext" original="x"><body>'
+        '<trans-unit id="1"><source>Fayl %s tapılmadı, ${resultCount} nəticə</source></trans-unit>'
+        '<trans-unit id="2"><source>{VAR_PLURAL, plural, =0 {heç kim} other '
+        '{<x id="INTERPOLATION" equiv-text="{{n}}"/> nəfər}}</source></trans-unit>'
+        "</body></file></xliff>",
+        encoding="utf-8",
+    )
+    engine = CarelessEngine({"heç kim": "nobody", "nəfər": "people"})
+    data, _ = translate_and_write(XliffDocument.load(path), engine)
+    root = etree.fromstring(data)
+    targets = ["".join(t.itertext()) for t in root.iterfind(".//x:target", NS)]
+    assert targets[0].count("%s") == 1 and targets[0].count("${resultCount}") == 1
+    second = etree.tostring(root.findall(".//x:target", NS)[1], encoding="unicode")
+    assert "{VAR_PLURAL, plural, =0 {nobody} other {<x " in second and "/> people}}" in second
+    assert not any("plural" in seen for seen in engine.seen)
+
+
+def _flagged(items: dict[str, Translated], verdict: str, reason: str) -> dict[str, Translated]:
+    from dataclasses import replace
+
+    from dilmanc.qe import Assessment, Finding
+
+    found = Assessment(verdict, None, (Finding(reason, verdict, "x"),))
+    return {uid: replace(item, qe=found) for uid, item in items.items()}
+
+
+@pytest.mark.parametrize("verdict", ["review", "bad"])
+def test_qe_flagged_targets_need_review_and_are_redone(tmp_path, verdict):
+    doc = load(tmp_path, V12)
+    items = translated(doc, {"t3": "From memory"}, Origin.TM_EXACT)
+    out = write(doc, EN, _flagged(items, verdict, "number"))
+    target = etree.fromstring(out).find(".//x:trans-unit[@id='t3']/x:target", NS)
+    assert target.get("state") == "needs-review-translation"
+    assert target.get("state-qualifier") == f"x-dilmanc-qe-{verdict}"
+    again = {u.id: u for u in load(tmp_path, out, "again.xlf").units()}
+    assert again["t3"].state == UnitState.MACHINE  # not taken for a person's approval
+    doc2 = load(tmp_path, V2, "app.xlf")
+    out2 = write(doc2, EN, _flagged(translated(doc2, {"u1#s3": "Done"}), verdict, "loop"))
+    segment = etree.fromstring(out2).find(".//x2:segment[@id='s3']", NS)
+    assert segment.get("subState") == f"dilmanc:qe-{verdict}"
+    assert {u.id: u for u in load(tmp_path, out2, "b.xlf").units()}["u1#s3"].state == (
+        UnitState.MACHINE
+    )

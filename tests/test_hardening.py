@@ -17,9 +17,11 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
+from docx_fixtures import MB, bomb
 from doubles import DictEngine, use_for_every_model
+from memory_probe import peak_growth
 
-from dilmanc.errors import EXIT_UNAVAILABLE, EXIT_USAGE, OutputError
+from dilmanc.errors import EXIT_UNAVAILABLE, EXIT_USAGE, InputError, OutputError
 from dilmanc.fileio import atomic_writer, check_writable, write_text_atomic
 
 MIXED = (
@@ -561,3 +563,59 @@ def test_translate_into_a_read_only_folder_is_one_line_exit_2(cli, double, tmp_p
     # the folder is probed before any model loads or anything is translated
     assert f"cannot write {tmp_path / 'out'}: read-only file system" in res.err
     assert not double.calls
+
+
+# --- issue 18 item 1: decompression bombs are refused before they are parsed --------------------
+
+BOMBS = {  # name: (inflated bytes of word/document.xml, filler, extra members, the reason)
+    "elements": (16 * MB, b"<w:p/>", 0, "more than 2,000,000 XML tags"),
+    "whitespace": (300 * MB, b" ", 0, "word/document.xml inflates to 300 MB"),
+    "whitespace under the part limit": (40 * MB, b"\n ", 0, "MB of text without markup"),
+    "members": (0, b" ", 10_001, "members in the archive (the limit is 10,000)"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BOMBS))
+def test_a_zip_bomb_is_one_line_exit_2_and_no_output(cli, double, tmp_path, name):
+    inflated, filler, members, reason = BOMBS[name]
+    path = bomb(tmp_path / "bomba.docx", inflated, filler, members)
+    assert path.stat().st_size < 2 * MB  # a small upload
+    res = cli(["translate", path, "--model", "x", "--to", "en", "-o", tmp_path / "out", "-q"])
+    assert res.code == 2 and one_error_line(res.err), res.err
+    assert reason in res.err and str(path) in res.err
+    assert not (tmp_path / "out").exists() and not double.calls
+
+
+@pytest.mark.parametrize("name", ["elements", "whitespace", "whitespace under the part limit"])
+def test_a_zip_bomb_costs_little_memory_to_refuse(tmp_path, name):
+    inflated, filler, members, reason = BOMBS[name]
+    path = bomb(tmp_path / "bomba.docx", inflated, filler, members)
+    growth, message = peak_growth(
+        "from dilmanc.documents.registry import open_document\nimport docx, lxml.etree",
+        f"""
+        try:
+            open_document({str(path)!r})
+        except Exception as err:
+            result = str(err)
+        """,
+    )
+    assert message is not None and reason in message
+    assert growth < 48 * MB, f"peak memory grew by {growth / MB:.0f} MB"
+
+
+def test_the_zip_guard_finds_a_doctype_cut_between_two_pieces_it_reads(tmp_path):
+    import zipfile
+
+    from dilmanc.documents import archive
+    from dilmanc.documents.docx import HOSTILE
+
+    for cut in range(1, 9):  # "<!DOCTYPE" split after 1..8 of its characters
+        prefix = b'<?xml version="1.0"?><!--'
+        head = prefix + b"x" * (archive.PIECE - cut - len(prefix) - len(b"-->")) + b"-->"
+        xml = head + b"<!DOCTYPE d><d/>"
+        assert xml.index(b"<!DOCTYPE") == archive.PIECE - cut
+        path = tmp_path / "a.zip"
+        with zipfile.ZipFile(path, "w") as made:
+            made.writestr("word/document.xml", xml)
+        with pytest.raises(InputError, match="word/document.xml declares"):
+            archive.open_zip(path.read_bytes(), "a.docx", refuse=HOSTILE, why="declares it")

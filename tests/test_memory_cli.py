@@ -43,8 +43,8 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_import_stats_search_lookup_export(cli, tmp_path, tmx):
-    db = tmp_path / "tm.db"
+def test_import_stats_search_lookup_export(cli, tmp_path, tmx, tm_location):
+    db = tm_location
     done = cli(["tm", "import", tmx, "--tm", db])
     assert done.code == 0, done.err
     assert done.out.strip() == "2 new unit(s), 0 merged into existing ones (2 read)"
@@ -82,8 +82,8 @@ def test_default_memory_is_in_dilmanc_home(cli, tmx, tmp_path):
     assert (tmp_path / "dilmanc" / "memory.db").exists()  # conftest sets DILMANC_HOME
 
 
-def test_add_lookup_and_delete(cli, tmp_path):
-    db = tmp_path / "tm.db"
+def test_add_lookup_and_delete(cli, tm_location):
+    db = tm_location
     added = cli(["tm", "add", "--src", "az", "--tgt", "en", "--tm", db, "--note", "redaktor",
                  "Sərgi sabah açılır.", "The exhibition opens tomorrow."])  # fmt: skip
     assert (added.code, added.out.strip()) == (0, "added 1 unit")
@@ -100,8 +100,8 @@ def test_add_lookup_and_delete(cli, tmp_path):
     assert json.loads(cli(["tm", "stats", "--tm", db, "--json"]).out)["units"] == 0
 
 
-def test_delete_by_origin_and_id(cli, tmp_path, tmx):
-    db = tmp_path / "tm.db"
+def test_delete_by_origin_and_id(cli, tmx, tm_location):
+    db = tm_location
     cli(["tm", "import", tmx, "--tm", db])
     assert cli(["tm", "delete", "--id", "1", "--tm", db]).out.strip() == "deleted 1 unit(s)"
     assert cli(["tm", "delete", "--origin", "press.tmx", "--tm", db]).out.strip() == (

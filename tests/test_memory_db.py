@@ -115,8 +115,8 @@ def _importer(path: str, tmx: str) -> None:
         mem.ingest(read_units(tmx))
 
 
-def test_concurrent_writers_lose_and_double_nothing(tmp_path):
-    path = str(tmp_path / "tm.db")
+def test_concurrent_writers_lose_and_double_nothing(tmp_path, tm_location):
+    path = tm_location
     tmx = tmp_path / "batch.tmx"
     write_tmx(tmx, (TMUnit(f"Toplu cümlə {i}.", f"Bulk {i}.", "az", "en") for i in range(3000)))
     ctx = multiprocessing.get_context("spawn")  # the processes also race to create the file
@@ -190,5 +190,5 @@ def test_an_import_killed_half_way_leaves_the_memory_as_before(tmp_path):
     with Memory.open(path) as mem:
         assert [u.with_(id=None) for u in mem.units()] == before
         assert mem.search("böyük fayl") == []
-        assert mem._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert mem.backend.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert mem.lookup("Böyük fayl cümləsi 7 bitir.", "az", "en") == []

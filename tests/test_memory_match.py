@@ -22,8 +22,9 @@ SHOW_EN = "Works by 25 artists are on show at the exhibition."
 
 
 @pytest.fixture
-def mem(tmp_path):
-    with Memory.open(tmp_path / "tm.db") as memory:
+def mem(tm_location):
+    """An empty memory on each backend (SQLite file, PostgreSQL database)."""
+    with Memory.open(tm_location) as memory:
         yield memory
 
 
@@ -220,7 +221,8 @@ def test_delete_by_id_source_and_origin_keeps_the_index_consistent(mem):
     assert [u.target for u in remaining] == [SHOW_EN]
     assert mem.delete(ids=[remaining[0].id]) == 1
     assert mem.stats().units == 0
-    assert mem._db.execute("SELECT count(*) FROM postings").fetchone()[0] == 0
+    table = "dilmanc.postings" if "postgresql" in str(mem.path) else "postings"
+    assert mem.backend.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0
     with pytest.raises(UsageError):
         mem.delete()
 
@@ -278,7 +280,7 @@ def test_fuzzy_lookup_reads_the_index_not_the_table(tmp_path):
         assert mem.last_lookup.mode == "words"
         assert all(len(m.unit.source.split(" ")) <= 5 for m in short)
 
-        db = mem._db
+        db = mem.backend.conn
         plan = " ".join(
             r[-1]
             for r in db.execute(

@@ -196,7 +196,7 @@ def test_enforcer_wraps_the_engine_and_reports_are_collected():
         ("en", "Salam dünya.", "terms=0"),
     ]
     seconds = pipeline.report()["seconds"]
-    assert set(seconds) == {"segment", "memory", "glossary", "engine", "write"}
+    assert set(seconds) == {"segment", "memory", "glossary", "engine", "qe", "write"}
     assert all(v >= 0 for v in seconds.values())
 
 

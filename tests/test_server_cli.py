@@ -40,6 +40,24 @@ def test_bad_settings_name_their_option(cli, tiny_marian_dir):
     _one_line(cli(["serve", "--model", tiny_marian_dir, "--to", "zz"]), 2, "unknown language")
 
 
+def test_cors_origins_option(cli, tiny_marian_dir, monkeypatch):
+    serve = ["serve", "--model", tiny_marian_dir, "--port", "0"]
+    _one_line(cli([*serve, "--cors-origins", "app.example"]), 2, "--cors-origins", "not an origin")
+    seen = []
+    monkeypatch.setattr("dilmanc.cli.serve.run", lambda config, *_: seen.append(config))
+    for value, origins in (
+        (None, ("*",)),
+        (
+            "https://a.example, http://b.example:8080/",
+            ("https://a.example", "http://b.example:8080"),
+        ),
+        ("none", ()),
+    ):
+        option = [] if value is None else ["--cors-origins", value]
+        assert cli([*serve, *option]).code == 0
+        assert seen.pop().cors_origins == origins
+
+
 def test_a_missing_keys_file_is_one_line(cli, tiny_marian_dir, tmp_path):
     result = cli(["serve", "--model", tiny_marian_dir, "--api-keys", tmp_path / "none.json"])
     _one_line(result, 2, "none.json: no such file", "--new-key")

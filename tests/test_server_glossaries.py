@@ -49,10 +49,17 @@ def test_glossaries_are_reloaded_and_leftovers_removed(tmp_path):
     [
         ("nazir\tminister\textra", "tsv", "entry 1: 3 fields but the header has 2"),
         ("nazir\tminister\n\tboş", "tsv", "entry 2: empty az (source) term"),
-        ("nazir\tminister\nNazir\tsecretary", "tsv", "entry 2: term 'Nazir' conflicts with line 2"),
+        (
+            "nazir\tminister\nNazir\tsecretary",
+            "tsv",
+            "entry 2: term 'Nazir' conflicts with entry 1",
+        ),
         ('"nazir,minister\n', "csv", "malformed CSV"),
         ("   ", "tsv", "no glossary entries"),
         ("nazir\tminister\0", "tsv", "NUL character"),
+        ("nazir\tminister\nbir\t", "tsv", "entry 2: empty en (target) term"),
+        ("nazir\tminister\nbir", "tsv", "entry 2: empty en (target) term"),
+        ("nazir,\n", "csv", "entry 1: empty en (target) term"),
     ],
 )
 def test_malformed_entries_name_the_entry_and_leave_nothing(tmp_path, entries, fmt, problem):

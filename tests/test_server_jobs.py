@@ -172,3 +172,34 @@ def test_result_before_done_is_503_document_not_ready(tmp_path):
         )
         assert response.status_code == 503 and response.json()["message"] == "Document not ready"
         gated.gate.set()
+
+
+def test_seconds_remaining_is_an_integer_given_only_while_translating(tmp_path):
+    """DeepL's schema: `seconds_remaining` is an integer, present only while translating."""
+    gated = GatedDict(targets=("en", "ru"))
+    service = DoubleService.make()
+    service._engines = {"en": gated, "ru": gated}
+    with live_server(double_config(tmp_path / "srv"), service) as live:
+
+        def upload(name):
+            return requests.post(
+                live.url + "/v2/document",
+                data={"target_lang": "RU"},
+                files={"file": (name, "Salam.\nSağ ol.\nBu gün hava gözəldir.\n".encode())},
+            ).json()
+
+        def status(handle):
+            url = live.url + f"/v2/document/{handle['document_id']}"
+            return requests.post(url, json={"document_key": handle["document_key"]}).json()
+
+        first = upload("a.txt")
+        assert gated.entered.wait(60)
+        second = upload("b.txt")  # waits behind the first
+        translating, queued = status(first), status(second)
+        assert translating["status"] == TRANSLATING and queued["status"] == QUEUED
+        remaining = translating["seconds_remaining"]
+        assert isinstance(remaining, int) and remaining >= 0
+        assert "seconds_remaining" not in queued
+        gated.gate.set()
+        _wait(lambda: status(second)["status"] == DONE, "both jobs")
+        assert "seconds_remaining" not in status(first)

@@ -141,7 +141,8 @@ def test_weblate_shaped_request_with_api_key(tiny_marian_dir, tmp_path):
         assert live.requests()[0]["key"] == "weblate"
     stored = (tmp_path / "keys.json").read_text()
     assert token not in stored  # only the hash is kept
-    assert json.loads(stored)["keys"][0]["chars_used"] == len(AZ[0]) + len(AZ[3])
+    again = KeyStore.load(tmp_path / "keys.json")
+    assert again.used(again.lookup(token)) == len(AZ[0]) + len(AZ[3])
 
 
 def test_rate_limit_and_quota(tiny_marian_dir, tmp_path):
@@ -385,10 +386,11 @@ def test_suggest_stores_the_suggestion(double):
     assert missing.json() == {"error": "Invalid request: missing s parameter"}
 
 
-def test_suggest_goes_to_the_translation_memory_when_one_is_configured(tmp_path):
+def test_suggest_goes_to_the_translation_memory_when_one_is_configured(tmp_path, tm_location):
+    """On each backend: serve --tm FILE and serve --tm postgresql://…"""
     from dilmanc.memory import Memory
 
-    memory = tmp_path / "memory.db"
+    memory = tm_location
     config = double_config(tmp_path / "srv", suggestions=True)
     service = DoubleService.make(memory=str(memory), use_tm=True)
     with live_server(config, service) as live:
@@ -424,3 +426,19 @@ def test_without_targets_every_language_the_model_writes_is_served(tiny_nllb_dir
         )
         assert response.status_code == 200, response.text
         assert response.json()["translatedText"].strip()
+
+
+def test_qe_extension_returns_verdicts_only_when_asked(double):
+    """The copying double gives the source back: QE says so, per text, when asked."""
+    copied = "Azərbaycan Respublikasının paytaxtı Bakı şəhəridir və orada çox adam yaşayır."
+    body = {"q": [copied, ""], "source": "az", "target": "en", "qe": True}
+    response = requests.post(double.url + "/translate", json=body)
+    assert response.status_code == 200, response.text
+    first, empty = response.json()["qe"]
+    assert first["verdict"] == "bad" and "untranslated" in first["reasons"]
+    assert empty == {"verdict": "ok", "score": None, "reasons": []}
+    plain = requests.post(double.url + "/translate", json={**body, "qe": False}).json()
+    assert "qe" not in plain
+    html = {"q": f"<p>{copied}</p>", "source": "az", "target": "en", "format": "html"}
+    found = requests.post(double.url + "/translate", data={**html, "qe": "true"}).json()["qe"]
+    assert found["verdict"] == "bad"

@@ -156,9 +156,79 @@ def test_encoding_option_and_bom(cli, double, tmp_path):
     path.write_text("Salam.\nƏla.\n", encoding="utf-16")
     res = cli(["translate", path, "--encoding", "utf-16"])
     assert res.code == 0, res.err
-    assert res.out == "Hello.\n<en> Əla.\n"
+    assert res.out == "\ufeffHello.\n<en> Əla.\n"  # the byte-order mark is kept
     path.write_bytes("\ufeffSalam.".encode())
-    assert cli(["translate", path]).out == "Hello."
+    assert cli(["translate", path]).out == "\ufeffHello."
+
+
+SUBTITLE = "1\n00:00:01,000 --> 00:00:02,000\nSalam.\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "translated"),
+    [
+        ("film.az.srt", SUBTITLE, SUBTITLE.replace("Salam.", "Hello.")),
+        ("notes.az.md", "# Salam.\n", "# Hello.\n"),
+        ("notes.az.txt", "Salam.\nSalam.\n", "Hello.\nHello.\n"),
+    ],
+)
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-8"])
+def test_text_outputs_keep_the_input_encoding_and_byte_order_mark(
+    cli, double, tmp_path, name, text, translated, codec
+):
+    path = tmp_path / name
+    path.write_bytes(("\ufeff" + text).encode(codec))
+    res = cli(["translate", path, "--to", "en", "--model", "d", "-o", tmp_path / "out"])
+    assert res.code == 0, res.err
+    out = (tmp_path / "out" / name.replace(".az.", ".en.")).read_bytes()
+    assert out == ("\ufeff" + translated).encode(codec)
+
+
+def test_legacy_encodings_are_read_with_the_option_and_named_in_the_error(cli, double, tmp_path):
+    for name in ("film.az.srt", "notes.az.md", "notes.az.txt", "page.html"):
+        path = tmp_path / name
+        text = SUBTITLE if name.endswith(".srt") else "<p>Salam. Café.</p>\n"
+        path.write_bytes(text.encode("cp1252") + "Café.\n".encode("cp1252"))
+        args = ["translate", path, "--to", "en", "--model", "d", "-o", tmp_path / "out"]
+        line = one_error_line_of(cli(args))
+        assert f"{path} is not valid" in line and line.endswith("convert it or pass --encoding")
+        res = cli([*args, "--encoding", "cp1252"])
+        assert res.code == 0, res.err
+
+
+def test_a_decoding_error_carries_the_setting_not_the_option(tmp_path):
+    from dilmanc.documents.registry import open_document
+    from dilmanc.errors import EncodingError
+
+    path = tmp_path / "film.srt"
+    path.write_bytes(SUBTITLE.replace("Salam", "Café").encode("cp1252"))
+    with pytest.raises(EncodingError) as info:
+        open_document(path)
+    assert info.value.setting == "encoding" and "--" not in str(info.value)
+
+
+def one_error_line_of(result) -> str:
+    lines = [line for line in result.err.splitlines() if line.strip()]
+    assert result.code == 2 and len(lines) == 1, result.err
+    return lines[0]
+
+
+def test_readme_output_names_are_the_ones_translate_writes():
+    """Every `dilmanc translate FILE --to LANGS -o out/  # out/NAME, ...` example in the
+    README names the files `output_name` gives."""
+    import re
+    from pathlib import Path
+
+    from dilmanc.documents.registry import output_name
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text("utf-8")
+    example = re.compile(r"^dilmanc translate (\S+) --to (\S+) -o out/\s+#\s+(out/.*)$", re.M)
+    found = example.findall(readme)
+    assert len(found) >= 5
+    for name, langs, comment in found:
+        promised = re.findall(r"out/(\S+?)(?:,|$|\s)", comment)
+        written = [output_name(name, iso, "az") for iso in langs.split(",")]
+        assert promised == written, (name, comment)
 
 
 def test_options_reach_the_engine_and_the_report(cli, double, tmp_path):

@@ -25,9 +25,10 @@ from dilmanc.cli.glossary import app as glossary_app
 from dilmanc.cli.help import make_app
 from dilmanc.cli.models import app as models_app
 from dilmanc.cli.names import names_command
+from dilmanc.cli.qe import qe_command
 from dilmanc.cli.serve import serve_command
 from dilmanc.cli.tm import app as tm_app
-from dilmanc.cli.translate import translate_command
+from dilmanc.cli.translate import FLAGS, translate_command
 from dilmanc.errors import (
     EXIT_BROKEN_PIPE,
     EXIT_INTERRUPTED,
@@ -35,6 +36,7 @@ from dilmanc.errors import (
     EXIT_UNAVAILABLE,
     EXIT_USAGE,
     DilmancError,
+    EncodingError,
     OutputClosed,
     OutputError,
     Terminated,
@@ -71,14 +73,24 @@ app.add_typer(models_app, name="models", help="List, download and convert transl
 app.add_typer(glossary_app, name="glossary", help="Check, verify and validate terminology.")
 app.add_typer(eval_app, name="eval", help="Score, compare and benchmark translations.")
 app.command("names")(names_command)
+app.command("qe")(qe_command)
 app.command("serve")(serve_command)
-app.add_typer(tm_app, name="tm", help="Translation memory: import, export, search, add, delete.")
+app.add_typer(
+    tm_app, name="tm", help="Translation memory: import, export, search, add, delete, migrate."
+)
 
 
 def error(message: str) -> None:
     """Print one error line on stderr, the only form in which errors reach users."""
     with contextlib.suppress(OSError):
         print(f"dilmanc: error: {message}", file=sys.stderr)
+
+
+def _message(err: DilmancError) -> str:
+    """The error's line, naming this CLI's option where the error names a setting."""
+    if isinstance(err, EncodingError):
+        return f"{err.problem}; convert it or pass {FLAGS.get(err.setting, err.setting)}"
+    return str(err)
 
 
 def _names(paths: list[str], shown: int = 3) -> str:
@@ -123,7 +135,7 @@ def _invoke(argv: list[str] | None, stdout: GuardedStream) -> int:
     except DilmancError as err:
         if isinstance(err, OutputError) and err.path == STDOUT_NAME:
             _silence(stdout)
-        error(str(err))
+        error(_message(err))
         return err.exit_code
     except typer.Exit as err:
         return err.exit_code

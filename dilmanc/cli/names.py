@@ -30,7 +30,7 @@ def names_command(
     encoding: str = typer.Option(None, "--encoding", help="Input encoding (default UTF-8)."),
 ) -> None:
     """List the people named in a text: their forms, renderings and doubtful readings."""
-    from dilmanc.fileio import read_text
+    from dilmanc.fileio import ENCODING_ADVICE, read_text
     from dilmanc.glossary.names import summarize_names
     from dilmanc.languages import parse_targets
     from dilmanc.text.names import LANGUAGES, STYLES, NameTable
@@ -42,7 +42,7 @@ def names_command(
     if bad:
         raise UsageError(f"names can be rendered into {', '.join(LANGUAGES)}, not {bad[0]}")
     table = NameTable.load(names_file or [])
-    text = read_text(file, encoding)
+    text = read_text(file, encoding, ENCODING_ADVICE)
     people = summarize_names(text, targets, style=style, table=table)
     if as_json:
         data = {"style": style, "targets": targets, "persons": [p.to_json() for p in people]}

@@ -8,8 +8,9 @@ import typer
 MEMORY_FILE = typer.Option(
     None,
     "--tm",
-    metavar="FILE",
-    help="Translation memory and cache file (default: $DILMANC_HOME/memory.db).",
+    metavar="FILE|URL",
+    help="Translation memory and cache: a SQLite file (default: $DILMANC_HOME/memory.db) "
+    "or a postgresql://user@host/db URL.",
 )
 NO_TM = typer.Option(False, "--no-tm", help="Do not use translation-memory matches.")
 NO_CACHE = typer.Option(False, "--no-cache", help="Do not reuse or store machine translations.")

@@ -9,6 +9,7 @@ serves until SIGTERM or Ctrl-C: in-flight requests finish, queued document jobs 
 from __future__ import annotations
 
 import contextlib
+import re
 import signal
 import socket
 import sys
@@ -96,6 +97,13 @@ def serve_command(
     suggestions: bool = typer.Option(
         False, "--suggestions", help="Accept POST /suggest (stored in the translation memory)."
     ),
+    cors_origins: str = typer.Option(
+        "*",
+        "--cors-origins",
+        metavar="ORIGINS",
+        help="Browser origins allowed on the LibreTranslate routes (comma-separated; *: any; "
+        "none: no CORS).",
+    ),
     tm: str = MEMORY_FILE,
     no_tm: bool = NO_TM,
     no_cache: bool = NO_CACHE,
@@ -169,11 +177,13 @@ def serve_command(
         max_queue=max_queue,
         max_upload_mb=max_upload_mb,
         suggestions=suggestions,
+        cors_origins=_origins(cors_origins),
         files=not no_files,
         log_level=log_level,
     ).check()
     if api_keys:
-        KeyStore.load(api_keys)  # a missing or broken keys file: one line, before loading models
+        # a missing or broken keys file or usage database: one line, before loading models
+        KeyStore.load(api_keys).usage.open().close()
     sock = _bind(host, port)
     try:
         run(config, sock, graceful)
@@ -189,6 +199,19 @@ def _targets(to: str | None) -> tuple[str, ...]:
     if not targets:
         raise UsageError("--to names no language (leave it out to serve every one)")
     return targets
+
+
+def _origins(value: str) -> tuple[str, ...]:
+    """--cors-origins: "*", "none", or origins such as https://app.example (scheme and host)."""
+    origins = tuple(o.strip().rstrip("/") for o in value.split(",") if o.strip())
+    if origins in ((), ("none",)):
+        return ()
+    for origin in origins:
+        if origin != "*" and not re.fullmatch(r"https?://[^/\s]+", origin):
+            raise UsageError(
+                f"--cors-origins: {origin!r} is not an origin (e.g. https://app.example, *, none)"
+            )
+    return origins
 
 
 def _bind(host: str, port: int) -> socket.socket:

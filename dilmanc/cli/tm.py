@@ -1,4 +1,4 @@
-"""`dilmanc tm import|export|search|lookup|stats|add|delete`: the translation memory.
+"""`dilmanc tm import|export|search|lookup|stats|add|delete|migrate`: the translation memory.
 
 Output contracts (other tools read them):
 - `search QUERY --json` → {"units": [TMUnit.to_json()...]}
@@ -21,7 +21,9 @@ from dilmanc.errors import UsageError
 
 app = make_app()
 
-TM_HELP = "Memory database (default: $DILMANC_HOME/memory.db)."
+TM_HELP = (
+    "Memory: a SQLite file (default: $DILMANC_HOME/memory.db) or a postgresql://user@host/db URL."
+)
 SRC_HELP = "Source language (az, en-GB, ...)."
 TGT_HELP = "Target language."
 
@@ -266,3 +268,28 @@ def delete_command(
         else:
             count = mem.delete(source=source, src_lang=src, tgt_lang=tgt, target=target)
     typer.echo(f"deleted {count} unit(s)")
+
+
+@app.command("migrate")
+def migrate_command(
+    source: str = typer.Option(..., "--from", help="Memory to copy: a SQLite file or a URL."),
+    dest: str = typer.Option(..., "--to", help="Memory to copy into, e.g. postgresql://…"),
+) -> None:
+    """Copy a whole memory (units with their metadata, and the machine cache) into another,
+    e.g. a SQLite file into a team's PostgreSQL database. The source is left as it was; units
+    the destination holds already are merged as an import merges them."""
+    from pathlib import Path
+
+    from dilmanc.memory.backend import scheme_of
+
+    if scheme_of(source) == "sqlite" and not Path(source).expanduser().is_file():
+        raise UsageError(f"--from {source}: no such memory file")
+    if source == dest:
+        raise UsageError("--from and --to are the same memory")
+    with _open(source) as old, _open(dest) as new:
+        result, cached = old.copy_to(new)
+        where = new.path
+    typer.echo(
+        f"copied {result.read} unit(s) ({result.added} new, {result.merged} merged) and "
+        f"{cached} cached translation(s) to {where}"
+    )

@@ -55,6 +55,8 @@ FLAGS = {
     "n_best": "--n-best",
     "names": "--names",
     "tm_threshold": "--tm-threshold",
+    "encoding": "--encoding",
+    "qe": "--qe",
 }
 
 
@@ -308,6 +310,18 @@ def translate_command(
         "--xlsx-sheet-names",
         help="Also translate worksheet names in Excel files (references to them follow).",
     ),
+    qe: str = typer.Option(
+        "on",
+        "--qe",
+        metavar="on|off",
+        help="Quality estimation of every translated unit: verdict ok/review/bad with reasons "
+        "(in --report, XLIFF states, PO fuzzy flags).",
+    ),
+    review_only: bool = typer.Option(
+        False,
+        "--review-only",
+        help="List on stderr (and in --report) only the units that need review (review or bad).",
+    ),
 ) -> None:
     """Translate Azerbaijani text and documents into one or more target languages."""
     from dilmanc.cli.progress import Bars, wanted
@@ -333,7 +347,10 @@ def translate_command(
         names=None if names == "off" else names,
         name_files=tuple(names_file or ()),
         sheet_names=xlsx_sheet_names,
+        qe=qe,
     )
+    if review_only and settings.qe == "off":
+        raise UsageError("--review-only needs quality estimation (--qe on)")
     if names_file and names == "off":
         raise UsageError("--names-file needs --names direct or --names keep")
     if fmt is not None and fmt not in format_names():
@@ -379,7 +396,7 @@ def translate_command(
         pipeline = service.pipeline(progress=bars.advance, glossary_sink=sink)
         for job in jobs:
             bars.next_file(job.document.label)
-            documents.append(_translate_one(service, pipeline, job))
+            documents.append(_translate_one(service, pipeline, job, review_only))
             written += documents[-1].outputs
         if sink is not None:
             sink.close(pipeline.report().get("glossary", {}))
@@ -398,6 +415,7 @@ def translate_command(
             device=settings.device,
             threads=settings.threads,
             glossaries=[*settings.glossaries, *(["builtin"] if settings.builtin_glossary else [])],
+            qe=settings.qe,
         )
         record["seconds"]["load"] = round(service.load_seconds, 4)
         record["seconds"]["total"] = round(time.perf_counter() - started, 4)
@@ -415,6 +433,13 @@ def translate_command(
             print(f"dilmanc: warning: {document.input}: {warning}", file=sys.stderr)
     for warning in stats["warnings"]:
         print(f"dilmanc: warning: {warning}", file=sys.stderr)
+    if review_only:  # shown even with --quiet: it is what was asked for
+        for document in documents:
+            for line in _review_lines(document):
+                print(line, file=sys.stderr)
+    qe = stats.get("qe")
+    if qe and not quiet and (written or qe["review"] + qe["bad"]):  # on a pipe: when flagged
+        print(_qe_summary(qe), file=sys.stderr)
     recalled = sum(stats["memory"][k] for k in ("context", "exact", "fuzzy", "cache"))
     if not quiet and recalled:  # said only when the memory or the cache did something
         print(_memory_summary(stats["memory"]), file=sys.stderr)
@@ -422,6 +447,23 @@ def translate_command(
         totals = stats["glossary"]
         if totals.get("failed") or not quiet:
             print(_glossary_summary(totals, glossary_report), file=sys.stderr)
+
+
+def _review_lines(document) -> list[str]:
+    """One line per unit QE flagged: where it is, the verdict and the reasons in words."""
+    return [
+        f"dilmanc: {item['verdict']}: {document.input} [{item['target']}] "
+        f"{item['location'] or 'unit ' + item['unit']}: {item['detail']}"
+        for item in document.flagged
+    ]
+
+
+def _qe_summary(counts: dict) -> str:
+    return (
+        f"dilmanc: quality: {counts['ok']} units ok, {counts['review']} need review, "
+        f"{counts['bad']} bad"
+        + ("; --review-only lists them" if counts["review"] + counts["bad"] else "")
+    )
 
 
 def _tags_summary(document) -> str:
@@ -466,7 +508,7 @@ def _glossary_summary(totals: dict, report_path: str | None) -> str:
     return line
 
 
-def _translate_one(service, pipeline, job: Job):
+def _translate_one(service, pipeline, job: Job, review_only: bool = False):
     """One document into its outputs (atomically); returns its DocumentReport."""
     binary = job.document.binary
     with contextlib.ExitStack() as stack:
@@ -475,8 +517,11 @@ def _translate_one(service, pipeline, job: Job):
             if path is None:
                 handles[iso] = sys.stdout
             else:
-                handles[iso] = stack.enter_context(atomic_writer(path, binary=binary))
-        result = service.translate_document(job.document, handles, pipeline)
+                writer = atomic_writer(path, job.document.encoding, binary=binary)
+                handles[iso] = stack.enter_context(writer)
+        result = service.translate_document(
+            job.document, handles, pipeline, review_only=review_only
+        )
         if None in job.outputs.values():
             sys.stdout.flush()
     result.outputs = [str(path) for path in job.outputs.values() if path is not None]

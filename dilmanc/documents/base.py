@@ -24,10 +24,13 @@ import enum
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, ClassVar
+from typing import IO, TYPE_CHECKING, ClassVar
 
 from dilmanc.languages import Language
 from dilmanc.text.tagged import TaggedText
+
+if TYPE_CHECKING:
+    from dilmanc.qe import Assessment
 
 
 class UnitState(enum.StrEnum):
@@ -92,13 +95,20 @@ class TagOutcome:
 
 @dataclass(frozen=True)
 class Translated:
-    """One unit with its target in one language."""
+    """One unit with its target in one language, and its quality estimate (the worst of
+    its sentences'; None when QE is off or nothing in the unit was translated)."""
 
     unit: Unit
     target: TaggedText
     origin: Origin
     tags: TagOutcome = TagOutcome()
     warnings: tuple[str, ...] = ()
+    qe: Assessment | None = None
+
+    @property
+    def needs_review(self) -> bool:
+        """Whether quality estimation flagged the target (review or bad)."""
+        return self.qe is not None and self.qe.needs_review
 
 
 class UnitWriter:
@@ -129,6 +139,9 @@ class Document(abc.ABC):
     binary: ClassVar[bool] = False
     #: keyword options `load` takes beside `encoding` (a spreadsheet's "sheet_names")
     options: ClassVar[tuple[str, ...]] = ()
+    #: the codec a text output file is written in: formats that keep their input's encoding
+    #: (a UTF-16 subtitle file gives a UTF-16 translation) set it when they load a file
+    encoding: str = "utf-8"
 
     def __init__(self, path: Path | None, label: str) -> None:
         self.path = path

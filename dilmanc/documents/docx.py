@@ -49,6 +49,7 @@ from docx.oxml.ns import nsmap, qn
 from lxml import etree
 
 from dilmanc.documents import runs
+from dilmanc.documents.archive import open_zip
 from dilmanc.documents.base import Document, Translated, Unit, UnitWriter
 from dilmanc.documents.runs import XML_SPACE
 from dilmanc.errors import InputError
@@ -68,6 +69,10 @@ W_FOOTNOTE, W_ENDNOTE, W_ID = qn("w:footnote"), qn("w:endnote"), qn("w:id")
 W_FLDCHAR, W_FLDCHARTYPE = qn("w:fldChar"), qn("w:fldCharType")
 W_TAB, W_BR = qn("w:tab"), qn("w:br")
 W_LANG, W_VAL, W_RFONTS, W_HINT = qn("w:lang"), qn("w:val"), qn("w:rFonts"), qn("w:hint")
+# ISO/IEC 29500 Strict ("Strict Open XML Document") names its namespaces and relationship
+# types under purl.oclc.org; python-docx reads only the Transitional ones
+STRICT = b"http://purl.oclc.org/ooxml/"
+STRICT_PARTS = ("_rels/.rels", "word/document.xml")
 
 # Containers of runs that are kept around their (translated) runs as pairs.
 WRAPPERS = {
@@ -471,28 +476,23 @@ def _open(data: bytes, label: str):
         )
     if not data.strip():
         raise InputError(f"{label} is empty")
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = archive.namelist()
-            if "word/document.xml" not in names:
-                kind = (
-                    "a spreadsheet (.xlsx)"
-                    if "xl/workbook.xml" in names
-                    else "a presentation (.pptx)"
-                    if "ppt/presentation.xml" in names
-                    else "a ZIP archive"
-                )
-                raise InputError(f"{label}: not a Word document ({kind} without word/document.xml)")
-            for name in names:
-                if name.endswith((".xml", ".rels")) and HOSTILE.search(archive.read(name)):
-                    raise InputError(
-                        f"{label}: {name} declares a DOCTYPE or entities; refused (unsafe XML)"
-                    )
-            data = _with_word_namespace(archive, data)
-    except zipfile.BadZipFile as err:
-        raise InputError(f"{label}: not a valid .docx (corrupt or truncated ZIP: {err})") from None
-    except (zipfile.LargeZipFile, NotImplementedError, EOFError, OSError) as err:
-        raise InputError(f"{label}: cannot read the .docx archive ({err})") from None
+    unsafe = "declares a DOCTYPE or entities; refused (unsafe XML)"
+    with open_zip(data, label, kind=".docx", refuse=HOSTILE, why=unsafe) as archive:
+        names = archive.namelist()  # sizes, tags and unsafe XML checked: bombs stop here
+        if "word/document.xml" not in names:
+            kind = (
+                "a spreadsheet (.xlsx)"
+                if "xl/workbook.xml" in names
+                else "a presentation (.pptx)"
+                if "ppt/presentation.xml" in names
+                else "a ZIP archive"
+            )
+            raise InputError(f"{label}: not a Word document ({kind} without word/document.xml)")
+        if any(STRICT in archive.read(name) for name in STRICT_PARTS if name in names):
+            raise InputError(
+                f"{label}: ISO/IEC 29500 Strict is not supported; save as Word 2007+ Transitional"
+            )
+        data = _with_word_namespace(archive, data)
     try:
         document = docx.Document(io.BytesIO(data))
     except etree.XMLSyntaxError as err:

@@ -13,12 +13,17 @@ original text, and writing splices translations into that text.
   figcaption, title, button, label, option, ...) end a unit; inline elements (b, i, a, span,
   em, strong, ...) inside a unit are pair tags whose data is their start and end markup; void
   inline elements (img, br, input, wbr) and comments are standalone tags.
-* script, style, code, pre, kbd, samp, var, textarea, template, svg, math and anything marked
-  `translate="no"` or `class="notranslate"` are kept untouched (inline ones as one standalone
-  tag with all their markup).
+* script, style, code, pre, kbd, samp, var, textarea, template, svg, math, noscript, MathJax
+  output (`class="MathJax…"`, `<mjx-container>`) and anything marked `translate="no"` or
+  `class="notranslate"` are kept untouched (inline ones as one standalone tag with all their
+  markup, so no word can move into them).
 * The alt, title, placeholder and aria-label attributes and the content of
   `<meta name="description">` (and og:/twitter: title and description) are units of their own.
 * The `lang` (and `xml:lang`) of `<html>` is set to the target language.
+* Character references are decoded for the model and written back as they were spelled: a
+  unit that had `&nbsp;`, `&#160;`, `&rlm;` or `&copy;` gets `&nbsp;`, `&#160;`, `&rlm;`,
+  `&copy;` again, not the raw character (invisible ones travel as placeholders, see
+  `text.placeholders`, so a model cannot drop them).
 
 Malformed markup never fails: unclosed or misnested inline elements become standalone tags,
 stray end tags are kept where they were, bogus declarations are read as browsers do.
@@ -37,9 +42,10 @@ from pathlib import Path
 from typing import IO
 
 from dilmanc.documents.base import Document, InlineCode, Translated, Unit
-from dilmanc.errors import InputError
+from dilmanc.errors import EncodingError, InputError
 from dilmanc.fileio import check_encoding, read_bytes
 from dilmanc.languages import Language
+from dilmanc.text.placeholders import Spellings, references, spelled, spellings
 from dilmanc.text.tagged import CLOSE, EMPTY, OPEN, Tag, TaggedText
 
 BLOCK = frozenset(
@@ -116,8 +122,23 @@ VOID_OTHER = frozenset(
 )
 VOID = VOID_INLINE | VOID_OTHER
 SKIP = frozenset(
-    ["script", "style", "code", "pre", "kbd", "samp", "var", "textarea", "template", "svg", "math"]
+    [
+        "script",
+        "style",
+        "code",
+        "pre",
+        "kbd",
+        "samp",
+        "var",
+        "textarea",
+        "template",
+        "svg",
+        "math",
+        "noscript",  # what crawlers and script-less browsers get: kept as it was written
+    ]
 )
+# MathJax output (v2 spans and divs with these classes, v3 <mjx-*> elements): one opaque code
+MATHJAX_CLASS = re.compile(r"^(?:MathJax|MJX)")
 SKIP_BLOCK = frozenset(["pre", "textarea", "template"])
 TRANSLATED_ATTRIBUTES = ("alt", "title", "placeholder", "aria-label")
 META_NAMES = frozenset(
@@ -241,6 +262,7 @@ class _Record:
     codes: dict = field(default_factory=dict)
     quote: str | None = None  # attribute units: the value's quote character ('' unquoted)
     attribute: bool = False
+    spellings: Spellings = field(default_factory=dict)  # see text.placeholders.spellings
 
 
 @dataclass
@@ -250,12 +272,13 @@ class _Found:
 
 
 def _skipped(name: str, attrs: list) -> bool:
-    if name in SKIP:
+    if name in SKIP or name.startswith("mjx-"):
         return True
     for key, value in attrs:
         if key == "translate" and (value or "").strip().lower() == "no":
             return True
-        if key == "class" and "notranslate" in (value or "").split():
+        classes = (value or "").split() if key == "class" else []
+        if "notranslate" in classes or any(MATHJAX_CLASS.match(c) for c in classes):
             return True
     return False
 
@@ -368,7 +391,8 @@ def _build(pieces: list[_Piece], location: str) -> tuple[Unit, _Record] | None:
     parts = [SPACE.sub(" ", part) if isinstance(part, str) else part for part in parts]
     source = TaggedText.from_parts(parts).strip()
     unit = Unit("", source, codes, location=location)
-    return unit, _Record(start, end, spans)
+    written = spellings((p.text, p.raw) for p in kept if p.kind == "text")
+    return unit, _Record(start, end, spans, spellings=written)
 
 
 class _Reader:
@@ -415,7 +439,8 @@ class _Reader:
             if wanted and value and value.strip() and start >= 0:
                 source = TaggedText(value).sub(SPACE, " ").strip()
                 location = f"line {self.line(token.start)}, <{token.name} {name}>"
-                record = _Record(start, end, quote=quote, attribute=True)
+                written = references(self.text[start:end])
+                record = _Record(start, end, quote=quote, attribute=True, spellings=written)
                 self.found.append(_Found(Unit("", source, location=location), record))
         if token.name == "html":
             edits = [(s, e, q) for n, s, e, q in spans if n in ("lang", "xml:lang") and s >= 0]
@@ -515,9 +540,8 @@ def _detect(data: bytes, label: str, encoding: str | None) -> tuple[str, str]:
     try:
         return data.decode(codec), codec
     except UnicodeDecodeError as err:
-        raise InputError(
-            f"{label} is not valid {codec} (byte 0x{data[err.start]:02x} at offset "
-            f"{err.start}); pass --encoding"
+        raise EncodingError(
+            f"{label} is not valid {codec} (byte 0x{data[err.start]:02x} at offset {err.start})"
         ) from None
 
 
@@ -592,9 +616,10 @@ class HtmlDocument(Document):
                 continue
             if item.record.attribute:
                 quote = item.record.quote
-                value = html.escape(found.target.text, quote=True)
+                spellings = item.record.spellings
+                value = spelled(found.target.text, spellings, lambda t: html.escape(t, quote=True))
                 if quote == "'":
-                    value = html.escape(found.target.text, quote=False).replace("'", "&#x27;")
+                    value = spelled(found.target.text, spellings, _single_quoted)
                 small.append((item.record.start, item.record.end, value if quote else f'"{value}"'))
             else:
                 big.append((item, found.target))
@@ -626,6 +651,14 @@ class HtmlDocument(Document):
         return "".join(out)
 
 
+def _single_quoted(text: str) -> str:
+    return html.escape(text, quote=False).replace("'", "&#x27;")
+
+
+def _text(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
 def _render(record: _Record, target: TaggedText, source) -> str:
     """A translated text unit: escaped text, and each tag's original markup."""
     parts = list(target.parts())
@@ -647,7 +680,7 @@ def _render(record: _Record, target: TaggedText, source) -> str:
     done: set[tuple[int, str]] = set()
     for part in parts:
         if isinstance(part, str):
-            out.append(html.escape(part, quote=False))
+            out.append(spelled(part, record.spellings, _text))
             continue
         code = record.codes.get(part.id)
         if code is None or (part.id, part.kind) in done:

@@ -7,12 +7,16 @@ inline content; the output is NOT re-rendered from tokens (that would reformat t
 inline block is located in the source through its token's line range, and only that stretch of
 source text is replaced. Inside a block, emphasis, strong, strikethrough and links are pairs
 whose data is their exact source markup (`**`, `_`, `[` … `](url "title")`, `][ref]`); inline
-code, inline HTML, images, autolinks and hard line breaks are standalone codes. A block the
+code, inline HTML, images, autolinks, hard line breaks and emoji shortcodes (`:tada:`) are
+standalone codes. A block the
 locator cannot map back to the source byte for byte is left untranslated rather than risked.
 
 A translated block is written on one line (a paragraph that was wrapped over several lines comes
 out unwrapped, which renders the same); its text is escaped where a character would otherwise
-start markup. A block whose target equals its source is written back byte for byte.
+start markup, except inside placeholders (`{user_name}` and `%(file_name)s` stay as written,
+see `text.placeholders`). Character references (`&nbsp;`, `&copy;`, `&#160;`) are decoded for
+the model and written back as they were spelled. A block whose target equals its source is
+written back byte for byte.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from dilmanc.documents.base import Document, InlineCode, Translated, Unit
 from dilmanc.documents.repair import complete
 from dilmanc.fileio import read_document_text
 from dilmanc.languages import Language
+from dilmanc.text.placeholders import Spellings, find, spelled, spellings
 from dilmanc.text.tagged import CLOSE, EMPTY, OPEN, Tag, TaggedText
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\n|\r)?")
@@ -40,6 +45,10 @@ _HEADING_REST = re.compile(r"[ \t]*(?:#+[ \t]*)?")
 _BLANK_REST = re.compile(r"[ \t]*")
 _ESCAPE = re.compile(r"([\\`*_\[\]<~])")
 _ENTITY_LIKE = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
+_ESCAPE_IN_PLACEHOLDER = re.compile(r"([`<])")
+_VERBATIM = frozenset(["printf", "brace", "dollar-brace", "double-brace", "template", "icu"])
+# GitHub / Slack emoji shortcodes (`:card_file_box:`, `:+1:`), not times or a:b:c
+_SHORTCODE = re.compile(r"(?<![\w:]):[a-z0-9_+-]+:(?![\w:])")
 _BLOCK_START = re.compile(r"^([ \t]*)(?:([#>+=-])|(\d{1,9})([.)]))")
 
 
@@ -59,16 +68,20 @@ class _Block:
     start: int
     end: int
     kind: str  # paragraph, heading, list item, blockquote, table cell
+    spellings: Spellings  # characters read from references (see text.placeholders.spellings)
 
 
 class MarkdownDocument(Document):
     format = "markdown"
     extensions = (".md", ".markdown")
 
-    def __init__(self, path: Path | None, label: str, text: str, bom: bool) -> None:
+    def __init__(
+        self, path: Path | None, label: str, text: str, bom: bool, encoding: str = "utf-8"
+    ) -> None:
         super().__init__(path, label)
         self.text = text
         self.bom = bom
+        self.encoding = encoding
         self._units: list[Unit] = []
         self._blocks: dict[str, _Block] = {}
         self._scan()
@@ -83,8 +96,8 @@ class MarkdownDocument(Document):
 
     @classmethod
     def load(cls, path: Path, *, encoding: str | None = None) -> MarkdownDocument:
-        text, bom = read_document_text(path, encoding)
-        return cls(path, str(path), text, bom)
+        read = read_document_text(path, encoding)
+        return cls(path, str(path), read.text, read.bom, read.encoding)
 
     @classmethod
     def from_text(cls, text: str, label: str = "standard input") -> MarkdownDocument:
@@ -129,7 +142,7 @@ class MarkdownDocument(Document):
                     )
                 else:
                     cmap = _locate_lines(token.content, token.map, bodies, starts, kind)
-                parts, codes = _inline_parts(token, self.text, cmap, md, env)
+                parts, codes, written = _inline_parts(token, self.text, cmap, md, env)
             except _Unmappable:
                 continue
             source = TaggedText.from_parts(parts)
@@ -146,7 +159,7 @@ class MarkdownDocument(Document):
                 unit.prev = self._units[-1].source.text
                 self._units[-1].next = source.text
             self._units.append(unit)
-            self._blocks[unit_id] = _Block(cmap[0], cmap[-1], kind)
+            self._blocks[unit_id] = _Block(cmap[0], cmap[-1], kind, written)
 
     def units(self) -> Iterator[Unit]:
         yield from self._units
@@ -161,9 +174,7 @@ class MarkdownDocument(Document):
                 continue
             block = self._blocks[unit.id]
             out.append(self.text[pos : block.start])
-            out.append(
-                _markup(complete(found.target, unit.codes, unit.source), unit.codes, block.kind)
-            )
+            out.append(_markup(complete(found.target, unit.codes, unit.source), unit.codes, block))
             pos = block.end
         out.append(self.text[pos:])
         handle.write("".join(out))
@@ -238,14 +249,16 @@ def _locate_cell(content: str, body: str, line_start: int, cursor: int) -> tuple
 
 def _inline_parts(
     token: Token, text: str, cmap: list[int], md: MarkdownIt, env: dict
-) -> tuple[list[str | Tag], dict[int, InlineCode]]:
-    """The inline content as text and tags, matched to the source character by character."""
+) -> tuple[list[str | Tag], dict[int, InlineCode], Spellings]:
+    """The inline content as text and tags, matched to the source character by character, and
+    how its character references were spelled."""
     content = token.content
     children = token.children or []
     state = StateInline(content, md, env, [])
     parts: list[str | Tag] = []
     codes: dict[int, InlineCode] = {}
     opened: list[tuple[int, str, int]] = []  # (tag id, token type prefix, content offset)
+    read: list[tuple[str, str]] = []  # (decoded, source) of each piece of text
     pos = 0
 
     def src(a: int, b: int) -> str:
@@ -277,12 +290,23 @@ def _inline_parts(
         if kind == "text":
             if not content.startswith(child.content, pos):
                 raise _Unmappable
-            parts.append(child.content)
-            pos += len(child.content)
+            end = pos + len(child.content)
+            for shortcode in _SHORTCODE.finditer(content, pos, end):
+                if shortcode.start() > pos:
+                    parts.append(content[pos : shortcode.start()])
+                    read.append((parts[-1], parts[-1]))
+                    pos = shortcode.start()
+                standalone("emoji", shortcode.end())
+            if end > pos:
+                parts.append(content[pos:end])
+                read.append((parts[-1], parts[-1]))
+            pos = end
         elif kind == "text_special":
             if not content.startswith(child.markup, pos):
                 raise _Unmappable
             parts.append(child.content)
+            source = child.markup if child.info == "entity" else child.content
+            read.append((child.content, source))
             pos += len(child.markup)
         elif kind == "softbreak":
             at = skip_space(pos)
@@ -345,18 +369,38 @@ def _inline_parts(
         index += 1
     if opened or content[pos:].strip():
         raise _Unmappable
-    return parts, codes
+    return parts, codes, spellings(read)
 
 
-def _escape(text: str, *, cell: bool) -> str:
+def _escape(text: str, *, cell: bool, spelling: Spellings | None = None) -> str:
+    """`text` escaped where it would start markup; placeholders keep their characters (a
+    backtick or `<` in one is still escaped), references their spelling."""
     text = re.sub(r"[\r\n]+", " ", text)
+    return spelled(text, spelling or {}, lambda chunk: _escape_around_placeholders(chunk, cell))
+
+
+def _escape_around_placeholders(text: str, cell: bool) -> str:
+    out: list[str] = []
+    pos = 0
+    for span in find(text):
+        if span.kind in _VERBATIM:
+            out.append(_escape_plain(text[pos : span.start], cell))
+            verbatim = _ESCAPE_IN_PLACEHOLDER.sub(r"\\\1", text[span.start : span.end])
+            out.append(verbatim.replace("|", r"\|") if cell else verbatim)
+            pos = span.end
+    out.append(_escape_plain(text[pos:], cell))
+    return "".join(out)
+
+
+def _escape_plain(text: str, cell: bool) -> str:
     text = _ESCAPE.sub(r"\\\1", text)
     text = _ENTITY_LIKE.sub(r"\\&", text)
     return text.replace("|", r"\|") if cell else text
 
 
-def _markup(target: TaggedText, codes: dict[int, InlineCode], kind: str) -> str:
+def _markup(target: TaggedText, codes: dict[int, InlineCode], block: _Block) -> str:
     """The target written back as Markdown: escaped text, codes as their source markup."""
+    kind = block.kind
     out: list[str] = []
     parts = target.parts()
     starred = _underscores_inside_words(target, codes)
@@ -370,7 +414,7 @@ def _markup(target: TaggedText, codes: dict[int, InlineCode], kind: str) -> str:
             else:
                 out.append(data)
             continue
-        piece = _escape(part, cell=kind == "table cell")
+        piece = _escape(part, cell=kind == "table cell", spelling=block.spellings)
         if number == 0 and kind != "table cell":
             # a paragraph that starts with "# ", "- ", "1." ... would become another block
             piece = _BLOCK_START.sub(

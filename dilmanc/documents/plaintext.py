@@ -20,8 +20,10 @@ from dilmanc.fileio import (
     ENCODING_ADVICE,
     check_encoding,
     check_text,
+    decoding_error,
     nul_error,
     open_error,
+    output_encoding,
     sniff_bom,
 )
 from dilmanc.languages import Language
@@ -30,14 +32,20 @@ from dilmanc.text.tagged import TaggedText
 BLOCK = 1 << 20
 
 
-def _codec(encoding: str | None, path: Path | None = None) -> str:
-    """The codec to read with: `encoding`, else what a byte-order mark says, else UTF-8."""
-    if encoding is None and path is not None:
-        try:
-            with path.open("rb") as handle:
-                encoding = sniff_bom(handle.read(4))
-        except OSError:
-            pass  # reported when the file is opened for real
+def _head(path: Path) -> bytes:
+    """A file's first bytes (for its byte-order mark); nothing when it cannot be read (the
+    error is reported when it is opened for real)."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(4)
+    except OSError:
+        return b""
+
+
+def _codec(encoding: str | None, head: bytes = b"") -> str:
+    """The codec to read with: what a byte-order mark says, else `encoding`, else UTF-8."""
+    marked = sniff_bom(head) or ("utf-8" if head.startswith(codecs.BOM_UTF8) else None)
+    encoding = marked or encoding
     if encoding is None or codecs.lookup(encoding).name in ("utf-8", "utf-8-sig"):
         return "utf-8-sig"
     return encoding
@@ -48,11 +56,10 @@ def _decode_error(path: Path, codec: str, data: bytes, offset: int, err: Unicode
         if (nul := data.find(b"\x00")) >= 0:
             return nul_error(str(path), offset + nul, ENCODING_ADVICE)
         byte = data[err.start] if err.start < len(data) else 0
-        return InputError(
-            f"{path} is not valid UTF-8 (byte 0x{byte:02x} at offset {offset + err.start}); "
-            f"{ENCODING_ADVICE}"
-        )
-    return InputError(f"{path} cannot be decoded as {codec} (offset {offset + err.start})")
+        problem = f"{path} is not valid UTF-8 (byte 0x{byte:02x} at offset {offset + err.start})"
+        return decoding_error(problem, ENCODING_ADVICE)
+    problem = f"{path} cannot be decoded as {codec} (offset {offset + err.start})"
+    return decoding_error(problem, ENCODING_ADVICE)
 
 
 def split_ending(line: str) -> tuple[str, str]:
@@ -65,12 +72,22 @@ class TextDocument(Document):
     extensions = (".txt", ".text")
 
     def __init__(
-        self, path: Path | None, label: str, lines: int, *, text: str | None = None, codec: str
+        self,
+        path: Path | None,
+        label: str,
+        lines: int,
+        *,
+        text: str | None = None,
+        codec: str,
+        bom: bool = False,
+        encoding: str = "utf-8",
     ) -> None:
         super().__init__(path, label)
         self.lines = lines
         self.text = text
-        self.codec = codec
+        self.codec = codec  # to read with
+        self.bom = bom  # the file began with a byte-order mark: its translations do too
+        self.encoding = encoding  # to write with (fileio.output_encoding)
 
     @classmethod
     def sniff(cls, head: bytes) -> bool:
@@ -85,7 +102,8 @@ class TextDocument(Document):
     @classmethod
     def load(cls, path: Path, *, encoding: str | None = None) -> TextDocument:
         check_encoding(encoding)
-        codec = _codec(encoding, path)
+        head = _head(path)
+        codec = _codec(encoding, head)
         decoder = codecs.getincrementaldecoder(codec)()
         lines = 0
         blank = True
@@ -112,7 +130,9 @@ class TextDocument(Document):
             raise open_error(path, err) from None
         if blank:
             raise InputError(f"{path} is empty (nothing but whitespace)")
-        return cls(path, str(path), lines + (last != "\n"), codec=codec)
+        written, bom = output_encoding(head, encoding)
+        count = lines + (last != "\n")
+        return cls(path, str(path), count, codec=codec, bom=bom, encoding=written)
 
     @classmethod
     def from_text(cls, text: str, label: str = "standard input") -> TextDocument:
@@ -151,6 +171,8 @@ class TextDocument(Document):
         return _LineWriter(self, lang, handle)
 
     def write(self, handle: IO, lang: Language, translations: dict[str, Translated]) -> None:
+        if self.bom:
+            handle.write("\ufeff")
         for unit in self.units():
             found = translations.get(unit.id)
             handle.write((found.target.text if found else unit.source.text) + unit.extra)
@@ -159,8 +181,14 @@ class TextDocument(Document):
 class _LineWriter(UnitWriter):
     """Writes each chunk as it arrives: memory stays flat however long the file is."""
 
+    started = False
+
     def add(self, chunk: list[Translated]) -> None:
-        self.handle.write("".join(item.target.text + item.unit.extra for item in chunk))
+        text = "".join(item.target.text + item.unit.extra for item in chunk)
+        if not self.started and self.document.bom:
+            text = "\ufeff" + text
+        self.started = True
+        self.handle.write(text)
 
     def finish(self) -> None:
         self.handle.flush()

@@ -4,15 +4,23 @@ byte: comments, `#:` references, `#.` notes, `#,` flags, `#|` previous msgids, m
 wrapping, obsolete `#~` entries and line endings).
 
 Units: one per message (the header and obsolete messages are never yielded), id = the message's
-position in the file; `notes` carry its context, comments, references and flags. printf
-(`%s`, `%5.2f`, `%(count)d`, `%1$s`), Python brace (`{name}`, `{0}`, `{x!r:>4}`), ICU
-(`{count, plural, one {…} other {…}}`, kept whole) placeholders and line breaks/tabs are
-standalone tags; HTML tags are pairs when opened and closed in the message, else standalone.
+position in the file; `notes` carry its context, comments, references and flags. The
+placeholders of `text.placeholders` (printf, brace fields, `${…}`, `{{…}}`, ICU arguments and
+`#`, character references) and line breaks/tabs are standalone tags; HTML tags are pairs when
+opened and closed in the message, else standalone. The message's flags choose the rules: a
+printf flag (`c-format`, `python-format`, ...) takes every printf conversion, a brace flag
+(`python-brace-format`, `csharp-format`, ...) every brace field, a message without any format
+flag both (as `msgfmt` cannot say otherwise); a message flagged only `no-…-format` is read
+with the prose rules ("20%-dən" stays text). An ICU plural/select keeps its skeleton as text:
+the pipeline translates each sub-message on its own and never sends the skeleton.
 
 A message that already has a msgstr is yielded with that target: state REVIEWED, or MACHINE
 when it is fuzzy; whether it is kept is the pipeline's decision (--overwrite). The writer writes
 what it receives; targets of origin MACHINE or CACHE add the `fuzzy` flag (memory hits are not
-flagged: see `FUZZY_ORIGINS`). A message whose translations all came back KEPT is not touched.
+flagged: see `FUZZY_ORIGINS`), nor are targets quality estimation flagged (review or bad),
+whatever their origin: those also get a translator comment `# dilmanc QE: <verdict>: <reasons>`
+(replaced on every write, removed when the new target is ok; never read back as a note). A
+message whose translations all came back KEPT is not touched.
 
 Plurals: a message with msgid_plural yields "<n>" (msgid, for the singular form),
 "<n>#plural" (msgid_plural), and — when a count placeholder (`%d`, `%(n)d`, `{count}`…) is
@@ -45,9 +53,11 @@ from dilmanc.documents.repair import complete
 from dilmanc.errors import InputError, UsageError
 from dilmanc.fileio import read_bytes
 from dilmanc.languages import Language
+from dilmanc.text.placeholders import CODE, Rules, find
 from dilmanc.text.tagged import CLOSE, EMPTY, OPEN, Tag, TaggedText
 
 FUZZY_ORIGINS = frozenset({Origin.MACHINE, Origin.CACHE})
+QE_COMMENT = "dilmanc QE:"  # the translator comment quality estimation writes
 SAMPLE_NUMBERS = (2, 5)  # enough for one/few/many (Slavic) and one/other languages
 
 _SLAVIC = (
@@ -70,16 +80,21 @@ PLURAL_RULES: dict[str, tuple[int, str]] = {
 }
 DEFAULT_RULE = (2, "(n != 1)")
 
-_PRINTF = re.compile(
-    r"%(?:\d+\$|\([^()\s]+\))?[-+#0]*(?:\d+|\*)?(?:\.(?:\d+|\*))?"
-    r"(?:hh|h|ll|l|L|q|j|z|t|I64|I32)?[diouxXeEfFgGaAcsSpn%@]"
-    r"|%L?\d+"
-)
 _COUNT_PRINTF = re.compile(r"%(?:\d+\$|\([^()\s]+\))?[-+#0]*\d*(?:hh|h|ll|l|L|q|j|z|t)?[diu]$")
-_BRACE_FIELD = re.compile(r"\{\s*[\w.\[\]]*\s*(?:![rsa])?(?::[^{}]*)?\}")
-_ICU = re.compile(r"\{\s*\w+\s*,")
+PRINTF_FLAGS = frozenset(
+    f"{name}-format"
+    for name in (
+        "c", "objc", "python", "php", "perl", "perl-brace", "sh", "java-printf", "javascript",
+        "boost", "gcc-internal", "gfc-internal", "qt", "kde", "lua", "awk", "object-pascal",
+        "tcl", "ycp", "librep", "scheme", "lisp", "elisp", "smalltalk", "c++",
+    )
+)  # fmt: skip
+BRACE_FLAGS = frozenset(
+    f"{name}-format" for name in ("python-brace", "csharp", "java", "rust", "go", "perl-brace")
+)
 _COUNT_NAMES = {"count", "n", "num", "number", "total", "amount", "quantity", "0"}
 _HTML = re.compile(r"<(/?)([A-Za-z][\w:-]*)(?:\s[^<>]*)?(/?)>")
+_BREAKS = {"\n": "newline", "\t": "tab"}
 _HEADER_LINE = re.compile(r"^([\w-]+):[ \t]*(.*)$", re.MULTILINE)
 
 
@@ -91,40 +106,27 @@ class _Message:
     count_code: str | None  # the count placeholder of msgid_plural, when found
 
 
-def protect(text: str) -> tuple[list[str | Tag], dict[int, InlineCode]]:
+def rules_for(flags: list[str]) -> Rules:
+    """The placeholder rules a message's flags call for (see the module docstring)."""
+    formats = {flag for flag in flags if flag.endswith("-format")}
+    wanted = {flag for flag in formats if not flag.startswith("no-")}
+    if not formats:
+        return CODE
+    return Rules(
+        "strict" if wanted & PRINTF_FLAGS else "bounded",
+        "strict" if wanted & BRACE_FLAGS else "bounded",
+    )
+
+
+def protect(text: str, rules: Rules = CODE) -> tuple[list[str | Tag], dict[int, InlineCode]]:
     """Placeholders, line breaks and HTML tags of a msgid as tags (see the module docstring)."""
-    spans: list[tuple[int, int, str]] = []  # (start, end, name)
-    pos = 0
-    while pos < len(text):
-        char = text[pos]
-        end = 0
-        name = ""
-        if char == "%":
-            m = _PRINTF.match(text, pos)
-            if m:
-                end, name = m.end(), "printf"
-        elif char == "{":
-            if text.startswith("{{", pos):
-                pos += 2
-                continue
-            close = _matching_brace(text, pos)
-            if close > 0:
-                inner = text[pos : close + 1]
-                if _BRACE_FIELD.fullmatch(inner):
-                    end, name = close + 1, "python-brace"
-                elif _ICU.match(inner):
-                    end, name = close + 1, "icu"
-        elif char == "<":
-            m = _HTML.match(text, pos)
-            if m:
-                end, name = m.end(), "html"
-        elif char in "\n\t":
-            end, name = pos + 1, "newline" if char == "\n" else "tab"
-        if end:
-            spans.append((pos, end, name))
-            pos = end
-        else:
-            pos += 1
+    found = [(s.start, s.end, s.kind) for s in find(text, rules)]
+    found += [(m.start(), m.end(), "html") for m in _HTML.finditer(text)]
+    found += [(m.start(), m.end(), _BREAKS[m.group()]) for m in re.finditer("[\n\t]", text)]
+    spans: list[tuple[int, int, str]] = []  # (start, end, name), not overlapping
+    for span in sorted(found):
+        if not spans or span[0] >= spans[-1][1]:
+            spans.append(span)
     partner = _html_pairs(text, spans)
     parts: list[str | Tag] = []
     codes: dict[int, InlineCode] = {}
@@ -150,18 +152,6 @@ def protect(text: str) -> tuple[list[str | Tag], dict[int, InlineCode]]:
     if last < len(text) or not parts:
         parts.append(text[last:])
     return parts, codes
-
-
-def _matching_brace(text: str, start: int) -> int:
-    depth = 0
-    for pos in range(start, len(text)):
-        if text[pos] == "{":
-            depth += 1
-        elif text[pos] == "}":
-            depth -= 1
-            if depth == 0:
-                return pos
-    return -1
 
 
 def _html_pairs(text: str, spans: list[tuple[int, int, str]]) -> dict[int, int]:
@@ -201,7 +191,7 @@ def _count_code(codes: dict[int, InlineCode]) -> int | None:
         if code.name == "printf" and _COUNT_PRINTF.match(code.data):
             return code.id
     for code in codes.values():
-        if code.name == "python-brace":
+        if code.name == "brace":
             field = re.split(r"[!:}]", code.data[1:], maxsplit=1)[0].strip()
             if field in _COUNT_NAMES:
                 return code.id
@@ -229,6 +219,16 @@ def _with_number(
                 )
             new_parts.append(Tag(mapping[part.id], part.kind))
     return TaggedText.from_parts(new_parts), new_codes
+
+
+def _flags(po: pypo.pounit) -> list[str]:
+    """The `#,` flags of a message."""
+    return [
+        flag.strip()
+        for comment in po.typecomments
+        for flag in comment.lstrip("#,").split(",")
+        if flag.strip()
+    ]
 
 
 def _has_words(tagged: TaggedText) -> bool:
@@ -303,16 +303,17 @@ class PoDocument(Document):
             seen[key] = line
             where = f"msgid line {line}" if not context else f"msgctxt {context!r}, line {line}"
             notes = self._notes(po, context)
+            rules = rules_for(_flags(po))
             targets = self._existing(po)
             state = UnitState.NEW
             if any(targets):
                 state = UnitState.MACHINE if po.isfuzzy() else UnitState.REVIEWED
-            singular_parts, singular_codes = protect(sources[0])
+            singular_parts, singular_codes = protect(sources[0], rules)
             units = [(str(index), singular_parts, singular_codes, targets[0], where)]
             count_code = None
             if po.hasplural():
                 plural_text = sources[1] if len(sources) > 1 else sources[0]
-                parts, codes = protect(plural_text)
+                parts, codes = protect(plural_text, rules)
                 plural_target = targets[1] if len(targets) > 1 else targets[0]
                 units.append((f"{index}#plural", parts, codes, plural_target, f"{where} (plural)"))
                 count = _count_code(codes)
@@ -338,7 +339,7 @@ class PoDocument(Document):
                     continue
                 unit = Unit(unit_id, source, codes, location=location, notes=notes)
                 if existing:
-                    unit.target = TaggedText.from_parts(protect(existing)[0])
+                    unit.target = TaggedText.from_parts(protect(existing, rules)[0])
                     unit.state = state
                 if self._units:
                     unit.prev = self._units[-1].source.text
@@ -353,16 +354,15 @@ class PoDocument(Document):
             notes.append(f"context: {context}")
         for origin, label in (("developer", "note"), ("translator", "comment")):
             text = po.getnotes(origin)
+            if origin == "translator":
+                text = "\n".join(
+                    line for line in text.splitlines() if not line.startswith(QE_COMMENT)
+                )
             if text:
                 notes.append(f"{label}: {text}")
         if po.getlocations():
             notes.append("references: " + " ".join(po.getlocations()))
-        flags = [
-            flag.strip()
-            for comment in po.typecomments
-            for flag in comment.lstrip("#,").split(",")
-            if flag.strip() and flag.strip() != "fuzzy"
-        ]
+        flags = [flag for flag in _flags(po) if flag != "fuzzy"]
         if flags:
             notes.append("flags: " + ", ".join(flags))
         return tuple(notes)
@@ -428,7 +428,8 @@ class PoDocument(Document):
                 po.target = texts[key]
             else:
                 continue
-            po.markfuzzy(any(item.origin in FUZZY_ORIGINS for item in mine.values()))
+            flagged = _qe_comment(po, list(mine.values()))
+            po.markfuzzy(flagged or any(item.origin in FUZZY_ORIGINS for item in mine.values()))
             changed = True
         if changed:
             self._fill_header(store, lang)
@@ -501,3 +502,18 @@ def _number_back(text: str, number: int, placeholder: str | None) -> str:
         return ""
     m = found[0]
     return text[: m.start()] + placeholder + text[m.end() :]
+
+
+def _qe_comment(po: pypo.pounit, items: list[Translated]) -> bool:
+    """Replace the message's QE translator comment by one for `items` (the worst verdict and
+    every reason); whether QE flagged any of them."""
+    po.othercomments = [
+        line for line in po.othercomments if not line.lstrip("# ").startswith(QE_COMMENT)
+    ]
+    flagged = [item.qe for item in items if item.needs_review]
+    if not flagged:
+        return False
+    verdict = "bad" if any(qe.verdict == "bad" for qe in flagged) else "review"
+    detail = "; ".join(qe.describe() for qe in flagged)
+    po.othercomments.append(f"# {QE_COMMENT} {verdict}: {' '.join(detail.split())}\n")
+    return True

@@ -17,6 +17,11 @@ FORMATS: dict[str, tuple[str, tuple[str, ...]]] = {
     "docx": ("dilmanc.documents.docx:DocxDocument", (".docx",)),
     "pptx": ("dilmanc.documents.pptx:PptxDocument", (".pptx", ".pptm")),
     "xlsx": ("dilmanc.documents.xlsx:XlsxDocument", (".xlsx", ".xlsm")),
+    "odt": ("dilmanc.documents.odf:OdtDocument", (".odt", ".ott")),
+    "ods": ("dilmanc.documents.odf:OdsDocument", (".ods", ".ots")),
+    "odp": ("dilmanc.documents.odf:OdpDocument", (".odp", ".otp")),
+    "epub": ("dilmanc.documents.epub:EpubDocument", (".epub",)),
+    "pdf": ("dilmanc.documents.pdf:PdfDocument", (".pdf",)),
     "xliff": ("dilmanc.documents.xliff:XliffDocument", (".xlf", ".xliff")),
     "po": ("dilmanc.documents.po:PoDocument", (".po", ".pot")),
     "html": ("dilmanc.documents.html:HtmlDocument", (".html", ".htm", ".xhtml")),
@@ -112,11 +117,16 @@ def open_document(
     return cls.load(path, encoding=encoding, **taken)
 
 
+# Inputs written out in another format: a PO template is a PO file, a PDF becomes Word.
+OUTPUT_SUFFIXES = {".pot": ".po", ".pdf": ".docx"}
+
+
 def output_name(name: str, target_iso: str, source_iso: str) -> str:
     """`release.az.docx` → `release.en.docx`; `notes.txt` → `notes.en.txt`; `release.az` →
-    `release.en`; a PO template `app.pot` → `app.en.po`."""
+    `release.en`; a PO template `app.pot` → `app.en.po`; a PDF `report.pdf` →
+    `report.en.docx`."""
     path = Path(name)
-    suffix = ".po" if path.suffix.lower() == ".pot" else path.suffix
+    suffix = OUTPUT_SUFFIXES.get(path.suffix.lower(), path.suffix)
     stem = path.name[: -len(path.suffix)] if path.suffix else path.name
     if suffix.lower() == f".{source_iso}":  # "release.az" with no other extension
         suffix = ""

@@ -1,16 +1,33 @@
 """Subtitles (SRT and WebVTT): cue numbers, timings, settings, the WEBVTT header and NOTE,
 STYLE and REGION blocks are kept exactly; only cue text is translated.
 
-A unit is a sentence, not a cue: consecutive cues are joined (line breaks become spaces) until
-one ends a sentence (`.`, `!`, `?`, `…`, possibly followed by a closing quote or bracket), the
-next one starts a dialogue line (`-`), or four cues have been joined. The translation of the
-whole sentence is then cut back into the same cues in proportion to the length of each cue's
-source text (at the nearest word boundary, preferring one after punctuation), and each cue's
-text is wrapped to at most 42 characters per line and at most 2 lines (balanced; a cue that
-cannot fit keeps 2 longer lines and is reported in `warnings` / `layout_warnings`, never
-truncated). A cue is never written empty: when the translation has fewer words than the
-sentence has cues, each word goes to the cue its middle falls in and a cue left without one
-is removed, the cue before it lasting until the removed one ended; an empty translation keeps
+A cue's text is cut into *pieces*: one per speaker (a line opening with a dialogue dash
+starts one), and in a cue of more than two lines (credits, a cast list, lyrics) one per line,
+unless a line carries on the sentence of the line before (no sentence end before it, a lower
+case letter starting it). A dialogue dash (`- `, `– `) opening a piece and a continuation dash
+(` -`) ending one are kept out of the text sent to the model and put back at the edges of
+the piece's lines, whatever the model returns.
+
+A unit is a sentence, not a cue: the last piece of a cue is joined (line breaks become
+spaces) with the first piece of the next cue while the sentence has not ended (`.`, `!`, `?`,
+`…`, possibly followed by a closing quote or bracket), the next piece does not open with a
+dialogue dash, neither cue is a many-line cue, four pieces have not been joined yet, and the
+sentence goes on: the next piece starts with a lower case letter, the piece before ends with
+a comma, semicolon or continuation dash, or the sentence ends within those four pieces
+(credits that never end a sentence are never joined). The translation of the whole sentence
+is then cut back into the same pieces in proportion to the length of each piece's source
+text, at the nearest word boundary (preferring one after punctuation only where the source
+piece ended with punctuation), so a translation as long as its source is cut exactly where
+the source was.
+
+Each piece has a line budget: its own number of lines, plus the lines its cue has to spare
+under two (a one-line cue may grow to two lines, each speaker of a two-speaker cue keeps one
+line, a line of the credits stays one line). Its text is wrapped to the fewest lines of at
+most 42 characters within that budget, balanced; text that cannot fit takes the whole budget
+with longer lines and is reported in `warnings`, never truncated and never given more lines.
+A cue is never written empty: when the translation has fewer words than the sentence has
+pieces, each word goes to the piece its middle falls in; a cue left without any text is
+removed, the cue before it lasting until the removed one ended; an empty translation keeps
 the source text. Both are reported in `warnings`. A unit whose target equals its source is
 written back byte for byte.
 
@@ -21,7 +38,8 @@ closed at the end of one cue and reopened at the start of the next.
 
 A small parser of our own rather than `srt`/`webvtt-py`: those rebuild the file from their
 objects (losing unusual spacing, numbering and comment blocks) and report broken timestamps
-without a line number; this one keeps every other byte and names the line.
+without a line number; this one keeps every other byte and names the line. (The tests check
+its outputs with both.)
 """
 
 from __future__ import annotations
@@ -41,11 +59,14 @@ from dilmanc.documents.repair import complete
 from dilmanc.errors import InputError
 from dilmanc.fileio import read_document_text
 from dilmanc.languages import Language
+from dilmanc.text.placeholders import Spellings, references, spelled
 from dilmanc.text.tagged import CLOSE, EMPTY, OPEN, Tag, TaggedText, split
 
 MAX_LINE = 42
 MAX_LINES = 2
 MAX_CUES_PER_SENTENCE = 4
+
+Token = tuple[str, str, str]  # ("text", "", decoded text) or ("open"|"close"|"empty", name, raw)
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\n|\r)?")
 _SRT_TIME = r"(\d{1,3}):(\d{1,2}):(\d{1,2})[,.](\d{1,3})"
@@ -54,8 +75,12 @@ _VTT_TIME = r"(?:(\d{1,}):)?(\d{2}):(\d{2})\.(\d{3})"
 _VTT_TIMING = re.compile(rf"\s*{_VTT_TIME}[ \t]+-->[ \t]+{_VTT_TIME}(?:[ \t]+(.*))?")
 _MARKUP = re.compile(r"<(/?)([A-Za-z][\w-]*)([^<>]*)>|<\d[\d:.]*>|\{\\[^{}]*\}")
 _SENTENCE_END = re.compile(r"[.!?…؟。]+[\"'»”’)\]]*\s*$")
-_DIALOGUE = re.compile(r"^\s*(?:<[^>]+>\s*)*[-–—]")
+_GOES_ON = re.compile(r"[,;]\s*$")
+_DASH_OPENING = re.compile(r"\s*[-–—](?!\d)\s*")  # "- Salam", "–Salam"; not "-5 dərəcə"
+_DASH_CLOSING = re.compile(r"\s*(?:--|[-–—])\s*$")  # "… ki -", "… ki—"
 _PUNCT_BEFORE = re.compile(r"[,.;:!?…)\]»”]$")
+_MARKUP_HEAD = re.compile(r"^(?:<[^<>]*>|\{\\[^{}]*\})*")
+_MARKUP_TAIL = re.compile(r"(?:<[^<>]*>|\{\\[^{}]*\})*$")
 
 
 @dataclass
@@ -67,25 +92,46 @@ class _Cue:
     text_end: int  # index after the last text line
     block_first: int  # index of the block's first line (its number or identifier, or timing)
     end_time: tuple[int, int]  # where the end time is in the timing line
-    tokens: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, name, raw)
+    pieces: list[_Piece] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return str(self.label or self.number)
+
+
+@dataclass
+class _Piece:
+    """Lines [first, end) of a cue's text that belong to one sentence: one speaker's lines,
+    or one line of a many-line cue. The dashes at its edges stay out of its tokens."""
+
+    cue: _Cue
+    first: int
+    end: int
+    tokens: list[Token]
+    budget: int  # lines it may take
+    dash: str = ""  # a dialogue dash that opened its first line ("- ")
+    dash_inside: bool = False  # ... after markup that opened the line ("<i>- Salam")
+    tail: str = ""  # a continuation dash that ended its last line (" -")
+    tail_inside: bool = False  # ... before markup that closed the line ("ki -</i>")
+    many: bool = False  # from a cue of more than MAX_LINES lines: never joined across cues
 
     @property
     def plain(self) -> str:
         return "".join(raw for kind, _, raw in self.tokens if kind == "text")
 
+    @property
+    def opens_cue(self) -> bool:
+        return self is self.cue.pieces[0]
 
-@dataclass(frozen=True)
-class _Run:
-    """Cues written as one: the first keeps its number and takes the last one's end time."""
-
-    cues: tuple[_Cue, ...]
-    lines: list[str]
+    @property
+    def closes_cue(self) -> bool:
+        return self is self.cue.pieces[-1]
 
 
 @dataclass(frozen=True)
 class _Group:
-    cues: tuple[_Cue, ...]
-    lengths: tuple[int, ...]  # plain-text length of each cue's part of the unit
+    pieces: tuple[_Piece, ...]
+    lengths: tuple[int, ...]  # plain-text length of each piece's part of the unit
 
 
 class SubtitleDocument(Document):
@@ -94,26 +140,30 @@ class SubtitleDocument(Document):
     #: VTT text has HTML-like entities (&amp; &lt; &gt; &nbsp;); SRT text is taken literally
     entities: ClassVar[bool] = False
 
-    def __init__(self, path: Path | None, label: str, text: str, bom: bool) -> None:
+    def __init__(
+        self, path: Path | None, label: str, text: str, bom: bool, encoding: str = "utf-8"
+    ) -> None:
         super().__init__(path, label)
         self.text = text
         self.bom = bom
+        self.encoding = encoding
         self.lines = [m.group(0) for m in _LINE.finditer(text)]
         if self.lines and self.lines[-1] == "":
             self.lines.pop()
         first = self.lines[0] if self.lines else "\n"
         self.newline = first[len(first.rstrip("\r\n")) :] or "\n"
+        self._spellings: Spellings = {}  # VTT: how a character read from a reference was written
         self.cues = self._parse([line.rstrip("\r\n") for line in self.lines])
         self._units: list[Unit] = []
         self._groups: dict[str, _Group] = {}
         self._build_units()
-        #: cues whose translation did not fit MAX_LINES lines of MAX_LINE characters (last write)
+        #: what the last write could not do as asked (long lines, merged cues, empty targets)
         self.warnings: list[str] = []
 
     @classmethod
     def load(cls, path: Path, *, encoding: str | None = None) -> SubtitleDocument:
-        text, bom = read_document_text(path, encoding)
-        return cls(path, str(path), text, bom)
+        read = read_document_text(path, encoding)
+        return cls(path, str(path), read.text, read.bom, read.encoding)
 
     @classmethod
     def from_text(cls, text: str, label: str = "standard input") -> SubtitleDocument:
@@ -142,9 +192,9 @@ class SubtitleDocument(Document):
         if times[1] < times[0]:
             raise self._error(line, f"cue ends before it starts: {m[0].strip()}")
 
-    def _tokens(self, text: str) -> list[tuple[str, str, str]]:
+    def _tokens(self, text: str) -> list[Token]:
         """Cue text as ("text", "", decoded text) and ("open"|"close"|"empty", name, markup)."""
-        out: list[tuple[str, str, str]] = []
+        out: list[Token] = []
         pos = 0
         for m in _MARKUP.finditer(text):
             if m.start() > pos:
@@ -163,43 +213,57 @@ class SubtitleDocument(Document):
             out.append(("text", "", self._unescape(text[pos:])))
         return out
 
-    def _cue_tokens(self, lines: list[str]) -> list[tuple[str, str, str]]:
-        """A cue's lines joined by spaces; a line break before a dialogue dash is kept as a
-        standalone "break" code so that each speaker keeps a line."""
-        tokens: list[tuple[str, str, str]] = []
-        for number, line in enumerate(lines):
-            if number:
-                dialogue = _DIALOGUE.match(line)
-                tokens.append(("empty", "break", "\n") if dialogue else ("text", "", " "))
-            tokens.extend(self._tokens(line.strip()))
-        return tokens
+    def _split(self, cue: _Cue, lines: list[str]) -> list[_Piece]:
+        """A cue's text lines as pieces (see the module docstring)."""
+        tokens = [self._tokens(line.strip()) for line in lines]
+        many = len(lines) > MAX_LINES
+        spare = max(0, MAX_LINES - len(lines))
+        starts: list[int] = []
+        for number, line in enumerate(tokens):
+            if (
+                not starts
+                or _opening_dash(line)
+                or (many and not _goes_on(tokens[number - 1], line))
+            ):
+                starts.append(number)
+        pieces = []
+        for first, end in zip(starts, [*starts[1:], len(lines)], strict=True):
+            joined: list[Token] = []
+            for number in range(first, end):
+                if number > first:
+                    joined.append(("text", "", " "))
+                joined.extend(tokens[number])
+            piece = _Piece(cue, first, end, joined, end - first + spare, many=many)
+            piece.tokens, piece.dash, piece.dash_inside = _take_opening_dash(piece.tokens)
+            piece.tokens, piece.tail, piece.tail_inside = _take_closing_dash(piece.tokens)
+            pieces.append(piece)
+        return pieces
 
     def _unescape(self, text: str) -> str:
-        return html.unescape(text) if self.entities else text
-
-    def _escape(self, text: str) -> str:
         if not self.entities:
             return text
-        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        for char, ways in references(text).items():
+            self._spellings.setdefault(char, [ways[0]])
+        return html.unescape(text)
+
+    def _escape(self, text: str) -> str:
+        """VTT: `&`, `<`, `>` escaped and a character read from a reference (`&nbsp;`, `&lrm;`)
+        written as the file first spelled it (one spelling per character and file)."""
+        if not self.entities:
+            return text
+        return spelled(text, self._spellings, _escape_vtt)
 
     # --- units -----------------------------------------------------------------------------
     def _build_units(self) -> None:
-        group: list[_Cue] = []
-        for index, cue in enumerate(self.cues):
-            if not any(char.isalpha() for char in cue.plain):
-                self._flush(group)  # music notes, empty cues: never part of a sentence
+        pieces = [piece for cue in self.cues for piece in cue.pieces]
+        group: list[_Piece] = []
+        for index, piece in enumerate(pieces):
+            if not any(char.isalpha() for char in piece.plain):
+                self._flush(group)  # music notes, empty lines: never part of a sentence
                 group = []
                 continue
-            group.append(cue)
-            nxt = self.cues[index + 1] if index + 1 < len(self.cues) else None
-            if (
-                _SENTENCE_END.search(cue.plain)
-                or nxt is None
-                or _DIALOGUE.match(
-                    self.lines[nxt.text_first] if nxt.text_end > nxt.text_first else ""
-                )
-                or len(group) >= MAX_CUES_PER_SENTENCE
-            ):
+            group.append(piece)
+            if not _joins(pieces, index, MAX_CUES_PER_SENTENCE - len(group)):
                 self._flush(group)
                 group = []
         self._flush(group)
@@ -207,75 +271,80 @@ class SubtitleDocument(Document):
             after.prev = before.source.text
             before.next = after.source.text
 
-    def _flush(self, cues: list[_Cue]) -> None:
-        if not cues:
+    def _flush(self, pieces: list[_Piece]) -> None:
+        if not pieces:
             return
-        tokens: list[tuple[str, str, str]] = []
+        tokens: list[Token] = []
         lengths: list[int] = []
-        for number, cue in enumerate(cues):
+        for number, piece in enumerate(pieces):
             if number:
                 tokens.append(("text", "", " "))
-            tokens.extend(cue.tokens)
-            lengths.append(len(cue.plain) + (1 if number else 0))
+            tokens.extend(piece.tokens)
+            lengths.append(len(piece.plain) + (1 if number else 0))
         parts, codes = _tag(tokens)
         source = TaggedText.from_parts(parts)
-        first, last = cues[0], cues[-1]
-        where = f"cue {first.label or first.number}"
-        if len(cues) > 1:
-            where = f"cues {first.label or first.number}–{last.label or last.number}"
-        unit = Unit(str(first.number), source, codes, location=f"{where}, line {first.line}")
+        first, last = pieces[0], pieces[-1]
+        where = f"cue {first.cue.name}"
+        if last.cue is not first.cue:
+            where = f"cues {first.cue.name}–{last.cue.name}"
+        line = first.cue.line if first.opens_cue else first.cue.text_first + first.first + 1
+        index = first.cue.pieces.index(first)
+        unit_id = f"{first.cue.number}" + (f".{index + 1}" if index else "")
+        unit = Unit(unit_id, source, codes, location=f"{where}, line {line}")
         self._units.append(unit)
-        self._groups[unit.id] = _Group(tuple(cues), tuple(lengths))
+        self._groups[unit.id] = _Group(tuple(pieces), tuple(lengths))
 
     def units(self) -> Iterator[Unit]:
         yield from self._units
 
     # --- writing ---------------------------------------------------------------------------
-    def layout(self, item: Translated) -> tuple[list[_Run], list[str]]:
-        """The new text lines of one translated unit, run by run (a run is one cue, or a cue
-        that also takes the time of the next ones when the translation has fewer words than
-        the unit has cues: a cue is never left empty), and the layout warnings. No runs: the
-        translation is empty and the source text is kept."""
+    def _layout(self, item: Translated) -> tuple[dict[int, list[str]], list[str]]:
+        """The new lines of each piece of one translated unit (keyed by `id(piece)`; a piece
+        whose words went to the piece before it gets none), and the layout warnings. No lines
+        at all: the translation is empty and the source text is kept."""
         unit = item.unit
         group = self._groups[unit.id]
         target = complete(item.target, unit.codes, unit.source)
         target = target.sub(re.compile(r"\s+"), " ").strip()
         if not target.text.strip():
             where = unit.location.split(", line")[0]
-            return [], [f"{where}: the translation is empty; the source text is kept"]
-        bounds = _cuts(target.text, group.lengths)
+            return {}, [f"{where}: the translation is empty; the source text is kept"]
+        ends = tuple(bool(_PUNCT_BEFORE.search(piece.plain.rstrip())) for piece in group.pieces)
+        bounds = _cuts(target.text, group.lengths, ends)
         runs = _runs([bool(target.text[a:b].strip()) for a, b in bounds])
         pieces = split(target, [(bounds[run[0]][0], bounds[run[-1]][1]) for run in runs])
-        out: list[_Run] = []
-        warnings = [self._merged(group, run) for run in runs if len(run) > 1]
-        for run, piece in zip(runs, pieces, strict=True):
-            cue = group.cues[run[0]]
-            piece = piece.strip()
-            kept = [o for o, t in piece.tags if unit.codes[t.id].name == "break"]
-            breaks = [] if kept else _wrap(piece.text)
-            lines = _lines(piece.text, breaks) if breaks else _cut_at(piece.text, kept)
-            longest = max((len(line.strip()) for line in lines), default=0)
-            if longest > MAX_LINE:
-                warnings.append(
-                    f"cue {cue.label or cue.number}: a line of {longest} characters "
-                    f"(limit {MAX_LINE} × {MAX_LINES} lines); nothing was cut"
-                )
-            lines = self._render(piece, unit.codes, breaks).split("\n")
-            out.append(_Run(tuple(group.cues[i] for i in run), lines))
+        out: dict[int, list[str]] = {id(piece): [] for piece in group.pieces}
+        warnings: list[str] = []
+        for run, text in zip(runs, pieces, strict=True):
+            first, last = group.pieces[run[0]], group.pieces[run[-1]]
+            out[id(first)] = self._run_lines(text.strip(), first, last, unit.codes, warnings)
         return out, warnings
 
-    def _merged(self, group: _Group, run: list[int]) -> str:
-        first, *rest = (group.cues[i] for i in run)
-        end = self.lines[rest[-1].text_first - 1][slice(*rest[-1].end_time)]
-        names = ", ".join(str(cue.label or cue.number) for cue in rest)
-        return (
-            f"cue {first.label or first.number}: the translation has fewer words than its "
-            f"sentence has cues; cue {names} merged into it (it now ends at {end})"
-        )
-
-    def layout_warnings(self, item: Translated) -> tuple[str, ...]:
-        """What `write` will report for this unit (for `Translated.warnings`)."""
-        return tuple(self.layout(item)[1])
+    def _run_lines(
+        self,
+        text: TaggedText,
+        first: _Piece,
+        last: _Piece,
+        codes: dict[int, InlineCode],
+        warnings: list[str],
+    ) -> list[str]:
+        """The lines of the text of pieces `first`..`last`, written where `first` was: wrapped
+        to its budget, its dashes put back; a line too long for the budget is a warning."""
+        # the dashes count in a line's length, and never stand on a line of their own
+        probe = "x" * len(first.dash) + text.text + "x" * len(last.tail)
+        breaks = _wrap(probe, first.budget)
+        longest = max(len(line) for line in _lines(probe, breaks))
+        if longest > MAX_LINE:
+            lines = "line" if first.budget == 1 else "lines"
+            warnings.append(
+                f"cue {first.cue.name}: a line of {longest} characters "
+                f"(limit {MAX_LINE} × {first.budget} {lines}); nothing was cut"
+            )
+        breaks = [offset - len(first.dash) for offset in breaks]
+        out = self._render(text, codes, breaks).split("\n")
+        out[0] = _put_back(out[0], first.dash, first.dash_inside, end=False)
+        out[-1] = _put_back(out[-1], last.tail, last.tail_inside, end=True)
+        return out
 
     def _render(self, piece: TaggedText, codes: dict[int, InlineCode], breaks: list[int]) -> str:
         out: list[str] = []
@@ -293,20 +362,41 @@ class SubtitleDocument(Document):
 
     def write(self, handle: IO, lang: Language, translations: dict[str, Translated]) -> None:
         self.warnings = []
-        replaced: dict[int, tuple[int, list[str]]] = {}  # first line → (end, new lines)
+        laid: dict[int, list[str]] = {}  # id(piece) → its new lines
         for unit in self._units:
             found = translations.get(unit.id)
             if found is None or found.target == unit.source:
                 continue
-            runs, warnings = self.layout(found)
+            lines, warnings = self._layout(found)
+            laid.update(lines)
             self.warnings.extend(warnings)
-            for run in runs:
-                first = run.cues[0]
-                replaced[first.text_first] = (first.text_end, [line for line in run.lines if line])
-                if len(run.cues) > 1:
-                    replaced[first.text_first - 1] = (first.text_first, [self._timing(run)])
-                for cue in run.cues[1:]:
-                    replaced[self._block_start(cue)] = (cue.text_end, [])
+        replaced: dict[int, tuple[int, list[str]]] = {}  # first line → (end, new lines)
+        merged: dict[int, list[_Cue]] = {}  # cue number → the cues merged into it
+        kept: _Cue | None = None
+        for cue in self.cues:
+            if not any(id(piece) in laid for piece in cue.pieces):
+                kept = cue
+                continue
+            lines = [line for piece in cue.pieces for line in self._lines_of(piece, laid)]
+            if any(line.strip() for line in lines) or kept is None:
+                replaced[cue.text_first] = (cue.text_end, [line for line in lines if line])
+                kept = cue
+                continue
+            merged.setdefault(kept.number, [kept]).append(cue)
+            replaced[self._block_start(cue)] = (cue.text_end, [])
+        for first, *rest in merged.values():
+            replaced[first.text_first - 1] = (first.text_first, [self._timing(first, rest[-1])])
+            self.warnings.append(self._merged(first, rest))
+        self._write_lines(handle, replaced)
+
+    def _lines_of(self, piece: _Piece, laid: dict[int, list[str]]) -> list[str]:
+        """The piece's new lines, or its source lines when it was not translated."""
+        if id(piece) in laid:
+            return laid[id(piece)]
+        first = piece.cue.text_first
+        return [line.rstrip("\r\n") for line in self.lines[first + piece.first : first + piece.end]]
+
+    def _write_lines(self, handle: IO, replaced: dict[int, tuple[int, list[str]]]) -> None:
         out: list[str] = ["\ufeff"] if self.bom else []
         index = 0
         while index < len(self.lines):
@@ -321,12 +411,22 @@ class SubtitleDocument(Document):
             index += 1
         handle.write("".join(out))
 
-    def _timing(self, run: _Run) -> str:
+    def _end(self, cue: _Cue) -> str:
+        return self.lines[cue.text_first - 1][slice(*cue.end_time)]
+
+    def _merged(self, first: _Cue, rest: list[_Cue]) -> str:
+        names = ", ".join(cue.name for cue in rest)
+        return (
+            f"cue {first.name}: the translation has fewer words than its sentence has cues; "
+            f"cue {names} merged into it (it now ends at {self._end(rest[-1])})"
+        )
+
+    def _timing(self, first: _Cue, last: _Cue) -> str:
         """The first cue's timing line ending at the last cue's end time."""
-        first, last = run.cues[0], run.cues[-1]
         line = self.lines[first.text_first - 1]
-        end = self.lines[last.text_first - 1][slice(*last.end_time)]
-        return line[: first.end_time[0]] + end + line[first.end_time[1] :].rstrip("\r\n")
+        return (
+            line[: first.end_time[0]] + self._end(last) + line[first.end_time[1] :].rstrip("\r\n")
+        )
 
     def _block_start(self, cue: _Cue) -> int:
         """Where a cue's block starts, with the blank lines that separate it from the last
@@ -381,7 +481,7 @@ class SrtDocument(SubtitleDocument):
                 index,
                 _end_time(m),
             )
-            cue.tokens = self._cue_tokens(bodies[timing_at + 1 : end])
+            cue.pieces = self._split(cue, bodies[timing_at + 1 : end])
             cues.append(cue)
             index = end
         if not cues:
@@ -433,14 +533,112 @@ class VttDocument(SubtitleDocument):
                 )
             self._check_times(m, timing_at + 1, vtt=True)
             cue = _Cue(len(cues) + 1, label, timing_at + 1, timing_at + 1, end, index, _end_time(m))
-            cue.tokens = self._cue_tokens(bodies[timing_at + 1 : end])
+            cue.pieces = self._split(cue, bodies[timing_at + 1 : end])
             cues.append(cue)
             index = end
         return cues
 
 
 # --- helpers ---------------------------------------------------------------------------------
-def _tag(tokens: list[tuple[str, str, str]]) -> tuple[list[str | Tag], dict[int, InlineCode]]:
+def _escape_vtt(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _text_of(tokens: list[Token]) -> str:
+    return "".join(raw for kind, _, raw in tokens if kind == "text")
+
+
+def _opening_dash(tokens: list[Token]) -> bool:
+    """Whether a line opens with a dialogue dash (after any markup that opens it)."""
+    return bool(_take_opening_dash(tokens)[1])
+
+
+def _goes_on(before: list[Token], line: list[Token]) -> bool:
+    """Whether `line` carries on the sentence of the line before it (in a many-line cue)."""
+    first = next((char for char in _text_of(line) if char.isalpha()), "")
+    return first.islower() and not _SENTENCE_END.search(_text_of(before))
+
+
+def _take_opening_dash(tokens: list[Token]) -> tuple[list[Token], str, bool]:
+    """(tokens without it, the dialogue dash that opens them, whether markup precedes it)."""
+    for index, (kind, name, raw) in enumerate(tokens):
+        if kind == "close":
+            break
+        if kind != "text":
+            continue
+        m = _DASH_OPENING.match(raw)
+        if m is None or (not raw[m.end() :].strip() and index == len(tokens) - 1):
+            break
+        rest = [(kind, name, raw[m.end() :])] if raw[m.end() :] else []
+        return [*tokens[:index], *rest, *tokens[index + 1 :]], raw[: m.end()].lstrip(), index > 0
+    return tokens, "", False
+
+
+def _take_closing_dash(tokens: list[Token]) -> tuple[list[Token], str, bool]:
+    """(tokens without it, the continuation dash that ends them, whether markup follows it)."""
+    for index in range(len(tokens) - 1, -1, -1):
+        kind, name, raw = tokens[index]
+        if kind == "open":
+            break
+        if kind != "text":
+            continue
+        m = _DASH_CLOSING.search(raw)
+        if m is None or not any(
+            char.isalpha() for char in _text_of(tokens[:index]) + raw[: m.start()]
+        ):
+            break
+        rest = [(kind, name, raw[: m.start()])] if raw[: m.start()] else []
+        tail = raw[m.start() :].rstrip()
+        return [*tokens[:index], *rest, *tokens[index + 1 :]], tail, index < len(tokens) - 1
+    return tokens, "", False
+
+
+def _joins(pieces: list[_Piece], index: int, room: int) -> bool:
+    """Whether the sentence of `pieces[index]` goes on into the next piece (module docstring)."""
+    if not _chained(pieces, index) or room <= 0:
+        return False
+    piece, after = pieces[index], pieces[index + 1]
+    if _SENTENCE_END.search(piece.plain):
+        return False
+    first = next((char for char in after.plain if char.isalpha()), "")
+    if first.islower() or piece.tail or _GOES_ON.search(piece.plain):
+        return True
+    for ahead in range(index + 1, index + 1 + room):  # does the sentence end in reach?
+        if _SENTENCE_END.search(pieces[ahead].plain):
+            return True
+        if not _chained(pieces, ahead):
+            return False
+    return False
+
+
+def _chained(pieces: list[_Piece], index: int) -> bool:
+    """Whether the piece after `pieces[index]` may continue its sentence at all: it opens the
+    next cue, neither is from a many-line cue, it has words and no dialogue dash."""
+    if index + 1 >= len(pieces):
+        return False
+    piece, after = pieces[index], pieces[index + 1]
+    return (
+        piece.closes_cue
+        and after.opens_cue
+        and after.cue.number == piece.cue.number + 1
+        and not (piece.many or after.many or after.dash)
+        and any(char.isalpha() for char in after.plain)
+    )
+
+
+def _put_back(line: str, dash: str, inside: bool, *, end: bool) -> str:
+    """`line` with a dash put back at its start (or its `end`), inside the markup at that
+    edge when the source had it there ("<i>- Salam</i>", "ki -</i>")."""
+    if not dash:
+        return line
+    if end:
+        at = _MARKUP_TAIL.search(line).start() if inside else len(line)
+    else:
+        at = _MARKUP_HEAD.match(line).end() if inside else 0
+    return line[:at] + dash + line[at:]
+
+
+def _tag(tokens: list[Token]) -> tuple[list[str | Tag], dict[int, InlineCode]]:
     """Number the markup: an opening with its matching closing is a pair, the rest standalone."""
     partner: dict[int, int] = {}
     stack: list[int] = []
@@ -475,8 +673,12 @@ def _tag(tokens: list[tuple[str, str, str]]) -> tuple[list[str | Tag], dict[int,
     return parts, codes
 
 
-def _cuts(text: str, lengths: tuple[int, ...]) -> list[tuple[int, int]]:
-    """Cut `text` into len(lengths) spans in proportion to `lengths`, at word boundaries."""
+def _cuts(
+    text: str, lengths: tuple[int, ...], punctuated: tuple[bool, ...] = ()
+) -> list[tuple[int, int]]:
+    """Cut `text` into len(lengths) spans in proportion to `lengths`, at the word boundary
+    nearest to each proportional point; a boundary after punctuation is preferred where the
+    source piece ended with punctuation (`punctuated`), at most a few characters away."""
     if len(lengths) == 1:
         return [(0, len(text))]
     spaces = [m.start() for m in re.finditer(r" ", text)]
@@ -494,10 +696,10 @@ def _cuts(text: str, lengths: tuple[int, ...]) -> list[tuple[int, int]]:
         if not usable:
             cuts.append(len(text) if not cuts else max(cuts[-1], len(text)))
             continue
+        bonus = 0.08 * len(text) if number < len(punctuated) and punctuated[number] else 0.0
 
-        def cost(space: int, ideal: float = ideal) -> float:
-            bonus = 0.08 * len(text) if _PUNCT_BEFORE.search(text[:space]) else 0.0
-            return abs(space - ideal) - bonus
+        def cost(space: int, ideal: float = ideal, bonus: float = bonus) -> float:
+            return abs(space - ideal) - (bonus if _PUNCT_BEFORE.search(text[:space]) else 0.0)
 
         cuts.append(min(usable, key=cost))
     bounds = []
@@ -527,8 +729,8 @@ def _few_words(text: str, lengths: tuple[int, ...]) -> list[tuple[int, int]]:
 
 
 def _runs(filled: list[bool]) -> list[list[int]]:
-    """Cue indexes grouped so that each group holds one filled cue: an empty cue joins the
-    filled cue before it (the first filled one when none is before it)."""
+    """Piece indexes grouped so that each group holds one filled piece: an empty piece joins
+    the filled piece before it (the first filled one when none is before it)."""
     runs: list[list[int]] = []
     waiting: list[int] = []
     for index, full in enumerate(filled):
@@ -547,15 +749,38 @@ def _end_time(m: re.Match) -> tuple[int, int]:
     return (m.start(5) if m.group(5) is not None else m.start(6)), m.end(8)
 
 
-def _wrap(text: str) -> list[int]:
-    """Offsets of the spaces to turn into line breaks: none when the text fits one line, else
-    the one break that balances two lines best (a longer second line on ties)."""
-    if len(text) <= MAX_LINE:
+def _wrap(text: str, budget: int) -> list[int]:
+    """Offsets of the spaces to turn into line breaks: the fewest lines of at most MAX_LINE
+    characters, at most `budget` of them, as even as they can be (longer lines last on
+    ties); `budget` lines as even as they can be when the text does not fit."""
+    if len(text) <= MAX_LINE or budget <= 1:
         return []
     spaces = [m.start() for m in re.finditer(r" ", text)]
-    if not spaces:
-        return []
-    return [min(spaces, key=lambda s: (max(s, len(text) - s - 1), s > len(text) - s - 1))]
+    fitting = _fill(text, spaces, MAX_LINE)
+    lines = min(len(fitting) + 1, budget) if fitting is not None else budget
+    low, high = 1, len(text)
+    while low < high:  # the narrowest width that still takes no more than `lines` lines
+        width = (low + high) // 2
+        breaks = _fill(text, spaces, width)
+        if breaks is not None and len(breaks) < lines:
+            high = width
+        else:
+            low = width + 1
+    return _fill(text, spaces, low) or []
+
+
+def _fill(text: str, spaces: list[int], width: int) -> list[int] | None:
+    """Breaks that fill lines of at most `width` characters from the end (the fewest lines);
+    None when a word is longer than `width`."""
+    breaks: list[int] = []
+    end = len(text)
+    while end > width:
+        fits = [space for space in spaces if space < end and end - space - 1 <= width]
+        if not fits:
+            return None
+        breaks.append(fits[0])
+        end = fits[0]
+    return breaks[::-1]
 
 
 def _lines(text: str, breaks: list[int]) -> list[str]:
@@ -573,12 +798,3 @@ def _parts_with_offsets(tagged: TaggedText) -> Iterator[tuple[int, str | Tag]]:
         yield offset, part
         if isinstance(part, str):
             offset += len(part)
-
-
-def _cut_at(text: str, offsets: list[int]) -> list[str]:
-    out, start = [], 0
-    for offset in offsets:
-        out.append(text[start:offset])
-        start = offset
-    out.append(text[start:])
-    return out

@@ -18,7 +18,10 @@ States. Read: 1.2 `approved="yes"` and 2.x `state="final"`/`"reviewed"` segments
 targets are REVIEWED (MACHINE for a machine suggestion, NEW for `new`/`needs-translation`/
 `initial`). Written: 1.2 `state="needs-review-translation" state-qualifier="mt-suggestion"`
 for machine output, `state="translated"` with `exact-match`/`id-match` for translation-memory
-hits; 2.x `state="translated"` with `subState="dilmanc:mt"` or `"dilmanc:tm"`.
+hits; 2.x `state="translated"` with `subState="dilmanc:mt"` or `"dilmanc:tm"`. A target that
+quality estimation flagged, whatever its origin, is 1.2 `state="needs-review-translation"` with
+`state-qualifier="x-dilmanc-qe-review"` or `"x-dilmanc-qe-bad"`, and 2.x `subState=
+"dilmanc:qe-review"` or `"dilmanc:qe-bad"`; read back, those are machine suggestions (redone).
 The file's target language (1.2 `target-language`, 2.x `trgLang`) is set when missing and must
 match `--to` when present (`check_target`).
 
@@ -284,7 +287,7 @@ class XliffDocument(Document):
                 return UnitState.REVIEWED
             if state == "initial":
                 return UnitState.NEW
-            if slot.container.get("subState", "").startswith("dilmanc:mt"):
+            if slot.container.get("subState", "").startswith(("dilmanc:mt", "dilmanc:qe")):
                 return UnitState.MACHINE
             return UnitState.REVIEWED
         holder = self._find(slot.container, "target")
@@ -294,7 +297,7 @@ class XliffDocument(Document):
             return UnitState.REVIEWED
         if state in ("new", "needs-translation"):
             return UnitState.NEW
-        if qualifier in ("mt-suggestion", "leveraged-mt"):
+        if qualifier in ("mt-suggestion", "leveraged-mt") or qualifier.startswith("x-dilmanc-qe"):
             return UnitState.MACHINE
         return UnitState.REVIEWED
 
@@ -332,7 +335,7 @@ class XliffDocument(Document):
                 continue
             target = self._target_of(slot, create=True)
             self._fill(target, complete(item.target, unit.codes, unit.source), unit.codes)
-            self._mark(slot, item.origin)
+            self._mark(slot, item)
             changed = True
         if not changed:
             handle.write(self.data)  # nothing to change: the input, byte for byte
@@ -368,17 +371,24 @@ class XliffDocument(Document):
             else:
                 _transplant(parent, elements[0 if part.kind == OPEN else 1])
 
-    def _mark(self, slot: _Slot, origin: Origin) -> None:
+    def _mark(self, slot: _Slot, item: Translated) -> None:
+        origin = item.origin
+        flagged = item.qe.verdict if item.needs_review else None  # review | bad
         if self.v2:
             segment = slot.container
             segment.set("state", "translated")
-            if origin == Origin.KEPT:  # copied through (nothing translatable in it)
+            if flagged:
+                segment.set("subState", f"dilmanc:qe-{flagged}")
+            elif origin == Origin.KEPT:  # copied through (nothing translatable in it)
                 segment.attrib.pop("subState", None)
             else:
                 segment.set("subState", "dilmanc:mt" if origin in _MACHINE else "dilmanc:tm")
             return
         target = self._find(slot.container, "target")
-        if origin in _MACHINE:
+        if flagged:
+            target.set("state", "needs-review-translation")
+            target.set("state-qualifier", f"x-dilmanc-qe-{flagged}")
+        elif origin in _MACHINE:
             target.set("state", "needs-review-translation")
             target.set("state-qualifier", "mt-suggestion")
         elif origin in (Origin.TM_EXACT, Origin.TM_CONTEXT):

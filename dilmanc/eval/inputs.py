@@ -22,7 +22,7 @@ def split_segments(text: str) -> list[str]:
 
 
 def read_segments(
-    path: str | Path, encoding: str | None = None, advice: str = UTF8_ADVICE
+    path: str | Path, encoding: str | None = None, advice: str | None = UTF8_ADVICE
 ) -> list[str]:
     return split_segments(read_text(path, encoding, advice))
 

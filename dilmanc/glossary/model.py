@@ -6,6 +6,8 @@ the others are accepted. Flags: `case` (match case-sensitively), `dnt` (do not t
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -111,6 +113,7 @@ class Glossary:
         self._names.update(dict.fromkeys(names, self._next))
         self._next += 1
         self.__dict__.pop("matcher", None)
+        self.__dict__.pop("content_hash", None)
 
     def extend(self, other: Glossary) -> Glossary:
         for entry in other:
@@ -143,3 +146,20 @@ class Glossary:
         from dilmanc.glossary.matcher import Matcher
 
         return Matcher(self.entries)
+
+    @cached_property
+    def content_hash(self) -> str:
+        """sha256 (hex) of the terms, targets, forbidden renderings, flags and ids, in order
+        (notes and origins left out): equal for glossaries that translate alike."""
+        data = [
+            [
+                list(e.az),
+                sorted((k, list(v)) for k, v in e.targets.items()),
+                sorted((k, list(v)) for k, v in e.forbidden.items()),
+                sorted(e.flags),
+                e.id,
+            ]
+            for e in self
+        ]
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()

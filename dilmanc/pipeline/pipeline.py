@@ -23,6 +23,15 @@ cross-attention, or, as a last resort, back in source order at word boundaries �
 never dropped (`TagOutcome` counts each case). A unit that is mostly markup (a row of links)
 is translated stretch by stretch, its tags never sent.
 
+Placeholders (`text.placeholders`: printf, brace fields, `${…}`, `{{…}}`, ICU arguments,
+character references, invisible characters) are tags too, for the model only: a sentence's
+placeholders become empty tags after its own (`_Piece.protected`) and their text is put back
+in the output, exactly once; the cache, the translation memory and the verify stage see the
+sentence with its placeholders as text. One the model did not return is put back by the
+alignment and named in a warning (`PipelineReport.placeholders` counts both). An ICU
+plural/select is cut into its skeleton, kept like any pass-through stretch, and its
+sub-messages, each a sentence.
+
 Everything that is not a sentence (line endings, blank lines, spaces between sentences,
 pass-through stretches, metadata prefixes) is copied verbatim, so a document's layout comes
 out exactly as it went in. The pipeline prints nothing: progress goes to a callback.
@@ -32,9 +41,9 @@ from __future__ import annotations
 
 import re
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from dilmanc.documents.base import Origin, TagOutcome, Translated, Unit, UnitState
@@ -45,10 +54,14 @@ from dilmanc.glossary.enforce import Candidate
 from dilmanc.languages import Language
 from dilmanc.pipeline.fit import Fitter, segment_fitter
 from dilmanc.pipeline.recall import MemoryStage, Suggestion
-from dilmanc.pipeline.reports import PipelineReport
+from dilmanc.pipeline.reports import PipelineReport, QeCounts
+from dilmanc.qe import DEFAULT_THRESHOLDS, Assessment, ModelSignals, Segment, Thresholds, assess
+from dilmanc.qe import worst as worst_of
 from dilmanc.text.align import drop_spans, place_tags, word_alignment
+from dilmanc.text.placeholders import Protected, Scan, Span, protect, scan
 from dilmanc.text.segment import segment_line
 from dilmanc.text.tagged import (
+    EMPTY,
     Edit,
     TaggedText,
     debris_spans,
@@ -78,15 +91,23 @@ class _Piece:
     key: str = ""  # the locally numbered compact form: identical sentences share it
     local: TaggedText | None = None
     back: dict[int, int] | None = None
+    protected: Protected | None = None  # `local` with its placeholders as tags, for the model
+
+    @property
+    def model_input(self) -> TaggedText:
+        return self.protected.tagged if self.protected else self.local
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Output:
-    """A sentence's translation, how its tags came through, and where it came from."""
+    """A sentence's translation, how its tags came through, where it came from, and what
+    quality estimation made of it (set by the QE stage; the run's cache keeps it)."""
 
     tagged: TaggedText
     outcome: TagOutcome
     origin: Origin
+    restored: tuple[str, ...] = ()  # placeholders the model lost, put back by the pipeline
+    qe: Assessment | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +137,8 @@ class _Fresh:
     output: _Output
     enforced: TermReport | None = None  # the enforcer's report, for the model's output
     where: str = ""  # the first unit it belongs to (memory matches: for warnings)
+    signals: ModelSignals | None = None  # the model's own, for its output
+    copies: list[_Output] = field(default_factory=list)  # the same match elsewhere in the chunk
 
 
 @dataclass
@@ -125,6 +148,8 @@ class _Unique:
     tagged: TaggedText
     outcome: TagOutcome
     enforced: TermReport | None = None
+    dropped: frozenset[int] = frozenset()  # empty tags the model did not return exactly once
+    signals: ModelSignals | None = None
 
 
 # A unit whose sentences came from several places is labelled by the least trusted one.
@@ -162,11 +187,13 @@ def _clean(output: str) -> str:
 
 
 def segment_unit(
-    source: TaggedText, language: str, fit: Fitter | None = None
+    source: TaggedText, language: str, fit: Fitter | None = None, found: Scan | None = None
 ) -> tuple[list[tuple[TaggedText, bool]], int]:
     """Cut a unit's source into sentences to translate and stretches to keep (line by line;
     tags that cross a cut are reopened, see `tagged.split`); `fit` splits sentences a model
-    could not read whole. Returns the pieces and how many sentences were split.
+    could not read whole. The skeleton of an ICU message (`found`, else scanned here) is kept
+    and each of its sub-messages is segmented on its own. Returns the pieces and how many
+    sentences were split.
 
     A unit that is mostly markup (a menu, a row of links: see `tagged.is_markup_list`) is
     cut at every tag instead: each stretch of text goes to the model alone and the tags stay
@@ -181,27 +208,43 @@ def segment_unit(
             else:
                 pieces.append((TaggedText("", ((0, part),)), False))
         return pieces, split_count
+    text = source.text
+    found = found if found is not None else scan(text)
     bounds: list[tuple[int, int]] = []
     flags: list[bool] = []
-    pos = 0
     split_count = 0
-    for line in source.text.splitlines(keepends=True):
-        body = line.rstrip("\r\n")
-        pieces = segment_line(body, language)
-        if fit is not None:
-            fitted = fit(pieces)
-            pieces, split_count = fitted.pieces, split_count + fitted.split
-        for piece in pieces:
-            bounds.append((pos, pos + len(piece.text)))
-            flags.append(piece.translate)
-            pos += len(piece.text)
-        if len(line) > len(body):
-            bounds.append((pos, pos + len(line) - len(body)))
+    pos = 0
+    for start, end in [*found.skeleton, (len(text), len(text))]:
+        for line in text[pos:start].splitlines(keepends=True):
+            body = line.rstrip("\r\n")
+            pieces = segment_line(body, language)
+            if fit is not None:
+                fitted = fit(pieces)
+                pieces, split_count = fitted.pieces, split_count + fitted.split
+            for piece in pieces:
+                bounds.append((pos, pos + len(piece.text)))
+                flags.append(piece.translate)
+                pos += len(piece.text)
+            if len(line) > len(body):
+                bounds.append((pos, pos + len(line) - len(body)))
+                flags.append(False)
+                pos += len(line) - len(body)
+        if end > start:
+            bounds.append((start, end))
             flags.append(False)
-            pos += len(line) - len(body)
+            pos = end
     if not bounds:
         return [(source, False)], 0
     return list(zip(split(source, bounds), flags, strict=True)), split_count
+
+
+def _inside(spans: list[Span], start: int, end: int) -> list[Span]:
+    """The spans within [start, end), with offsets from `start`."""
+    return [
+        Span(s.start - start, s.end - start, s.kind)
+        for s in spans
+        if start <= s.start and s.end <= end
+    ]
 
 
 class Pipeline:
@@ -220,6 +263,8 @@ class Pipeline:
         glossary_sink: GlossarySink | None = None,
         overwrite: bool = False,
         memory: MemoryStage | None = None,
+        qe: bool = True,
+        thresholds: Thresholds = DEFAULT_THRESHOLDS,
     ) -> None:
         self.engines = engines
         self.source = source
@@ -232,6 +277,10 @@ class Pipeline:
         self.overwrite = overwrite
         self.glossary_reports: list[dict] = []  # per segment, kept when there is no sink
         self.stats = PipelineReport()
+        self.qe = qe  # quality estimation of every translated sentence
+        self.thresholds = thresholds
+        if qe:
+            self.stats.qe = QeCounts()
         if enforcer is not None:
             from dilmanc.glossary.enforce import GlossaryTotals
 
@@ -258,6 +307,13 @@ class Pipeline:
         self._leg_enforcers.clear()
         if self.memory is not None:
             self.memory.use_glossary(enforcer.glossary if enforcer else None, _mode(enforcer))
+
+    def use_qe(self, on: bool = True) -> None:
+        """Estimate the quality of what is translated from now on (or stop)."""
+        self.qe = on
+        if on and self.stats.qe is None:
+            self.stats.qe = QeCounts()
+        self._caches.clear()  # entries made without QE carry no verdict
 
     def translate_units(self, units: Iterable[Unit], targets: list[Language], emit: Emit) -> None:
         """Translate `units` chunk by chunk into every target; `emit(iso, chunk)` receives the
@@ -324,15 +380,23 @@ class Pipeline:
         if not unit.translate or (self._keeps(unit) and not self.overwrite):
             return _Prepared(unit, None)
         pieces = []
-        parts, split_count = segment_unit(unit.source, self.source.iso, self._fit)
+        found = scan(unit.source.text)
+        parts, split_count = segment_unit(unit.source, self.source.iso, self._fit, found)
         if split_count:
             self.stats.segments.split += split_count
             self._note_split(unit, split_count)
+        end = 0
         for tagged, translate in parts:
+            start, end = end, end + len(tagged.text)
             piece = _Piece(tagged, translate and bool(tagged.text.strip()))
             if piece.translate:
                 piece.local, piece.back = tagged.renumbered()
                 piece.key = piece.local.render()
+                spans = _inside(found.placeholders, start, end)
+                if spans:
+                    piece.protected = protect(piece.local, spans)
+                    piece.translate = any(c.isalpha() for c in piece.protected.tagged.text)
+            if piece.translate:
                 self.stats.segments.total += 1
             elif tagged.text.strip():
                 self.stats.segments.passthrough += 1
@@ -357,6 +421,16 @@ class Pipeline:
         shown = text if len(text) <= 60 else text[:57] + "..."
         message = f"the model returned an empty translation into {target.iso} of {shown!r}"
         self._warn(f"{_where(unit)}: {message}")
+
+    def _note_placeholders(self, unit: Unit, piece: _Piece, output: _Output) -> None:
+        """Count the sentence's placeholders; a warning when the model lost some of them."""
+        if piece.protected is None:
+            return
+        self.stats.placeholders.protected += len(piece.protected.texts)
+        if output.restored:
+            self.stats.placeholders.restored += len(output.restored)
+            lost = " ".join(output.restored)
+            self._warn(f"{_where(unit)}: the model dropped {lost}; put back by alignment")
 
     def _warn(self, message: str) -> None:
         """A warning for the report and stderr (the first 20; then one line saying so)."""
@@ -390,7 +464,7 @@ class Pipeline:
         cache = self._caches.setdefault(target.iso, OrderedDict())
         found: dict[str, _Output | None] = {}
         fresh: list[_Fresh] = []  # translations new to this run's cache: verified below
-        misses: list[TaggedText] = []
+        misses: list[_Piece] = []
         order: dict[str, int] = {}  # sentence → first position in the chunk
         for prepared in chunk:
             for piece in prepared.pieces or ():
@@ -401,28 +475,28 @@ class Pipeline:
                 hit = cache.get(piece.key)
                 if hit is None:
                     found[piece.key] = None
-                    misses.append(piece.local)
+                    misses.append(piece)
                 else:
                     cache.move_to_end(piece.key)
                     found[piece.key] = hit
         if misses and self.memory is not None:
             started = time.perf_counter()
-            stored = self.memory.cached([local.render() for local in misses], target.iso)
-            for local in [m for m in misses if m.render() in stored]:
-                output = _stored(local, stored[local.render()], Origin.CACHE)
-                found[local.render()] = output
-                fresh.append(_Fresh(local, output))
-            misses = [m for m in misses if m.render() not in stored]
+            stored = self.memory.cached([piece.key for piece in misses], target.iso)
+            for piece in [m for m in misses if m.key in stored]:
+                output = _stored(piece.local, stored[piece.key], Origin.CACHE)
+                found[piece.key] = output
+                fresh.append(_Fresh(piece.local, output))
+            misses = [m for m in misses if m.key not in stored]
             self.stats.seconds["memory"] += time.perf_counter() - started
         if misses:
-            made = self._translate_unique(misses, target)
-            for local, unique in zip(misses, made, strict=True):
-                output = _Output(unique.tagged, unique.outcome, Origin.MACHINE)
-                found[local.render()] = output
-                fresh.append(_Fresh(local, output, unique.enforced))
+            made = self._translate_unique([m.model_input for m in misses], target)
+            for piece, unique in zip(misses, made, strict=True):
+                output = _restored(piece, unique)
+                found[piece.key] = output
+                fresh.append(_Fresh(piece.local, output, unique.enforced, signals=unique.signals))
             if self.memory is not None:
-                pairs = zip(misses, made, strict=True)
-                self.memory.store([(m.render(), u.tagged.render()) for m, u in pairs], target.iso)
+                pairs = [(m.key, found[m.key].tagged.render()) for m in misses]
+                self.memory.store(pairs, target.iso)
             sent = self._sent[target.iso] = self._sent.get(target.iso, 0) + len(misses)
             self.stats.segments.unique = max(self.stats.segments.unique, sent)
             self.stats.segments.translated += len(misses)
@@ -431,7 +505,8 @@ class Pipeline:
         while len(cache) > self.cache_size:
             cache.popitem(last=False)
         fresh += _recalled(chunk, recalled)
-        self._verify(sorted(fresh, key=lambda item: order[item.local.render()]), target)
+        fresh.sort(key=lambda item: order[item.local.render()])
+        self._estimate(fresh, self._verify(fresh, target), target)
         return [self._assemble(prepared, found, recalled, target) for prepared in chunk]
 
     def _recall(self, chunk: list[_Prepared], target: Language) -> dict[int, _Output]:
@@ -460,12 +535,13 @@ class Pipeline:
         self.stats.seconds["memory"] += time.perf_counter() - started
         return out
 
-    def _verify(self, fresh: list[_Fresh], target: Language) -> None:
+    def _verify(self, fresh: list[_Fresh], target: Language) -> list[tuple | None]:
         """The verify stage: each translation new to this chunk, whatever made it (the model,
         the machine cache, a memory match), is checked against the glossary terms of its
-        source in the target language, then counted and reported the same way."""
+        source in the target language, then counted and reported the same way. Returns each
+        item's term checks (None without a glossary) for the QE stage."""
         if self.enforcer is None or not fresh:
-            return
+            return [None] * len(fresh)
         from dilmanc.glossary.enforce import TermReport, summarize
         from dilmanc.glossary.verify import check_terms, expected_terms
 
@@ -489,6 +565,33 @@ class Pipeline:
         else:
             self.glossary_reports += [{"target": lang, **c.to_json()} for c in checked]
         self.stats.seconds["glossary"] += time.perf_counter() - started
+        return [tuple(c.report.checks) for c in checked]
+
+    def _estimate(self, fresh: list[_Fresh], checks: list[tuple | None], target: Language) -> None:
+        """The QE stage, after verify: every translation new to this chunk, whatever made it,
+        gets a verdict from the detectors (the model's signals only where the model made it
+        in this run); the run's cache keeps the verdict with the translation."""
+        if not self.qe:
+            return
+        started = time.perf_counter()
+        for item, terms in zip(fresh, checks, strict=True):
+            signals = item.signals or ModelSignals()
+            segment = Segment(
+                item.local.text,
+                item.output.tagged.text,
+                self.source.iso,
+                target.iso,
+                score=signals.score,
+                alternatives=signals.alternatives,
+                attention=signals.attention,
+                source_tokens=signals.source_tokens,
+                terms=terms,
+                tags=item.output.outcome,
+            )
+            found = assess(segment, self.thresholds)
+            for output in (item.output, *item.copies):
+                output.qe = found
+        self.stats.seconds["qe"] += time.perf_counter() - started
 
     def _assemble(
         self, prepared: _Prepared, found: dict, recalled: dict, target: Language
@@ -500,13 +603,17 @@ class Pipeline:
         parts: list[TaggedText] = []
         outcome = TagOutcome()
         origin = Origin.KEPT
+        assessments: list[Assessment] = []
         for piece in prepared.pieces:
             if piece.translate:
                 output = recalled.get(id(piece)) or found[piece.key]
                 if not output.tagged.text.strip():
                     self._note_empty(unit, piece, target)
+                self._note_placeholders(unit, piece, output)
                 parts.append(output.tagged.with_ids(piece.back))
                 outcome += output.outcome
+                if output.qe is not None:
+                    assessments.append(output.qe)
                 self.stats.memory.count(output.origin)
                 origin = max(origin, output.origin, key=ORIGIN_RANK.index)
             else:
@@ -518,7 +625,10 @@ class Pipeline:
         if outcome.tags:
             self.stats.units_with_tags += 1
             self.stats.tags += outcome
-        return Translated(unit, join(parts), origin, outcome)
+        qe = worst_of(*assessments) if assessments else None
+        if qe is not None and self.stats.qe is not None:
+            self.stats.qe.count(qe.verdict)
+        return Translated(unit, join(parts), origin, outcome, qe=qe)
 
     def _translate_unique(self, segments: list[TaggedText], target: Language) -> list[_Unique]:
         """Distinct sentences through the glossary and the engine (each leg of a pivot)."""
@@ -530,16 +640,23 @@ class Pipeline:
             legs = [Leg(engine, self.source, target)]
         texts = segments
         outcomes: list[TagOutcome] | None = None
+        signals: list[ModelSignals] | None = None
         first: list[EnforcedSegment] | None = None
+        dropped: list[frozenset[int]] = [frozenset()] * len(segments)
         for index, leg in enumerate(legs):
             enforcer = self.enforcer if index == 0 else self._leg_enforcer(leg)
-            texts, leg_outcomes, enforced = self._run_leg(texts, leg, enforcer)
+            texts, leg_outcomes, leg_signals, enforced, leg_dropped = self._run_leg(
+                texts, leg, enforcer
+            )
             outcomes = (
                 leg_outcomes if outcomes is None else list(map(_worse, outcomes, leg_outcomes))
             )
+            signals = leg_signals if signals is None else list(map(_weaker, signals, leg_signals))
+            dropped = [a | b for a, b in zip(dropped, leg_dropped, strict=True)]
             first = enforced if index == 0 else first
         reports = [segment.report for segment in first] if first else [None] * len(texts)
-        return [_Unique(*made) for made in zip(texts, outcomes, reports, strict=True)]
+        made = zip(texts, outcomes, reports, dropped, signals, strict=True)
+        return [_Unique(*one) for one in made]
 
     def _leg_enforcer(self, leg: Leg) -> TermEnforcer | None:
         """A later pivot leg maps the pivot-language terms to the target's."""
@@ -558,9 +675,21 @@ class Pipeline:
 
     def _run_leg(
         self, segments: list[TaggedText], leg: Leg, enforcer: TermEnforcer | None
-    ) -> tuple[list[TaggedText], list[TagOutcome], list[EnforcedSegment] | None]:
+    ) -> tuple[
+        list[TaggedText],
+        list[TagOutcome],
+        list[ModelSignals],
+        list[EnforcedSegment] | None,
+        list[frozenset[int]],
+    ]:
+        """One leg through the engine (and the enforcer): outputs, how their tags came
+        through, the model's signals for each (found by output, as the outcomes), the
+        glossary's results, and the empty tags each output's model did not return exactly
+        once."""
         engine_seconds = 0.0
         outcomes: dict[int, TagOutcome] = {}
+        signals: dict[int, ModelSignals] = {}
+        dropped: dict[int, frozenset[int]] = {}
 
         def run_engine(
             batch: list[TaggedText], n_best: int = 1, suppress: Sequence[str] = ()
@@ -592,6 +721,9 @@ class Pipeline:
             for segment, result in zip(batch, results, strict=True):
                 output, outcome = _place(segment, result)
                 outcomes[id(output)] = outcome
+                dropped[id(output)] = _dropped(segment, result.text)
+                if self.qe:
+                    signals[id(output)] = ModelSignals.of(result)
                 if n_best == 1:
                     outputs.append(output)
                     continue
@@ -599,21 +731,36 @@ class Pipeline:
                 for alternative in result.alternatives:  # no attention of their own
                     other, other_outcome = _place(segment, TranslationResult(alternative.text))
                     outcomes[id(other)] = other_outcome
+                    dropped[id(other)] = _dropped(segment, alternative.text)
+                    if self.qe:
+                        signals[id(other)] = ModelSignals.of(alternative, best=False)
                     candidates.append(Candidate(other, alternative.score))
                 outputs.append(candidates)
             engine_seconds += time.perf_counter() - started
             return outputs
 
+        def signals_of(outputs: list) -> list[ModelSignals]:
+            return [signals.get(id(output)) or ModelSignals() for output in outputs]
+
         if enforcer is None:
             outputs = run_engine(segments)
             self.stats.seconds["engine"] += engine_seconds
-            return outputs, [outcomes[id(output)] for output in outputs], None
+            lost = [dropped[id(output)] for output in outputs]
+            outs = [outcomes[id(output)] for output in outputs]
+            return outputs, outs, signals_of(outputs), None, lost
         started = time.perf_counter()
         results = enforcer.translate(segments, leg.target.iso, run_engine)
         elapsed = time.perf_counter() - started
         self.stats.seconds["engine"] += engine_seconds
         self.stats.seconds["glossary"] += elapsed - engine_seconds
-        return [r.tagged for r in results], [outcomes[id(r.raw)] for r in results], results
+        raws = [r.raw for r in results]
+        return (
+            [r.tagged for r in results],
+            [outcomes[id(r)] for r in raws],
+            signals_of(raws),
+            results,
+            [dropped[id(r)] for r in raws],
+        )
 
 
 def _mode(enforcer: TermEnforcer | None) -> str | None:
@@ -626,6 +773,10 @@ def _worse(a: TagOutcome, b: TagOutcome) -> TagOutcome:
     by_model = min(a.by_model, b.by_model)
     tags = max(a.tags, b.tags)
     return TagOutcome(tags, by_model, tags - by_model - fallback, fallback)
+
+
+def _weaker(a: ModelSignals, b: ModelSignals) -> ModelSignals:
+    return a.weaker(b)
 
 
 def _where(unit: Unit) -> str:
@@ -642,6 +793,8 @@ def _recalled(chunk: list[_Prepared], recalled: dict[int, _Output]) -> list[_Fre
                 key = (piece.key, output.tagged.render())
                 if key not in out:
                     out[key] = _Fresh(piece.local, output, where=_where(prepared.unit))
+                else:
+                    out[key].copies.append(output)
     return list(out.values())
 
 
@@ -652,6 +805,26 @@ def _texts(chunk: list[Translated]) -> list[str]:
 def _lines(chunk: list[Translated]) -> str:
     """Translated lines with their endings (plain-text units keep theirs in `extra`)."""
     return "".join(t.target.text + t.unit.extra for t in chunk)
+
+
+def _restored(piece: _Piece, unique: _Unique) -> _Output:
+    """A model's output with the sentence's placeholders written back as text; those the model
+    did not return itself are named in `restored`."""
+    if piece.protected is None:
+        return _Output(unique.tagged, unique.outcome, Origin.MACHINE)
+    output, missing = piece.protected.restore(unique.tagged)
+    texts = piece.protected.texts
+    lost = tuple(texts[i] for i in sorted(unique.dropped | set(missing)) if i in texts)
+    return _Output(output, unique.outcome, Origin.MACHINE, lost)
+
+
+def _dropped(segment: TaggedText, output: str) -> frozenset[int]:
+    """The empty tags of `segment` that `output` does not hold exactly once."""
+    wanted = {tag.id for _, tag in segment.tags if tag.kind == EMPTY}
+    if not wanted:
+        return frozenset()
+    got = Counter(tag.id for _, tag in parse(_clean(output)).tagged.tags if tag.kind == EMPTY)
+    return frozenset(i for i in wanted if got[i] != 1)
 
 
 def _place(segment: TaggedText, result: TranslationResult) -> tuple[TaggedText, TagOutcome]:

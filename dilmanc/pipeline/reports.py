@@ -2,7 +2,7 @@
 
 `PipelineReport` is what one translation run did: units and segments counted, seconds per
 stage, glossary totals, how inline tags came through, where targets came from (model,
-cache, memory), and warnings a user must see.
+cache, memory), quality-estimation verdicts, and warnings a user must see.
 """
 
 from __future__ import annotations
@@ -13,7 +13,25 @@ from dataclasses import dataclass, field
 from dilmanc.documents.base import Origin, TagOutcome
 from dilmanc.glossary.enforce import GlossaryTotals
 
-STAGES = ("segment", "memory", "glossary", "engine", "write")
+STAGES = ("segment", "memory", "glossary", "engine", "qe", "write")
+
+
+@dataclass
+class QeCounts:
+    """Quality-estimation verdicts, one per translated unit and target language."""
+
+    ok: int = 0
+    review: int = 0
+    bad: int = 0
+
+    def count(self, verdict: str) -> None:
+        setattr(self, verdict, getattr(self, verdict) + 1)
+
+    def __add__(self, other: QeCounts) -> QeCounts:
+        return QeCounts(self.ok + other.ok, self.review + other.review, self.bad + other.bad)
+
+    def to_json(self) -> dict:
+        return {"ok": self.ok, "review": self.review, "bad": self.bad}
 
 
 @dataclass
@@ -70,6 +88,17 @@ class MemoryCounts:
 
 
 @dataclass
+class PlaceholderCounts:
+    """Placeholders (`text.placeholders`) sent to models as tags, per sentence occurrence."""
+
+    protected: int = 0
+    restored: int = 0  # not returned by the model, put back by alignment or at the end
+
+    def to_json(self) -> dict:
+        return {"protected": self.protected, "restored": self.restored}
+
+
+@dataclass
 class PipelineReport:
     segments: SegmentCounts = field(default_factory=SegmentCounts)
     seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
@@ -78,7 +107,9 @@ class PipelineReport:
     units_with_tags: int = 0
     origins: Counter[Origin] = field(default_factory=Counter)  # per unit and target
     memory: MemoryCounts = field(default_factory=MemoryCounts)  # per sentence and target
+    placeholders: PlaceholderCounts = field(default_factory=PlaceholderCounts)
     warnings: list[str] = field(default_factory=list)
+    qe: QeCounts | None = None  # None: quality estimation off
 
     def to_json(self) -> dict:
         out: dict = {
@@ -93,8 +124,11 @@ class PipelineReport:
             },
             "origins": {origin.value: self.origins.get(origin, 0) for origin in Origin},
             "memory": self.memory.to_json(),
+            "placeholders": self.placeholders.to_json(),
             "warnings": list(self.warnings),
         }
         if self.glossary is not None:
             out["glossary"] = self.glossary.to_json()
+        if self.qe is not None:
+            out["qe"] = self.qe.to_json()
         return out

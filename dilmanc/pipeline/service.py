@@ -24,6 +24,7 @@ from dilmanc import __version__
 from dilmanc.documents.base import Document, TagOutcome, Translated
 from dilmanc.languages import Language
 from dilmanc.pipeline.pipeline import Advance, GlossarySink, Pipeline
+from dilmanc.pipeline.reports import QeCounts
 from dilmanc.pipeline.settings import Settings
 
 if TYPE_CHECKING:
@@ -148,7 +149,9 @@ class RunInfo:
 
 @dataclass
 class DocumentReport:
-    """One document of a run: units per target and how its inline tags came through."""
+    """One document of a run: units per target, how its inline tags came through, and the
+    quality-estimation verdicts per target language (`qe`: counts; `review`: each unit's
+    verdict, or with `review_only` just the units that need a person's eyes)."""
 
     input: str
     format: str
@@ -157,6 +160,9 @@ class DocumentReport:
     units_with_tags: int = 0
     tags: TagOutcome = TagOutcome()
     warnings: list[str] = field(default_factory=list)
+    qe: dict[str, QeCounts] = field(default_factory=dict)  # target iso → verdict counts
+    verdicts: list[dict] = field(default_factory=list)
+    review_only: bool = False
 
     def add(self, chunk: list[Translated]) -> None:
         for item in chunk:
@@ -165,6 +171,20 @@ class DocumentReport:
                 self.units_with_tags += 1
                 self.tags += item.tags
             self.warnings.extend(item.warnings)
+
+    def add_qe(self, iso: str, chunk: list[Translated]) -> None:
+        """Count the chunk's verdicts in `iso` and list them (units QE did not judge aside)."""
+        for item in chunk:
+            if item.qe is None:
+                continue
+            self.qe.setdefault(iso, QeCounts()).count(item.qe.verdict)
+            if item.needs_review or not self.review_only:
+                self.verdicts.append(_verdict(iso, item))
+
+    @property
+    def flagged(self) -> list[dict]:
+        """The listed units whose verdict is review or bad."""
+        return [v for v in self.verdicts if v["verdict"] != "ok"]
 
     def to_json(self) -> dict:
         return {
@@ -178,7 +198,29 @@ class DocumentReport:
             "tags_by_alignment": self.tags.by_alignment,
             "tags_fallback": self.tags.fallback,
             "warnings": self.warnings,
+            **(
+                {"qe": {iso: c.to_json() for iso, c in self.qe.items()}, "review": self.verdicts}
+                if self.qe
+                else {}
+            ),
         }
+
+
+def _verdict(iso: str, item: Translated) -> dict:
+    """One unit's QE verdict for the report; flagged units carry their texts and findings."""
+    out = {
+        "target": iso,
+        "unit": item.unit.id,
+        "location": item.unit.location,
+        **item.qe.to_json(),
+    }
+    if not item.needs_review:
+        del out["findings"]
+        return out
+    out["source"] = item.unit.source.text
+    out["translation"] = item.target.text
+    out["detail"] = item.qe.describe()
+    return out
 
 
 def _load_engine(spec: str, settings: Settings) -> Engine:
@@ -266,7 +308,8 @@ class Service:
         return self._prepare_seconds + sum(e.load_seconds for e in _unique(self._made.values()))
 
     def memory(self):
-        """The translation memory and machine cache (one SQLite file), or None when off."""
+        """The translation memory and machine cache (a SQLite file or a PostgreSQL database),
+        or None when off."""
         if self._memory is None and self.settings.uses_memory:
             from dilmanc.memory import Memory
 
@@ -349,9 +392,12 @@ class Service:
             targets = [t.iso for t in self.targets]
             names = names_glossary(texts, targets, style=self.settings.names, table=self._names)
             layers.insert(0, names)
-        merged = Glossary()
-        for layer in layers:
-            if layer is not None:
+        present = [layer for layer in layers if layer is not None]
+        if len(present) == 1:  # used as it is: its compiled matcher is reused
+            merged = present[0]
+        else:
+            merged = Glossary()
+            for layer in present:
                 merged.extend(layer)
         return TermEnforcer(merged, mode=self.settings.glossary_mode, n_best=self.settings.n_best)
 
@@ -398,6 +444,7 @@ class Service:
             chunk_segments=chunk_segments,
             overwrite=self.settings.overwrite,
             memory=self.memory_stage(),
+            qe=self.settings.qe != "off",
         )
 
     def run_info(self) -> RunInfo:
@@ -426,15 +473,17 @@ class Service:
         pipeline: Pipeline,
         *,
         on_chunk: Callable[[list[Translated]], None] | None = None,
+        review_only: bool = False,
     ) -> DocumentReport:
         """Translate `document` into every language in `handles` (iso → open output)."""
         targets = [t for t in self.targets if t.iso in handles]
         writers = {t.iso: document.writer(t, handles[t.iso]) for t in targets}
-        report = DocumentReport(document.label, document.format)
+        report = DocumentReport(document.label, document.format, review_only=review_only)
         first = targets[0].iso
 
         def emit(iso: str, chunk: list[Translated]) -> None:
             writers[iso].add(chunk)
+            report.add_qe(iso, chunk)
             if iso == first:
                 report.add(chunk)
                 if on_chunk is not None:

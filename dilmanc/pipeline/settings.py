@@ -17,6 +17,7 @@ from dilmanc.languages import Language, parse_targets, resolve
 DEVICES = ("cpu", "cuda")
 GLOSSARY_MODES = ("inject", "placeholder", "off")
 NAME_STYLES = ("direct", "keep")
+QE_MODES = ("on", "off")  # on: every detector, the model's signals where the engine gives them
 
 
 def _at_least(name: str, value: int, minimum: int = 1) -> None:
@@ -44,13 +45,15 @@ class Settings:
     glossary_mode: str = "inject"
     n_best: int = 4  # hypotheses weighed for segments with terms (1: only the best)
     overwrite: bool = False  # replace existing targets in bilingual files (PO, XLIFF)
-    memory: str | None = None  # the SQLite memory file; None: $DILMANC_HOME/memory.db
+    memory: str | None = None  # memory location: a SQLite file or a postgresql:// URL;
+    # None: $DILMANC_HOME/memory.db
     use_tm: bool = True  # context and exact memory matches replace the model
     use_cache: bool = True  # machine output is cached and reused when nothing changed
     tm_threshold: float = 75.0  # fuzzy matches from this score are reported as suggestions
     names: str | None = None  # people's names as terms: "direct" | "keep" English style; None off
     name_files: tuple[str, ...] = ()  # user name tables (TSV), later ones win
     sheet_names: bool = False  # spreadsheets: worksheet names are translated too
+    qe: str = "on"  # quality estimation of every translated unit: "on" | "off"
 
     @classmethod
     def for_targets(cls, targets: str | list[str], **kwargs) -> Settings:
@@ -90,6 +93,7 @@ class Settings:
         normalize_engine(self.engine)
         _one_of("device", self.device, DEVICES)
         _one_of("glossary_mode", self.glossary_mode, GLOSSARY_MODES)
+        _one_of("qe", self.qe, QE_MODES)
         if self.names is not None:
             _one_of("names", self.names, NAME_STYLES)
         d = self.decode

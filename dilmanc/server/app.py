@@ -9,15 +9,20 @@ pipelines.
 
 Requests run their blocking work in worker threads with a deadline (`--timeout`); errors
 become the API's error JSON (LibreTranslate `{"error": ...}`, DeepL `{"message": ...}`) with
-one log line, and the server keeps serving.
+one log line, and the server keeps serving. Both APIs read JSON bodies through `parse_json`,
+which refuses what no route can take (deep nesting, lone surrogates, infinite numbers) as a
+400; answers never carry the server's file paths. The LibreTranslate routes answer CORS.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
+import math
 import os
+import re
 import threading
 import time
 import uuid
@@ -25,11 +30,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from dilmanc import __version__
+from dilmanc.documents.archive import ArchiveTooLarge
 from dilmanc.errors import DilmancError, InputError, UsageError
 from dilmanc.languages import Language, resolve
 from dilmanc.pipeline.service import Service
@@ -39,6 +47,9 @@ from dilmanc.server.auth import ApiKey, KeyStore, QuotaExceeded, RateLimiter
 from dilmanc.server.batching import DEADLINE, Activity, BatchingEngine, Busy, Stopped, Timeout
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+SHUTTING_DOWN = "the server is shutting down"
+WRONG_KEYS = 10  # requests with a wrong key per minute per client address, then 429
+CLIENT_GONE = 499  # logged for a request whose client went away before its answer (nginx's)
 
 
 @dataclass
@@ -64,6 +75,8 @@ class ServerConfig:
     files: bool = True  # document translation on
     file_ttl: float = 3600.0
     log_level: str = "info"
+    # browser origins allowed on the LibreTranslate routes ("*": any; empty: no CORS)
+    cors_origins: tuple[str, ...] = ("*",)
 
     def directory(self) -> Path:
         if self.data_dir is not None:
@@ -116,6 +129,58 @@ def one_line(err: BaseException) -> str:
     return " ".join(str(err).split()) or type(err).__name__
 
 
+MAX_JSON_DEPTH = 32
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class BadJson(ValueError):
+    """A request body that is not JSON both APIs can take; `syntax` when it does not parse."""
+
+    def __init__(self, reason: str, syntax: bool = False) -> None:
+        self.syntax = syntax
+        super().__init__(reason)
+
+
+def parse_json(body: bytes):
+    """The JSON value of a request body, checked once for every route: valid UTF-8, no
+    NaN/Infinity, nested at most MAX_JSON_DEPTH deep, no lone surrogates (which no text
+    can be encoded with), no number out of a float's range. BadJson otherwise."""
+
+    def constant(name: str):
+        raise BadJson(f"{name} is not a number JSON allows")
+
+    try:
+        data = json.loads(body, parse_constant=constant)
+    except UnicodeDecodeError:
+        raise BadJson("the body is not valid UTF-8") from None
+    except RecursionError:
+        raise BadJson(f"JSON nested more than {MAX_JSON_DEPTH} levels deep") from None
+    except BadJson:
+        raise
+    except ValueError:
+        raise BadJson("the body is not valid JSON", syntax=True) from None
+    _check_json(data, 0)
+    return data
+
+
+def _check_json(value, depth: int) -> None:
+    if depth > MAX_JSON_DEPTH:
+        raise BadJson(f"JSON nested more than {MAX_JSON_DEPTH} levels deep")
+    if isinstance(value, str):
+        if _SURROGATE.search(value):
+            raise BadJson("a string holds a lone surrogate (not a character)")
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise BadJson("a number is out of range")
+    elif isinstance(value, list):
+        for item in value:
+            _check_json(item, depth + 1)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_json(key, depth + 1)
+            _check_json(item, depth + 1)
+
+
 class Server:
     """The state shared by all requests (see the module docstring)."""
 
@@ -125,7 +190,7 @@ class Server:
         service: Service | None = None,
         log: logging.Logger | None = None,
     ) -> None:
-        from dilmanc.server.glossaries import GlossaryStore
+        from dilmanc.server.glossaries import Enforcers, GlossaryStore
         from dilmanc.server.jobs import JobQueue
 
         self.config = config.check()
@@ -142,10 +207,13 @@ class Server:
         self.glossaries = GlossaryStore(
             base / "glossaries", self.source.iso, [t.iso for t in self.targets]
         )
+        self.enforcers = Enforcers(self._enforcer)
         self.jobs = JobQueue(base / "jobs", self._run_job, ttl=config.file_ttl)
         self.files_dir = base / "files"
         self.files_dir.mkdir(parents=True, exist_ok=True)
         self.keys = KeyStore.load(config.api_keys) if config.api_keys else None
+        if self.keys is not None:
+            self.keys.usage.open()  # a usage database that cannot be opened: now, not later
         self.limiter = RateLimiter()
         self.started = time.time()
         self.chars_total = 0
@@ -201,19 +269,22 @@ class Server:
     def warm_detector(self) -> None:
         """Load lingua's language models now: loading holds the GIL for seconds, which must
         not happen while requests are being served."""
-        from dilmanc.server import detect
+        from dilmanc.text import detect
 
         detect.warm()
         self.detect_source(["Salam."])
 
     def stop(self) -> None:
-        """Called after in-flight requests finished: stop jobs (queued ones stay queued),
-        drain the batchers, write key usage."""
-        self.jobs.stop()
+        """Called once requests finished or were cut off by the graceful timeout: drop the
+        engine work still queued (nobody waits for it; the engine call under way finishes),
+        stop jobs (the one interrupted and the queued ones stay queued), close the usage
+        database (every charge is on disk already)."""
+        self.jobs.request_stop()
         for batcher in self.batchers:
-            batcher.close()
+            batcher.close(drop=True)
+        self.jobs.stop()
         if self.keys is not None:
-            self.keys.flush()
+            self.keys.close()
         self.log.info("stopped", extra={"jobs": self.jobs.counts()})
 
     # --- requests ----------------------------------------------------------------------------
@@ -221,22 +292,32 @@ class Server:
         """The caller's key (None without keys); raises ApiError for bad keys and limits."""
         deepl = is_deepl(request.url.path)
         key = None
+        address = request.client.host if request.client else "?"
         if self.keys is not None:
             key = self.keys.lookup(token)
             if key is None:
-                if deepl:
-                    raise ApiError(403, "Authorization failure: invalid or missing auth key")
-                if token:
-                    raise ApiError(403, "Invalid API key")
-                raise ApiError(400, "Please contact the server operator to get an API key")
+                self._refuse(deepl, token, address)
             request.state.key = key.name
-        client = key.name if key else (request.client.host if request.client else "?")
+        client = key.name if key else address
         limit = key.req_limit if key and key.req_limit else self.config.req_limit
         if not self.limiter.allow(client, limit):
             if deepl:
                 raise ApiError(429, "Too many requests")
             raise ApiError(429, f"Slowdown: {limit} per 1 minute")
         return key
+
+    def _refuse(self, deepl: bool, token: str | None, address: str) -> None:
+        """Raise the API's error for a missing or wrong key; wrong keys are counted against
+        the client address, and past WRONG_KEYS a minute they get 429."""
+        if token and not self.limiter.allow(f"wrong key:{address}", WRONG_KEYS):
+            if deepl:
+                raise ApiError(429, "Too many requests", "too many wrong auth keys")
+            raise ApiError(429, f"Slowdown: {WRONG_KEYS} wrong API keys per 1 minute")
+        if deepl:
+            raise ApiError(403, "Authorization failure: invalid or missing auth key")
+        if token:
+            raise ApiError(403, "Invalid API key")
+        raise ApiError(400, "Please contact the server operator to get an API key")
 
     def charge(self, request: Request, key: ApiKey | None, chars: int) -> None:
         request.state.chars = getattr(request.state, "chars", 0) + chars
@@ -250,9 +331,18 @@ class Server:
         with self._chars_lock:
             self.chars_total += chars
 
+    def check_batch(self, request: Request, count: int) -> None:
+        """The one texts-per-request limit (`batch_limit`) of both APIs, in each one's words."""
+        limit = self.config.batch_limit
+        if limit == -1 or count <= limit:
+            return
+        if is_deepl(request.url.path):
+            raise ApiError(400, f"Too many texts ({count}); the limit is {limit}.")
+        raise ApiError(400, f"Invalid request: request ({count}) exceeds text limit ({limit})")
+
     def usage(self, key: ApiKey | None) -> tuple[int, int | None]:
         if key is not None:
-            return key.chars_used, key.char_quota
+            return self.keys.used(key), key.char_quota
         return self.chars_total, None
 
     def require_ready(self) -> None:
@@ -276,7 +366,7 @@ class Server:
         import html
         import re
 
-        from dilmanc.server.detect import detect_many
+        from dilmanc.text.detect import detect_many
 
         if markup:
             texts = [html.unescape(re.sub(r"<[^>]*>", " ", text)) for text in texts]
@@ -311,10 +401,25 @@ class Server:
             DEADLINE.reset(token)
 
     def pipeline(self, glossary=None):
+        """A request's pipeline; with an API glossary, its enforcer (built once, reused)."""
         pipeline = self.service.pipeline()
         if glossary is not None:
-            pipeline.use_enforcer(self.service.enforcer(extra=glossary.glossary))
+            pipeline.use_enforcer(self.enforcers.get(glossary))
         return pipeline
+
+    def _enforcer(self, glossary):
+        enforcer = self.service.enforcer(extra=glossary)
+        enforcer.glossary.matcher  # noqa: B018 - compiled now, once, not by each request
+        if self.service.memory() is not None:
+            enforcer.glossary.content_hash  # noqa: B018 - in the memory's cache keys
+        return enforcer
+
+    def create_glossary(self, *args, **kwargs):
+        """`GlossaryStore.create`, and its enforcer prepared now (seconds for a large
+        glossary) rather than by the first request that uses it."""
+        item = self.glossaries.create(*args, **kwargs)
+        self.enforcers.get(item)
+        return item
 
     def translate_texts(
         self,
@@ -324,15 +429,17 @@ class Server:
         glossary=None,
         markup: str | None = None,
         ignore_tags: tuple[str, ...] = (),
+        qe: list | None = None,
     ) -> list[str]:
         """Translate each text (plain: layout kept; markup "html"/"xml": through the HTML
-        document format) in one pipeline, so all their sentences go to the engine together."""
+        document format) in one pipeline, so all their sentences go to the engine together;
+        with `qe` (a list) each text's quality estimate is appended to it."""
         from dilmanc.server.translate import translate_markup_texts, translate_plain
 
         pipeline = self.pipeline(glossary)
         if markup:
-            return translate_markup_texts(self.service, pipeline, texts, target, ignore_tags)
-        return translate_plain(pipeline, texts, target)
+            return translate_markup_texts(self.service, pipeline, texts, target, ignore_tags, qe=qe)
+        return translate_plain(pipeline, texts, target, qe=qe)
 
     def alternatives(self, text: str, target: Language, count: int) -> list[str]:
         from dilmanc.server.translate import alternatives
@@ -348,6 +455,11 @@ class Server:
         if record.glossary_id:
             glossary = self.glossaries.get(record.glossary_id)
         document = load(input_path, self.source.iso)
+        total = document.size
+
+        def progress(units: int) -> None:
+            self.jobs.advance(record.id, units, total)
+
         result = translate_path(
             self.service,
             self.pipeline(glossary),
@@ -355,6 +467,7 @@ class Server:
             resolve(record.target),
             output_path,
             stop=stop,
+            progress=progress,
         )
         self.log.info(
             "document job",
@@ -459,10 +572,13 @@ class RequestMiddleware:
 
         received = [0]
         limit = self.max_bytes
+        gone = [False]  # the client disconnected
 
         async def receive_wrapper():
             message = await receive()
-            if message["type"] == "http.request":
+            if message["type"] == "http.disconnect":
+                gone[0] = True
+            elif message["type"] == "http.request":
                 received[0] += len(message.get("body", b""))
                 if received[0] > limit:
                     raise ApiError(413, _too_large(limit))
@@ -483,12 +599,21 @@ class RequestMiddleware:
             if not sent[0]:
                 response = error_response(path, err.status, err.message)
                 await response(scope, receive, send_wrapper)
+        except asyncio.CancelledError:  # cut off at the end of the graceful shutdown period
+            state["problem"] = SHUTTING_DOWN
+            if not sent[0]:
+                await error_response(path, 503, SHUTTING_DOWN)(scope, receive, send_wrapper)
+        except ClientDisconnect:  # nobody to answer: not a server error
+            gone[0] = True
         except Exception as err:  # a bug: one log line, an error answer, keep serving
             state["problem"] = f"{type(err).__name__}: {one_line(err)}"
             if not sent[0]:
                 code, message = classify(err, path)
                 await error_response(path, code, message)(scope, receive, send_wrapper)
         finally:
+            if gone[0] and not sent[0]:
+                status[0] = CLIENT_GONE
+                state["problem"] = "the client disconnected"
             route = scope.get("route")
             fields = {
                 "request_id": request_id,
@@ -507,6 +632,28 @@ class RequestMiddleware:
             self.server.log.log(level, "request", extra=fields)
 
 
+class LibreTranslateCors:
+    """CORS (FastAPI's CORSMiddleware) on the LibreTranslate routes, as LibreTranslate answers
+    every request, so browser extensions and web apps can call them; the DeepL routes have
+    none, as DeepL's API has none (a browser must not hold a DeepL key)."""
+
+    def __init__(self, app, origins: tuple[str, ...]) -> None:
+        self.app = app
+        self.cors = CORSMiddleware(
+            app,
+            allow_origins=list(origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["*"],
+            expose_headers=["X-Request-ID"],
+            max_age=3600,
+        )
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and not is_deepl(scope.get("path", "")):
+            return await self.cors(scope, receive, send)
+        return await self.app(scope, receive, send)
+
+
 def _too_large(limit: int) -> str:
     return f"Request too large: the limit is {limit // (1024 * 1024)} MB"
 
@@ -521,7 +668,7 @@ def create_app(
     """The FastAPI app (`app.state.server` is its `Server`). Models load in a background
     thread at start-up and `/health` answers 503 until they are; with `wait` start-up waits
     for them (the CLI loads the service first, so errors are reported before serving)."""
-    from dilmanc.server import deepl, libretranslate
+    from dilmanc.server import deepl, libretranslate, spec
 
     if log_stream is not None and not logging.getLogger(logs.LOGGER).handlers:
         logs.setup(config.log_level, log_stream)
@@ -562,7 +709,15 @@ def create_app(
 
     app.include_router(libretranslate.router(server))
     app.include_router(deepl.router(server))
+    app.openapi = lambda: spec.openapi(app)  # every route described: dilmanc.server.spec
+
+    @app.get("/openapi.json", include_in_schema=False)
+    async def openapi_json():
+        return JSONResponse(app.openapi())
+
     app.add_middleware(RequestMiddleware, server=server)
+    if config.cors_origins:  # outermost: error answers get the headers too
+        app.add_middleware(LibreTranslateCors, origins=tuple(config.cors_origins))
     return app
 
 
@@ -580,8 +735,12 @@ def classify(err: BaseException, path: str) -> tuple[int, str]:
         return (504, str(err)) if deepl else (500, f"Cannot translate text: {err}")
     if isinstance(err, Stopped):
         return 503, str(err)
+    if isinstance(err, ArchiveTooLarge):
+        return 413, f"Request too large: {err}"
     if isinstance(err, (UsageError, InputError)):
         return 400, str(err)
     if isinstance(err, DilmancError):
         return 500, ("" if deepl else "Cannot translate text: ") + str(err)
-    return 500, ("Internal error: " if deepl else "Cannot translate text: ") + one_line(err)
+    # an OSError's message names its file: the server's folders stay out of answers
+    reason = (err.strerror or type(err).__name__) if isinstance(err, OSError) else one_line(err)
+    return 500, ("Internal error: " if deepl else "Cannot translate text: ") + reason

@@ -45,6 +45,14 @@ class Stopped(DilmancError):
     """The batcher is shut down."""
 
 
+def check_deadline() -> None:
+    """Timeout when the current request's deadline (DEADLINE) has passed: for work that
+    does not wait on a batcher, such as parsing an upload, between its steps."""
+    deadline = DEADLINE.get()
+    if deadline is not None and time.monotonic() > deadline:
+        raise Timeout("the request timed out while reading the document")
+
+
 class Activity:
     """How many translation requests are running (the app counts them), so the worker
     waits for requests that are about to submit and not for nobody."""
@@ -310,10 +318,18 @@ class BatchingEngine(Engine):
             job.results = [results[index[text]] for text in job.texts]
             job.done.set()
 
-    def close(self) -> None:
-        """Finish what is queued, then stop the worker (the wrapped engine stays loaded)."""
+    def close(self, *, drop: bool = False) -> None:
+        """Stop the worker (the wrapped engine stays loaded) once what is queued is finished,
+        or with `drop` at once: queued jobs fail with Stopped, only the engine call under way
+        finishes."""
         with self._cond:
             self._stopping = True
+            if drop:
+                for job in self._pending:
+                    job.error = Stopped("the server is shutting down")
+                    job.done.set()
+                self._pending.clear()
+                self._queued = 0
             self._cond.notify_all()
         self._worker.join()
 

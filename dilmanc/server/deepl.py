@@ -1,8 +1,9 @@
 """The DeepL API v2, the subset translation tools use, answering as DeepL does.
 
-POST /v2/translate; GET|POST /v2/languages, /v2/usage, /v2/glossary-language-pairs;
-/v2/glossaries (create from TSV/CSV entries, list, get, entries, delete); /v2/document
-(upload → queued job, status, result). Authentication: `Authorization: DeepL-Auth-Key KEY`
+POST /v2/translate (and GET, as older clients send it); GET|POST /v2/languages, /v2/usage,
+/v2/glossary-language-pairs; /v2/glossaries (create from TSV/CSV entries, list, get, entries,
+delete); /v2/document (upload → queued job, status, result as application/octet-stream).
+Authentication: `Authorization: DeepL-Auth-Key KEY`, or `auth_key` among the parameters
 (required only when the server has API keys). Errors are `{"message": ...}` with DeepL's
 status codes: 400 bad request, 403 authorization, 404 not found, 413 too large, 429 too many
 requests, 456 quota exceeded, 503 document not ready.
@@ -10,16 +11,17 @@ requests, 456 quota exceeded, 503 document not ready.
 
 from __future__ import annotations
 
-import json
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
 
-from dilmanc.errors import DilmancError, UsageError
+from dilmanc.documents.archive import ArchiveTooLarge
+from dilmanc.errors import DilmancError, InputError, UsageError
 from dilmanc.languages import Language, resolve
-from dilmanc.server.app import ApiError, Server
+from dilmanc.server.app import ApiError, BadJson, Server, parse_json
+from dilmanc.server.documents import file_answer
 from dilmanc.server.glossaries import BadEntries, GlossaryNotFound
 from dilmanc.server.jobs import JobNotFound, NotReady, WrongKey
 
@@ -38,11 +40,9 @@ async def params(request: Request) -> dict:
     if ctype == "application/json":
         body = await request.body()
         try:
-            data = json.loads(body) if body.strip() else {}
-        except UnicodeDecodeError:
-            raise ApiError(400, "Bad request", "the body is not valid UTF-8") from None
-        except ValueError:
-            raise ApiError(400, "Bad request", "the body is not valid JSON") from None
+            data = parse_json(body) if body.strip() else {}
+        except BadJson as err:
+            raise ApiError(400, "Bad request", str(err)) from None
         if not isinstance(data, dict):
             raise ApiError(400, "Bad request", "the JSON body must be an object")
         out.update(data)
@@ -164,8 +164,7 @@ def router(server: Server) -> APIRouter:
         if not all(isinstance(text, str) for text in texts):
             raise ApiError(400, "Value for 'text' not supported.")
         config = server.config
-        if config.batch_limit != -1 and len(texts) > max(config.batch_limit, 50):
-            raise ApiError(400, f"Too many texts ({len(texts)}); the limit is 50.")
+        server.check_batch(request, len(texts))
         if config.char_limit != -1 and any(len(text) > config.char_limit for text in texts):
             raise ApiError(413, f"Request too large: a text exceeds {config.char_limit} characters")
         source = source_language(string(data, "source_lang"))
@@ -204,11 +203,15 @@ def router(server: Server) -> APIRouter:
             ]
         }
 
+    # GET with the parameters in the query (auth_key=...): older clients, as DeepL took it
+    api.add_api_route("/translate", translate, methods=["GET"], operation_id="translate_get")
+
     # --- information -----------------------------------------------------------------------------
     async def languages(request: Request):
         data = await params(request)
         authorize(request, data)
-        kind = string(data, "type") or "source"
+        kind = string(data, "type")
+        kind = "source" if kind is None else kind
         if kind not in ("source", "target"):
             raise ApiError(400, "Value for 'type' not supported.")
         if kind == "source":
@@ -259,7 +262,7 @@ def router(server: Server) -> APIRouter:
         try:
             item = await server.run(
                 request,
-                server.glossaries.create,
+                server.create_glossary,
                 name,
                 source,
                 target,
@@ -348,7 +351,9 @@ def router(server: Server) -> APIRouter:
                 path.write_bytes(content)
                 try:
                     chars = characters(load(path, server.source.iso))
-                except DilmancError as err:
+                except ArchiveTooLarge as err:
+                    raise ApiError(413, "Request too large", str(err)) from None
+                except (InputError, UsageError) as err:
                     raise ApiError(400, "Invalid file data.", str(err)) from None
             server.charge(request, key, chars)
             return server.jobs.submit(
@@ -376,7 +381,7 @@ def router(server: Server) -> APIRouter:
     async def status(document_id: str, request: Request):
         data = await params(request)
         authorize(request, data)
-        return job(document_id, data).to_status()
+        return server.jobs.status(job(document_id, data))
 
     @api.post("/document/{document_id}/result")
     async def result(document_id: str, request: Request):
@@ -387,6 +392,6 @@ def router(server: Server) -> APIRouter:
             record, path = server.jobs.result(document_id, string(data, "document_key"))
         except NotReady as err:
             raise ApiError(503, "Document not ready", str(err)) from None
-        return FileResponse(path, filename=record.output_name)
+        return file_answer(path, record.output_name)
 
     return api

@@ -2,7 +2,8 @@
 request's pipeline, write the result atomically (or into memory for HTML strings).
 
 Format detection, parsing and writing are dilmanc.documents'; this module only connects an
-upload (bytes + file name) to `Service.translate_document`.
+upload (bytes + file name) to `Service.translate_document`, and a stored result back to the
+client (`stored_file`, `file_answer`).
 """
 
 from __future__ import annotations
@@ -13,13 +14,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from fastapi.responses import FileResponse
+
+from dilmanc.documents.archive import ArchiveTooLarge
 from dilmanc.documents.base import Document
 from dilmanc.documents.registry import FORMATS, detect_format, format_class, output_name
-from dilmanc.errors import DilmancError, InputError, UsageError
+from dilmanc.errors import DilmancError, EncodingError, InputError, UsageError
 from dilmanc.fileio import atomic_writer
 from dilmanc.languages import Language
 from dilmanc.pipeline.pipeline import Pipeline
 from dilmanc.pipeline.service import DocumentReport, Service
+from dilmanc.server.batching import check_deadline
 
 
 class Interrupted(Exception):
@@ -51,7 +56,9 @@ def safe_name(filename: str | None) -> str:
 
 
 def load(path: Path, source_iso: str) -> Document:
-    """Parse `path` completely (InputError on a file that cannot be read as its format)."""
+    """Parse `path` completely: InputError on a file that cannot be read as its format,
+    ArchiveTooLarge (a ZIP-based file past a limit: 413), Timeout when the request's
+    deadline passed while parsing (nothing is charged or translated then)."""
     try:
         cls = detect_format(path, None, source_iso)
     except ImportError:
@@ -61,8 +68,11 @@ def load(path: Path, source_iso: str) -> Document:
     try:
         document = cls.load(path)
     except DilmancError as err:  # name the upload, never the server's folders
-        message = str(err).replace(str(path), path.name).replace(str(path.parent) + "/", "")
-        raise InputError(message.replace("; convert it or pass --encoding", "")) from None
+        message = err.problem if isinstance(err, EncodingError) else str(err)
+        message = message.replace(str(path), path.name).replace(str(path.parent) + "/", "")
+        kind = ArchiveTooLarge if isinstance(err, ArchiveTooLarge) else InputError
+        raise kind(message) from None
+    check_deadline()
     document.label = path.name
     return document
 
@@ -87,23 +97,32 @@ def translate_path(
     output: Path,
     *,
     stop: Callable[[], bool] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> FileResult:
-    """Translate a loaded document into `output` (written atomically, nothing on failure)."""
-    if stop is not None:
+    """Translate a loaded document into `output` (written atomically, nothing on failure);
+    `progress` hears of each chunk of units done, `stop` is asked after each."""
+    if stop is not None or progress is not None:
 
-        def check(_units: int) -> None:
-            if stop():
+        def check(units: int) -> None:
+            if progress is not None:
+                progress(units)
+            if stop is not None and stop():
                 raise Interrupted("the server is stopping")
 
         pipeline.progress = check
     chars = characters(document)
-    with atomic_writer(output, binary=document.binary) as handle:
+    with atomic_writer(output, document.encoding, binary=document.binary) as handle:
         report = service.translate_document(document, {target.iso: handle}, pipeline)
     return FileResult(output, chars, report)
 
 
 def translate_markup(
-    service: Service, pipeline: Pipeline, text: str, target: Language, fmt: str = "html"
+    service: Service,
+    pipeline: Pipeline,
+    text: str,
+    target: Language,
+    fmt: str = "html",
+    on_chunk=None,
 ) -> str:
     """An HTML (or XML) string through the document format, in memory."""
     try:
@@ -118,7 +137,7 @@ def translate_markup(
             path.write_text(text, encoding="utf-8")
             document = cls.load(path)
     handle: io.IOBase = io.BytesIO() if document.binary else io.StringIO()
-    service.translate_document(document, {target.iso: handle}, pipeline)
+    service.translate_document(document, {target.iso: handle}, pipeline, on_chunk=on_chunk)
     value = handle.getvalue()
     if isinstance(value, bytes):
         return value.decode(getattr(document, "codec", None) or "utf-8")
@@ -127,3 +146,25 @@ def translate_markup(
 
 def result_name(filename: str, target_iso: str, source_iso: str) -> str:
     return output_name(filename, target_iso, source_iso)
+
+
+def stored_file(folder: Path, name: str) -> Path | None:
+    """`folder/name` when `name` can be a file made there (printable, one path component,
+    at most 255 bytes, not hidden); None otherwise, before the file system is asked, so an
+    impossible name never becomes an OSError naming the folder."""
+    if not name or not name.isprintable() or len(name.encode("utf-8", "replace")) > 255:
+        return None
+    if name.startswith(".") or "/" in name or "\\" in name:
+        return None
+    return folder / name
+
+
+def file_answer(path: Path, filename: str) -> FileResponse:
+    """A translated document as an attachment: bytes (`application/octet-stream`), never
+    content a browser would render or run from the server's origin."""
+    return FileResponse(
+        path,
+        filename=filename,
+        media_type="application/octet-stream",
+        headers={"X-Content-Type-Options": "nosniff"},
+    )

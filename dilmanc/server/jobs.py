@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
 import secrets
 import shutil
 import threading
@@ -56,12 +57,14 @@ class JobRecord:
     finished: float | None = None
     billed_characters: int | None = None
     error_message: str | None = None
+    started: float | None = None  # when it was last taken up for translating
 
-    def to_status(self) -> dict:
-        """The record as DeepL's document status."""
-        out = {"document_id": self.id, "status": self.status}
-        if self.status in (QUEUED, TRANSLATING):
-            out["seconds_remaining"] = None
+    def to_status(self, seconds_remaining: int = 1) -> dict:
+        """The record as DeepL's document status: `seconds_remaining` (an integer) only
+        while translating, as DeepL's schema says."""
+        out: dict = {"document_id": self.id, "status": self.status}
+        if self.status == TRANSLATING:
+            out["seconds_remaining"] = max(0, int(seconds_remaining))
         if self.billed_characters is not None:
             out["billed_characters"] = self.billed_characters
         if self.status == ERROR:
@@ -81,6 +84,7 @@ class JobQueue:
         self.ttl = ttl
         self._lock = threading.Condition()
         self._records: dict[str, JobRecord] = {}
+        self._progress: dict[str, tuple[int, int]] = {}  # id → (units done, units in all)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._recover()
@@ -156,6 +160,25 @@ class JobQueue:
             raise NotReady(f"document {job_id} is {record.status}")
         return record, self._folder(job_id) / "output" / record.output_name
 
+    def status(self, record: JobRecord) -> dict:
+        """DeepL's status of `record`, with an estimate of the seconds left if translating."""
+        return record.to_status(self.seconds_remaining(record))
+
+    def advance(self, job_id: str, units: int, total: int) -> None:
+        """The runner's progress: `units` more of the document's `total` are translated."""
+        with self._lock:
+            done, _ = self._progress.get(job_id, (0, 0))
+            self._progress[job_id] = (done + units, total)
+
+    def seconds_remaining(self, record: JobRecord) -> int:
+        """From the pace so far (at least 1 while translating); before the first chunk is
+        done, the time spent so far, as a guess that it takes as long again."""
+        done, total = self._progress.get(record.id, (0, 0))
+        elapsed = max(0.0, time.time() - (record.started or time.time()))
+        if done and total:
+            return max(1, math.ceil(elapsed * max(0, total - done) / done))
+        return max(1, math.ceil(elapsed))
+
     def counts(self) -> dict[str, int]:
         out = dict.fromkeys((QUEUED, TRANSLATING, DONE, ERROR), 0)
         for record in list(self._records.values()):
@@ -172,11 +195,15 @@ class JobQueue:
     def stopping(self) -> bool:
         return self._stop.is_set()
 
-    def stop(self) -> None:
-        """Stop after the current chunk; queued jobs stay queued on disk."""
+    def request_stop(self) -> None:
+        """Start no further job; the one running stops after its current chunk."""
         self._stop.set()
         with self._lock:
             self._lock.notify_all()
+
+    def stop(self) -> None:
+        """Stop after the current chunk and wait; queued jobs stay queued on disk."""
+        self.request_stop()
         if self._thread is not None:
             self._thread.join()
             self._thread = None
@@ -199,10 +226,12 @@ class JobQueue:
                 shutil.rmtree(self._folder(record.id), ignore_errors=True)
 
     def _run(self) -> None:
+        from dilmanc.server.batching import Stopped
         from dilmanc.server.documents import Interrupted
 
         while (record := self._next()) is not None:
-            record.status = TRANSLATING
+            record.status, record.started = TRANSLATING, time.time()
+            self._progress.pop(record.id, None)
             self._save(record)
             folder = self._folder(record.id)
             try:
@@ -212,7 +241,7 @@ class JobQueue:
                     folder / "output" / record.output_name,
                     self._stop.is_set,
                 )
-            except Interrupted:
+            except (Interrupted, Stopped):  # the server stops: the next run does it
                 record.status = QUEUED
                 self._save(record)
                 continue
@@ -223,6 +252,7 @@ class JobQueue:
             else:
                 record.status, record.billed_characters = DONE, chars
             record.finished = time.time()
+            self._progress.pop(record.id, None)
             self._save(record)
             if record.status == DONE:
                 with contextlib.suppress(OSError):

@@ -8,17 +8,18 @@ as JSON (where `q` may be a list); an extension: `glossary` (an id from /v2/glos
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from dilmanc.errors import DilmancError
-from dilmanc.server.app import ApiError, Server
+from dilmanc.documents.archive import ArchiveTooLarge
+from dilmanc.errors import InputError, UsageError
+from dilmanc.server.app import ApiError, BadJson, Server, parse_json
+from dilmanc.server.documents import file_answer, stored_file
 from dilmanc.server.glossaries import GlossaryNotFound
 
 ALIASES = {"pb": "pt-br", "zh": "zh-hans", "zt": "zh-hant"}
@@ -30,11 +31,10 @@ async def params(request: Request) -> dict:
     body = await request.body()
     if ctype == "application/json":
         try:
-            data = json.loads(body) if body.strip() else None
-        except UnicodeDecodeError:
-            raise ApiError(400, "Invalid request: the body is not valid UTF-8") from None
-        except ValueError:
-            raise ApiError(400, "Invalid JSON format") from None
+            data = parse_json(body) if body.strip() else None
+        except BadJson as err:
+            message = "Invalid JSON format" if err.syntax else f"Invalid request: {err}"
+            raise ApiError(400, message) from None
         if not isinstance(data, dict):
             raise ApiError(400, "Invalid JSON format")
         return data
@@ -131,7 +131,8 @@ def router(server: Server) -> APIRouter:
     @api.post("/translate")
     async def translate(request: Request):
         """Translate text: q (string, or in JSON a list), source (or "auto"), target,
-        format text|html, alternatives, api_key; extension: glossary (an id)."""
+        format text|html, alternatives, api_key; extensions: glossary (an id), qe (true: each
+        translation's quality estimate in "qe": verdict ok|review|bad, score, reasons)."""
         data = await params(request)
         key = server.authorize(request, text_param(data, "api_key"))
         q = data.get("q")
@@ -159,12 +160,8 @@ def router(server: Server) -> APIRouter:
         if not batch and not request.headers.get("content-type", "").startswith("application/json"):
             q = "\n".join(q.splitlines())
         texts = q if batch else [q]
-        if batch and config.batch_limit != -1 and len(texts) > config.batch_limit:
-            raise ApiError(
-                400,
-                f"Invalid request: request ({len(texts)}) exceeds text limit "
-                f"({config.batch_limit})",
-            )
+        if batch:
+            server.check_batch(request, len(texts))
         if config.char_limit != -1:
             for text in texts:
                 if len(text) > config.char_limit:
@@ -190,10 +187,20 @@ def router(server: Server) -> APIRouter:
         glossary = glossary_for(data, key.name if key and server.keys else None)
         server.charge(request, key, sum(len(text) for text in texts))
         markup = "html" if text_format == "html" else None
+        estimates: list | None = [] if _flag(data.get("qe")) else None
         outputs = await server.run(
-            request, server.translate_texts, texts, target, glossary=glossary, markup=markup
+            request,
+            server.translate_texts,
+            texts,
+            target,
+            glossary=glossary,
+            markup=markup,
+            qe=estimates,
         )
         result: dict = {"translatedText": outputs if batch else outputs[0]}
+        if estimates is not None:
+            shown = [_estimate(found) for found in estimates]
+            result["qe"] = shown if batch else shown[0]
         if detection is not None:
             found = {"confidence": detection.confidence, "language": server.source.iso}
             result["detectedLanguage"] = [found] * len(texts) if batch else found
@@ -211,7 +218,7 @@ def router(server: Server) -> APIRouter:
     @api.post("/detect")
     async def detect(request: Request):
         """The likeliest languages of q: [{"confidence": 0-100, "language": code}]."""
-        from dilmanc.server.detect import detect as identify
+        from dilmanc.text.detect import detect as identify
 
         data = await params(request)
         server.authorize(request, text_param(data, "api_key"))
@@ -284,14 +291,13 @@ def router(server: Server) -> APIRouter:
     async def download_file(filename: str):
         if not config.files:
             raise ApiError(400, "Files translation are disabled on this server.")
-        root = server.files_dir.resolve()
-        path = (root / filename).resolve()
-        if path.parent != root or filename.startswith("."):
+        path = stored_file(server.files_dir, filename)
+        if path is None:
             raise ApiError(400, "Invalid filename")
         if not path.is_file():
             raise ApiError(404, "File not found")
         download = filename.split(".", 1)[1] if "." in filename else filename
-        return FileResponse(path, filename=download)
+        return file_answer(path, download)
 
     @api.post("/suggest")
     async def suggest(request: Request):
@@ -332,7 +338,9 @@ def _translate_upload(
         try:
             document = load(path, server.source.iso)
             chars = characters(document)
-        except DilmancError as err:
+        except ArchiveTooLarge as err:
+            raise ApiError(413, f"Request too large: {err}") from None
+        except (InputError, UsageError) as err:
             raise ApiError(400, f"Invalid request: {err}") from None
         server.charge(request, key, chars)
         stored = f"{uuid.uuid4().hex}.{out_name}"
@@ -344,3 +352,17 @@ def _translate_upload(
             server.files_dir / stored,
         )
     return stored
+
+
+def _flag(value) -> bool:
+    """A boolean request parameter: JSON true, or "true"/"1"/"yes" in a form."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "1", "yes", "on")
+    return value is True or value == 1
+
+
+def _estimate(found) -> dict:
+    """One translation's quality estimate for the `qe` extension field."""
+    if found is None:  # nothing was translated (an empty or untranslatable text)
+        return {"verdict": "ok", "score": None, "reasons": []}
+    return {"verdict": found.verdict, "score": found.to_json()["score"], "reasons": found.reasons}

@@ -11,6 +11,7 @@ from dilmanc.documents.plaintext import TextDocument
 from dilmanc.languages import Language
 from dilmanc.pipeline.pipeline import Pipeline, segment_unit
 from dilmanc.pipeline.service import Service
+from dilmanc.qe import worst
 from dilmanc.text.tagged import TaggedText
 
 # Marks the elements of DeepL's `ignore_tags` so the HTML format keeps them untranslated;
@@ -18,21 +19,32 @@ from dilmanc.text.tagged import TaggedText
 IGNORE_MARK = ' translate="no" data-dilmanc-ignore=""'
 
 
-def translate_plain(pipeline: Pipeline, texts: list[str], target: Language) -> list[str]:
+def translate_plain(
+    pipeline: Pipeline, texts: list[str], target: Language, qe: list | None = None
+) -> list[str]:
     """Each text translated with its layout (lines, blank lines, endings) kept; the sentences
-    of all texts reach the engine together."""
+    of all texts reach the engine together. With `qe` (a list), each text's quality estimate
+    (the worst of its units'; None when nothing was translated) is appended to it."""
     units = []
     for index, text in enumerate(texts):
         for unit in TextDocument.from_text(text).units():
             unit.id = f"{index}:{unit.id}"
             units.append(unit)
     parts: list[list[str]] = [[] for _ in texts]
+    found: list[list] = [[] for _ in texts]
 
     def emit(_iso: str, chunk) -> None:
         for item in chunk:
-            parts[int(item.unit.id.partition(":")[0])].append(item.target.text + item.unit.extra)
+            index = int(item.unit.id.partition(":")[0])
+            parts[index].append(item.target.text + item.unit.extra)
+            if item.qe is not None:
+                found[index].append(item.qe)
 
+    if qe is not None:
+        pipeline.use_qe()
     pipeline.translate_units(units, [target], emit)
+    if qe is not None:
+        qe.extend(worst(*each) if each else None for each in found)
     return ["".join(part) for part in parts]
 
 
@@ -49,20 +61,31 @@ def translate_markup_texts(
     texts: list[str],
     target: Language,
     ignore_tags: tuple[str, ...] = (),
+    qe: list | None = None,
 ) -> list[str]:
     """HTML/XML fragments or pages through the HTML document format (inline tags move with
-    the words, everything else is kept byte for byte)."""
+    the words, everything else is kept byte for byte); `qe` as for `translate_plain`."""
     from dilmanc.server.documents import translate_markup
 
+    if qe is not None:
+        pipeline.use_qe()
     out = []
     for text in texts:
+        found: list = []
         if not text.strip():
             out.append(text)
-            continue
-        marked = mark_ignored(text, ignore_tags) if ignore_tags else text
-        result = translate_markup(service, pipeline, marked, target)
-        out.append(result.replace(IGNORE_MARK, "") if ignore_tags else result)
+        else:
+            marked = mark_ignored(text, ignore_tags) if ignore_tags else text
+            result = translate_markup(service, pipeline, marked, target, on_chunk=_noter(found))
+            out.append(result.replace(IGNORE_MARK, "") if ignore_tags else result)
+        if qe is not None:
+            qe.append(worst(*found) if found else None)
     return out
+
+
+def _noter(found: list):
+    """An `on_chunk` that keeps the chunk's quality estimates in `found`."""
+    return lambda chunk: found.extend(t.qe for t in chunk if t.qe is not None)
 
 
 def alternatives(pipeline: Pipeline, text: str, target: Language, count: int) -> list[str]:
