@@ -2,11 +2,12 @@
 
 `read_package` reads a file's bytes and refuses, with one InputError line naming the file:
 an OLE compound file (a password-protected OOXML file is one, and so is a legacy 97-2003
-`.ppt`/`.xls`: which one is said), an empty file, a package `check_zip` refuses (not a ZIP,
-truncated, too large, unsafe XML), and a package of another kind (a Word document or a plain
-ZIP archive renamed to `.pptx`). A macro-enabled package (`.pptm`, `.xlsm`, or any package
-with a VBA project) is read; `MACRO_NOTE` is what its reader reports: the macros are copied
-byte for byte, never run, read or translated.
+`.ppt`/`.xls`: which one is said), an empty file, a package the one ZIP guard
+(`archive.open_zip`) refuses (not a ZIP, truncated, too large, unsafe XML), and a package
+of another kind (a Word document or a plain ZIP archive renamed to `.pptx`). A
+macro-enabled package (`.pptm`, `.xlsm`, or any package with a VBA project) is read;
+`MACRO_NOTE` is what its reader reports: the macros are copied byte for byte, never run,
+read or translated.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from dilmanc.documents.zipguard import check_zip
+from dilmanc.documents.archive import open_zip
 from dilmanc.errors import InputError
 from dilmanc.fileio import read_bytes
 
@@ -83,7 +84,8 @@ def read_package(path: Path, kind: str) -> Package:
         )
     if not data.strip():
         raise InputError(f"{label} is empty")
-    names = check_zip(data, label=label, kind=expected.extension)
+    with open_zip(data, label, kind=expected.extension) as archive:
+        names = archive.namelist()
     if expected.main not in names:
         found = next(
             (other.noun for other in KINDS.values() if other.main in names), "a ZIP archive"

@@ -53,6 +53,7 @@ from openpyxl.utils.cell import (
 from openpyxl.utils.escape import escape, unescape
 
 from dilmanc.documents import runs
+from dilmanc.documents.archive import rewrite as rewrite_package
 from dilmanc.documents.base import Document, Translated, Unit, UnitWriter
 from dilmanc.documents.ooxml import macro_note, read_package
 from dilmanc.errors import InputError
@@ -654,14 +655,9 @@ class _XlsxWriter(UnitWriter):
         self.document.warnings = macro_note(self.document)
         if self.names:
             self._rename()
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w") as out:
-            for info in self.archive.infolist():
-                tree = self.trees.get(info.filename)
-                data = _serialize(tree) if tree is not None else self.archive.read(info.filename)
-                out.writestr(info, data)
         self.archive.close()
-        self.handle.write(buffer.getvalue())
+        replaced = {member: _serialize(tree) for member, tree in self.trees.items()}
+        rewrite_package(self.document._data, replaced, self.handle)
 
     # --- sheet names ---------------------------------------------------------------------------
 
