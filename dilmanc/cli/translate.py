@@ -109,6 +109,7 @@ def _load(
     fmt: str | None,
     encoding: str | None,
     skipped: list[Path],
+    **options,
 ):
     """(document, relative output path) per input, all parsed before any model loads."""
     from dilmanc.documents.plaintext import TextDocument
@@ -117,8 +118,10 @@ def _load(
 
     loaded = []
     for path, relative in _expand([n for n in names if n != STDIO], source.iso, fmt, skipped):
-        loaded.append((open_document(path, format=fmt, encoding=encoding, source_iso=source.iso),
-                       relative))  # fmt: skip
+        document = open_document(
+            path, format=fmt, encoding=encoding, source_iso=source.iso, **options
+        )
+        loaded.append((document, relative))
     if STDIO in names:
         if fmt not in (None, "text", "txt", "plain"):
             raise UsageError("standard input is read as plain text; --format needs files")
@@ -302,6 +305,11 @@ def translate_command(
     names_file: list[str] = typer.Option(
         None, "--names-file", metavar="FILE", help="Name table overrides (TSV); repeatable."
     ),
+    xlsx_sheet_names: bool = typer.Option(
+        False,
+        "--xlsx-sheet-names",
+        help="Also translate worksheet names in Excel files (references to them follow).",
+    ),
     qe: str = typer.Option(
         "on",
         "--qe",
@@ -338,6 +346,7 @@ def translate_command(
         tm_threshold=tm_threshold,
         names=None if names == "off" else names,
         name_files=tuple(names_file or ()),
+        sheet_names=xlsx_sheet_names,
         qe=qe,
     )
     if review_only and settings.qe == "off":
@@ -358,7 +367,7 @@ def translate_command(
     source, targets = settings.source_language, settings.target_languages
 
     skipped: list[Path] = []
-    loaded = _load(names, source, fmt, encoding, skipped)
+    loaded = _load(names, source, fmt, encoding, skipped, sheet_names=settings.sheet_names)
     if skipped and not quiet:
         shown = ", ".join(str(p) for p in skipped[:5]) + (", ..." if len(skipped) > 5 else "")
         print(f"dilmanc: skipped {len(skipped)} file(s) of unknown type: {shown}", file=sys.stderr)

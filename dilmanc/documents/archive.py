@@ -1,6 +1,7 @@
-"""ZIP-based formats (DOCX; PPTX, XLSX, ODT and EPUB when they come): one guard against
-decompression bombs, run before any part is parsed, for `dilmanc translate` and the server
-alike. Every ZIP-based reader opens its bytes with `open_zip` and nothing else.
+"""ZIP-based documents (DOCX, PPTX, XLSX, ODT/ODS/ODP, EPUB): the one guard against
+decompression bombs and unsafe XML, run before any part is parsed, for `dilmanc translate`
+and the server alike. Every ZIP-based reader opens its bytes with `open_zip` and nothing
+else; `rewrite` writes a translated copy of a package.
 
 An archive is refused (ArchiveTooLarge, one line naming the member and the limit) when:
 
@@ -14,10 +15,16 @@ An archive is refused (ArchiveTooLarge, one line naming the member and the limit
 * an XML member has more than `text_run` bytes with no tag (lxml refuses text nodes longer
   than 10,000,000 bytes anyway; a whitespace bomb is one).
 
-The XML members are read in pieces while counting, never whole, so a refused archive costs
-next to no memory. The compression ratio is not a test: ordinary Word files with repeated
-paragraphs reach 200:1. `refuse` is a pattern a format forbids in its XML (DOCX: a DOCTYPE or
-entity declarations), found while the same pieces stream by.
+It is refused with an InputError line when it is not a readable ZIP archive: a renamed file,
+a truncated package, a ZIP-encrypted member, a member whose data does not inflate or does not
+match its checksum (every member is read once, so that is found here rather than half-way
+through writing a translation), or when an XML member matches `refuse`, the pattern a format
+forbids (`DOCTYPE_OR_ENTITY` by default: no Office or OpenDocument part needs either; EPUB
+passes `ENTITIES`, since its XHTML and NCX files carry harmless external DOCTYPEs).
+
+Members are read in pieces while counting, never whole, so a refused archive costs next to
+no memory. The compression ratio is not a test: ordinary Word files with repeated
+paragraphs reach 200:1.
 """
 
 from __future__ import annotations
@@ -25,13 +32,23 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
+from typing import IO
 
 from dilmanc.errors import InputError
 
 MB = 1024 * 1024
-XML_MEMBERS = (".xml", ".rels", ".xhtml", ".html", ".htm", ".opf", ".ncx", ".svg")
+XML_MEMBERS = (
+    ".xml", ".rels", ".xhtml", ".html", ".htm", ".opf", ".ncx", ".svg", ".rdf", ".vml"
+)  # fmt: skip
 PIECE = 64 * 1024
+# Any DOCTYPE or entity declaration: OpenDocument and Office XML have neither.
+DOCTYPE_OR_ENTITY = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+# Entity declarations, or a DOCTYPE with an internal subset (`[ ... ]`): what can expand.
+ENTITIES = re.compile(rb"<!ENTITY|<!DOCTYPE[^>\[]*\[", re.IGNORECASE)
+UNSAFE = "declares a DOCTYPE or entities; refused (unsafe XML)"
+OVERLAP = 1024  # bytes of the previous piece searched again (a match cut in two)
 
 
 class ArchiveTooLarge(InputError):
@@ -55,13 +72,15 @@ def open_zip(
     label: str,
     *,
     kind: str = "ZIP archive",
-    limits: ZipLimits = LIMITS,
-    refuse: re.Pattern[bytes] | None = None,
-    why: str = "is refused",
+    limits: ZipLimits | None = None,
+    refuse: re.Pattern[bytes] | None = DOCTYPE_OR_ENTITY,
+    why: str = UNSAFE,
 ) -> zipfile.ZipFile:
     """The checked archive over `data` (the caller closes it). InputError when it is not a
-    readable ZIP archive (`kind` names the format), ArchiveTooLarge past a limit, InputError
+    readable ZIP archive (`kind` names the format: ".odt", "EPUB"), ArchiveTooLarge past a
+    limit (`limits`, by default `LIMITS`, the same for every format), InputError
     "<member> `why`" when `refuse` matches an XML member."""
+    limits = limits or LIMITS
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as err:
@@ -70,7 +89,7 @@ def open_zip(
         raise InputError(f"{label}: cannot read the {kind} archive ({err})") from None
     try:
         check_sizes(archive, label, limits)
-        scan_markup(archive, label, limits, refuse, why)
+        scan_members(archive, label, limits, refuse, why)
     except (
         zipfile.BadZipFile,
         zipfile.LargeZipFile,
@@ -78,7 +97,9 @@ def open_zip(
         EOFError,
         OSError,
         RuntimeError,
-    ) as err:  # a member that does not inflate; RuntimeError: encrypted
+        ValueError,
+        zlib.error,
+    ) as err:  # a member that does not inflate or fails its checksum
         archive.close()
         raise InputError(f"{label}: cannot read the {kind} archive ({err})") from None
     except BaseException:
@@ -101,6 +122,8 @@ def check_sizes(archive: zipfile.ZipFile, label: str, limits: ZipLimits = LIMITS
                 f"{label}: {member.filename} inflates to {_mb(member.file_size)} "
                 f"(the limit is {_mb(limits.part)} per part)"
             )
+        if member.flag_bits & 0x1:  # zipfile would ask for a password
+            raise InputError(f"{label}: {member.filename} is an encrypted ZIP member; refused")
         total += member.file_size
     if total > limits.total:
         raise ArchiveTooLarge(
@@ -108,25 +131,29 @@ def check_sizes(archive: zipfile.ZipFile, label: str, limits: ZipLimits = LIMITS
         )
 
 
-def scan_markup(
+def scan_members(
     archive: zipfile.ZipFile,
     label: str,
     limits: ZipLimits = LIMITS,
-    refuse: re.Pattern[bytes] | None = None,
-    why: str = "is refused",
+    refuse: re.Pattern[bytes] | None = DOCTYPE_OR_ENTITY,
+    why: str = UNSAFE,
 ) -> None:
-    """Stream every XML member once: count tags, measure text runs, look for `refuse`."""
+    """Stream every member once (checksums verified); in XML members count tags, measure
+    text runs, look for `refuse`."""
     tags = 0
     for member in archive.infolist():
-        if member.is_dir() or not member.filename.lower().endswith(XML_MEMBERS):
+        if member.is_dir():
             continue
+        xml = member.filename.lower().endswith(XML_MEMBERS)
         run = 0  # bytes since the last "<"
         tail = b""  # the end of the previous piece, for a pattern cut in two
         with archive.open(member) as handle:
             while piece := handle.read(PIECE):
+                if not xml:
+                    continue
                 if refuse is not None and refuse.search(tail + piece):
                     raise InputError(f"{label}: {member.filename} {why}")
-                tail = piece[-32:]
+                tail = piece[-OVERLAP:]
                 tags += piece.count(b"<")
                 if tags > limits.markup:
                     raise ArchiveTooLarge(
@@ -145,3 +172,18 @@ def scan_markup(
 
 def _mb(size: int) -> str:
     return f"{size / MB:,.0f} MB" if size >= MB else f"{size:,} bytes"
+
+
+def rewrite(data: bytes, replaced: dict[str, bytes], handle: IO) -> None:
+    """Write the package `data` to `handle` with the members named in `replaced` given new
+    bytes; every member keeps its place (so an OpenDocument or EPUB `mimetype` stays first
+    and stored), name, date and compression."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive, zipfile.ZipFile(buffer, "w") as out:
+        for info in archive.infolist():
+            member = zipfile.ZipInfo(info.filename, info.date_time)
+            member.compress_type = info.compress_type
+            member.external_attr = info.external_attr
+            body = replaced.get(info.filename)
+            out.writestr(member, archive.read(info) if body is None else body)
+    handle.write(buffer.getvalue())

@@ -137,6 +137,8 @@ class Document(abc.ABC):
     extensions: ClassVar[tuple[str, ...]] = ()
     #: whether outputs are bytes (DOCX) rather than text
     binary: ClassVar[bool] = False
+    #: keyword options `load` takes beside `encoding` (a spreadsheet's "sheet_names")
+    options: ClassVar[tuple[str, ...]] = ()
     #: the codec a text output file is written in: formats that keep their input's encoding
     #: (a UTF-16 subtitle file gives a UTF-16 translation) set it when they load a file
     encoding: str = "utf-8"

@@ -14,7 +14,7 @@ The translated book is the original package with those members replaced: every o
 
 Refused with one line: a book with DRM (`META-INF/rights.xml`, or content encrypted by
 `META-INF/encryption.xml` beyond font obfuscation), a package without a readable OPF, XML
-declaring entities, and everything `check_zip` refuses.
+declaring entities, and everything the ZIP guard (`archive.open_zip`) refuses.
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ from urllib.parse import unquote
 
 from lxml import etree
 
+from dilmanc.documents.archive import ENTITIES, open_zip, rewrite
 from dilmanc.documents.base import Document, Translated, Unit
 from dilmanc.documents.html import HtmlDocument
-from dilmanc.documents.package import ENTITIES, check_zip, rewrite
 from dilmanc.errors import InputError
 from dilmanc.fileio import decode, read_bytes, sniff_bom
 from dilmanc.languages import Language
@@ -207,8 +207,7 @@ class EpubDocument(Document):
         label = str(path)
         if not data.strip():
             raise InputError(f"{label} is empty")
-        check_zip(path, kind="EPUB", refuse=ENTITIES)
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with open_zip(data, label, kind="EPUB", refuse=ENTITIES) as archive:
             if CONTAINER not in archive.namelist():
                 raise InputError(f"{label}: not an EPUB book (a ZIP archive without {CONTAINER})")
             _check_drm(archive, label)

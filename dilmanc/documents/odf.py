@@ -41,8 +41,8 @@ from typing import IO
 
 from lxml import etree
 
+from dilmanc.documents.archive import open_zip, rewrite
 from dilmanc.documents.base import Document, InlineCode, Translated, Unit, UnitWriter
-from dilmanc.documents.package import check_zip, rewrite
 from dilmanc.errors import InputError
 from dilmanc.fileio import read_bytes
 from dilmanc.languages import Language
@@ -659,7 +659,7 @@ def _which(names: list[str]) -> str:
     return "a ZIP archive"
 
 
-def _open(path: Path, data: bytes, label: str, suffix: str) -> tuple[object, object]:
+def _open(data: bytes, label: str, suffix: str) -> tuple[object, object]:
     """(content root, styles root or None) after checking `data` is a safe, readable package."""
     if data.startswith(OLE_MAGIC):
         raise InputError(
@@ -668,8 +668,7 @@ def _open(path: Path, data: bytes, label: str, suffix: str) -> tuple[object, obj
         )
     if not data.strip():
         raise InputError(f"{label} is empty")
-    check_zip(path, kind=suffix)
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+    with open_zip(data, label, kind=suffix) as archive:
         names = archive.namelist()
         if "content.xml" not in names:
             raise InputError(
@@ -717,7 +716,7 @@ class OdfDocument(Document):
         data = read_bytes(path)
         label = str(path)
         suffix = path.suffix.lower() or f".{cls.format}"
-        content, styles = _open(path, data, label, suffix)
+        content, styles = _open(data, label, suffix)
         return cls(path, label, data, content, styles)
 
     @staticmethod

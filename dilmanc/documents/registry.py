@@ -15,6 +15,8 @@ from dilmanc.errors import InputError, UsageError
 # name → ("module:Class", file name endings); order matters for sniffing (most specific first)
 FORMATS: dict[str, tuple[str, tuple[str, ...]]] = {
     "docx": ("dilmanc.documents.docx:DocxDocument", (".docx",)),
+    "pptx": ("dilmanc.documents.pptx:PptxDocument", (".pptx", ".pptm")),
+    "xlsx": ("dilmanc.documents.xlsx:XlsxDocument", (".xlsx", ".xlsm")),
     "odt": ("dilmanc.documents.odf:OdtDocument", (".odt", ".ott")),
     "ods": ("dilmanc.documents.odf:OdsDocument", (".ods", ".ots")),
     "odp": ("dilmanc.documents.odf:OdpDocument", (".odp", ".otp")),
@@ -28,7 +30,17 @@ FORMATS: dict[str, tuple[str, tuple[str, ...]]] = {
     "markdown": ("dilmanc.documents.markdown:MarkdownDocument", (".md", ".markdown")),
     "text": ("dilmanc.documents.plaintext:TextDocument", (".txt", ".text")),
 }
-ALIASES = {"txt": "text", "plain": "text", "md": "markdown", "xlf": "xliff", "htm": "html"}
+ALIASES = {
+    "txt": "text",
+    "plain": "text",
+    "md": "markdown",
+    "xlf": "xliff",
+    "htm": "html",
+    "pptm": "pptx",
+    "xlsm": "xlsx",
+}
+# Binary Office 97-2003 files → the format to save them as
+LEGACY = {".doc": ("Word", "docx"), ".ppt": ("PowerPoint", "pptx"), ".xls": ("Excel", "xlsx")}
 SNIFF_BYTES = 4096
 
 
@@ -62,6 +74,12 @@ def detect_format(
         return format_class(explicit)
     if path.suffix.lower() == f".{source_iso}":
         return format_class("text")
+    if path.suffix.lower() in LEGACY:
+        application, modern = LEGACY[path.suffix.lower()]
+        raise InputError(
+            f"{path}: a legacy {application} 97-2003 file ({path.suffix}); dilmanc reads "
+            f".{modern}: save it as .{modern}"
+        )
     found = _by_extension(path)
     if found is not None:
         return found
@@ -89,10 +107,14 @@ def open_document(
     format: str | None = None,
     encoding: str | None = None,
     source_iso: str = "az",
+    **options,
 ) -> Document:
-    """Load `path` with its format's reader (everything is checked before returning)."""
+    """Load `path` with its format's reader (everything is checked before returning);
+    `options` (such as `sheet_names=True`) go to the formats that take them."""
     path = Path(path)
-    return detect_format(path, format, source_iso).load(path, encoding=encoding)
+    cls = detect_format(path, format, source_iso)
+    taken = {name: value for name, value in options.items() if name in cls.options}
+    return cls.load(path, encoding=encoding, **taken)
 
 
 # Inputs written out in another format: a PO template is a PO file, a PDF becomes Word.

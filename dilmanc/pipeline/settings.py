@@ -52,6 +52,7 @@ class Settings:
     tm_threshold: float = 75.0  # fuzzy matches from this score are reported as suggestions
     names: str | None = None  # people's names as terms: "direct" | "keep" English style; None off
     name_files: tuple[str, ...] = ()  # user name tables (TSV), later ones win
+    sheet_names: bool = False  # spreadsheets: worksheet names are translated too
     qe: str = "on"  # quality estimation of every translated unit: "on" | "off"
 
     @classmethod
