@@ -8,14 +8,15 @@ STAMP  := $(VENV)/.installed
 
 setup: $(STAMP) browser
 
-# Headless Chromium for the test that renders `eval report`'s HTML (Debian's chromium package).
-# Tried only as root and never fatal: without it that one test is skipped with its reason.
+# Headless Chromium and its driver for the tests that render `eval report`'s HTML and drive
+# the review page with Selenium (Debian's chromium and chromium-driver packages). Tried only as
+# root and never fatal: without them those tests are skipped with their reason.
 browser:
-	@if command -v chromium >/dev/null 2>&1; then :; \
+	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
-		|| echo "browser: chromium could not be installed; the HTML render test will be skipped"; \
-	else echo "browser: chromium missing and not root; the HTML render test will be skipped"; fi
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver) \
+		|| echo "browser: chromium could not be installed; the browser tests will be skipped"; \
+	else echo "browser: chromium or chromedriver missing and not root; the browser tests will be skipped"; fi
 
 # PostgreSQL server binaries for the tests of the PostgreSQL memory (Debian's postgresql
 # package; the tests start a throw-away cluster of their own, no service is enabled). Tried only

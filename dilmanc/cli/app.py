@@ -26,6 +26,7 @@ from dilmanc.cli.help import make_app
 from dilmanc.cli.models import app as models_app
 from dilmanc.cli.names import names_command
 from dilmanc.cli.qe import qe_command
+from dilmanc.cli.review import review_command
 from dilmanc.cli.serve import serve_command
 from dilmanc.cli.tm import app as tm_app
 from dilmanc.cli.translate import FLAGS, translate_command
@@ -75,6 +76,7 @@ app.add_typer(eval_app, name="eval", help="Score, compare and benchmark translat
 app.command("names")(names_command)
 app.command("qe")(qe_command)
 app.command("serve")(serve_command)
+app.command("review", no_args_is_help=False)(review_command)
 app.add_typer(
     tm_app, name="tm", help="Translation memory: import, export, search, add, delete, migrate."
 )

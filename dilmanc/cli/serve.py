@@ -66,6 +66,15 @@ def serve_command(
     key_req_limit: int = typer.Option(
         None, "--key-req-limit", metavar="N", help="With --new-key: requests per minute."
     ),
+    key_roles: str = typer.Option(
+        "translate",
+        "--key-roles",
+        metavar="ROLES",
+        help="With --new-key: translate, or translate,reviewer (may approve in /review).",
+    ),
+    review: bool = typer.Option(
+        False, "--review", help="Serve the review workspace at /review (see 'dilmanc review')."
+    ),
     allow_anonymous: bool = typer.Option(
         False, "--allow-anonymous", help="Serve a non-loopback address without API keys."
     ),
@@ -133,7 +142,8 @@ def serve_command(
         if not api_keys:
             raise UsageError("--new-key needs --api-keys FILE (where the key is stored)")
         store = KeyStore.load(api_keys, create=True)
-        token = store.add(new_key, char_quota=key_quota, req_limit=key_req_limit)
+        roles = tuple(r.strip() for r in key_roles.split(",") if r.strip())
+        token = store.add(new_key, char_quota=key_quota, req_limit=key_req_limit, roles=roles)
         typer.echo(token)
         return
     try:
@@ -177,6 +187,7 @@ def serve_command(
         max_queue=max_queue,
         max_upload_mb=max_upload_mb,
         suggestions=suggestions,
+        review=review,
         cors_origins=_origins(cors_origins),
         files=not no_files,
         log_level=log_level,

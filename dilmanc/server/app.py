@@ -72,6 +72,7 @@ class ServerConfig:
     max_upload_mb: float = 20.0
     alternatives_limit: int = 5
     suggestions: bool = False  # POST /suggest (into the service's translation memory)
+    review: bool = False  # the review workspace at /review (dilmanc.review)
     files: bool = True  # document translation on
     file_ttl: float = 3600.0
     log_level: str = "info"
@@ -709,6 +710,8 @@ def create_app(
 
     app.include_router(libretranslate.router(server))
     app.include_router(deepl.router(server))
+    if config.review:
+        app.include_router(review_router(server))
     app.openapi = lambda: spec.openapi(app)  # every route described: dilmanc.server.spec
 
     @app.get("/openapi.json", include_in_schema=False)
@@ -719,6 +722,29 @@ def create_app(
     if config.cors_origins:  # outermost: error answers get the headers too
         app.add_middleware(LibreTranslateCors, origins=tuple(config.cors_origins))
     return app
+
+
+def review_router(server: Server):
+    """The review workspace (`dilmanc.review.web`) over this server's service, keys and
+    data folder; uploads are translated with the server's pipeline and charged to the key."""
+    from dilmanc.review.jobs import JobStore
+    from dilmanc.review.web import review_router as make_router
+
+    def charge(key: ApiKey, chars: int) -> None:
+        if server.keys is not None:
+            try:
+                server.keys.charge(key, chars)
+            except QuotaExceeded as err:
+                raise UsageError(f"quota exceeded: {err}") from None
+
+    return make_router(
+        JobStore(server.config.directory() / "review"),
+        server.service,
+        keys=server.keys,
+        pipeline=server.pipeline,
+        charge=charge,
+        max_upload_bytes=int(server.config.max_upload_mb * 1024 * 1024),
+    )
 
 
 def _load_quietly(server: Server) -> None:

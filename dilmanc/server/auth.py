@@ -1,6 +1,8 @@
 """API keys (stored as SHA-256 hashes), per-key character quotas and request rate limits.
 
-The keys file is JSON: `{"keys": [{"name", "sha256", "char_quota", "req_limit"}]}`. Keys are
+The keys file is JSON: `{"keys": [{"name", "sha256", "char_quota", "req_limit", "roles"}]}`;
+`roles` is optional (a key without it is a translate key): "translate" uses the APIs,
+"reviewer" may also edit and approve in the review workspace. Keys are
 random 32-byte tokens, so an unsalted SHA-256 is enough to make a stolen file useless; the
 key itself is shown once, when it is created. The file is written only when a key is added
 (`dilmanc serve --new-key`): under a lock file (`FILE.lock`), re-read, then replaced
@@ -48,6 +50,7 @@ class ApiKey:
     sha256: str
     char_quota: int | None = None  # characters this key may translate in all (None: no quota)
     req_limit: int | None = None  # requests per minute (None: the server's default)
+    roles: tuple[str, ...] = ("translate",)
 
     def to_json(self) -> dict:
         return {
@@ -55,6 +58,7 @@ class ApiKey:
             "sha256": self.sha256,
             "char_quota": self.char_quota,
             "req_limit": self.req_limit,
+            "roles": list(self.roles),
         }
 
 
@@ -169,6 +173,7 @@ def _parse(path: Path, text: str) -> tuple[list[ApiKey], dict[str, int]]:
                 sha256=str(item["sha256"]),
                 char_quota=item.get("char_quota"),
                 req_limit=item.get("req_limit"),
+                roles=_roles(item.get("roles", ["translate"])),
             )
             keys.append(key)
             if int(item.get("chars_used") or 0):
@@ -176,6 +181,19 @@ def _parse(path: Path, text: str) -> tuple[list[ApiKey], dict[str, int]]:
     except (ValueError, KeyError, TypeError) as err:
         raise InputError(f"{path}: not a dilmanc keys file ({err})") from None
     return keys, recorded
+
+
+ROLES = ("translate", "reviewer")
+
+
+def _roles(value) -> tuple[str, ...]:
+    """A key's roles, checked (ValueError for an unknown one or a value that is no list)."""
+    if isinstance(value, str) or not all(isinstance(r, str) for r in value):
+        raise ValueError(f"roles must be a list of {', '.join(ROLES)}")
+    unknown = [r for r in value if r not in ROLES]
+    if unknown:
+        raise ValueError(f"unknown role {unknown[0]!r} (roles: {', '.join(ROLES)})")
+    return tuple(value)
 
 
 def _signature(path: Path) -> tuple | None:
@@ -222,12 +240,23 @@ class KeyStore:
             self._recorded = recorded
             self._seen = seen
 
-    def add(self, name: str, *, char_quota: int | None = None, req_limit: int | None = None) -> str:
+    def add(
+        self,
+        name: str,
+        *,
+        char_quota: int | None = None,
+        req_limit: int | None = None,
+        roles: tuple[str, ...] = ("translate",),
+    ) -> str:
         """Create a key called `name`, save the file and return the key (shown only now)."""
         if not name.strip():
             raise UsageError("a key needs a name")
+        try:
+            roles = _roles(roles)
+        except ValueError as err:
+            raise UsageError(str(err)) from None
         token = "dk-" + secrets.token_urlsafe(32)
-        key = ApiKey(name, hash_key(token), char_quota, req_limit)
+        key = ApiKey(name, hash_key(token), char_quota, req_limit, roles)
         lock = FileLock(self.path.with_name(self.path.name + ".lock"), timeout=LOCK_SECONDS)
         try:
             with lock:
