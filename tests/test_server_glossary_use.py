@@ -79,6 +79,7 @@ def test_a_glossary_is_prepared_once_and_reused(tmp_path, builds, server_glossar
                 live.url + "/translate",
                 json={"q": ORG_TEXT, "source": "az", "target": "en", "glossary": glossary_id},
             )
+            assert deepl.status_code == 200, deepl.text
             assert "IOM" in deepl.json()["translations"][0]["text"]
             assert "IOM" in libre.json()["translatedText"]
             per_request.append(builds[0] - before)
