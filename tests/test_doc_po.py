@@ -395,3 +395,24 @@ def test_qe_flagged_targets_are_fuzzy_with_the_reasons_as_a_comment(doc):
     assert rewritten["Faylı aç: %s"].getnotes("translator").count("dilmanc QE") == 1
     unit = messages(write(reread, RU, {"1": replace(items["1"], unit=first)}))["Faylı aç: %s"]
     assert not unit.isfuzzy() and "dilmanc QE" not in unit.getnotes("translator")
+
+
+def test_restructuredtext_references_and_roles_are_placeholders():
+    """Sphinx catalogues (found on a real Sphinx test catalogue, tests/corpus): a reference
+    name, role, literal, substitution or footnote reference must come back unchanged, so it
+    is never sent to the model; ordinary backquotes and bars stay text."""
+    text = (
+        "See `Sphinx site`_, `docs <https://x.org>`__, :ref:`label`, :py:func:`f`, "
+        "``make html``, |release| and [#]_ [1]_ but not `this` or a|b."
+    )
+    _, codes = protect(text)
+    assert [code.data for code in codes.values()] == [
+        "`Sphinx site`_",
+        "`docs <https://x.org>`__",
+        ":ref:`label`",
+        ":py:func:`f`",
+        "``make html``",
+        "|release|",
+        "[#]_",
+        "[1]_",
+    ]

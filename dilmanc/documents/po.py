@@ -6,7 +6,8 @@ wrapping, obsolete `#~` entries and line endings).
 Units: one per message (the header and obsolete messages are never yielded), id = the message's
 position in the file; `notes` carry its context, comments, references and flags. The
 placeholders of `text.placeholders` (printf, brace fields, `${…}`, `{{…}}`, ICU arguments and
-`#`, character references) and line breaks/tabs are standalone tags; HTML tags are pairs when
+`#`, character references), reStructuredText references, roles, literals and substitutions
+(Sphinx catalogues) and line breaks/tabs are standalone tags; HTML tags are pairs when
 opened and closed in the message, else standalone. The message's flags choose the rules: a
 printf flag (`c-format`, `python-format`, ...) takes every printf conversion, a brace flag
 (`python-brace-format`, `csharp-format`, ...) every brace field, a message without any format
@@ -94,6 +95,13 @@ BRACE_FLAGS = frozenset(
 )
 _COUNT_NAMES = {"count", "n", "num", "number", "total", "amount", "quantity", "0"}
 _HTML = re.compile(r"<(/?)([A-Za-z][\w:-]*)(?:\s[^<>]*)?(/?)>")
+# reStructuredText inline markup a translation must keep as it is (Sphinx catalogues): a
+# hyperlink reference `name`_ / `text <url>`__ (its text is the target's name), a role
+# :ref:`label`, an inline literal ``code``, a substitution |name| and a footnote reference [#]_.
+_REST = re.compile(
+    r"`[^`\n]+`__?(?![\w`])|(?<![\w`]):[\w.+-]+(?::[\w.+-]+)?:`[^`\n]+`"
+    r"|``[^`\n]+``|(?<![\w|])\|[\w][\w .-]*(?<! )\|(?![\w|])|\[(?:#[\w-]*|\*|\d+)\]_"
+)
 _BREAKS = {"\n": "newline", "\t": "tab"}
 _HEADER_LINE = re.compile(r"^([\w-]+):[ \t]*(.*)$", re.MULTILINE)
 
@@ -122,6 +130,7 @@ def protect(text: str, rules: Rules = CODE) -> tuple[list[str | Tag], dict[int, 
     """Placeholders, line breaks and HTML tags of a msgid as tags (see the module docstring)."""
     found = [(s.start, s.end, s.kind) for s in find(text, rules)]
     found += [(m.start(), m.end(), "html") for m in _HTML.finditer(text)]
+    found += [(m.start(), m.end(), "rest") for m in _REST.finditer(text)]
     found += [(m.start(), m.end(), _BREAKS[m.group()]) for m in re.finditer("[\n\t]", text)]
     spans: list[tuple[int, int, str]] = []  # (start, end, name), not overlapping
     for span in sorted(found):
