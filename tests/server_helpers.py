@@ -119,6 +119,7 @@ class DoubleService:
                 if self._engines is None:
                     engine = (engine_class or DictEngine)(table or {}, targets=tuple(targets))
                     self._engines = {t.iso: engine for t in self.targets}
+                    self._made = dict(self._engines)  # the memory's cache keys
                 return self._engines
 
         settings = {"use_tm": False, "use_cache": False, **settings}

@@ -104,6 +104,9 @@ def serve_command(
         help="Browser origins allowed on the LibreTranslate routes (comma-separated; *: any; "
         "none: no CORS).",
     ),
+    metrics: bool = typer.Option(
+        False, "--metrics", help="Serve GET /metrics in Prometheus format (for monitoring)."
+    ),
     tm: str = MEMORY_FILE,
     no_tm: bool = NO_TM,
     no_cache: bool = NO_CACHE,
@@ -179,6 +182,7 @@ def serve_command(
         suggestions=suggestions,
         cors_origins=_origins(cors_origins),
         files=not no_files,
+        metrics=metrics,
         log_level=log_level,
     ).check()
     if api_keys:
