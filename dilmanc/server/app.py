@@ -238,8 +238,6 @@ class Server:
         """Load models (once) and put a batcher in front of each; idempotent."""
         if self.loaded.is_set():
             return
-        from dilmanc.engines.pivot import PivotEngine
-
         try:
             self.warm_detector()
             self.service.load()
@@ -247,9 +245,7 @@ class Server:
 
             made: dict[int, BatchingEngine] = {}
 
-            def wrap(engine):
-                if isinstance(engine, PivotEngine):  # batch each leg; the pipeline runs them
-                    return PivotEngine(wrap(engine.first), wrap(engine.second), engine.pivot)
+            def batched(engine):  # one batcher per model, in front of each leg
                 if id(engine) not in made:
                     made[id(engine)] = BatchingEngine(
                         engine,
@@ -262,7 +258,7 @@ class Server:
                     self.batchers.append(made[id(engine)])
                 return made[id(engine)]
 
-            self.service.wrap_engines(wrap)
+            self.service.wrap_engines(lambda engine: engine.with_legs(batched))
         except DilmancError as err:
             self.load_error = str(err)
             self.log.error("load failed", extra={"problem": str(err)})
