@@ -227,8 +227,7 @@ def _load_engine(spec: str, settings: Settings) -> Engine:
     """The engine of one model spec with the settings' engine, device, threads, compute type
     (made once per process: the registry caches engines); lazy: it answers language and
     token questions from the model's small files and loads the weights on first use."""
-    from dilmanc.engines.registry import load_engine
-    from dilmanc.models.resolve import normalize_engine
+    from dilmanc.engines.registry import load_engine, normalize_engine
 
     return load_engine(
         spec,

@@ -83,7 +83,7 @@ class Settings:
 
     def validate(self) -> Settings:
         """Check every value (no model is loaded); UsageError naming the setting."""
-        from dilmanc.models.resolve import normalize_engine
+        from dilmanc.engines.registry import normalize_engine
 
         source = self.source_language
         targets = self.target_languages if self.targets else []
