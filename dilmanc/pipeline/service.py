@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -276,7 +276,7 @@ class Service:
 
         settings = settings.validate()
         if not settings.targets:
-            settings = settings.with_changes(targets=producible_targets(settings))
+            settings = replace(settings, targets=producible_targets(settings))
         self.settings = settings
         self.source = settings.source_language
         self.targets = settings.target_languages

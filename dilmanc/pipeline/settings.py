@@ -8,7 +8,7 @@ service, `eval run` and the server share one set of rules.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from dilmanc.engines.base import DecodeOptions
 from dilmanc.errors import SettingError, UsageError
@@ -53,16 +53,6 @@ class Settings:
     names: str | None = None  # people's names as terms: "direct" | "keep" English style; None off
     name_files: tuple[str, ...] = ()  # user name tables (TSV), later ones win
     qe: str = "on"  # quality estimation of every translated unit: "on" | "off"
-
-    @classmethod
-    def for_targets(cls, targets: str | list[str], **kwargs) -> Settings:
-        """Settings with `targets` given as "en,ru" or a list."""
-        if isinstance(targets, str):
-            targets = [part.strip() for part in targets.split(",") if part.strip()]
-        return cls(targets=tuple(targets), **kwargs)
-
-    def with_changes(self, **changes) -> Settings:
-        return replace(self, **changes)
 
     @property
     def source_language(self) -> Language:
