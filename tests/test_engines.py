@@ -11,7 +11,7 @@ from tiny_models import build_marian, install_in_hf_cache
 from dilmanc.engines import registry as loader
 from dilmanc.engines.base import Engine, available_cores, plan_batches
 from dilmanc.engines.registry import load_engine
-from dilmanc.errors import EXIT_UNAVAILABLE, ModelUnavailable, UsageError
+from dilmanc.errors import EXIT_UNAVAILABLE, ModelUnavailable, SettingError, UsageError
 from dilmanc.languages import Language, resolve
 from dilmanc.models.presets import DEFAULT_MODEL, PRESETS, find_preset
 from dilmanc.models.resolve import parse_model_options, resolve_model
@@ -358,8 +358,9 @@ def test_ct2_directory_is_detected_and_transformers_override_refused(tiny_nllb_c
     assert resolve_model(str(tiny_nllb_ct2_dir)).engine == "ctranslate2"
     with pytest.raises(UsageError, match="CTranslate2 conversion"):
         resolve_model(str(tiny_nllb_ct2_dir), engine="transformers")
-    with pytest.raises(UsageError, match="unknown engine"):
-        resolve_model(str(tiny_nllb_ct2_dir), engine="onnx")
+    with pytest.raises(SettingError, match="engine 'onnx' is unknown") as refused:
+        load_engine(str(tiny_nllb_ct2_dir), engine="onnx")
+    assert refused.value.setting == "engine"
 
 
 def test_engines_are_loaded_once_per_directory(tiny_nllb_dir):
@@ -461,3 +462,18 @@ def test_parse_model_options_default_plain_and_per_language():
 def test_parse_model_options_errors(values, match):
     with pytest.raises(UsageError, match=match):
         parse_model_options(values, [EN, RU])
+
+
+def test_engines_are_registered_by_name_and_the_cli_names_its_option(cli, tiny_marian_dir):
+    from dilmanc.engines.ctranslate2 import CT2Engine
+    from dilmanc.engines.registry import ENGINES, engine_class, normalize_engine
+
+    assert engine_class("ctranslate2") is CT2Engine
+    assert {normalize_engine(name) for name in ENGINES} == set(ENGINES)
+    assert normalize_engine("CT2") == "ctranslate2" and normalize_engine("auto") is None
+    for command in ("serve", "translate"):
+        result = cli([command, "--model", tiny_marian_dir, "--engine", "onnx"], stdin="Salam.")
+        assert result.code == 2
+        assert result.err.strip().splitlines() == [
+            "dilmanc: error: --engine 'onnx' is unknown (choose transformers or ctranslate2)"
+        ]

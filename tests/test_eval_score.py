@@ -280,3 +280,28 @@ def test_empty_files_are_an_input_error(cli, tmp_path):
     res = cli(["eval", "score", "--hyp", hyp, "--ref", ref])
     assert res.code == 2 and "nothing to score" in res.err and "Traceback" not in res.err
     assert cli(["eval", "compare", "--ref", ref, hyp, hyp]).code == 2
+
+
+def test_metrics_come_from_one_registry_like_sacrebleus():
+    import sacrebleu.metrics
+
+    from dilmanc.errors import SettingError
+    from dilmanc.eval.metrics import (
+        HIGHER_IS_BETTER,
+        LABELS,
+        METRICS,
+        REGISTRY,
+        make_metric,
+        parse_metrics,
+    )
+
+    assert METRICS == tuple(REGISTRY) == ("bleu", "chrf", "ter")
+    for name, kind in REGISTRY.items():
+        assert isinstance(make_metric(name), getattr(sacrebleu.metrics, kind.cls))
+        assert LABELS[name] == kind.label and HIGHER_IS_BETTER[name] == kind.higher_is_better
+    assert make_metric("chrF++").word_order == 2
+    assert make_metric("bleu", sentence=True).effective_order
+    assert not make_metric("bleu").effective_order
+    with pytest.raises(SettingError) as refused:
+        parse_metrics(" , ")
+    assert refused.value.setting == "metrics" and "--" not in str(refused.value)

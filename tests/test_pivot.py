@@ -6,8 +6,10 @@ from __future__ import annotations
 import pytest
 from doubles import DictEngine
 
-from dilmanc.engines.pivot import PivotEngine, pivot_glossary
+from dilmanc.engines.base import Leg, Translator
+from dilmanc.engines.pivot import PivotEngine
 from dilmanc.glossary import TermEnforcer, load_glossaries
+from dilmanc.glossary.pivot import pivot_glossary
 from dilmanc.languages import resolve
 from dilmanc.models.presets import PIVOTS, commercial_use
 from dilmanc.pipeline.pipeline import Pipeline
@@ -54,6 +56,36 @@ def test_a_term_lost_on_leg_one_is_reported_in_the_target_language():
     (report,) = pipeline.glossary_reports
     iom = glossary.by_id("iom")
     assert report["failed"] and report["failed"][0]["expected"] == iom.target("ru")
+
+
+def test_any_engine_that_says_two_legs_gets_the_glossary_on_both():
+    """The pipeline asks the engine for its legs (no class check): an engine of another kind
+    with two legs is run leg by leg, the English term enforced and mapped to Russian."""
+    first = DictEngine(model="az-en", targets=("en",))
+    second = DictEngine(model="en-ru", targets=("ru",), source="en")
+
+    class Chained(DictEngine):  # not a PivotEngine
+        def legs(self, source, target):
+            return [Leg(first, source, EN), Leg(second, EN, target)]
+
+    glossary = load_glossaries([], builtin=True)
+    engine = Chained(model="chained", targets=("ru",))
+    pipeline = Pipeline({"ru": engine}, AZ, enforcer=TermEnforcer(glossary, "inject"))
+    (out,) = pipeline.translate_lines(["BMqT-nin nümayəndəsi çıxış etdi."], RU)
+    iom = glossary.by_id("iom")
+    assert engine.calls == []  # its legs did the work
+    assert f'"{iom.target("en")}"-nin' in first.calls[0][1][0]
+    assert f'"{iom.target("ru")}"' in second.calls[0][1][0]
+    assert iom.target("ru") in out
+
+
+def test_every_engine_is_a_translator_with_one_leg_unless_it_says_more():
+    engine, first, second = pivot()
+    assert isinstance(first, Translator) and isinstance(engine, Translator)
+    assert first.legs(AZ, EN) == [Leg(first, AZ, EN)]
+    assert [leg.engine for leg in engine.legs(AZ, RU)] == [first, second]
+    wrapped = engine.with_legs(lambda e: DictEngine(model=f"wrapped {e.model}"))
+    assert [leg.engine.model for leg in wrapped.legs(AZ, RU)] == ["wrapped az-en", "wrapped en-ru"]
 
 
 def test_pivot_glossary_maps_english_to_russian():

@@ -58,6 +58,14 @@ def test_cors_origins_option(cli, tiny_marian_dir, monkeypatch):
         assert seen.pop().cors_origins == origins
 
 
+def test_metrics_option(cli, tiny_marian_dir, monkeypatch):
+    seen = []
+    monkeypatch.setattr("dilmanc.cli.serve.run", lambda config, *_: seen.append(config))
+    serve = ["serve", "--model", tiny_marian_dir, "--port", "0"]
+    assert cli(serve).code == 0 and seen.pop().metrics is False
+    assert cli([*serve, "--metrics"]).code == 0 and seen.pop().metrics is True
+
+
 def test_a_missing_keys_file_is_one_line(cli, tiny_marian_dir, tmp_path):
     result = cli(["serve", "--model", tiny_marian_dir, "--api-keys", tmp_path / "none.json"])
     _one_line(result, 2, "none.json: no such file", "--new-key")

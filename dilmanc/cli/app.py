@@ -29,7 +29,7 @@ from dilmanc.cli.qe import qe_command
 from dilmanc.cli.review import review_command
 from dilmanc.cli.serve import serve_command
 from dilmanc.cli.tm import app as tm_app
-from dilmanc.cli.translate import FLAGS, translate_command
+from dilmanc.cli.translate import flag, translate_command
 from dilmanc.errors import (
     EXIT_BROKEN_PIPE,
     EXIT_INTERRUPTED,
@@ -40,6 +40,7 @@ from dilmanc.errors import (
     EncodingError,
     OutputClosed,
     OutputError,
+    SettingError,
     Terminated,
 )
 from dilmanc.fileio import OUTPUTS, RESOURCE_ERRNOS, STDOUT_NAME, GuardedStream
@@ -91,7 +92,9 @@ def error(message: str) -> None:
 def _message(err: DilmancError) -> str:
     """The error's line, naming this CLI's option where the error names a setting."""
     if isinstance(err, EncodingError):
-        return f"{err.problem}; convert it or pass {FLAGS.get(err.setting, err.setting)}"
+        return f"{err.problem}; convert it or pass {flag(err.setting)}"
+    if isinstance(err, SettingError):
+        return f"{flag(err.setting)} {err.problem}"
     return str(err)
 
 

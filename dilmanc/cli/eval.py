@@ -12,6 +12,7 @@ import json
 import typer
 
 from dilmanc.cli.help import make_app
+from dilmanc.cli.options import ENGINE
 from dilmanc.errors import UsageError
 from dilmanc.eval.metrics import LABELS, METRICS
 from dilmanc.fileio import ENCODING_ADVICE, check_writable
@@ -275,7 +276,7 @@ def run_command(
     out: str = typer.Option(
         "runs", "--out", "-o", metavar="DIR", help="Folder for the run record."
     ),
-    engine: str | None = typer.Option(None, "--engine", help="transformers or ctranslate2."),
+    engine: str | None = ENGINE,
     device: str = typer.Option("cpu", "--device", help="cpu or cuda."),
     threads: int = typer.Option(0, "--threads", help="CPU threads (0: the engine's default)."),
     beam: int = typer.Option(4, "--beam", min=1, help="Beam size."),

@@ -21,5 +21,11 @@ BEAM = typer.Option(4, "--beam", metavar="N", help="Beam size.")
 MIN_LENGTH = typer.Option(
     0, "--min-length", hidden=True, metavar="N", help="Shortest output, in tokens (benchmarks)."
 )
+ENGINE = typer.Option(
+    None,
+    "--engine",
+    metavar="ENGINE",
+    help="transformers or ctranslate2 (default: from the model directory).",
+)
 DEVICE = typer.Option("cpu", "--device", metavar="DEVICE", help="cpu or cuda.")
 SOURCE = typer.Option("az", "--from", "-f", metavar="LANG", help="Source language.")

@@ -21,6 +21,7 @@ import typer
 from dilmanc.cli.options import (
     BEAM,
     DEVICE,
+    ENGINE,
     GLOSSARY_MODE,
     MEMORY_FILE,
     MIN_LENGTH,
@@ -49,9 +50,7 @@ def serve_command(
         help="Target languages served (default: every one the models translate into).",
     ),
     source_code: str = SOURCE,
-    engine: str = typer.Option(
-        None, "--engine", metavar="ENGINE", help="transformers or ctranslate2."
-    ),
+    engine: str = ENGINE,
     host: str = typer.Option("127.0.0.1", "--host", metavar="ADDRESS", help="Address to bind."),
     port: int = typer.Option(5000, "--port", "-p", metavar="PORT", help="Port to listen on."),
     api_keys: str = typer.Option(
@@ -113,6 +112,9 @@ def serve_command(
         help="Browser origins allowed on the LibreTranslate routes (comma-separated; *: any; "
         "none: no CORS).",
     ),
+    metrics: bool = typer.Option(
+        False, "--metrics", help="Serve GET /metrics in Prometheus format (for monitoring)."
+    ),
     tm: str = MEMORY_FILE,
     no_tm: bool = NO_TM,
     no_cache: bool = NO_CACHE,
@@ -163,10 +165,9 @@ def serve_command(
             use_cache=not no_cache,
         ).validate()
     except SettingError as err:
-        from dilmanc.cli.translate import FLAGS
+        from dilmanc.cli.translate import flag
 
-        flag = FLAGS.get(err.setting, f"--{err.setting.replace('_', '-')}")
-        raise UsageError(f"{flag} {err.problem}") from None
+        raise UsageError(f"{flag(err.setting)} {err.problem}") from None
     if not model:
         raise UsageError("no model given (use --model MODEL)")
     from dilmanc.server.app import ServerConfig
@@ -190,6 +191,7 @@ def serve_command(
         review=review,
         cors_origins=_origins(cors_origins),
         files=not no_files,
+        metrics=metrics,
         log_level=log_level,
     ).check()
     if api_keys:

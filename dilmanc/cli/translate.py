@@ -21,6 +21,7 @@ import typer
 from dilmanc.cli.options import (
     BEAM,
     DEVICE,
+    ENGINE,
     GLOSSARY_MODE,
     MEMORY_FILE,
     MIN_LENGTH,
@@ -51,6 +52,7 @@ FLAGS = {
     "batch_size": "--batch-size",
     "threads": "--threads",
     "device": "--device",
+    "engine": "--engine",
     "glossary_mode": "--glossary-mode",
     "n_best": "--n-best",
     "names": "--names",
@@ -58,6 +60,11 @@ FLAGS = {
     "encoding": "--encoding",
     "qe": "--qe",
 }
+
+
+def flag(setting: str) -> str:
+    """The option that sets `setting` (a Settings field or another setting's name)."""
+    return FLAGS.get(setting, f"--{setting.replace('_', '-')}")
 
 
 @dataclass
@@ -72,7 +79,7 @@ def _settings(**values) -> Settings:
     try:
         return Settings(**values).validate()
     except SettingError as err:
-        raise UsageError(f"{FLAGS.get(err.setting, err.setting)} {err.problem}") from None
+        raise UsageError(f"{flag(err.setting)} {err.problem}") from None
 
 
 def _expand(
@@ -216,12 +223,7 @@ def translate_command(
         metavar="MODEL",
         help="Preset, hub id or model directory; LANG=MODEL picks one per target (repeatable).",
     ),
-    engine: str = typer.Option(
-        None,
-        "--engine",
-        metavar="ENGINE",
-        help="transformers or ctranslate2 (default: from the model directory).",
-    ),
+    engine: str = ENGINE,
     out_dir: str = typer.Option(
         None,
         "--out-dir",

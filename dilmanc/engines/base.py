@@ -1,9 +1,11 @@
-"""The engine interface every translation backend implements, and token-budget batching.
+"""The engine interface (`Translator`) and the template most backends build on (`Engine`).
 
-Subclasses encode segments into model tokens (`_encode`) and decode batches of encoded
-segments (`_translate_encoded`); the base class does everything else once: pair checks, empty
-segments, sorting by length, batches bounded by a token budget, and streaming over iterables
-with results in input order.
+`Translator` is what the pipeline, the server and the evaluator use: languages, rich results,
+legs, identity. `Engine` implements it with token-budget batching: subclasses encode
+segments into model tokens (`_encode`) and decode batches of encoded segments
+(`_translate_encoded`); the base class does everything else once: pair checks, empty
+segments, sorting by length, batches bounded by a token budget, and streaming over
+iterables with results in input order.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import abc
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from dilmanc.errors import UsageError
 from dilmanc.languages import Language
@@ -71,6 +73,72 @@ class TranslationResult:
     def hypotheses(self) -> tuple[Hypothesis, ...]:
         """The whole n-best list, best first."""
         return (Hypothesis(self.text, self.score), *self.alternatives)
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One model call of a translation: `engine` from `source` into `target`."""
+
+    engine: Translator
+    source: Language
+    target: Language
+
+
+@runtime_checkable
+class Translator(Protocol):
+    """What every translation backend offers, however it decodes (`Engine` is the template
+    for tokenizer-batched models; a remote or rule-based backend may implement this alone)."""
+
+    name: str
+    model: str
+    architecture: str
+    max_batch_size: int
+    max_source_tokens: int | None
+    load_seconds: float
+
+    def supports(self, source: Language, target: Language) -> bool: ...
+    def supported_targets(self) -> list[str]: ...
+    def describe_languages(self) -> str: ...
+    def check_pair(self, source: Language, target: Language) -> None: ...
+    def count_tokens(self, text: str, source: Language | None = None) -> int: ...
+
+    def translate_results(
+        self,
+        texts: list[str],
+        source: Language,
+        target: Language,
+        options: DecodeOptions | None = None,
+        *,
+        return_attention: bool = False,
+        batch_all: bool = False,
+    ) -> list[TranslationResult]: ...
+
+    def iter_results(
+        self,
+        texts: Iterable[str],
+        source: Language,
+        target: Language,
+        options: DecodeOptions | None = None,
+        *,
+        buffer_size: int | None = None,
+        return_attention: bool = False,
+        suppress: Sequence[str] = (),
+    ) -> Iterator[TranslationResult]: ...
+
+    def legs(self, source: Language, target: Language) -> list[Leg]:
+        """The model calls that make `source`→`target` (one, or more for a pivot): the
+        pipeline runs each leg itself (glossary, tags, checks per leg)."""
+        ...
+
+    def with_legs(self, wrap) -> Translator:
+        """This translator with each leg's engine replaced by `wrap(engine)` (the server puts
+        a batcher in front of each model)."""
+        ...
+
+    def info(self) -> dict: ...
+    def identity(self) -> dict: ...
+    def load(self) -> Translator: ...
+    def close(self) -> None: ...
 
 
 def _as_result(value: TranslationResult | str) -> TranslationResult:
@@ -321,6 +389,13 @@ class Engine(abc.ABC):
             for j, result in zip(batch, results, strict=True):
                 out[keep[j]] = _as_result(result)
         return out
+
+    def legs(self, source: Language, target: Language) -> list[Leg]:
+        """One leg: this engine translates `source`→`target` itself."""
+        return [Leg(self, source, target)]
+
+    def with_legs(self, wrap) -> Translator:
+        return wrap(self)
 
     def info(self) -> dict:
         """What a run report should say about this engine (JSON-able)."""

@@ -31,6 +31,21 @@ def default_compute_type(device: str) -> str:
 class CT2Engine(TokenizedEngine):
     name = "ctranslate2"
 
+    @classmethod
+    def open(cls, resolved, *, model, device, threads, compute_type, codec=None) -> CT2Engine:
+        """The engine of a resolved model (`dilmanc.engines.registry`)."""
+        from dilmanc.engines.spm_codec import SpmCodec
+
+        return cls(
+            resolved.directory,
+            model=model,
+            device=device,
+            threads=threads,
+            compute_type=compute_type,
+            pairs=resolved.pairs,
+            codec=codec if isinstance(codec, SpmCodec) else None,
+        )
+
     def __init__(
         self,
         directory: str | Path,

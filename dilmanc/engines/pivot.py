@@ -3,24 +3,17 @@
 OPUS-MT has az→en and en→ru but no az→ru; `opus-mt-az-en+opus-mt-en-ru` (the preset
 `opus-mt-az-en-ru`) chains them, which gives a route to Russian under Apache-2.0 where
 NLLB-200 is CC-BY-NC. `PivotEngine` is an Engine, so anything that translates can use it;
-the pipeline runs the legs itself when a glossary is enforced, so that the English term is
-enforced on the first leg and mapped to the Russian term on the second (`pivot_glossary`).
+it says its two legs (`legs`), which the pipeline runs itself, so that a glossary's English
+term is enforced on the first leg and mapped to the Russian term on the second
+(`dilmanc.glossary.pivot.pivot_glossary`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 
-from dilmanc.engines.base import DecodeOptions, Engine, TranslationResult
+from dilmanc.engines.base import DecodeOptions, Engine, Leg, TranslationResult
 from dilmanc.languages import Language, resolve
-
-
-@dataclass(frozen=True)
-class Leg:
-    engine: Engine
-    source: Language
-    target: Language
 
 
 class PivotEngine(Engine):
@@ -37,6 +30,9 @@ class PivotEngine(Engine):
 
     def legs(self, source: Language, target: Language) -> list[Leg]:
         return [Leg(self.first, source, self.pivot), Leg(self.second, self.pivot, target)]
+
+    def with_legs(self, wrap) -> PivotEngine:
+        return PivotEngine(self.first.with_legs(wrap), self.second.with_legs(wrap), self.pivot)
 
     def supports(self, source: Language, target: Language) -> bool:
         return self.first.supports(source, self.pivot) and self.second.supports(self.pivot, target)
@@ -128,33 +124,3 @@ class PivotEngine(Engine):
             "threads": first["threads"],
             "legs": [first, second],
         }
-
-
-def pivot_glossary(glossary, pivot: str, target: str):
-    """The glossary of a second leg: each entry's pivot-language renderings as the terms to
-    find, its target-language renderings (and forbidden ones) as what they must become.
-
-    The preferred pivot rendering is what the first leg injects, so it always maps back to
-    its own entry; other accepted renderings are added only where no other entry prefers
-    them ("IOM" stays IOM → МОМ even when the full name lists "IOM" as a variant)."""
-    from dilmanc.glossary.model import Entry, Glossary, term_key
-
-    usable = [e for e in glossary if e.accepted(pivot) and e.accepted(target)]
-    preferred = {term_key(e.accepted(pivot)[0]) for e in usable}
-    entries = []
-    for entry in usable:
-        first, *others = entry.accepted(pivot)
-        found = (first, *(v for v in others if term_key(v) not in preferred))
-        entries.append(
-            Entry(
-                az=found,
-                targets={target: entry.accepted(target)},
-                forbidden={target: entry.forbidden_in(target)},
-                id=entry.id,
-                flags=entry.flags - {"dnt"},
-                note=entry.note,
-                origin=entry.origin,
-                line=entry.line,
-            )
-        )
-    return Glossary(entries)

@@ -1,7 +1,8 @@
 """Loading engines by name, once per process: `load_engine(spec)` → a cached Engine.
 
-The model spec is resolved by `dilmanc.models.resolve`; the engine class is chosen from
-ENGINE_CLASSES (one module per engine, imported only when used). Loaded engines are cached
+The model spec is resolved by `dilmanc.models.resolve`; the engine class is chosen by name
+from ENGINES (one module per engine, imported only when used; a new engine is one line
+there, and its class builds itself from a resolved model with `open`). Loaded engines are cached
 per (directory, engine, device, compute type, threads) under a lock, so NLLB serving English
 and Russian loads once and concurrent callers (the server) never load a model twice.
 
@@ -12,15 +13,42 @@ fails at once) but loads the model only when a sentence first needs it
 
 from __future__ import annotations
 
+import importlib
 import threading
 
 from dilmanc.engines.base import Engine
-from dilmanc.errors import UsageError
+from dilmanc.errors import SettingError, UsageError
 from dilmanc.models.convert import QUANTIZATIONS
 from dilmanc.models.resolve import resolve_model
 
 TORCH_COMPUTE_TYPES = ("float32", "float16", "bfloat16", "int8")
 CT2_COMPUTE_TYPES = ("default", "auto", *QUANTIZATIONS)
+
+#: engine name → "module:Class"; the class has a classmethod
+#: `open(resolved, *, model, device, threads, compute_type, codec)`
+ENGINES: dict[str, str] = {
+    "transformers": "dilmanc.engines.transformers:TransformersEngine",
+    "ctranslate2": "dilmanc.engines.ctranslate2:CT2Engine",
+}
+ALIASES = {"ct2": "ctranslate2", "ctranslate": "ctranslate2", "hf": "transformers"}
+ALIASES["torch"] = "transformers"
+
+
+def normalize_engine(engine: str | None) -> str | None:
+    """The registered name of `engine` (aliases allowed); None for automatic."""
+    if engine is None or engine.strip() in ("", "auto"):
+        return None
+    key = engine.strip().lower()
+    key = ALIASES.get(key, key)
+    if key not in ENGINES:
+        raise SettingError("engine", f"{engine!r} is unknown (choose {' or '.join(ENGINES)})")
+    return key
+
+
+def engine_class(name: str) -> type[Engine]:
+    module, _, cls = ENGINES[name].partition(":")
+    return getattr(importlib.import_module(module), cls)
+
 
 _LOADED: dict[tuple, Engine] = {}
 _LAZY: dict[tuple, Engine] = {}
@@ -61,7 +89,7 @@ def load_engine(
         raise UsageError(f"unknown device {device!r} (use cpu or cuda)")
     if threads < 0:
         raise UsageError(f"--threads must be 0 (all cores) or positive, got {threads}")
-    resolved = resolve_model(spec, engine=engine, download=download)
+    resolved = resolve_model(spec, engine=normalize_engine(engine), download=download)
     if resolved.engine == "ctranslate2" and compute_type not in (None, *CT2_COMPUTE_TYPES):
         raise UsageError(
             f"unknown CTranslate2 compute type {compute_type!r} "
@@ -94,31 +122,10 @@ def _load(
     resolved, spec: str, device: str, threads: int, compute_type: str | None, codec=None
 ) -> Engine:
     """The engine for a resolved model; `codec`: a codec already read (a LazyEngine's)."""
-    if resolved.engine == "ctranslate2":
-        from dilmanc.engines.ctranslate2 import CT2Engine
-        from dilmanc.engines.spm_codec import SpmCodec
-
-        return CT2Engine(
-            resolved.directory,
-            model=spec,
-            device=device,
-            threads=threads,
-            compute_type=compute_type,
-            pairs=resolved.pairs,
-            codec=codec if isinstance(codec, SpmCodec) else None,
-        )
-    from dilmanc.engines.transformers import TransformersEngine
-    from dilmanc.models.files import quiet_transformers
-
-    quiet_transformers()
-    return TransformersEngine(
-        resolved.directory,
-        model=spec,
-        device=device,
-        threads=threads,
-        pairs=resolved.pairs,
-        compute_type=_torch_compute_type(compute_type),
-    )
+    return engine_class(resolved.engine).open(
+        resolved, model=spec, device=device, threads=threads, compute_type=compute_type,
+        codec=codec,
+    )  # fmt: skip
 
 
 def _pivot_language(first: Engine):

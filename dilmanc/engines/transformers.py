@@ -43,6 +43,24 @@ def _quantize_dynamic_int8(net):
 class TransformersEngine(TokenizedEngine):
     name = "transformers"
 
+    @classmethod
+    def open(
+        cls, resolved, *, model, device, threads, compute_type, codec=None
+    ) -> TransformersEngine:
+        """The engine of a resolved model (`dilmanc.engines.registry`)."""
+        from dilmanc.engines.registry import _torch_compute_type
+        from dilmanc.models.files import quiet_transformers
+
+        quiet_transformers()
+        return cls(
+            resolved.directory,
+            model=model,
+            device=device,
+            threads=threads,
+            pairs=resolved.pairs,
+            compute_type=_torch_compute_type(compute_type),
+        )
+
     def __init__(
         self,
         directory: str | Path,

@@ -176,9 +176,6 @@ class CandidateResult:
     gains: list[SegmentChange] = field(default_factory=list)
     losses: list[SegmentChange] = field(default_factory=list)
 
-    def all_deltas(self) -> list[PairedDelta]:
-        return self.deltas + ([self.term.delta] if self.term.delta is not None else [])
-
 
 @dataclass
 class SettingRow:

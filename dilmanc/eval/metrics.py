@@ -12,11 +12,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dilmanc.errors import UsageError
+from dilmanc.errors import SettingError, UsageError
 
-METRICS = ("bleu", "chrf", "ter")
-LABELS = {"bleu": "BLEU", "chrf": "chrF++", "ter": "TER"}
-HIGHER_IS_BETTER = {"bleu": True, "chrf": True, "ter": False}
+
+@dataclass(frozen=True)
+class MetricKind:
+    """One metric: the sacrebleu class that computes it and how it is shown and compared."""
+
+    cls: str  # a class of sacrebleu.metrics
+    label: str
+    higher_is_better: bool = True
+    options: tuple[tuple[str, object], ...] = ()
+    sentence_options: tuple[tuple[str, object], ...] = ()  # added for sentence scores
+
+
+#: metric name → kind, in report order (as sacrebleu's METRICS): a metric is one line here
+REGISTRY: dict[str, MetricKind] = {
+    "bleu": MetricKind("BLEU", "BLEU", sentence_options=(("effective_order", True),)),
+    "chrf": MetricKind("CHRF", "chrF++", options=(("word_order", 2),)),
+    "ter": MetricKind("TER", "TER", higher_is_better=False),
+}
+METRICS = tuple(REGISTRY)
+LABELS = {name: kind.label for name, kind in REGISTRY.items()}
+HIGHER_IS_BETTER = {name: kind.higher_is_better for name, kind in REGISTRY.items()}
 _ALIASES = {"chrf++": "chrf", "chrf2": "chrf", "chrf2++": "chrf", "sacrebleu": "bleu"}
 
 
@@ -24,7 +42,7 @@ def metric_name(name: str) -> str:
     """Normalise a user-typed metric name (`chrF++` → `chrf`); UsageError if unknown."""
     key = name.strip().lower()
     key = _ALIASES.get(key, key)
-    if key not in METRICS:
+    if key not in REGISTRY:
         raise UsageError(f"unknown metric {name!r} (known: {', '.join(METRICS)})")
     return key
 
@@ -33,21 +51,17 @@ def parse_metrics(spec: str) -> list[str]:
     """`"bleu,chrf"` → ["bleu", "chrf"], in the canonical order, duplicates dropped."""
     wanted = {metric_name(part) for part in spec.split(",") if part.strip()}
     if not wanted:
-        raise UsageError("no metric given (use --metrics bleu,chrf,ter)")
+        raise SettingError("metrics", f"names no metric (choose from {', '.join(METRICS)})")
     return [m for m in METRICS if m in wanted]
 
 
 def make_metric(name: str, *, sentence: bool = False):
     """A fresh sacrebleu metric object; `sentence=True` gives BLEU with effective order."""
-    from sacrebleu.metrics import BLEU, CHRF, TER
+    import sacrebleu.metrics
 
-    if name == "bleu":
-        return BLEU(effective_order=sentence)
-    if name == "chrf":
-        return CHRF(word_order=2)
-    if name == "ter":
-        return TER()
-    raise UsageError(f"unknown metric {name!r} (known: {', '.join(METRICS)})")
+    kind = REGISTRY[metric_name(name)]
+    options = dict(kind.options) | (dict(kind.sentence_options) if sentence else {})
+    return getattr(sacrebleu.metrics, kind.cls)(**options)
 
 
 @dataclass

@@ -37,14 +37,6 @@ class Score:
     repaired: bool
 
 
-def base_similarity(query: tuple, candidate: tuple) -> float:
-    """100 × (1 − Levenshtein distance / longer length) over token sequences."""
-    longest = max(len(query), len(candidate))
-    if longest == 0:
-        return 100.0
-    return 100.0 * (1.0 - Levenshtein.distance(query, candidate) / longest)
-
-
 def _number_pattern(value: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\d.,:/]){re.escape(value)}(?![\d]|[.,:/]\d)")
 

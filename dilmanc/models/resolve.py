@@ -27,13 +27,6 @@ from dilmanc.models import hub
 from dilmanc.models.convert import QUANTIZATIONS, convert_to_ct2, is_ct2_dir, read_info
 from dilmanc.models.presets import DEFAULT_MODEL, PRESETS, Preset, find_preset
 
-ENGINES = ("transformers", "ctranslate2")
-_ENGINE_ALIASES = {
-    "ct2": "ctranslate2",
-    "ctranslate": "ctranslate2",
-    "hf": "transformers",
-    "torch": "transformers",
-}
 log = logging.getLogger(__name__)
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
@@ -47,16 +40,6 @@ class ResolvedModel:
     engine: str
     pairs: tuple[tuple[str, str], ...] = ()
     preset: Preset | None = None
-
-
-def normalize_engine(engine: str | None) -> str | None:
-    if engine is None or engine in ("", "auto"):
-        return None
-    key = engine.strip().lower()
-    key = _ENGINE_ALIASES.get(key, key)
-    if key not in ENGINES:
-        raise UsageError(f"unknown engine {engine!r} (choose transformers or ctranslate2)")
-    return key
 
 
 def _looks_like_path(spec: str) -> bool:
@@ -74,11 +57,13 @@ def _unknown_model(spec: str) -> UsageError:
 def resolve_model(
     spec: str, *, engine: str | None = None, download: bool | None = None
 ) -> ResolvedModel:
-    """Resolve a preset, hub id or directory to a local directory and engine (may download)."""
+    """Resolve a preset, hub id or directory to a local directory and engine (may download).
+    `engine`: a registered engine name (`dilmanc.engines.registry.normalize_engine`) or None
+    to choose from the directory."""
     spec = spec.strip()
     if not spec:
         raise UsageError("empty --model value")
-    wanted = normalize_engine(engine)
+    wanted = engine
     local = Path(spec).expanduser()
     if local.is_dir():
         return _resolve_dir(spec, local, wanted)

@@ -47,8 +47,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from dilmanc.documents.base import Origin, TagOutcome, Translated, Unit, UnitState
-from dilmanc.engines.base import DecodeOptions, TranslationResult
-from dilmanc.engines.pivot import Leg, PivotEngine
+from dilmanc.engines.base import DecodeOptions, Leg, TranslationResult
 from dilmanc.errors import UsageError
 from dilmanc.glossary.enforce import Candidate
 from dilmanc.languages import Language
@@ -634,10 +633,7 @@ class Pipeline:
         """Distinct sentences through the glossary and the engine (each leg of a pivot)."""
         engine = self._engine_for(target)
         engine.load()  # a lazily loaded engine loads here, when a sentence first needs it
-        if isinstance(engine, PivotEngine):
-            legs = engine.legs(self.source, target)
-        else:
-            legs = [Leg(engine, self.source, target)]
+        legs = engine.legs(self.source, target)
         texts = segments
         outcomes: list[TagOutcome] | None = None
         signals: list[ModelSignals] | None = None
@@ -662,8 +658,8 @@ class Pipeline:
         """A later pivot leg maps the pivot-language terms to the target's."""
         if self.enforcer is None:
             return None
-        from dilmanc.engines.pivot import pivot_glossary
         from dilmanc.glossary import TermEnforcer
+        from dilmanc.glossary.pivot import pivot_glossary
 
         key = (leg.source.iso, leg.target.iso)
         if key not in self._leg_enforcers:

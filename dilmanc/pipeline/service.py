@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -227,8 +227,7 @@ def _load_engine(spec: str, settings: Settings) -> Engine:
     """The engine of one model spec with the settings' engine, device, threads, compute type
     (made once per process: the registry caches engines); lazy: it answers language and
     token questions from the model's small files and loads the weights on first use."""
-    from dilmanc.engines.registry import load_engine
-    from dilmanc.models.resolve import normalize_engine
+    from dilmanc.engines.registry import load_engine, normalize_engine
 
     return load_engine(
         spec,
@@ -277,7 +276,7 @@ class Service:
 
         settings = settings.validate()
         if not settings.targets:
-            settings = settings.with_changes(targets=producible_targets(settings))
+            settings = replace(settings, targets=producible_targets(settings))
         self.settings = settings
         self.source = settings.source_language
         self.targets = settings.target_languages

@@ -8,7 +8,7 @@ service, `eval run` and the server share one set of rules.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from dilmanc.engines.base import DecodeOptions
 from dilmanc.errors import SettingError, UsageError
@@ -55,16 +55,6 @@ class Settings:
     sheet_names: bool = False  # spreadsheets: worksheet names are translated too
     qe: str = "on"  # quality estimation of every translated unit: "on" | "off"
 
-    @classmethod
-    def for_targets(cls, targets: str | list[str], **kwargs) -> Settings:
-        """Settings with `targets` given as "en,ru" or a list."""
-        if isinstance(targets, str):
-            targets = [part.strip() for part in targets.split(",") if part.strip()]
-        return cls(targets=tuple(targets), **kwargs)
-
-    def with_changes(self, **changes) -> Settings:
-        return replace(self, **changes)
-
     @property
     def source_language(self) -> Language:
         return resolve(self.source)
@@ -84,7 +74,7 @@ class Settings:
 
     def validate(self) -> Settings:
         """Check every value (no model is loaded); UsageError naming the setting."""
-        from dilmanc.models.resolve import normalize_engine
+        from dilmanc.engines.registry import normalize_engine
 
         source = self.source_language
         targets = self.target_languages if self.targets else []

@@ -78,6 +78,7 @@ class ServerConfig:
     log_level: str = "info"
     # browser origins allowed on the LibreTranslate routes ("*": any; empty: no CORS)
     cors_origins: tuple[str, ...] = ("*",)
+    metrics: bool = False  # GET /metrics in Prometheus format (dilmanc.server.metrics)
 
     def directory(self) -> Path:
         if self.data_dir is not None:
@@ -220,14 +221,24 @@ class Server:
         self.chars_total = 0
         self._chars_lock = threading.Lock()
         self.suggestion_sink = self._suggestion_sink()
+        self.metrics = self._metrics() if config.metrics else None
+
+    def _metrics(self):
+        from dilmanc.server.metrics import Metrics
+
+        return Metrics(lambda: sum(b.queued for b in self.batchers), self.jobs.counts)
+
+    def counted(self, pipeline):
+        """`pipeline` once it has run: its sentences counted by origin in the metrics."""
+        if self.metrics is not None:
+            self.metrics.pipeline(pipeline.stats)
+        return pipeline
 
     # --- lifecycle ---------------------------------------------------------------------------
     def load(self) -> None:
         """Load models (once) and put a batcher in front of each; idempotent."""
         if self.loaded.is_set():
             return
-        from dilmanc.engines.pivot import PivotEngine
-
         try:
             self.warm_detector()
             self.service.load()
@@ -235,9 +246,7 @@ class Server:
 
             made: dict[int, BatchingEngine] = {}
 
-            def wrap(engine):
-                if isinstance(engine, PivotEngine):  # batch each leg; the pipeline runs them
-                    return PivotEngine(wrap(engine.first), wrap(engine.second), engine.pivot)
+            def batched(engine):  # one batcher per model, in front of each leg
                 if id(engine) not in made:
                     made[id(engine)] = BatchingEngine(
                         engine,
@@ -245,11 +254,12 @@ class Server:
                         max_segments=self.config.max_batch or None,
                         max_queue=self.config.max_queue,
                         activity=self.activity,
+                        on_batch=self.metrics.batch if self.metrics is not None else None,
                     )
                     self.batchers.append(made[id(engine)])
                 return made[id(engine)]
 
-            self.service.wrap_engines(wrap)
+            self.service.wrap_engines(lambda engine: engine.with_legs(batched))
         except DilmancError as err:
             self.load_error = str(err)
             self.log.error("load failed", extra={"problem": str(err)})
@@ -331,6 +341,8 @@ class Server:
                 raise ApiError(403, f"Quota exceeded: {err}") from None
         with self._chars_lock:
             self.chars_total += chars
+        if self.metrics is not None:
+            self.metrics.characters.inc(chars)
 
     def check_batch(self, request: Request, count: int) -> None:
         """The one texts-per-request limit (`batch_limit`) of both APIs, in each one's words."""
@@ -438,14 +450,23 @@ class Server:
         from dilmanc.server.translate import translate_markup_texts, translate_plain
 
         pipeline = self.pipeline(glossary)
-        if markup:
-            return translate_markup_texts(self.service, pipeline, texts, target, ignore_tags, qe=qe)
-        return translate_plain(pipeline, texts, target, qe=qe)
+        try:
+            if markup:
+                return translate_markup_texts(
+                    self.service, pipeline, texts, target, ignore_tags, qe=qe
+                )
+            return translate_plain(pipeline, texts, target, qe=qe)
+        finally:
+            self.counted(pipeline)
 
     def alternatives(self, text: str, target: Language, count: int) -> list[str]:
         from dilmanc.server.translate import alternatives
 
-        return alternatives(self.service.pipeline(), text, target, count)
+        pipeline = self.service.pipeline()
+        try:
+            return alternatives(pipeline, text, target, count)
+        finally:
+            self.counted(pipeline)
 
     # --- documents ---------------------------------------------------------------------------
     def _run_job(self, record, input_path: Path, output_path: Path, stop) -> int:
@@ -461,15 +482,19 @@ class Server:
         def progress(units: int) -> None:
             self.jobs.advance(record.id, units, total)
 
-        result = translate_path(
-            self.service,
-            self.pipeline(glossary),
-            document,
-            resolve(record.target),
-            output_path,
-            stop=stop,
-            progress=progress,
-        )
+        pipeline = self.pipeline(glossary)
+        try:
+            result = translate_path(
+                self.service,
+                pipeline,
+                document,
+                resolve(record.target),
+                output_path,
+                stop=stop,
+                progress=progress,
+            )
+        finally:
+            self.counted(pipeline)
         self.log.info(
             "document job",
             extra={
@@ -631,6 +656,10 @@ class RequestMiddleware:
                 fields["problem"] = state["problem"]
             level = 40 if status[0] >= 500 else 20
             self.server.log.log(level, "request", extra=fields)
+            if self.server.metrics is not None:
+                seconds = time.perf_counter() - started
+                named = getattr(route, "path", None)
+                self.server.metrics.request(named, fields["method"], status[0], seconds)
 
 
 class LibreTranslateCors:
@@ -718,6 +747,9 @@ def create_app(
     async def openapi_json():
         return JSONResponse(app.openapi())
 
+    if server.metrics is not None:
+        _metrics_route(app, server.metrics)
+
     app.add_middleware(RequestMiddleware, server=server)
     if config.cors_origins:  # outermost: error answers get the headers too
         app.add_middleware(LibreTranslateCors, origins=tuple(config.cors_origins))
@@ -745,6 +777,18 @@ def review_router(server: Server):
         charge=charge,
         max_upload_bytes=int(server.config.max_upload_mb * 1024 * 1024),
     )
+
+
+def _metrics_route(app: FastAPI, metrics) -> None:
+    """GET /metrics for Prometheus: an operator's route, outside the API's OpenAPI document
+    (it is no translation API and takes no key; bind it where only the scraper can reach)."""
+    from fastapi.responses import Response
+
+    from dilmanc.server.metrics import CONTENT_TYPE
+
+    @app.get("/metrics", include_in_schema=False)
+    async def scrape():
+        return Response(metrics.render(), media_type=CONTENT_TYPE)
 
 
 def _load_quietly(server: Server) -> None:

@@ -21,7 +21,7 @@ import contextvars
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -119,7 +119,9 @@ class BatchingEngine(Engine):
         max_segments: int | None = None,
         max_queue: int = 4096,
         activity: Activity | None = None,
+        on_batch: Callable[[int], None] | None = None,
     ) -> None:
+        """`on_batch(segments)` is called after each merged engine call (metrics)."""
         self.inner = inner
         self.name = inner.name
         self.model = inner.model
@@ -130,6 +132,7 @@ class BatchingEngine(Engine):
         self.max_segments = max_segments or max(inner.max_batch_size, 1)
         self.max_queue = max_queue
         self.activity = activity
+        self.on_batch = on_batch
         self.stats = BatchStats()
         self._pending: deque[_Job] = deque()
         self._queued = 0  # segments waiting
@@ -311,6 +314,8 @@ class BatchingEngine(Engine):
         finally:
             self.stats.engine_seconds += time.perf_counter() - started
         self.stats.calls += 1
+        if self.on_batch is not None:
+            self.on_batch(len(unique))
         self.stats.jobs += len(jobs)
         self.stats.segments += sum(len(job.texts) for job in jobs)
         self.stats.unique += len(unique)

@@ -180,9 +180,6 @@ class TaggedText:
                 tags.append((0 if offset < start else end - start, tag))
         return TaggedText(self.text[start:end], tuple(tags))
 
-    def without_tags(self) -> TaggedText:
-        return TaggedText(self.text)
-
     # --- numbering -------------------------------------------------------------------------
     def renumbered(self) -> tuple[TaggedText, dict[int, int]]:
         """Ids renumbered 1, 2, ... in order of appearance; returns (text, new id → old id)."""
