@@ -68,7 +68,13 @@ def batch_command(
         None, "--encoding", metavar="ENCODING", help="Input encoding of text files."
     ),
     beam: int = BEAM,
+    max_length: int = typer.Option(
+        256, "--max-length", metavar="N", help="Longest output, in tokens."
+    ),
     min_length: int = MIN_LENGTH,
+    batch_tokens: int = typer.Option(
+        2048, "--batch-tokens", metavar="N", help="Token budget per batch."
+    ),
     device: str = DEVICE,
     threads: int = typer.Option(
         0, "--threads", metavar="N", help="CPU threads (per Ray actor; 0: chosen)."
@@ -105,7 +111,7 @@ def batch_command(
         engine=engine,
         device=device,
         threads=threads,
-        decode=DecodeOptions(beam_size=beam, min_length=min_length),
+        decode=DecodeOptions(beam, max_length, batch_tokens, min_length=min_length),
         glossaries=tuple(glossary or ()),
         builtin_glossary=builtin_glossary,
         glossary_mode=glossary_mode,
