@@ -134,6 +134,20 @@ def run_ray(
             (by_name[row["relative"]], json.loads(row["outcome"])) for row in dataset.iter_rows()
         )
         fingerprints = {item.relative: fp for item, fp in pending}
-        collect(results, fingerprints, state, summary, on_result)
+        try:
+            collect(results, fingerprints, state, summary, on_result)
+        except Exception as err:  # Ray's wrapping of an actor's error: one line, resumable
+            raise ResourceUnavailable(
+                f"the Ray run stopped ({summary.done} items done, recorded): {_cause(err)}"
+            ) from None
     summary.seconds += time.perf_counter() - started
     return summary
+
+
+def _cause(err: BaseException) -> str:
+    """The innermost error's one line (Ray wraps an actor's exception more than once)."""
+    from dilmanc.batch.worker import one_line
+
+    while err.__cause__ is not None:
+        err = err.__cause__
+    return one_line(err)[:300]

@@ -124,6 +124,9 @@ def batch_command(
         from dilmanc.batch.cluster import require_ray
 
         require_ray()  # exit 3 naming the extra, before any work
+        from dilmanc.pipeline.service import Service
+
+        Service(settings).engines()  # a wrong model fails here, not in every actor
     skipped: list[Path] = []
     items = find_inputs(source_input, settings.source_language.iso, fmt, skipped)
     check_writable(out_dir, directory=True)
