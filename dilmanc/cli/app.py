@@ -20,6 +20,7 @@ import typer
 from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
 from dilmanc import __version__
+from dilmanc.cli.batch import batch_command
 from dilmanc.cli.eval import app as eval_app
 from dilmanc.cli.glossary import app as glossary_app
 from dilmanc.cli.help import make_app
@@ -71,6 +72,7 @@ def _root(
 
 
 app.command("translate", no_args_is_help=False)(translate_command)
+app.command("batch")(batch_command)
 app.add_typer(models_app, name="models", help="List, download and convert translation models.")
 app.add_typer(glossary_app, name="glossary", help="Check, verify and validate terminology.")
 app.add_typer(eval_app, name="eval", help="Score, compare and benchmark translations.")

@@ -30,7 +30,7 @@ from dilmanc.cli.options import (
     SOURCE,
 )
 from dilmanc.documents.base import Document
-from dilmanc.documents.registry import FORMATS, detect_format, format_names, output_name
+from dilmanc.documents.registry import FORMATS, format_names, output_paths, walk_folder
 from dilmanc.engines.base import DecodeOptions
 from dilmanc.errors import InputError, SettingError, UsageError
 from dilmanc.fileio import (
@@ -90,23 +90,10 @@ def _expand(
     out: list[tuple[Path, Path]] = []
     for name in names:
         path = Path(name)
-        if not path.is_dir():
+        if path.is_dir():
+            out += walk_folder(path, explicit, source_iso, skipped)
+        else:
             out.append((path, Path(path.name)))
-            continue
-        found = []
-        for file in sorted(path.rglob("*")):
-            relative = file.relative_to(path)
-            if not file.is_file() or any(part.startswith(".") for part in relative.parts):
-                continue
-            try:
-                detect_format(file, explicit, source_iso)
-            except InputError:
-                skipped.append(file)
-                continue
-            found.append((file, relative))
-        if not found:
-            raise InputError(f"{path}: no files of a known type in this folder")
-        out += found
     return out
 
 
@@ -170,9 +157,9 @@ def _plan(
     taken: dict[Path, str] = {}
     for document, relative in loaded:
         outputs: dict[str, Path | None] = {}
+        planned = output_paths(relative, [t.iso for t in targets], source.iso, directory)
         for target in targets:
-            name = output_name(relative.name, target.iso, source.iso)
-            path = directory / relative.parent / name
+            path = planned[target.iso]
             if path in taken:
                 raise UsageError(
                     f"{taken[path]} and {document.label} would both be written to {path}"
@@ -512,19 +499,9 @@ def _glossary_summary(totals: dict, report_path: str | None) -> str:
 
 def _translate_one(service, pipeline, job: Job, review_only: bool = False):
     """One document into its outputs (atomically); returns its DocumentReport."""
-    binary = job.document.binary
-    with contextlib.ExitStack() as stack:
-        handles: dict[str, IO] = {}
-        for iso, path in job.outputs.items():
-            if path is None:
-                handles[iso] = sys.stdout
-            else:
-                writer = atomic_writer(path, job.document.encoding, binary=binary)
-                handles[iso] = stack.enter_context(writer)
-        result = service.translate_document(
-            job.document, handles, pipeline, review_only=review_only
-        )
-        if None in job.outputs.values():
-            sys.stdout.flush()
-    result.outputs = [str(path) for path in job.outputs.values() if path is not None]
+    if None not in job.outputs.values():
+        return service.write_document(job.document, job.outputs, pipeline, review_only=review_only)
+    handles: dict[str, IO] = dict.fromkeys(job.outputs, sys.stdout)
+    result = service.translate_document(job.document, handles, pipeline, review_only=review_only)
+    sys.stdout.flush()
     return result

@@ -133,3 +133,34 @@ def output_name(name: str, target_iso: str, source_iso: str) -> str:
     elif stem.lower().endswith(f".{source_iso}"):
         stem = stem[: -len(source_iso) - 1]
     return f"{stem}.{target_iso}{suffix}"
+
+
+def output_paths(relative: Path, targets: list[str], source_iso: str, out_dir: Path) -> dict:
+    """Target iso → where the translation of an input at `relative` (to its root) goes under
+    `out_dir`: folders mirrored, names from `output_name`."""
+    return {
+        iso: out_dir / relative.parent / output_name(relative.name, iso, source_iso)
+        for iso in targets
+    }
+
+
+def walk_folder(
+    folder: Path, explicit: str | None, source_iso: str, skipped: list[Path]
+) -> list[tuple[Path, Path]]:
+    """(file, path relative to `folder`) for every file of a known format under `folder`,
+    sorted; hidden files and folders are passed over, files of unknown type go to `skipped`.
+    InputError when none is found."""
+    found = []
+    for file in sorted(folder.rglob("*")):
+        relative = file.relative_to(folder)
+        if not file.is_file() or any(part.startswith(".") for part in relative.parts):
+            continue
+        try:
+            detect_format(file, explicit, source_iso)
+        except InputError:
+            skipped.append(file)
+            continue
+        found.append((file, relative))
+    if not found:
+        raise InputError(f"{folder}: no files of a known type in this folder")
+    return found

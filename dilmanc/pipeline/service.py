@@ -497,6 +497,31 @@ class Service:
             report.warnings.extend(document.warnings)
         return report
 
+    def write_document(
+        self,
+        document: Document,
+        outputs: dict[str, Path],
+        pipeline: Pipeline,
+        *,
+        review_only: bool = False,
+    ) -> DocumentReport:
+        """Translate `document` into files (iso → path), each written through `atomic_writer`:
+        complete or not there, never partial. Returns the report, outputs listed."""
+        import contextlib
+
+        from dilmanc.fileio import atomic_writer
+
+        with contextlib.ExitStack() as stack:
+            handles = {
+                iso: stack.enter_context(
+                    atomic_writer(path, document.encoding, binary=document.binary)
+                )
+                for iso, path in outputs.items()
+            }
+            report = self.translate_document(document, handles, pipeline, review_only=review_only)
+        report.outputs = [str(path) for path in outputs.values()]
+        return report
+
     def translate_text(self, text: str, target: Language, pipeline: Pipeline | None = None) -> str:
         """Plain text in, plain text out (layout kept): for API callers and the server."""
         return (pipeline or self.pipeline()).translate_text(text, target)
