@@ -20,6 +20,9 @@ CORRECTIONS = {
     2: ("The minister spoke in ", "Baku", "."),
 }
 
+# a memory unit close to FLAGGED[1] (one word more): its fuzzy match, 80%
+MEMORY_UNIT = ("Nazir dünən <g1>Bakıda</g1> çıxış etdi.", "The minister spoke in <g1>Baku</g1>.")
+
 
 def write_docx(path: Path, extra: int = 0) -> Path:
     """Paragraphs: flagged, good, flagged, good, then `extra` filler paragraphs."""

@@ -11,7 +11,7 @@ import docx
 import pytest
 from doubles import DictEngine, use_for_every_model
 from fastapi.testclient import TestClient
-from review_fixtures import CORRECTIONS, GOOD, compact, make_service, write_docx
+from review_fixtures import CORRECTIONS, GOOD, MEMORY_UNIT, compact, make_service, write_docx
 
 from dilmanc.memory import Memory
 from dilmanc.review.jobs import JobStore
@@ -86,6 +86,53 @@ def test_a_target_with_broken_tags_is_refused(made):
     )
     assert answer.status_code == 400 and "tags" in answer.text
     assert store.get(job.id, None).segments[0].status == "needs-review"
+
+
+def test_the_page_shows_memory_matches_with_a_diff_and_marks_glossary_terms(engine, tmp_path):
+    from dilmanc.memory import TMUnit
+    from dilmanc.pipeline.service import Service
+    from dilmanc.pipeline.settings import Settings
+
+    with Memory.open(tmp_path / "tm.db") as memory:
+        memory.add_units([TMUnit(*MEMORY_UNIT, "az", "en")])
+    glossary = tmp_path / "g.tsv"
+    glossary.write_text("id\taz\ten\nbridge\tkörpü\tbridge\n", encoding="utf-8")
+    settings = Settings(
+        targets=("en",),
+        models=("double",),
+        memory=str(tmp_path / "tm.db"),
+        glossaries=(str(glossary),),
+    )
+    store = JobStore(tmp_path / "jobs")
+    with Service(settings) as service:
+        job = translate_file(store, service, write_docx(tmp_path / "r.az.docx"), "en", owner=None)
+        page = TestClient(review_app(store, service)).get(f"/review/jobs/{job.id}").text
+    (match,) = job.segments[2].matches
+    assert (match["kind"], match["score"], match["target"]) == ("fuzzy", 80.0, MEMORY_UNIT[1])
+    assert [s.matches for s in job.segments if s is not job.segments[2]] == [[], [], []]
+    row = page.split('id="seg-2"')[1].split("</tr>")[0]
+    assert '<span class="pct">80%</span> fuzzy' in row
+    assert re.search(r"<del>(<span[^>]*>[^<]*</span>)?\s?dünən\s?</del>", row)
+    assert 'data-match="1" aria-keyshortcuts="Alt+1"' in row
+    assert "The minister spoke in" in row and 'class="match-target"' in row
+    source = page.split('id="src-0"')[1].split("</div>")[0]
+    assert re.search(
+        r'<mark class="term" title="[^"]*required rendering: bridge"[^>]*>körpü</mark>', source
+    )
+    assert 'aria-label="körpü (glossary term, required rendering: bridge)"' in source
+    assert 'id="tags-0"' in page
+
+
+def test_the_diff_marks_what_only_the_match_or_only_the_source_has():
+    from dilmanc.review.web import diff
+
+    html = str(diff("Nazir dünən <g1>Bakıda</g1> çıxış etdi.", "Nazir <g1>Gəncədə</g1> danışdı."))
+    plain = re.sub(r'<span class="sr-only">[^<]*</span>', "", html)
+    assert re.search(r"<del>\s?dünən\s?</del>", plain)
+    assert "<del>Bakıda</del><ins>Gəncədə</ins>" in plain
+    assert "<del>çıxış etdi</del><ins>danışdı</ins>" in plain
+    assert plain.count('data-tag="&lt;g1&gt;"') == 1  # an unchanged tag shown once, as a chip
+    assert "<ins>" not in str(diff("Eyni mətn.", "Eyni mətn."))
 
 
 def test_xliff_and_tmx_exports(made):

@@ -2,11 +2,12 @@
 Debian's chromium-driver (`make browser` installs both; the test is skipped without them).
 
 A scripted reviewer, keyboard only, opens a DOCX job, shows the flagged segments, corrects
-two targets around their bold tag chips and approves them with Ctrl+Enter; the exported DOCX
-holds the corrections with the bold kept, the memory holds them as approved units, and a
-second `dilmanc translate --tm` run takes them from the memory. Screenshots go to a temp
-folder ($DILMANC_ARTIFACTS when set, for CI); the page must log no console errors. It also
-times the page opening a 500-segment job."""
+one target around its bold tag chips, and in the other deletes a chip (the live tag check
+says so) then inserts memory match 1 with Alt+1; both are approved with Ctrl+Enter. The
+exported DOCX holds the corrections with the bold kept, the memory holds them as approved
+units, and a second `dilmanc translate --tm` run takes them from the memory. Screenshots go
+to a temp folder ($DILMANC_ARTIFACTS when set, for CI); the page must log no console errors.
+It also times the page opening a 500-segment job."""
 
 from __future__ import annotations
 
@@ -21,9 +22,9 @@ from pathlib import Path
 import docx
 import pytest
 from doubles import DictEngine, use_for_every_model
-from review_fixtures import GOOD, make_service, write_docx
+from review_fixtures import GOOD, MEMORY_UNIT, make_service, write_docx
 
-from dilmanc.memory import Memory
+from dilmanc.memory import Memory, TMUnit
 from dilmanc.review.jobs import JobStore
 from dilmanc.review.make import translate_file
 from dilmanc.review.web import review_app
@@ -132,6 +133,8 @@ def test_a_reviewer_corrects_and_approves_two_segments_by_keyboard(
     from selenium.webdriver.support.ui import Select
 
     engine = use_for_every_model(monkeypatch, DictEngine(dict(GOOD)))
+    with Memory.open(tmp_path / "tm.db") as memory:
+        memory.add_units([TMUnit(*MEMORY_UNIT, "az", "en")])
     service = make_service(tmp_path / "tm.db", engine)
     store = JobStore(tmp_path / "jobs")
     source = write_docx(tmp_path / "r.az.docx")
@@ -152,7 +155,15 @@ def test_a_reviewer_corrects_and_approves_two_segments_by_keyboard(
         _approve(browser, 0)
         # Ctrl+Enter moved to the next shown segment, the other flagged one
         assert browser.switch_to.active_element.get_attribute("id") == "tgt-2"
-        _correct(browser, "<en> Nazir ", "The minister in ", " çıxış etdi.", " spoke.")
+        tags = browser.find_element("id", "tags-2")
+        assert tags.text.startswith("✔ Tags: 2 of 2")
+        # Backspace over " çıxış etdi." and the closing chip: the check names the lost tag
+        ActionChains(browser).send_keys(Keys.BACKSPACE * 13).perform()
+        assert "✖ Tags: missing </g1>" in tags.text
+        assert "80%" in browser.find_element("id", "match-2-1").text
+        ActionChains(browser).key_down(Keys.ALT).send_keys("1").key_up(Keys.ALT).perform()
+        assert tags.text.startswith("✔ Tags: 2 of 2")
+        assert browser.switch_to.active_element.get_attribute("id") == "tgt-2"
         _approve(browser, 2)
         browser.save_screenshot(str(artifacts / "review-approved.png"))
         href = browser.find_element("id", "export-document").get_attribute("href")
@@ -167,13 +178,11 @@ def test_a_reviewer_corrects_and_approves_two_segments_by_keyboard(
     paragraphs = docx.Document(out).paragraphs
     assert paragraphs[0].text == "Yesterday a yeni bridge."
     assert [r.text for r in paragraphs[0].runs if r.bold] == ["yeni"]
-    assert paragraphs[2].text == "The minister in Bakıda spoke."
-    assert [r.text for r in paragraphs[2].runs if r.bold] == ["Bakıda"]
+    assert paragraphs[2].text == "The minister spoke in Baku."
+    assert [r.text for r in paragraphs[2].runs if r.bold] == ["Baku"]
     with Memory.open(tmp_path / "tm.db") as memory:
-        (match,) = memory.lookup("Nazir <g1>Bakıda</g1> çıxış etdi.", "az", "en")
-    assert (
-        match.unit.origin == "review" and match.target == "The minister in <g1>Bakıda</g1> spoke."
-    )
+        match = memory.lookup("Nazir <g1>Bakıda</g1> çıxış etdi.", "az", "en")[0]
+    assert (match.kind, match.unit.origin, match.target) == ("exact", "review", MEMORY_UNIT[1])
     engine.calls.clear()
     args = ["translate", source, "--to", "en", "-m", "double", "--tm", tmp_path / "tm.db"]
     assert cli([*args, "-o", tmp_path / "again", "--no-cache", "-q"]).code == 0

@@ -64,7 +64,9 @@ def review_command(
         job = translate_file(store, service.load(lazy=True), Path(file), to, owner=None)
         path = f"/review/jobs/{job.id}"
     elif report:
-        job = from_report(store, Path(report), owner=None, glossary=service.glossary())
+        job = from_report(
+            store, Path(report), owner=None, glossary=service.glossary(), memory=service.memory()
+        )
         path = f"/review/jobs/{job.id}"
     sock = _bind("127.0.0.1", port)
     typer.echo(f"review: http://127.0.0.1:{port}{path}  (Ctrl-C to stop)")

@@ -3,7 +3,8 @@
 A job is one source document in one target language: per translatable unit its source and
 target (dilmanc's compact tagged form, `<g1>…</g1>`, `<x2/>`), its status (new, machine,
 memory, needs-review, approved), the QE verdict with its reasons, the glossary terms found in
-its source with their required rendering, and its history of edits. A job belongs to the key
+its source with their required rendering, the translation-memory matches found for its source
+when the job was made, and its history of edits. A job belongs to the key
 that made it (`owner`; None when the workspace runs without keys) and is visible to it only.
 Every save replaces job.json atomically.
 """
@@ -36,6 +37,8 @@ class Segment:
     reasons: list[str] = field(default_factory=list)
     detail: str = ""
     terms: list[dict] = field(default_factory=list)  # [{"source": az, "target": rendering}]
+    # memory matches, best first: [{"kind", "score", "source", "target", "origin"}]
+    matches: list[dict] = field(default_factory=list)
     prev: str | None = None  # neighbouring sources (memory context)
     next: str | None = None
     history: list[dict] = field(default_factory=list)  # [{"time", "by", "target", "status"}]

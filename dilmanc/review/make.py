@@ -46,6 +46,40 @@ def terms_of(glossary, text: str, target: str) -> list[dict]:
     return out
 
 
+MATCH_LIMIT = 5  # memory matches kept per segment (the page inserts them with Alt+1..5)
+
+
+def matches_of(memory, segment: Segment, source_lang: str, target_lang: str) -> list[dict]:
+    """The memory's matches for `segment`'s source (`Memory.lookup`: context, exact, then
+    fuzzy ≥ 75), best first, as plain data kept in the job; none without a memory."""
+    if memory is None:
+        return []
+    found = memory.lookup(
+        segment.source,
+        source_lang,
+        target_lang,
+        prev=segment.prev,
+        next=segment.next,
+        limit=MATCH_LIMIT,
+    )
+    return [
+        {
+            "kind": m.kind,
+            "score": m.score,
+            "source": m.unit.source,
+            "target": m.target,
+            "origin": m.unit.origin,
+        }
+        for m in found
+    ]
+
+
+def _add_matches(job: Job, memory) -> Job:
+    for segment in job.segments:
+        segment.matches = matches_of(memory, segment, job.source_lang, job.target_lang)
+    return job
+
+
 def segment_of(item: Translated, glossary, target: str) -> Segment:
     qe = item.qe
     return Segment(
@@ -104,14 +138,17 @@ def translate_file(
         created=time.time(),
         segments=[segment_of(i, glossary, lang.iso) for i in items if i.unit.translate],
     )
+    _add_matches(job, service.memory())
     _copy_source(store, job, Path(path))
     return store.save(job)
 
 
-def from_report(store: JobStore, report_path: Path, *, owner: str | None, glossary=None) -> Job:
+def from_report(
+    store: JobStore, report_path: Path, *, owner: str | None, glossary=None, memory=None
+) -> Job:
     """A job from a document translated with `--report`: its input and (first) output are
     read back unit by unit (the output has the input's structure), its QE verdicts taken from
-    the report."""
+    the report, its memory matches looked up in `memory` (a `Memory`, or None)."""
     try:
         report = json.loads(read_text(report_path))
         run = report.get("run", report)
@@ -159,5 +196,6 @@ def from_report(store: JobStore, report_path: Path, *, owner: str | None, glossa
         created=time.time(),
         segments=segments,
     )
+    _add_matches(job, memory)
     _copy_source(store, job, input_path)
     return store.save(job)

@@ -10,6 +10,7 @@ human-approved unit (origin "review"), so the next run with the same memory reus
 
 from __future__ import annotations
 
+import difflib
 import re
 import tempfile
 from collections.abc import Callable
@@ -35,21 +36,80 @@ _TAG = re.compile(r"<(/?)g(\d+)>|<x(\d+)/>")
 VERDICT_LABEL = {"ok": "OK", "review": "Review", "bad": "Bad", None: "Not estimated"}
 
 
-def chips(compact: str) -> Markup:
-    """Compact tagged text as HTML: text escaped, each tag an atomic, labelled chip."""
+_TOKEN = re.compile(r"</?g\d+>|<x\d+/>|\w+|\s+|[^\w\s]")
+
+
+def _chip(tag: re.Match) -> str:
+    closing, number, empty = tag.groups()
+    label = number or empty
+    kind = "end of tag" if closing else "tag" if number else "placeholder"
+    shown = f"/{label}" if closing else label
+    return (
+        f'<span class="chip" contenteditable="false" data-tag="{escape(tag.group(0))}" '
+        f'role="img" aria-label="{kind} {label}">{shown}</span>'
+    )
+
+
+def _terms_pattern(terms) -> tuple[re.Pattern | None, dict[str, str]]:
+    """One pattern finding the terms' source forms as whole words (longest first), and each
+    form's required rendering(s)."""
+    rendering: dict[str, list[str]] = {}
+    for term in terms or ():
+        rendering.setdefault(term["source"], []).append(term["target"])
+    if not rendering:
+        return None, {}
+    forms = sorted(rendering, key=len, reverse=True)
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, forms)) + r")(?!\w)")
+    return pattern, {k: " or ".join(v) for k, v in rendering.items()}
+
+
+def _marked(text: str, pattern: re.Pattern | None, rendering: dict[str, str]) -> str:
+    """`text` escaped, each glossary term in it a <mark> naming its required rendering."""
+    if pattern is None:
+        return str(escape(text))
+    out, pos = [], 0
+    for m in pattern.finditer(text):
+        note = escape(f"glossary term, required rendering: {rendering[m.group(0)]}")
+        word = escape(m.group(0))
+        out.append(str(escape(text[pos : m.start()])))
+        out.append(f'<mark class="term" title="{note}" aria-label="{word} ({note})">{word}</mark>')
+        pos = m.end()
+    out.append(str(escape(text[pos:])))
+    return "".join(out)
+
+
+def chips(compact: str, terms=None) -> Markup:
+    """Compact tagged text as HTML: text escaped, each tag an atomic, labelled chip, and each
+    of `terms` (the segment's glossary terms) found in the text marked with its rendering."""
+    pattern, rendering = _terms_pattern(terms)
     out, pos = [], 0
     for m in _TAG.finditer(compact):
-        out.append(str(escape(compact[pos : m.start()])))
-        closing, number, empty = m.groups()
-        label = f"{number or empty}" if empty is None else f"{empty}"
-        kind = "end of tag" if closing else "tag" if number else "placeholder"
-        shown = f"/{label}" if closing else label
-        out.append(
-            f'<span class="chip" contenteditable="false" data-tag="{escape(m.group(0))}" '
-            f'role="img" aria-label="{kind} {label}">{shown}</span>'
-        )
+        out.append(_marked(compact[pos : m.start()], pattern, rendering))
+        out.append(_chip(m))
         pos = m.end()
-    out.append(str(escape(compact[pos:])))
+    out.append(_marked(compact[pos:], pattern, rendering))
+    return Markup("".join(out))
+
+
+def diff(old: str, new: str) -> Markup:
+    """How `new` (a segment's source) differs from `old` (a memory match's source), word by
+    word: <del> what only the match has, <ins> what only the segment has (each with a
+    screen-reader word, so neither relies on colour)."""
+    a, b = _TOKEN.findall(old), _TOKEN.findall(new)
+    out = []
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            out.append(chips("".join(a[i1:i2])))
+            continue
+        if i2 > i1:
+            out.append(
+                f'<del><span class="sr-only">match has: </span>{chips("".join(a[i1:i2]))}</del>'
+            )
+        if j2 > j1:
+            out.append(
+                f'<ins><span class="sr-only">source has: </span>{chips("".join(b[j1:j2]))}</ins>'
+            )
     return Markup("".join(out))
 
 
@@ -74,6 +134,7 @@ def review_router(
     chars)` counts an upload against its key's quota."""
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.filters["chips"] = chips
+    templates.env.filters["diff"] = diff
     templates.env.globals["verdict_label"] = VERDICT_LABEL
     router = APIRouter(prefix="/review", include_in_schema=False)
     targets = [t.iso for t in service.targets]

@@ -1,4 +1,5 @@
-// dilmanc review page: editing, approving and navigating segments with the keyboard.
+// dilmanc review page: editing, approving and navigating segments with the keyboard,
+// inserting memory matches, and checking the target's tag chips while it is edited.
 (function () {
   "use strict";
   var table = document.getElementById("segments");
@@ -76,10 +77,59 @@
     }).catch(function (err) { say("Not saved: " + err); return false; });
   }
 
-  function copySource(row) {
-    var editor = row.querySelector(".target");
-    editor.innerHTML = row.querySelector(".source").innerHTML;
+  // Put `from`'s content (text and tag chips; glossary marks become plain text) in the target.
+  function fill(row, from) {
+    var copy = from.cloneNode(true);
+    copy.querySelectorAll("mark").forEach(function (m) { m.replaceWith(m.textContent); });
+    row.querySelector(".target").innerHTML = copy.innerHTML;
+    checkTags(row);
     focusRow(row);
+  }
+
+  function copySource(row) { fill(row, row.querySelector(".source")); }
+
+  function insertMatch(row, n) {
+    var match = row.querySelectorAll(".match-target")[n - 1];
+    if (!match) { say("Segment " + (+row.dataset.index + 1) + " has no memory match " + n + "."); return; }
+    fill(row, match);
+    say("Memory match " + n + " inserted into segment " + (+row.dataset.index + 1) + ".");
+  }
+
+  function tagsOf(node) {
+    return Array.prototype.map.call(node.querySelectorAll(".chip"), function (c) { return c.dataset.tag; });
+  }
+
+  // The target's chips against the source's: each tag once, pairs well nested, same order.
+  function tagProblems(want, have) {
+    var problems = [], counts = {};
+    want.forEach(function (t) { counts[t] = (counts[t] || 0) + 1; });
+    have.forEach(function (t) { counts[t] = (counts[t] || 0) - 1; });
+    Object.keys(counts).forEach(function (t) {
+      if (counts[t] > 0) problems.push("missing " + t);
+      else if (counts[t] < 0 && want.indexOf(t) < 0) problems.push("extra " + t);
+      else if (counts[t] < 0) problems.push(t + " more than once");
+    });
+    var stack = [];
+    have.forEach(function (t) {
+      var m = /^<(\/?)g(\d+)>$/.exec(t);
+      if (!m) return;
+      if (!m[1]) stack.push(m[2]);
+      else if (stack[stack.length - 1] === m[2]) stack.pop();
+      else problems.push(t + " closes out of order");
+    });
+    if (!problems.length && stack.length) problems.push("unclosed <g" + stack.join(">, <g") + ">");
+    return problems;
+  }
+
+  function checkTags(row) {
+    var want = tagsOf(row.querySelector(".source")), have = tagsOf(row.querySelector(".target"));
+    var line = row.querySelector(".tagcheck");
+    if (!want.length && !have.length) { line.textContent = ""; return; }
+    var problems = tagProblems(want, have);
+    var reordered = !problems.length && want.join("") !== have.join("");
+    line.dataset.state = problems.length ? "problem" : "ok";
+    line.textContent = problems.length ? "✖ Tags: " + problems.join("; ") + " (not saved until fixed)"
+      : "✔ Tags: " + want.length + " of " + want.length + " in place" + (reordered ? ", in another order than the source" : "");
   }
 
   function applyFilter() {
@@ -118,6 +168,8 @@
       save(row, true).then(function (ok) { if (ok) focusRow(nextVisible(row)); });
     } else if (event.target.closest(".copy")) {
       copySource(row);
+    } else if (event.target.closest(".insert")) {
+      insertMatch(row, +event.target.closest(".insert").dataset.match);
     }
   });
 
@@ -125,6 +177,12 @@
     var row = rowOf(event.target);
     if (row) { rows.forEach(function (r) { r.classList.remove("current"); }); row.classList.add("current"); }
   });
+
+  // Alt+1..9: the digit (by key position, so layouts where Alt+digit types a symbol work).
+  function matchKey(event) {
+    var m = /^Digit([1-9])$/.exec(event.code || "") || /^([1-9])$/.exec(event.key || "");
+    return m ? +m[1] : 0;
+  }
 
   document.addEventListener("keydown", function (event) {
     var row = rowOf(document.activeElement) || tbody.querySelector("tr.current");
@@ -137,10 +195,18 @@
     } else if (event.altKey && (event.key === "c" || event.key === "C") && row) {
       event.preventDefault();
       copySource(row);
+    } else if (event.altKey && matchKey(event) && row && canReview) {
+      event.preventDefault();
+      insertMatch(row, matchKey(event));
     } else if (event.altKey && (event.key === "n" || event.key === "N")) {
       event.preventDefault();
       focusRow(nextFlagged(row));
     }
+  });
+
+  tbody.addEventListener("input", function (event) {
+    var row = rowOf(event.target);
+    if (row && event.target.closest(".target")) checkTags(row);
   });
 
   // Pasted text stays plain text (no foreign markup inside the target).
@@ -151,6 +217,7 @@
     document.execCommand("insertText", false, text);
   });
 
+  rows.forEach(checkTags);
   document.getElementById("filter").addEventListener("change", applyFilter);
   document.getElementById("sort").addEventListener("change", applySort);
   document.getElementById("next-flagged").addEventListener("click", function () {
