@@ -24,12 +24,17 @@ def _keys(codes: dict) -> dict[int, tuple]:
     return {n: (c.kind, c.name, repr(c.data)) for n, c in codes.items()}
 
 
-def tm_unit(unit: Unit, src_lang: str, tgt_lang: str, origin: str | None) -> TMUnit:
-    """`unit` (with a target) as a memory unit; prev/next are set by `with_context`."""
+def tm_unit(
+    unit: Unit, src_lang: str, tgt_lang: str, origin: str | None, by_markup: bool = True
+) -> TMUnit:
+    """`unit` (with a target) as a memory unit; prev/next are set by `with_context`. Target
+    tags take the numbers of the source codes with the same markup (`by_markup`), else of
+    the source tags of their shape in order (two documents aligned)."""
     source = unit.source.render()
     target = unit.target.render() if unit.target is not None else ""
     if unit.target is not None and unit.target.tags:
-        mapping = pair_numbers(source, _keys(unit.codes), target, _keys(unit.target_codes))
+        keys = (_keys(unit.codes), _keys(unit.target_codes)) if by_markup else ({}, {})
+        mapping = pair_numbers(source, keys[0], target, keys[1])
         target = renumber(target, {}, mapping)[0]
     props = tuple(
         ("x-context", note[len(CONTEXT_NOTE) :])
