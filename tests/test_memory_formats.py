@@ -340,7 +340,9 @@ def test_po_import(tmp_path):
         ("en", "az", "Exit", "Çıxış"),
         ("en", "az", "One file", "Bir fayl"),
     ]
-    assert units[0].props == (("x-context", "menu"),) and units[0].notes == ("translator note",)
+    assert units[0].props == (("x-context", "menu"),) and units[0].notes == (
+        "comment: translator note",
+    )
     assert (units[1].prev, units[1].next) == ("Open file", "One file")
     assert dict(skipped) == {"fuzzy": 1, "untranslated": 1}
     assert [u.src_lang for u in read_units(po, src_lang="en-GB")] == ["en"] * 3
@@ -395,7 +397,8 @@ def test_xliff_12_and_2_import_only_approved_segments(tmp_path):
         ("az", "en", "Son söz.", "Last word."),
     ]
     assert units[0].tuid == "1" and units[1].prev == units[0].source
-    assert dict(skipped) == {"not approved or translated": 2}
+    # a trans-unit without a target is "untranslated" (the old importer said "not approved")
+    assert dict(skipped) == {"not approved or translated": 1, "untranslated": 1}
     units = list(read_units(_write(tmp_path, XLIFF2, "b.xliff")))
     assert [(u.tgt_lang, u.source, u.target) for u in units] == [
         ("ru", "Salam <g1>dünya</g1>!", "Привет, <g1>мир</g1>!"),
@@ -407,7 +410,7 @@ def test_xliff_with_entities_is_refused(tmp_path):
     bad = XLIFF12.replace(HEAD, HEAD + '<!DOCTYPE xliff [<!ENTITY e "x">]>\n').replace(
         "Son söz.", "&e;"
     )
-    with pytest.raises(InputError, match="DOCTYPE with entities"):
+    with pytest.raises(InputError, match="line 2: DOCTYPE/ENTITY declarations are refused"):
         list(read_units(_write(tmp_path, bad, "e.xlf")))
 
 
@@ -434,3 +437,20 @@ def test_xliff_codes_are_matched_across_sides_by_id(tmp_path):
     (unit,) = read_units(_write(tmp_path, SAME_TEXT_XLIFF, "same.xlf"))
     assert unit.source == "The big <g1>black</g1> <g2>cat</g2><x3/>"
     assert unit.target == "Le gros <g2>chat</g2> <g1>noir</g1><x3/>"
+
+
+def test_po_import_tags_placeholders_as_translate_does(tmp_path):
+    """PO is read by the documents reader: a placeholder is the tag `translate` looks the
+    memory up with, and a target's codes take the numbers of the source's same markup."""
+    from dilmanc.documents.po import PoDocument
+
+    po = _write(
+        tmp_path,
+        'msgid ""\nmsgstr ""\n"Language: az\\n"\n\n'
+        '#, c-format\nmsgid "Copy %s to %d"\nmsgstr "%d-ə %s köçür"\n',
+        "p.po",
+    )
+    (unit,) = read_units(po)
+    assert (unit.source, unit.target) == ("Copy <x1/> to <x2/>", "<x2/>-ə <x1/> köçür")
+    (doc_unit,) = PoDocument.load(po).units()
+    assert doc_unit.source.render() == unit.source

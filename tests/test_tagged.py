@@ -152,3 +152,17 @@ def test_only_rows_of_codes_count_as_markup_lists():
         "<g1>Ana</g1> | <g2>Xəbər</g2>",  # two links: a sentence like any other
     ):
         assert not is_markup_list(parse(sentence).tagged), sentence
+
+
+def test_memory_uses_the_one_tag_syntax_validator_and_casing():
+    """The memory reads tags, checks them and folds case with `text`'s functions (one each)."""
+    from dilmanc.memory import model, normalize, store
+    from dilmanc.text.turkic_case import az_lower
+
+    assert not hasattr(normalize, "TAG") and not hasattr(normalize, "turkic_lower")
+    assert normalize.fold("İNSAN IŞIQ", "az") == az_lower("İNSAN IŞIQ") == "insan ışıq"
+    assert model.tag_shapes("<g1>a</g1><x2/>") == {1: True, 2: False}
+    # pairs may overlap in the memory (TMX bpt/ept), not in model output
+    assert store._tag_problem("<g1>a<g2>b</g1>c</g2>") is None
+    assert parse("<g1>a<g2>b</g1>c</g2>").problems[-1] == "tag </g1> closes out of order"
+    assert store._tag_problem("<g1>a") == "tag <g1> is never closed"

@@ -1,4 +1,4 @@
-"""`dilmanc tm import|export|search|lookup|stats|add|delete|migrate`: the translation memory.
+"""`dilmanc tm import|align|export|search|lookup|stats|add|delete|migrate`: the translation memory.
 
 Output contracts (other tools read them):
 - `search QUERY --json` → {"units": [TMUnit.to_json()...]}
@@ -83,6 +83,45 @@ def import_command(
     line += f" ({result.read} read"
     line += f"; skipped: {skipped.summary()})" if skipped else ")"
     typer.echo(line)
+
+
+@app.command("align")
+def align_command(
+    source: str = typer.Argument(..., help="The original document (e.g. release.az.docx)."),
+    target: str = typer.Argument(..., help="Its human translation, same format."),
+    tm: str = typer.Option(None, "--tm", help=TM_HELP),
+    src: str = typer.Option("az", "--from", help="Language of the original."),
+    tgt: str = typer.Option("en", "--to", help="Language of the translation."),
+    fmt: str = typer.Option(None, "--format", help="Format of both files (default: extension)."),
+) -> None:
+    """Pair a document with its earlier human translation (units by structure, then sentences)
+    and store the pairs as approved units; says in one line what could not be paired."""
+    from pathlib import Path
+
+    from dilmanc.documents.registry import open_document
+    from dilmanc.errors import InputError
+    from dilmanc.memory.align import align_documents
+    from dilmanc.memory.normalize import language
+
+    langs = []
+    for flag, code in (("--from", src), ("--to", tgt)):
+        if language(code) is None:
+            raise UsageError(f"{flag} {code!r} is not a language code")
+        langs.append(language(code))
+    original = open_document(source, format=fmt, source_iso=langs[0])
+    translation = open_document(target, format=fmt, source_iso=langs[1])
+    if original.format != translation.format:
+        raise UsageError(
+            f"{source} is {original.format} but {target} is {translation.format}; "
+            "align two files of one format"
+        )
+    origin = f"{Path(source).name} → {Path(target).name}"
+    found = align_documents(original, translation, langs[0], langs[1], origin)
+    if not found.units:
+        raise InputError(f"nothing to align in {source} and {target}: {found.summary()}")
+    with _open(tm) as mem:
+        result = mem.ingest(found.units)
+    typer.echo(f"{result.added} new unit(s), {result.merged} merged; {found.summary()}")
 
 
 @app.command("export")

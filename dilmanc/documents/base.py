@@ -71,6 +71,8 @@ class Unit:
     next: str | None = None
     target: TaggedText | None = None  # an existing translation in the file
     state: UnitState = UnitState.NEW
+    target_codes: dict[int, InlineCode] = field(default_factory=dict)  # the target's own codes
+    approved: bool = False  # the file marks the target signed off: what a memory imports
     translate: bool = True  # False: carried through unchanged (code blocks, notranslate)
     extra: object = None  # format-private data (a line ending, a node handle, ...)
 
@@ -151,6 +153,11 @@ class Document(abc.ABC):
     def check_target(self, lang: Language) -> None:  # noqa: B027 - optional hook
         """UsageError when this file cannot hold `lang` (a bilingual file made for another
         language); called before anything is translated."""
+
+    def languages(self) -> tuple[str | None, str | None]:
+        """The (source, target) language codes the file declares, as written (a bilingual
+        file's header or attributes); None for each it does not name."""
+        return None, None
 
     @classmethod
     def sniff(cls, head: bytes) -> bool:

@@ -348,8 +348,11 @@ class PoDocument(Document):
                     continue
                 unit = Unit(unit_id, source, codes, location=location, notes=notes)
                 if existing:
-                    unit.target = TaggedText.from_parts(protect(existing, rules)[0])
+                    target_parts, unit.target_codes = protect(existing, rules)
+                    unit.target = TaggedText.from_parts(target_parts)
                     unit.state = state
+                    # a memory takes the singular form of a non-fuzzy message
+                    unit.approved = state == UnitState.REVIEWED and unit_id == str(index)
                 if self._units:
                     unit.prev = self._units[-1].source.text
                     self._units[-1].next = source.text
@@ -405,6 +408,12 @@ class PoDocument(Document):
 
     def units(self) -> Iterator[Unit]:
         yield from self._units
+
+    def languages(self) -> tuple[str | None, str | None]:
+        """`X-Source-Language` and `Language` from the header."""
+        source = self.header.get("X-Source-Language", "").strip()
+        target = self.header.get("Language", "").strip()
+        return source or None, target or None
 
     # --- writing ---------------------------------------------------------------------------
     def check_target(self, lang: Language) -> None:

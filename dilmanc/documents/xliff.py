@@ -56,6 +56,7 @@ _BEGIN = {"bx": "ex", "bpt": "ept", "sc": "ec", "sm": "em"}
 _END = {end: begin for begin, end in _BEGIN.items()}
 _HOSTILE = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _MACHINE = frozenset({Origin.MACHINE, Origin.CACHE})
+APPROVED_12 = frozenset({"translated", "signed-off", "final"})
 
 
 def _parser() -> etree.XMLParser:
@@ -104,6 +105,9 @@ class XliffDocument(Document):
             raise InputError(f"{label}: unsupported XLIFF version {version!r} (1.2, 2.0, 2.1)")
         self.ns = namespace
         self.declared = self._declared(root)
+        first = root.find(self._q("file"))
+        holder = root if self.v2 or first is None else first
+        self.declared_source = holder.get("srcLang" if self.v2 else "source-language", "")
         self._units: list[Unit] = []
         self._locked: set[str] = set()
         for slot in self._slots(tree):
@@ -238,9 +242,10 @@ class XliffDocument(Document):
             notes=self._notes(slot),
         )
         if target_el is not None and (target_el.text or len(target_el)):
-            target_parts, _ = _inline(target_el)
+            target_parts, unit.target_codes = _inline(target_el)
             unit.target = TaggedText.from_parts(target_parts)
             unit.state = self._state(slot, target_el)
+            unit.approved = self._approved(slot)
             if self._locked_slot(slot):
                 unit.translate = False
                 self._locked.add(unit.id)
@@ -274,6 +279,15 @@ class XliffDocument(Document):
         if not create:
             return None
         return etree.SubElement(target, self._q("mrk"), {"mtype": "seg", "mid": slot.mid})
+
+    def _approved(self, slot: _Slot) -> bool:
+        """1.2: `approved="yes"` or a target in state translated/signed-off/final; 2.x: a
+        segment translated, reviewed or final (what a translation memory imports)."""
+        if self.v2:
+            return slot.container.get("state", "initial") in ("translated", "reviewed", "final")
+        holder = self._find(slot.container, "target")
+        state = holder.get("state", "") if holder is not None else ""
+        return slot.container.get("approved") == "yes" or state in APPROVED_12
 
     def _locked_slot(self, slot: _Slot) -> bool:
         if self.v2:
@@ -313,6 +327,10 @@ class XliffDocument(Document):
 
     def units(self) -> Iterator[Unit]:
         yield from self._units
+
+    def languages(self) -> tuple[str | None, str | None]:
+        """1.2: the first file's source-language and target-language; 2.x: srcLang, trgLang."""
+        return self.declared_source.strip() or None, self.declared.strip() or None
 
     # --- writing ---------------------------------------------------------------------------
     def check_target(self, lang: Language) -> None:

@@ -1,14 +1,17 @@
 """Reading translation-memory units from TMX, PO, XLIFF (1.2 and 2.x) and TSV files.
 
-* PO (translate-toolkit): translated, non-fuzzy, non-obsolete messages, msgid → msgstr
-  (singular form). Languages from --src/--tgt, else the header's `X-Source-Language` (default
-  en, as msgids usually are) and `Language`. Translator and developer comments become notes,
-  msgctxt the prop `x-context`; neighbouring messages give prev/next.
-* XLIFF (lxml, entities and DOCTYPEs refused): 1.2 `<trans-unit>` whose target is
-  `approved="yes"` or in state translated / signed-off / final; 2.x `<segment>` in state
-  translated / reviewed / final. Inline codes become compact tags (g/pc → `<gN>…</gN>`,
-  everything else standalone `<xN/>`; mrk keeps only its text); a target code takes the
-  number of the source code with the same id.
+PO and XLIFF are read by their `documents` formats (the same readers `translate` uses) and
+turned into memory units by `memory.units`, so their inline codes are the tags `translate`
+looks the memory up with (a PO `%s` is `<x1/>`, an XLIFF `<g>` `<g1>…</g1>`):
+
+* PO: non-fuzzy translated messages, msgid → msgstr (singular form). Languages from
+  --src/--tgt, else the header's `X-Source-Language` (default en, as msgids usually are) and
+  `Language`. The message's notes (comments, references, flags) become notes, msgctxt the
+  prop `x-context`; neighbouring messages give prev/next.
+* XLIFF (entities and DOCTYPEs refused): 1.2 `<trans-unit>` whose target is `approved="yes"`
+  or in state translated / signed-off / final; 2.x `<segment>` in state translated / reviewed
+  / final. Languages from the (first) `<file>` or the root. A target code takes the number of
+  the source code with the same markup.
 * TSV: a header of language codes (`az<TAB>en<TAB>ru`); the first column (or --src) is the
   source, every other column a target.
 
@@ -23,9 +26,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from dilmanc.errors import InputError, UsageError
-from dilmanc.memory.model import TMUnit, pair_numbers, renumber
+from dilmanc.memory.model import TMUnit
 from dilmanc.memory.normalize import language
-from dilmanc.memory.tmx import check_doctype, open_xml_events, read_tmx, syntax_error
+from dilmanc.memory.tmx import read_tmx
+from dilmanc.memory.units import approved_units, with_context
 
 FORMATS = {
     ".tmx": "tmx",
@@ -36,8 +40,6 @@ FORMATS = {
     ".tsv": "tsv",
     ".tab": "tsv",
 }
-XLIFF12_OK = frozenset({"translated", "signed-off", "final"})
-XLIFF2_OK = frozenset({"translated", "reviewed", "final"})
 
 
 class Skipped(Counter):
@@ -91,222 +93,59 @@ def read_units(
             keep_variants=keep_variants,
             skipped=skipped,
         )
-    if kind == "po":
-        return read_po(path, src_lang, tgt_lang, keep_variants, skipped)
-    if kind == "xliff":
-        return read_xliff(path, src_lang, tgt_lang, keep_variants, skipped)
+    if kind in _BILINGUAL:
+        return read_document(path, kind, src_lang, tgt_lang, keep_variants, skipped)
     return read_tsv(path, src_lang, tgt_lang, keep_variants, skipped)
 
 
-def _with_context(units: list[TMUnit]) -> Iterator[TMUnit]:
-    """Set each unit's prev/next to its neighbours' sources (document order)."""
-    for i, unit in enumerate(units):
-        prev = units[i - 1].source if i > 0 else None
-        nxt = units[i + 1].source if i + 1 < len(units) else None
-        yield unit.with_(prev=prev, next=nxt)
+# --- PO and XLIFF: through the document readers --------------------------------------------
+
+# per format: the source language when the file names none, what says the target language,
+# why an existing target is left out
+_BILINGUAL = {
+    "po": ("en", "the PO header has no Language", "fuzzy"),
+    "xliff": (None, "no target-language (trgLang) in the file", "not approved or translated"),
+}
 
 
-# --- PO ---------------------------------------------------------------------------------------
-
-
-def read_po(path, src_lang, tgt_lang, keep, skipped: Skipped) -> Iterator[TMUnit]:
-    from translate.storage import po
+def read_document(path, kind, src_lang, tgt_lang, keep, skipped: Skipped) -> Iterator[TMUnit]:
+    """The approved units of a bilingual document (PO, XLIFF) read by its `documents` format."""
+    from dilmanc.documents.registry import format_class
 
     p = Path(path)
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{p}: no such file") from None
-    except OSError as err:
-        raise InputError(f"{p}: cannot read ({err.strerror})") from None
-    try:
-        store = po.pofile(data)
-    except Exception as err:  # translate-toolkit raises assorted errors on bad PO
-        first = (str(err).strip().splitlines() or [type(err).__name__])[0]
-        raise InputError(f"{p}: malformed PO file ({first[:200]})") from None
-    header = store.parseheader() if hasattr(store, "parseheader") else {}
-    src = _lang_option(src_lang, "--src", keep) or _lang_option(
-        header.get("X-Source-Language") or "en", "X-Source-Language", keep
-    )
-    tgt_code = tgt_lang or header.get("Language")
-    if not tgt_code:
-        raise InputError(f"{p}: the PO header has no Language; pass --tgt")
-    tgt = _lang_option(tgt_code, "--tgt" if tgt_lang else "the header's Language", keep)
-    units: list[TMUnit] = []
-    for unit in store.units:
-        if unit.isheader() or unit.isobsolete():
-            continue
-        if unit.isfuzzy():
-            skipped["fuzzy"] += 1
-            continue
-        if not unit.istranslated():
-            skipped["untranslated"] += 1
-            continue
-        source = _first(unit.source)
-        target = _first(unit.target)
-        if not source.strip() or not target.strip():
-            skipped["empty"] += 1
-            continue
-        notes = [n for n in (unit.getnotes("translator"), unit.getnotes("developer")) if n]
-        ctx = unit.getcontext()
-        units.append(
-            TMUnit(
-                source=source,
-                target=target,
-                src_lang=src,
-                tgt_lang=tgt,
-                origin=p.name,
-                props=(("x-context", ctx),) if ctx else (),
-                notes=tuple(notes),
-            )
-        )
-    return _with_context(units)
-
-
-def _first(value) -> str:
-    """The singular form of a (possibly plural) PO string."""
-    strings = getattr(value, "strings", None)
-    if strings:
-        return str(strings[0])
-    return str(value or "")
-
-
-# --- XLIFF ------------------------------------------------------------------------------------
-
-_PAIRED = {"g", "pc"}
-_TRANSPARENT = {"mrk"}
-
-
-def _inline_text(el) -> tuple[str, dict[int, tuple[str, str]]]:
-    """An XLIFF source/target as compact-tag text (codes numbered in order) and each code's
-    key: its element and id (or `startRef`, `rid`), which pairs it with the other side's."""
-    parts: list[str] = []
-    keys: dict[int, tuple[str, str]] = {}
-    counter = 0
-
-    def walk(node) -> None:
-        nonlocal counter
-        if node.text:
-            parts.append(node.text)
-        for child in node:
-            name = child.tag.rsplit("}", 1)[-1] if isinstance(child.tag, str) else ""
-            if name in _TRANSPARENT:
-                walk(child)
-            elif name:
-                counter += 1
-                n = counter
-                ref = child.get("id") or child.get("startRef") or child.get("rid")
-                if ref:
-                    keys[n] = (name, ref)
-                if name in _PAIRED:
-                    parts.append(f"<g{n}>")
-                    walk(child)
-                    parts.append(f"</g{n}>")
-                else:
-                    parts.append(f"<x{n}/>")
-            if child.tail:
-                parts.append(child.tail)
-
-    walk(el)
-    return "".join(parts), keys
-
-
-def read_xliff(path, src_lang, tgt_lang, keep, skipped: Skipped) -> Iterator[TMUnit]:
-    from lxml import etree
-
-    handle, events = open_xml_events(path, "XLIFF", events=("start", "end"))
-    units: list[TMUnit] = []
-    version2 = False
+    default_source, no_target, not_approved = _BILINGUAL[kind]
+    document = format_class(kind).load(p)
+    declared_src, declared_tgt = document.languages()
     src = _lang_option(src_lang, "--src", keep)
+    if src is None:
+        code = declared_src or default_source
+        if not code:
+            raise InputError(f"{p}: no source language in the file; pass --src")
+        src = _file_lang(code, p, keep)
     tgt = _lang_option(tgt_lang, "--tgt", keep)
-    file_src, file_tgt = src, tgt
-    first = True
-    try:
-        with handle:
-            for event, el in events:
-                name = el.tag.rsplit("}", 1)[-1] if isinstance(el.tag, str) else ""
-                if event == "start":
-                    if first:
-                        first = False
-                        check_doctype(el, path, "XLIFF")
-                        if name != "xliff":
-                            raise InputError(
-                                f"{path}: line {el.sourceline}: not an XLIFF file "
-                                f"(root element <{name}>)"
-                            )
-                        version2 = (el.get("version") or "").startswith("2")
-                        if version2:
-                            file_src = src or _xlf_lang(el.get("srcLang"), el, path, keep)
-                            file_tgt = tgt or _xlf_lang(el.get("trgLang"), el, path, keep, True)
-                    elif name == "file" and not version2:
-                        file_src = src or _xlf_lang(el.get("source-language"), el, path, keep)
-                        file_tgt = tgt or _xlf_lang(
-                            el.get("target-language"), el, path, keep, optional=True
-                        )
-                    continue
-                if not version2 and name == "trans-unit":
-                    unit = _xliff12_unit(el, file_src, file_tgt, path, skipped)
-                elif version2 and name == "segment":
-                    unit = _xliff2_unit(el, file_src, file_tgt, path, skipped)
-                else:
-                    continue
-                if unit is not None:
-                    units.append(unit)
-                el.clear(keep_tail=False)
-    except etree.XMLSyntaxError as err:
-        raise syntax_error(path, "XLIFF", err) from None
-    if first:
-        raise InputError(f"{path}: line 1: empty file, not XLIFF")
-    return _with_context(units)
+    units = list(document.units())
+    if tgt is None and any(u.approved for u in units):
+        if not declared_tgt:
+            raise InputError(f"{p}: {no_target}; pass --tgt")
+        tgt = _file_lang(declared_tgt, p, keep)
+    found = approved_units(
+        units,
+        src,
+        tgt or "",
+        p.name,
+        skipped,
+        not_approved,
+        tuids=kind == "xliff",
+        derived="#" if kind == "po" else "",
+    )
+    return with_context(found)
 
 
-def _xlf_lang(code, el, path, keep, optional=False) -> str | None:
-    if not code:
-        if optional:
-            return None
-        raise InputError(f"{path}: line {el.sourceline}: no source language; pass --src")
+def _file_lang(code: str, path: Path, keep: bool) -> str:
     lang = language(code, keep)
     if lang is None:
-        raise InputError(f"{path}: line {el.sourceline}: invalid language code {code!r}")
+        raise InputError(f"{path}: invalid language code {code!r} in the file")
     return lang
-
-
-def _child(el, name):
-    for child in el:
-        if isinstance(child.tag, str) and child.tag.rsplit("}", 1)[-1] == name:
-            return child
-    return None
-
-
-def _make(el, source_el, target_el, src, tgt, path, skipped) -> TMUnit | None:
-    if source_el is None or target_el is None:
-        skipped["untranslated"] += 1
-        return None
-    if tgt is None:
-        raise InputError(f"{path}: line {el.sourceline}: no target language; pass --tgt")
-    (source, source_keys), (target, target_keys) = _inline_text(source_el), _inline_text(target_el)
-    if not source.strip() or not target.strip():
-        skipped["empty"] += 1
-        return None
-    if target_keys:
-        target = renumber(target, {}, pair_numbers(source, source_keys, target, target_keys))[0]
-    return TMUnit(source, target, src, tgt, origin=Path(path).name, tuid=el.get("id"))
-
-
-def _xliff12_unit(el, src, tgt, path, skipped) -> TMUnit | None:
-    target_el = _child(el, "target")
-    state = (target_el.get("state") if target_el is not None else None) or ""
-    if el.get("approved") != "yes" and state not in XLIFF12_OK:
-        skipped["not approved or translated"] += 1
-        return None
-    return _make(el, _child(el, "source"), target_el, src, tgt, path, skipped)
-
-
-def _xliff2_unit(el, src, tgt, path, skipped) -> TMUnit | None:
-    if (el.get("state") or "initial") not in XLIFF2_OK:
-        skipped["not translated, reviewed or final"] += 1
-        return None
-    return _make(el, _child(el, "source"), _child(el, "target"), src, tgt, path, skipped)
 
 
 # --- TSV --------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
 from itertools import count
 
-from dilmanc.memory.normalize import TAG
+from dilmanc.text.tagged import EMPTY, Tag, iter_tags, retag
 
 # kind: "bpt" (a bpt/ept pair), "hi" (a <hi> element), or a standalone "ph", "it", "ut", "x"
 PAIRED_KINDS = frozenset({"bpt", "hi"})
@@ -54,9 +54,8 @@ def default_code(n: int, paired: bool) -> InlineCode:
 def tag_shapes(text: str) -> dict[int, bool]:
     """Tag number → paired (`<gN>`) or not (`<xN/>`), in the order the tags first appear."""
     shapes: dict[int, bool] = {}
-    for m in TAG.finditer(text):
-        n = int(m.group(3) or m.group(2))
-        shapes.setdefault(n, not m.group(3))
+    for _, tag in iter_tags(text):
+        shapes.setdefault(tag.id, tag.kind != EMPTY)
     return shapes
 
 
@@ -118,19 +117,15 @@ def _own_number(key: Hashable) -> int:
     """The number a key names (`("x", "9")` → 9), 0 if none."""
     value = key[-1] if isinstance(key, tuple) and key else key
     ok = isinstance(value, str) and value.isascii() and value.isdigit()
-    return int(value) if ok and 0 < int(value) < 10_000 else 0
+    return int(value) if ok and 0 < int(value) < 1000 else 0  # tags have 1-3 digits
 
 
 def renumber(text: str, codes: Codes, mapping: dict[int, int]) -> tuple[str, Codes]:
     """`text` and `codes` with every tag number `n` made `mapping[n]`."""
 
-    def swap(m: re.Match) -> str:
-        if m.group(3):
-            return f"<x{mapping.get(int(m.group(3)), int(m.group(3)))}/>"
-        return f"<{m.group(1)}g{mapping.get(int(m.group(2)), int(m.group(2)))}>"
-
     moved = {mapping.get(n, n): code for n, code in codes.items()}
-    return TAG.sub(swap, text), dict(sorted(moved.items()))
+    renamed = retag(text, lambda tag: Tag(mapping.get(tag.id, tag.id), tag.kind))
+    return renamed, dict(sorted(moved.items()))
 
 
 def pair_codes(source: str, source_codes: Codes, target: str, target_codes: Codes):

@@ -17,14 +17,16 @@ import unicodedata
 from dataclasses import dataclass
 
 from dilmanc.errors import DilmancError
+from dilmanc.text.tagged import EMPTY, OPEN, TAG_PATTERN, tag_of
+from dilmanc.text.tagged import strip_tags as strip_tags
+from dilmanc.text.turkic_case import az_lower
 
 # Latin-script Turkic languages with dotted/dotless i (İ/i, I/ı).
 TURKIC = frozenset({"az", "tr", "crh", "gag", "tt"})
 NUM = "\x00N"  # the index token standing for any number
 
-TAG = re.compile(r"<(/?)g(\d+)>|<x(\d+)/>")
 _TOKEN = re.compile(
-    r"(?P<tag></?g\d+>|<x\d+/>)"
+    rf"(?P<tag>{TAG_PATTERN.pattern})"
     r"|(?P<num>\d+(?:[.,:/]\d+)*)"
     r"|(?P<word>[^\W\d_]+(?:['’][^\W\d_]+)*)"
     r"|(?P<punct>[^\w\s]|_)"
@@ -39,21 +41,16 @@ def normalize(text: str) -> str:
     return " ".join(text.split())
 
 
-def turkic_lower(text: str) -> str:
-    """`dilmanc.text.turkic_case.az_lower`, faster on long strings (no translate table)."""
-    return text.replace("İ", "i").replace("I", "ı").lower()
-
-
 def fold(text: str, lang: str) -> str:
     """Lower case: Turkic rules (I→ı, İ→i) for Turkic languages, Unicode lower otherwise."""
     base = lang.split("-")[0]
-    return turkic_lower(text) if base in TURKIC else text.lower()
+    return az_lower(text) if base in TURKIC else text.lower()
 
 
 def search_fold(text: str) -> str:
     """The key concordance search compares: Turkic lower case with dotted and dotless i equal,
     so "İNSAN", "insan" and "ınsan" all match, whichever language the text is in."""
-    return turkic_lower(unicodedata.normalize("NFC", text)).replace("ı", "i")
+    return az_lower(unicodedata.normalize("NFC", text)).replace("ı", "i")
 
 
 def h64(*parts: str) -> int:
@@ -134,13 +131,8 @@ def analyse(text: str, lang: str) -> Analysis:
             cased.append(NUM)
             numbers.append(m.group())
         elif kind == "tag":
-            token = m.group()
-            tags.append("</g>" if token[1] == "/" else "<g>" if token[1] == "g" else "<x/>")
+            kind = tag_of(TAG_PATTERN.fullmatch(m.group())).kind
+            tags.append("<x/>" if kind == EMPTY else "<g>" if kind == OPEN else "</g>")
         else:
             punct.append(m.group())
     return Analysis(text, tuple(words), tuple(cased), tuple(numbers), tuple(tags), tuple(punct))
-
-
-def strip_tags(text: str) -> str:
-    """The text without compact inline tags."""
-    return TAG.sub("", text) if "<" in text else text

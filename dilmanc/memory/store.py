@@ -61,7 +61,6 @@ from dilmanc.memory.model import (
     tag_shapes,
 )
 from dilmanc.memory.normalize import (
-    TAG,
     Analysis,
     analyse,
     base_language,
@@ -73,6 +72,7 @@ from dilmanc.memory.normalize import (
     strip_tags,
 )
 from dilmanc.memory.sqlite import SCHEMA_VERSION, default_path
+from dilmanc.text.tagged import iter_tags, pairing_problem
 
 CHUNK = 2000  # units per batch inside an import transaction
 POSTINGS_CAP = 50_000  # postings read per key and lookup at most (a hugely common bigram)
@@ -119,24 +119,7 @@ def _default_codes(text: str, codes: dict[int, InlineCode]) -> dict[int, InlineC
 def _tag_problem(text: str) -> str | None:
     """None if every `<gN>` of `text` is opened once and closed once after it (pairs may
     overlap, as TMX bpt/ept pairs can), else what is wrong."""
-    if "<" not in text:
-        return None
-    opened: set[str] = set()
-    closed: set[str] = set()
-    for m in TAG.finditer(text):
-        if m.group(3):
-            continue
-        n = m.group(2)
-        if not m.group(1):
-            if n in opened:
-                return f"tag <g{n}> opened twice"
-            opened.add(n)
-        elif n not in opened or n in closed:
-            return f"tag </g{n}> closes nothing open"
-        else:
-            closed.add(n)
-    unclosed = sorted(opened - closed, key=int)
-    return f"tag <g{unclosed[0]}> is never closed" if unclosed else None
+    return pairing_problem((tag for _, tag in iter_tags(text)), nested=False)
 
 
 class Memory:

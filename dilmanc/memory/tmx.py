@@ -38,7 +38,8 @@ from xml.sax.saxutils import escape, quoteattr
 from dilmanc.errors import InputError, UsageError
 from dilmanc.fileio import atomic_writer
 from dilmanc.memory.model import Codes, InlineCode, TMUnit, default_code, pair_codes
-from dilmanc.memory.normalize import TAG, base_language, language
+from dilmanc.memory.normalize import base_language, language
+from dilmanc.text.tagged import CLOSE, EMPTY, iter_tags
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 STANDALONE = ("ph", "it", "ut", "x")
@@ -188,16 +189,15 @@ def text_to_seg(text: str, codes: dict[int, InlineCode]) -> str:
     """Compact-tag text back to the inside of a TMX `<seg>` (codes' markup restored)."""
     out: list[str] = []
     pos = 0
-    for m in TAG.finditer(text):
+    for m, tag in iter_tags(text):
         out.append(escape(text[pos : m.start()]))
         pos = m.end()
-        if m.group(3):
-            n = int(m.group(3))
+        n = tag.id
+        if tag.kind == EMPTY:
             out.append((codes.get(n) or default_code(n, False)).open)
             continue
-        n = int(m.group(2))
         code = codes.get(n) or default_code(n, True)
-        out.append(code.close if m.group(1) else code.open)
+        out.append(code.close if tag.kind == CLOSE else code.open)
     out.append(escape(text[pos:]))
     return "".join(out)
 

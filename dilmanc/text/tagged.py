@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 OPEN, CLOSE, EMPTY = "open", "close", "empty"
@@ -243,16 +243,41 @@ class ParsedOutput:
         return not self.problems
 
 
+def tag_of(m: re.Match) -> Tag:
+    """The tag a `TAG_PATTERN` match stands for (`<x2/>`, `<g1/>` and `<x2>` are empties)."""
+    closing, letter, number, empty = m.groups()
+    kind = EMPTY if letter == "x" or empty else CLOSE if closing else OPEN
+    return Tag(int(number), kind)
+
+
+def iter_tags(rendered: str) -> Iterator[tuple[re.Match, Tag]]:
+    """Each compact tag of `rendered` (its match and its tag), in order."""
+    if "<" not in rendered:
+        return
+    for m in TAG_PATTERN.finditer(rendered):
+        yield m, tag_of(m)
+
+
+def retag(rendered: str, change: Callable[[Tag], Tag]) -> str:
+    """`rendered` with every compact tag replaced by `change(tag)`, rendered."""
+    if "<" not in rendered:
+        return rendered
+    return TAG_PATTERN.sub(lambda m: change(tag_of(m)).render(), rendered)
+
+
+def strip_tags(rendered: str) -> str:
+    """The compact form without its tags."""
+    return TAG_PATTERN.sub("", rendered) if "<" in rendered else rendered
+
+
 def parse(rendered: str, expected: Iterable[Tag] = ()) -> ParsedOutput:
     """Read the compact form back; `expected` tags (those sent) are checked: each must come
     back exactly once, every opening closed after it, pairs well nested, none invented."""
     parts: list[str | Tag] = []
     pos = 0
-    for m in TAG_PATTERN.finditer(rendered):
+    for m, tag in iter_tags(rendered):
         parts.append(rendered[pos : m.start()])
-        closing, letter, number, empty = m.groups()
-        kind = EMPTY if letter == "x" or empty else CLOSE if closing else OPEN
-        parts.append(Tag(int(number), kind))
+        parts.append(tag)
         pos = m.end()
     parts.append(rendered[pos:])
     tagged = TaggedText.from_parts(parts)
@@ -303,18 +328,32 @@ def check(tagged: TaggedText, expected: Iterable[Tag]) -> list[str]:
             problems.append("lost " + " ".join(t.render() for t in missing))
         if invented:
             problems.append("invented " + " ".join(t.render() for t in invented))
+    problem = pairing_problem([tag for _, tag in tagged.tags])
+    if problem and not (problems and problem.endswith("never closed")):
+        problems.append(problem)
+    return problems
+
+
+def pairing_problem(tags: Iterable[Tag], nested: bool = True) -> str | None:
+    """None when every opening tag is opened once and closed once after it (and, when
+    `nested`, pairs are well nested; TMX bpt/ept pairs may overlap), else what is wrong."""
     stack: list[int] = []
-    for _, tag in tagged.tags:
+    opened: set[int] = set()
+    for tag in tags:
         if tag.kind == OPEN:
+            if tag.id in opened:
+                return f"tag {tag.render()} opened twice"
+            opened.add(tag.id)
             stack.append(tag.id)
         elif tag.kind == CLOSE:
-            if not stack or stack[-1] != tag.id:
-                problems.append(f"{tag.render()} closes out of order")
-                break
-            stack.pop()
-    if stack and not problems:
-        problems.append("unclosed " + " ".join(f"<g{i}>" for i in stack))
-    return problems
+            if nested and (not stack or stack[-1] != tag.id):
+                return f"tag {tag.render()} closes out of order"
+            if tag.id not in stack:
+                return f"tag {tag.render()} closes nothing open"
+            stack.remove(tag.id)
+    if stack:
+        return f"tag <g{stack[0]}> is never closed"
+    return None
 
 
 def _difference(a: list[Tag], b: list[Tag]) -> list[Tag]:

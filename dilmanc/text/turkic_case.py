@@ -5,13 +5,13 @@ Azerbaijani, where I↔ı and İ↔i. These helpers apply the Turkic mapping fir
 ordinary Unicode one, so "İNSAN ALVERİ" → "insan alveri" and "BAKI" → "bakı".
 """
 
-_LOWER = str.maketrans({"I": "ı", "İ": "i"})
 _UPPER = str.maketrans({"i": "İ", "ı": "I"})
 
 
 def az_lower(text: str) -> str:
-    """Lower-case with Turkic dotted/dotless i rules; length is preserved."""
-    return text.translate(_LOWER).lower()
+    """Lower-case with Turkic dotted/dotless i rules; length is preserved. (Two `replace`
+    calls: faster than a translate table on long strings, which the memory folds.)"""
+    return text.replace("İ", "i").replace("I", "ı").lower()
 
 
 def az_upper(text: str) -> str:
