@@ -178,6 +178,27 @@ def test_ray_missing_names_the_extra(cli, monkeypatch, tmp_path):
     assert len(res.err.strip().splitlines()) == 1
 
 
+def _twice_with_memory(cli, models, archive: Path, tmp_path: Path, *extra) -> list[dict]:
+    """Two batch runs of `archive` into fresh output folders through one SQLite memory;
+    each run's report."""
+    reports = []
+    for run in ("first", "second"):
+        report = tmp_path / f"{run}.json"
+        args = ["batch", archive, "--to", "en,ru", *models, "-o", tmp_path / run, "-q"]
+        res = cli([*args, "--tm", tmp_path / "memory.db", "--report", report, *extra])
+        assert res.code == 0, res.err
+        reports.append(json.loads(report.read_text()))
+    assert _files(tmp_path / "first") == _files(tmp_path / "second")
+    return reports
+
+
+def test_second_run_over_an_archive_is_served_from_the_cache(cli, models, tmp_path):
+    archive = _archive(tmp_path / "archive")
+    first, second = _twice_with_memory(cli, models, archive, tmp_path)
+    assert first["cache_new"] > 0 and first["done"] == second["done"] == 4
+    assert second["cache_new"] == 0 and second["cache_hits"] >= first["cache_new"]
+
+
 # --- on a local Ray cluster ----------------------------------------------------------------
 
 
@@ -252,3 +273,15 @@ def test_ray_worker_killed_mid_run_then_rerun_is_complete_and_exact(
     assert not [p for p in out.rglob("*") if p.name.endswith(".part")]
     done = [r["item"] for r in _manifest(out) if r["status"] == "done"]
     assert sorted(set(done)) == sorted(done) and len(done) == 24
+
+
+def test_ray_actors_send_cache_entries_to_the_driver(cli, models, ray_cluster, tmp_path):
+    from dilmanc.memory import Memory
+
+    archive = _archive(tmp_path / "archive")
+    ray_args = ("--ray", "auto", "--workers", "2")
+    first, second = _twice_with_memory(cli, models, archive, tmp_path, *ray_args)
+    assert first["cache_new"] > 0 and first["done"] == second["done"] == 4
+    assert second["cache_new"] == 0 and second["cache_hits"] >= first["cache_new"]
+    with Memory.open(tmp_path / "memory.db") as memory:  # merged by the driver
+        assert 0 < len(list(memory.cache_entries())) <= first["cache_new"]

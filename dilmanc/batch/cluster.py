@@ -8,10 +8,17 @@ names `translate` uses, so the output folder must be shared by the nodes (one ma
 network file system). The driver records each finished item in the run's manifest as its
 result streams back. An actor that dies is restarted by Ray and its item tried again; the
 item's temporaries are removed by the next write of the same output.
+
+With a SQLite memory the actors only read it: each item's new machine-cache entries come
+back with its result and the driver writes them (one writer, no lock contention across
+nodes), so the next run over the same archive is served from the cache. A PostgreSQL
+memory is shared: actors read and write it directly.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import json
 import logging
 import time
@@ -22,6 +29,7 @@ from dilmanc.batch.run import OnResult, Summary, collect
 from dilmanc.batch.state import RunState
 from dilmanc.batch.worker import Worker
 from dilmanc.errors import ResourceUnavailable, UsageError
+from dilmanc.memory.backend import scheme_of
 
 INSTALL_HINT = "Ray is not installed: pip install dilmanc[ray]"
 
@@ -75,8 +83,10 @@ def pool_size(cpus: int, workers: int, threads: int) -> tuple[int, int]:
 class RayWorker:
     """The actor: one `Worker`, called with batches of items (`path`, `relative`)."""
 
-    def __init__(self, settings, out_dir: str, fmt, encoding, retries: int) -> None:
-        self.worker = Worker(settings, out_dir, fmt=fmt, encoding=encoding, retries=retries)
+    def __init__(self, settings, out_dir: str, fmt, encoding, retries: int, share_cache) -> None:
+        self.worker = Worker(
+            settings, out_dir, fmt=fmt, encoding=encoding, retries=retries, share_cache=share_cache
+        )
 
     def __call__(self, batch: dict) -> dict:
         relatives, outcomes = [], []
@@ -112,6 +122,7 @@ def run_ray(
     actors, threads = pool_size(cpus, workers, settings.threads)
     summary.workers = {"actors": actors, "threads": threads, "cpus": cpus}
     if pending:
+        merged = settings.use_cache and scheme_of(settings.memory) == "sqlite"
         context = ray.data.DataContext.get_current()
         context.enable_progress_bars = False
         context.print_on_execution_start = False
@@ -123,25 +134,43 @@ def run_ray(
             compute=ray.data.ActorPoolStrategy(size=min(actors, len(rows))),
             num_cpus=threads,
             fn_constructor_kwargs={
-                "settings": settings.with_changes(threads=threads),
+                "settings": dataclasses.replace(settings, threads=threads),
                 "out_dir": str(Path(state.out_dir).resolve()),
                 "fmt": fmt,
                 "encoding": encoding,
                 "retries": retries,
+                "share_cache": not merged,
             },
         )
         results = (
             (by_name[row["relative"]], json.loads(row["outcome"])) for row in dataset.iter_rows()
         )
         fingerprints = {item.relative: fp for item, fp in pending}
-        try:
-            collect(results, fingerprints, state, summary, on_result)
-        except Exception as err:  # Ray's wrapping of an actor's error: one line, resumable
-            raise ResourceUnavailable(
-                f"the Ray run stopped ({summary.done} items done, recorded): {_cause(err)}"
-            ) from None
+        with _driver_memory(settings, merged) as memory:
+            try:
+                collect(results, fingerprints, state, summary, on_result, memory)
+            except Exception as err:  # Ray's wrapping of an actor's error: one line, resumable
+                raise ResourceUnavailable(
+                    f"the Ray run stopped ({summary.done} items done, recorded): {_cause(err)}"
+                ) from None
     summary.seconds += time.perf_counter() - started
     return summary
+
+
+@contextlib.contextmanager
+def _driver_memory(settings, merged: bool):
+    """The SQLite memory the driver merges the actors' new cache entries into (opened before
+    any actor reads it), or None when actors write the cache themselves (PostgreSQL, or off)."""
+    if not merged:
+        yield None
+        return
+    from dilmanc.memory import Memory
+
+    memory = Memory.open(settings.memory)
+    try:
+        yield memory
+    finally:
+        memory.close()
 
 
 def _cause(err: BaseException) -> str:
