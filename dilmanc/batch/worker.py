@@ -8,6 +8,8 @@ driver to merge into its SQLite memory, which the workers only read."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from pathlib import Path
 
@@ -52,10 +54,31 @@ class Worker:
 
     def translate(self, item: Item) -> dict:
         """`{"status": "done", "outputs": [...], "units": n, "seconds": s}` or a failure."""
+        return self._attempts(lambda started: self._translate(item, started))
+
+    def translate_texts(self, texts: str) -> dict:
+        """A batch of texts (JSON `[[id, text], ...]`) into every target: `{"status": "done",
+        "rows": [{"id", "sha256", iso: translation ...}], ...}` or a failure."""
+        pairs = json.loads(texts)
+
+        def run(started: float) -> dict:
+            out = self.pipeline.translate_texts([t for _, t in pairs], self.service.targets)
+            rows = [
+                {"id": key, "sha256": hashlib.sha256(text.encode()).hexdigest()}
+                | {iso: out[iso][n] for iso in self.targets}
+                for n, (key, text) in enumerate(pairs)
+            ]
+            seconds = round(time.perf_counter() - started, 4)
+            return {"status": "done", "rows": rows, "units": len(rows), "seconds": seconds}
+
+        return self._attempts(run)
+
+    def _attempts(self, run) -> dict:
+        """`run(started)`'s outcome, tried up to `retries` more times; a failure recorded."""
         for attempt in range(self.retries + 1):
             started = time.perf_counter()
             try:
-                return self._with_cache(self._translate(item, started))
+                return self._with_cache(run(started))
             except _FINAL as err:
                 return {"status": "failed", "error": one_line(err), "attempts": attempt + 1}
             except Exception as err:  # noqa: BLE001 - recorded, the run goes on
