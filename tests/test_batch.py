@@ -178,6 +178,95 @@ def test_ray_missing_names_the_extra(cli, monkeypatch, tmp_path):
     assert len(res.err.strip().splitlines()) == 1
 
 
+def _twice_with_memory(cli, models, archive: Path, tmp_path: Path, *extra) -> list[dict]:
+    """Two batch runs of `archive` into fresh output folders through one SQLite memory;
+    each run's report."""
+    reports = []
+    for run in ("first", "second"):
+        report = tmp_path / f"{run}.json"
+        args = ["batch", archive, "--to", "en,ru", *models, "-o", tmp_path / run, "-q"]
+        res = cli([*args, "--tm", tmp_path / "memory.db", "--report", report, *extra])
+        assert res.code == 0, res.err
+        reports.append(json.loads(report.read_text()))
+    assert _files(tmp_path / "first") == _files(tmp_path / "second")
+    return reports
+
+
+def test_second_run_over_an_archive_is_served_from_the_cache(cli, models, tmp_path):
+    archive = _archive(tmp_path / "archive")
+    first, second = _twice_with_memory(cli, models, archive, tmp_path)
+    assert first["cache_new"] > 0 and first["done"] == second["done"] == 4
+    assert second["cache_new"] == 0 and second["cache_hits"] >= first["cache_new"]
+
+
+CORPUS = [
+    {"id": 7, "text": SENTENCES[0]},
+    {"id": "b", "text": f"{SENTENCES[1]} {SENTENCES[2]}\n\n{SENTENCES[3]}"},
+    {"id": 3, "text": SENTENCES[2]},
+]
+
+
+def _jsonl(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    return path
+
+
+def _translations(cli, models, texts: list[str]) -> dict[str, list[str]]:
+    """What `dilmanc translate` (stdin) writes for each text, per target."""
+    out = {}
+    for iso, model in (("en", models[1]), ("ru", models[3].split("=", 1)[1])):
+        runs = [cli(["translate", "--to", iso, "-m", model, *NO_MEMORY], stdin=t) for t in texts]
+        assert all(r.code == 0 for r in runs), [r.err for r in runs]
+        out[iso] = [r.out for r in runs]
+    return out
+
+
+def test_a_corpus_of_texts_translates_by_id_and_resumes(cli, models, tmp_path):
+    corpus = _jsonl(tmp_path / "corpus.jsonl", CORPUS)
+    out = tmp_path / "out"
+    args = ["batch", corpus, "--to", "en,ru", *models, "-o", out, *NO_MEMORY[:2]]
+    res = cli(args)
+    assert res.code == 0 and "3 done, 0 skipped" in res.err, res.err
+    result = out / "corpus.translated.jsonl"
+    rows = [json.loads(line) for line in result.read_text("utf-8").splitlines()]
+    assert [r["id"] for r in rows] == [7, "b", 3]
+    assert all(set(r) == {"id", "en", "ru"} for r in rows)
+    expected = _translations(cli, models, [r["text"] for r in CORPUS])
+    assert [r["en"] for r in rows] == [t.rstrip("\n") for t in expected["en"]]
+    assert [r["ru"] for r in rows] == [t.rstrip("\n") for t in expected["ru"]]
+
+    edited = [CORPUS[0], {"id": "b", "text": SENTENCES[0]}, CORPUS[2], {"id": 9, "text": "Salam."}]
+    _jsonl(corpus, edited)
+    again = cli(args)  # only the edited text and the new one are translated
+    assert again.code == 0 and "2 done, 2 skipped" in again.err, again.err
+    rows = [json.loads(line) for line in result.read_text("utf-8").splitlines()]
+    assert [r["id"] for r in rows] == [7, "b", 3, 9]
+    assert rows[1]["en"] == rows[0]["en"] and rows[2]["en"] == expected["en"][2].rstrip("\n")
+
+
+def test_a_parquet_corpus_writes_a_parquet_table(cli, models, tmp_path):
+    arrow = pytest.importorskip("pyarrow")
+    parquet = pytest.importorskip("pyarrow.parquet")
+    rows = [{"id": str(row["id"]), "text": row["text"]} for row in CORPUS]
+    source = tmp_path / "news.parquet"
+    parquet.write_table(arrow.Table.from_pylist(rows), source)
+    jsonl = _jsonl(tmp_path / "news.jsonl", rows)
+    for corpus, out in ((source, tmp_path / "p"), (jsonl, tmp_path / "j")):
+        res = cli(["batch", corpus, "--to", "en,ru", *models, "-o", out, *NO_MEMORY])
+        assert res.code == 0, res.err
+    table = parquet.read_table(tmp_path / "p" / "news.translated.parquet")
+    assert table.column_names == ["id", "en", "ru"]
+    lines = (tmp_path / "j" / "news.translated.jsonl").read_text("utf-8").splitlines()
+    assert table.to_pylist() == [json.loads(line) for line in lines]
+
+
+def test_a_bad_corpus_is_one_line_and_exit_2(cli, tmp_path):
+    corpus = _jsonl(tmp_path / "c.jsonl", [CORPUS[0], {"id": 7, "text": "again"}])
+    res = cli(["batch", corpus, "-o", tmp_path / "out"])
+    assert res.code == 2 and "id 7 appears twice" in res.err and "Traceback" not in res.err
+    assert not (tmp_path / "out" / "c.translated.jsonl").exists()
+
+
 # --- on a local Ray cluster ----------------------------------------------------------------
 
 
@@ -252,3 +341,25 @@ def test_ray_worker_killed_mid_run_then_rerun_is_complete_and_exact(
     assert not [p for p in out.rglob("*") if p.name.endswith(".part")]
     done = [r["item"] for r in _manifest(out) if r["status"] == "done"]
     assert sorted(set(done)) == sorted(done) and len(done) == 24
+
+
+def test_ray_actors_send_cache_entries_to_the_driver(cli, models, ray_cluster, tmp_path):
+    from dilmanc.memory import Memory
+
+    archive = _archive(tmp_path / "archive")
+    ray_args = ("--ray", "auto", "--workers", "2")
+    first, second = _twice_with_memory(cli, models, archive, tmp_path, *ray_args)
+    assert first["cache_new"] > 0 and first["done"] == second["done"] == 4
+    assert second["cache_new"] == 0 and second["cache_hits"] >= first["cache_new"]
+    with Memory.open(tmp_path / "memory.db") as memory:  # merged by the driver
+        assert 0 < len(list(memory.cache_entries())) <= first["cache_new"]
+
+
+def test_ray_translates_a_corpus_in_batches_of_texts(cli, models, ray_cluster, tmp_path):
+    corpus = _jsonl(tmp_path / "corpus.jsonl", CORPUS)
+    outputs = []
+    for out, extra in ((tmp_path / "local", ()), (tmp_path / "ray", ("--ray", "auto"))):
+        res = cli(["batch", corpus, "--to", "en,ru", *models, "-o", out, *NO_MEMORY, *extra])
+        assert res.code == 0, res.err
+        outputs.append((out / "corpus.translated.jsonl").read_bytes())
+    assert outputs[0] == outputs[1] and outputs[0].count(b"\n") == 3

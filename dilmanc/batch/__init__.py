@@ -4,8 +4,8 @@
 `RunState` keeps the run directory (`OUT/.dilmanc-batch/`) and its manifest of finished items,
 so a re-run translates only what is missing; `Worker` translates items through the one service
 layer (`dilmanc.pipeline.service.Service`), writing outputs as `dilmanc translate` does;
-`run_local` runs workers in this process and `run_ray` (in `dilmanc.batch.ray`) over a Ray Data
-actor pool.
+`run_local` runs workers in this process and `run_ray` (in `dilmanc.batch.cluster`) over a Ray
+Data actor pool; `dilmanc.batch.texts` does the same for a corpus of texts with ids.
 """
 
 from dilmanc.batch.inputs import Item, find_inputs

@@ -23,6 +23,8 @@ class Summary:
     skipped: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)  # (input, one-line error)
     units: int = 0
+    cache_hits: int = 0  # sentences the machine cache served
+    cache_new: int = 0  # sentences the models translated into the cache
     seconds: float = 0.0
     workers: dict = field(default_factory=dict)  # Ray: actors, threads per actor, CPUs
 
@@ -32,6 +34,8 @@ class Summary:
             "skipped": self.skipped,
             "failed": [{"input": path, "error": error} for path, error in self.failed],
             "units": self.units,
+            "cache_hits": self.cache_hits,
+            "cache_new": self.cache_new,
             "seconds": round(self.seconds, 3),
             **({"workers": self.workers} if self.workers else {}),
         }
@@ -59,9 +63,16 @@ def collect(
     state: RunState,
     summary: Summary,
     on_result: OnResult | None = None,
+    memory=None,
 ) -> None:
-    """Record each finished item in the run's manifest and count it in `summary`."""
+    """Record each finished item in the run's manifest and count it in `summary`; the
+    machine-cache entries a worker sent back (`"cache"`) go into `memory`."""
     for item, outcome in results:
+        entries = outcome.pop("cache", None)
+        if entries and memory is not None:
+            memory.cache_put_many([tuple(entry) for entry in entries])
+        summary.cache_hits += outcome.get("cache_hits", 0)
+        summary.cache_new += outcome.get("cache_new", 0)
         state.record(item, fingerprints[item.relative], outcome)
         if outcome["status"] == "done":
             summary.done += 1

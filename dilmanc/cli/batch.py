@@ -98,6 +98,7 @@ def batch_command(
     """Translate an archive (thousands of documents), resumable, locally or on Ray."""
     from dilmanc.batch import RunState, Summary, Worker, find_inputs, plan, run_local
     from dilmanc.batch import settings_hash as make_hash
+    from dilmanc.batch.texts import is_text_table
     from dilmanc.cli.progress import Bars, wanted
 
     if workers < 0 or retries < 0:
@@ -127,12 +128,18 @@ def batch_command(
         from dilmanc.pipeline.service import Service
 
         Service(settings).engines()  # a wrong model fails here, not in every actor
+    digest = make_hash(settings, format=fmt, encoding=encoding)
+    if is_text_table(source_input):
+        if report:
+            check_writable(report)
+        summary = _texts(source_input, out_dir, settings, digest, ray_address, workers, retries,
+                         quiet)  # fmt: skip
+        return _finish(summary, [], report, quiet)
     skipped: list[Path] = []
     items = find_inputs(source_input, settings.source_language.iso, fmt, skipped)
     check_writable(out_dir, directory=True)
     if report:
         check_writable(report)
-    digest = make_hash(settings, format=fmt, encoding=encoding)
     summary = Summary()
     with RunState(out_dir, digest) as state:
         pending, summary.skipped = plan(items, state)
@@ -155,6 +162,11 @@ def batch_command(
                     return Worker(settings, out_dir, fmt=fmt, encoding=encoding, retries=retries)
 
                 run_local(pending, state, factory, summary, on_result=advance)
+    return _finish(summary, skipped, report, quiet)
+
+
+def _finish(summary, skipped: list[Path], report: str | None, quiet: bool) -> int:
+    """The report, the failures and the summary line; the exit code."""
     if report:
         write_text_atomic(report, json.dumps(summary.to_json(), indent=2) + "\n")
     for path, problem in summary.failed:  # shown even with --quiet
@@ -168,3 +180,39 @@ def batch_command(
             file=sys.stderr,
         )
     return EXIT_GATE_FAILED if summary.failed else 0
+
+
+def _texts(source, out_dir, settings, digest, ray_address, workers, retries, quiet):
+    """A corpus of texts with ids (see `dilmanc.batch.texts`): batches of texts, resumable by
+    id; the output file is written once every text is translated."""
+    from dilmanc.batch import RunState, Summary, Worker
+    from dilmanc.batch import texts as corpus
+    from dilmanc.cli.progress import Bars, wanted
+
+    texts = corpus.read_texts(source)
+    check_writable(out_dir, directory=True)
+    summary = Summary()
+    with RunState(out_dir, digest) as state:
+        batches, summary.skipped = corpus.plan_texts(texts, corpus.finished(state))
+        rows = corpus.batch_rows(batches)
+        with Bars(len(rows), len(rows), enabled=wanted(quiet), label="batch") as bars:
+
+            def advance(item, outcome) -> None:
+                bars.advance(1)
+
+            if ray_address:
+                from dilmanc.batch.cluster import run_ray_texts
+
+                run_ray_texts(rows, state, settings, summary, address=ray_address,
+                              workers=workers, retries=retries, on_result=advance)  # fmt: skip
+            else:
+
+                def factory() -> Worker:
+                    return Worker(settings, out_dir, retries=retries)
+
+                corpus.run_texts_local(rows, state, factory, summary, on_result=advance)
+        if not summary.failed:
+            targets = [t.iso for t in settings.target_languages]
+            path = corpus.output_path(out_dir, source)
+            corpus.write_output(texts, corpus.finished(state), targets, path)
+    return summary

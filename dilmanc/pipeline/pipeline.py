@@ -330,16 +330,27 @@ class Pipeline:
 
     def translate_text(self, text: str, target: Language) -> str:
         """Translate plain text; paragraphs, blank lines and line endings are kept."""
+        return self.translate_texts([text], [target])[target.iso][0]
+
+    def translate_texts(self, texts: list[str], targets: list[Language]) -> dict[str, list[str]]:
+        """Translate many plain texts together (batched across texts) into every target:
+        iso → the translations in the order of `texts`, layout kept as `translate_text`."""
         from dilmanc.documents.plaintext import TextDocument
 
-        out: list[str] = []
-        units = TextDocument.from_text(text).units()
-        self.translate_units(
-            units,
-            [target],
-            lambda _, chunk: out.extend(t.target.text + t.unit.extra for t in chunk),
-        )
-        return "".join(out)
+        owner: dict[int, int] = {}  # id(unit) → index of its text
+        units = []
+        for number, text in enumerate(texts):
+            for unit in TextDocument.from_text(text).units():
+                owner[id(unit)] = number
+                units.append(unit)
+        out = {t.iso: [[] for _ in texts] for t in targets}
+
+        def emit(iso: str, chunk: list[Translated]) -> None:
+            for t in chunk:
+                out[iso][owner[id(t.unit)]].append(t.target.text + t.unit.extra)
+
+        self.translate_units(units, targets, emit)
+        return {iso: ["".join(parts) for parts in texts_out] for iso, texts_out in out.items()}
 
     def translate_lines(self, lines: list[str], target: Language) -> list[str]:
         """Translate each line on its own: output line i is the translation of input line i."""

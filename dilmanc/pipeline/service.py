@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from dilmanc import __version__
 from dilmanc.documents.base import Document, TagOutcome, Translated
@@ -313,6 +313,13 @@ class Service:
             from dilmanc.memory import Memory
 
             self._memory = Memory.open(self.settings.memory)
+        return self._memory
+
+    def wrap_memory(self, wrap: Callable[[Any], Any]):
+        """Replace the memory by `wrap(memory)` before pipelines are made (a batch worker's
+        cache collector); returns the wrapped memory, or None when the memory is off."""
+        if self.memory() is not None:
+            self._memory = wrap(self._memory)
         return self._memory
 
     def close(self) -> None:
