@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-from dilmanc.errors import InputError, UsageError
+from dilmanc.errors import PASS, InputError, SettingError, UsageError
 from dilmanc.memory.model import TMUnit, pair_numbers, renumber
 from dilmanc.memory.normalize import language
 from dilmanc.memory.tmx import check_doctype, open_xml_events, read_tmx, syntax_error
@@ -47,12 +47,16 @@ class Skipped(Counter):
         return ", ".join(f"{n} {reason}" for reason, n in sorted(self.items()))
 
 
-def _lang_option(code: str | None, flag: str, keep: bool) -> str | None:
+def _lang_option(code: str | None, setting: str, keep: bool) -> str | None:
+    """`code` as a language; `setting` names where it came from (src_lang, tgt_lang or the
+    file's own header field, as "the header's Language")."""
     if code is None:
         return None
     lang = language(code, keep)
     if lang is None:
-        raise UsageError(f"{flag} {code!r} is not a language code")
+        if setting.startswith(("X-", "the ")):
+            raise UsageError(f"{setting} {code!r} is not a language code")
+        raise SettingError(setting, f"{code!r} is not a language code")
     return lang
 
 
@@ -66,7 +70,9 @@ def detect_format(path: str | Path, fmt: str | None = None) -> str:
     if suffix not in FORMATS:
         raise UsageError(
             f"{path}: cannot tell the format from {suffix or 'no extension'!r} "
-            "(.tmx, .po, .xlf/.xliff, .tsv; or pass --format)"
+            "(.tmx, .po, .xlf/.xliff, .tsv",
+            setting="format",
+            template="{problem}; or pass {option})",
         )
     return FORMATS[suffix]
 
@@ -125,13 +131,13 @@ def read_po(path, src_lang, tgt_lang, keep, skipped: Skipped) -> Iterator[TMUnit
         first = (str(err).strip().splitlines() or [type(err).__name__])[0]
         raise InputError(f"{p}: malformed PO file ({first[:200]})") from None
     header = store.parseheader() if hasattr(store, "parseheader") else {}
-    src = _lang_option(src_lang, "--src", keep) or _lang_option(
+    src = _lang_option(src_lang, "src_lang", keep) or _lang_option(
         header.get("X-Source-Language") or "en", "X-Source-Language", keep
     )
     tgt_code = tgt_lang or header.get("Language")
     if not tgt_code:
-        raise InputError(f"{p}: the PO header has no Language; pass --tgt")
-    tgt = _lang_option(tgt_code, "--tgt" if tgt_lang else "the header's Language", keep)
+        raise InputError(f"{p}: the PO header has no Language", setting="tgt_lang", template=PASS)
+    tgt = _lang_option(tgt_code, "tgt_lang" if tgt_lang else "the header's Language", keep)
     units: list[TMUnit] = []
     for unit in store.units:
         if unit.isheader() or unit.isobsolete():
@@ -217,8 +223,8 @@ def read_xliff(path, src_lang, tgt_lang, keep, skipped: Skipped) -> Iterator[TMU
     handle, events = open_xml_events(path, "XLIFF", events=("start", "end"))
     units: list[TMUnit] = []
     version2 = False
-    src = _lang_option(src_lang, "--src", keep)
-    tgt = _lang_option(tgt_lang, "--tgt", keep)
+    src = _lang_option(src_lang, "src_lang", keep)
+    tgt = _lang_option(tgt_lang, "tgt_lang", keep)
     file_src, file_tgt = src, tgt
     first = True
     try:
@@ -264,7 +270,9 @@ def _xlf_lang(code, el, path, keep, optional=False) -> str | None:
     if not code:
         if optional:
             return None
-        raise InputError(f"{path}: line {el.sourceline}: no source language; pass --src")
+        raise InputError(
+            f"{path}: line {el.sourceline}: no source language", setting="src_lang", template=PASS
+        )
     lang = language(code, keep)
     if lang is None:
         raise InputError(f"{path}: line {el.sourceline}: invalid language code {code!r}")
@@ -283,7 +291,9 @@ def _make(el, source_el, target_el, src, tgt, path, skipped) -> TMUnit | None:
         skipped["untranslated"] += 1
         return None
     if tgt is None:
-        raise InputError(f"{path}: line {el.sourceline}: no target language; pass --tgt")
+        raise InputError(
+            f"{path}: line {el.sourceline}: no target language", setting="tgt_lang", template=PASS
+        )
     (source, source_keys), (target, target_keys) = _inline_text(source_el), _inline_text(target_el)
     if not source.strip() or not target.strip():
         skipped["empty"] += 1
@@ -333,8 +343,8 @@ def read_tsv(path, src_lang, tgt_lang, keep, skipped: Skipped) -> Iterator[TMUni
         langs.append(lang)
     if len(langs) < 2 or len(set(langs)) != len(langs):
         raise InputError(f"{p}: line 1: the header needs two or more different languages")
-    src = _lang_option(src_lang, "--src", keep) or langs[0]
-    tgt = _lang_option(tgt_lang, "--tgt", keep)
+    src = _lang_option(src_lang, "src_lang", keep) or langs[0]
+    tgt = _lang_option(tgt_lang, "tgt_lang", keep)
     if src not in langs:
         raise UsageError(f"{p}: no {src} column (columns: {', '.join(langs)})")
     s = langs.index(src)

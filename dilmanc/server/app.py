@@ -38,7 +38,7 @@ from starlette.requests import ClientDisconnect
 
 from dilmanc import __version__
 from dilmanc.documents.archive import ArchiveTooLarge
-from dilmanc.errors import DilmancError, InputError, UsageError
+from dilmanc.errors import DilmancError, InputError, SettingError, UsageError
 from dilmanc.languages import Language, resolve
 from dilmanc.pipeline.service import Service
 from dilmanc.pipeline.settings import Settings
@@ -91,13 +91,14 @@ class ServerConfig:
         """Refuse an unsafe or impossible configuration (UsageError, one line)."""
         self.settings.validate()
         if self.host not in LOOPBACK and self.api_keys is None and not self.allow_anonymous:
-            raise UsageError(
-                f"serving {self.host} without API keys: pass --api-keys FILE, or "
-                "--allow-anonymous if that is intended"
+            raise SettingError(
+                "api_keys",
+                f"serving {self.host} without API keys",
+                template="{problem}: pass {option} FILE, or {allow_anonymous} if that is intended",
             )
         for name in ("timeout", "max_upload_mb"):
             if getattr(self, name) <= 0:
-                raise UsageError(f"{name.replace('_', ' ')} must be positive")
+                raise SettingError(name, "must be positive")
         if self.batch_window_ms < 0 or self.max_queue < 1:
             raise UsageError("batch window must be >= 0 and the queue at least 1")
         return self
