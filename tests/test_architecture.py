@@ -105,3 +105,30 @@ def test_core_messages_name_no_cli_flag():
             if text and id(node) not in docstrings and FLAG.search(node.value):
                 offenders.append(f"{module}:{node.lineno} {node.value.strip()[:60]!r}")
     assert offenders == [], "core strings naming a CLI flag: " + ", ".join(offenders)
+
+
+def _submodules(path: Path) -> set[str]:
+    """Modules imported by name from their package (`from dilmanc.server import deepl`)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return {
+        f"{node.module}.{alias.name}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("dilmanc")
+        for alias in node.names
+    }
+
+
+def test_server_modules_import_no_circle():
+    """app.py builds the app from its route modules; they take their error shapes from
+    server/errors.py, so no server module is imported back by one it imports."""
+    modules = {m: p for m, p in _modules().items() if m.startswith("dilmanc.server.")}
+    graph = {m: (_imports(p) | _submodules(p)) & set(modules) - {m} for m, p in modules.items()}
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        for nxt in graph.get(start, ()):
+            if nxt == goal or (nxt not in seen and reaches(nxt, goal, seen | {nxt})):
+                return True
+        return False
+
+    cycles = sorted(m for m in graph if reaches(m, m, {m}))
+    assert cycles == [], f"server modules importing each other in a circle: {cycles}"
