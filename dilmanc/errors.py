@@ -6,6 +6,9 @@ SIGTERM, 141 standard output closed by its reader. The CLI prints such an error 
 never a traceback.
 """
 
+from collections.abc import Callable
+from string import Formatter
+
 EXIT_OK = 0
 EXIT_GATE_FAILED = 1
 EXIT_USAGE = 2
@@ -15,10 +18,51 @@ EXIT_BROKEN_PIPE = 141  # the reader of standard output went away (128 + SIGPIPE
 EXIT_TERMINATED = 143  # SIGTERM (128 + SIGTERM)
 
 
+#: templates of a setting's line (see DilmancError): "--fail-below: …", "…; pass --src"
+COLON = "{option}: {problem}"
+PASS = "{problem}; pass {option}"
+
+
+def setting_name(setting: str) -> str:
+    """How a core message names a setting when no front end names its option for it."""
+    return setting.replace("_", " ")
+
+
 class DilmancError(Exception):
-    """Base class: `str(err)` is the one line shown to the user."""
+    """Base class: `str(err)` is the one line shown to the user.
+
+    An error about a setting carries it (`setting`, e.g. "model"), so that no core module
+    names a front end's option: its line is `template`, in which `{option}` stands for the
+    setting and `{problem}` for the rest. `line(name)` renders it with a front end's name for
+    the setting (the CLI's flag); `str(err)` with the setting's own name."""
 
     exit_code = EXIT_USAGE
+
+    def __init__(
+        self, problem: str = "", *, setting: str | None = None, template: str = "{option} {problem}"
+    ) -> None:
+        self.problem = problem
+        self.setting = setting
+        self.template = template if setting else "{problem}"
+        super().__init__(self.line(setting_name))
+
+    def line(self, name: Callable[[str], str]) -> str:
+        """The error's line, naming its setting (if any) as `name(setting)`; any other field
+        of the template is another setting's name (`{allow_anonymous}`), named the same way."""
+        fields = {field for _, field, _, _ in Formatter().parse(self.template) if field}
+        names = {field: name(field) for field in fields - {"option", "problem"}}
+        option = name(self.setting) if self.setting else ""
+        return self.template.format(option=option, problem=self.problem, **names)
+
+    def __reduce__(self):  # pickle (Ray workers) keeps the setting, whatever __init__ takes
+        return _restore, (type(self), str(self), self.__dict__)
+
+
+def _restore(cls: type, message: str, state: dict) -> DilmancError:
+    err = cls.__new__(cls)
+    Exception.__init__(err, message)
+    err.__dict__.update(state)
+    return err
 
 
 class UsageError(DilmancError):
@@ -29,12 +73,10 @@ class UsageError(DilmancError):
 
 class SettingError(UsageError):
     """A setting has a value it cannot take; `setting` names the field (e.g. "beam_size"),
-    so a front end can name its own option for it."""
+    so a front end can name its own option for it (see DilmancError)."""
 
-    def __init__(self, setting: str, problem: str) -> None:
-        self.setting = setting
-        self.problem = problem
-        super().__init__(f"{setting.replace('_', ' ')} {problem}")
+    def __init__(self, setting: str, problem: str, template: str = "{option} {problem}") -> None:
+        super().__init__(problem, setting=setting, template=template)
 
 
 class InputError(DilmancError):
@@ -45,13 +87,12 @@ class InputError(DilmancError):
 
 class EncodingError(InputError):
     """Text that is not valid in the encoding it was read with, where a setting (`setting`,
-    "encoding") could name the right one: a front end completes `problem` with its own option
-    for it, as it does for SettingError."""
+    "encoding") could name the right one; `problem` is the text's fault alone."""
 
     def __init__(self, problem: str, setting: str = "encoding") -> None:
-        self.problem = problem
-        self.setting = setting
-        super().__init__(f"{problem}; convert it or set {setting.replace('_', ' ')}")
+        super().__init__(
+            problem, setting=setting, template="{problem}; convert it or pass {option}"
+        )
 
 
 class ModelUnavailable(DilmancError):

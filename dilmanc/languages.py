@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dilmanc.errors import UsageError
+from dilmanc.errors import SettingError, UsageError
 
 
 @dataclass(frozen=True)
@@ -85,5 +85,7 @@ def parse_targets(spec: str) -> list[Language]:
             if lang not in out:
                 out.append(lang)
     if not out:
-        raise UsageError("no target language given (use --to en,ru)")
+        raise SettingError(
+            "targets", "no target language given", template="{problem} (use {option} en,ru)"
+        )
     return out

@@ -4,6 +4,7 @@ command line prints."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1] / "dilmanc"
@@ -73,3 +74,61 @@ def test_core_modules_print_nothing():
             if stream and getattr(node.value, "id", "") == "sys":
                 offenders.append(f"{module}:{node.lineno} sys.{node.attr}")
     assert offenders == [], "core modules must not print: " + ", ".join(offenders)
+
+
+FLAG = re.compile(r"(?<![\w-])--[a-z]")
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    """ids of the string constants that are docstrings (module, class, function)."""
+    found = set()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            first = body[0] if body else None
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                found.add(id(first.value))
+    return found
+
+
+def test_core_messages_name_no_cli_flag():
+    """Errors and messages outside cli/ carry the setting (`DilmancError.setting`); only the
+    CLI turns it into its flag. Docstrings and comments may mention flags."""
+    offenders = []
+    for module, path in _modules().items():
+        if module.startswith("dilmanc.cli") or module == "dilmanc.__main__":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = _docstrings(tree)
+        for node in ast.walk(tree):
+            text = isinstance(node, ast.Constant) and isinstance(node.value, str)
+            if text and id(node) not in docstrings and FLAG.search(node.value):
+                offenders.append(f"{module}:{node.lineno} {node.value.strip()[:60]!r}")
+    assert offenders == [], "core strings naming a CLI flag: " + ", ".join(offenders)
+
+
+def _submodules(path: Path) -> set[str]:
+    """Modules imported by name from their package (`from dilmanc.server import deepl`)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return {
+        f"{node.module}.{alias.name}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("dilmanc")
+        for alias in node.names
+    }
+
+
+def test_server_modules_import_no_circle():
+    """app.py builds the app from its route modules; they take their error shapes from
+    server/errors.py, so no server module is imported back by one it imports."""
+    modules = {m: p for m, p in _modules().items() if m.startswith("dilmanc.server.")}
+    graph = {m: (_imports(p) | _submodules(p)) & set(modules) - {m} for m, p in modules.items()}
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        for nxt in graph.get(start, ()):
+            if nxt == goal or (nxt not in seen and reaches(nxt, goal, seen | {nxt})):
+                return True
+        return False
+
+    cycles = sorted(m for m in graph if reaches(m, m, {m}))
+    assert cycles == [], f"server modules importing each other in a circle: {cycles}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from dilmanc.cli.options import flag
 from dilmanc.errors import InputError, UsageError
 from dilmanc.memory import InlineCode, Memory, TMUnit
 from dilmanc.memory.importers import Skipped, read_units
@@ -284,7 +285,7 @@ def test_codes_without_i_or_x_pair_by_order_and_unmatched_codes_pair_with_nothin
          "<tuv xml:lang='ru'><seg>b</seg></tuv></tu></body></tmx>",
          "line 3: <tu> has no <tuv> in its source language az"),
         (HEAD + "<tmx><header/><body>\n<tu><tuv xml:lang='az'><seg>a</seg></tuv></tu></body></tmx>",
-         "no srclang in the header or <tu>; pass --src"),
+         "no srclang in the header or <tu>; pass src lang"),
         (HEAD + "<xliff version='1.2'/>", "line 2: not a TMX file (root element <xliff>"),
         ("az\ten\nSalam\tHello\n", "line 1: not an XML file"),
         ("", "line 1: "),
@@ -351,8 +352,9 @@ def test_po_import(tmp_path):
 def test_po_without_language_needs_tgt(tmp_path):
     po = tmp_path / "x.po"
     po.write_text('msgid "Open"\nmsgstr "Aç"\n', encoding="utf-8")
-    with pytest.raises(InputError, match="no Language; pass --tgt"):
+    with pytest.raises(InputError, match="no Language; pass tgt lang$") as err:
         list(read_units(po))
+    assert err.value.line(flag).endswith("no Language; pass --tgt")  # the CLI's option
     assert [u.tgt_lang for u in read_units(po, tgt_lang="az")] == ["az"]
 
 

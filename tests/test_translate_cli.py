@@ -207,6 +207,49 @@ def test_a_decoding_error_carries_the_setting_not_the_option(tmp_path):
     assert info.value.setting == "encoding" and "--" not in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("args", "code", "line"),
+    [
+        (["translate", "--model", "/nonexistent/x"], 3, "--model /nonexistent/x: no such model"),
+        (["translate", "--model", "a", "--model", "b"], 2, "--model given twice (a, b); use"),
+        (["translate", "--model", "de=x"], 2, "--model de=x: de is not a target (en)"),
+        (["translate", "--to", ","], 2, "no target language given (use --to en,ru)"),
+        (["tm", "import", "{po}", "--tm", "{tm}"], 2, "the PO header has no Language; pass --tgt"),
+        (["tm", "import", "{xyz}", "--tm", "{tm}"], 2, ".tsv; or pass --format)"),
+        (
+            ["serve", "--host", "0.0.0.0", "--model", "d"],
+            2,
+            "keys: pass --api-keys FILE, or --allow",
+        ),
+    ],
+)
+def test_errors_raised_by_core_name_the_cli_flag(cli, tmp_path, args, code, line):
+    """Core errors carry the setting; the CLI names its own flag for it, in one line."""
+    (tmp_path / "x.po").write_text('msgid "Open"\nmsgstr "Aç"\n', encoding="utf-8")
+    (tmp_path / "x.xyz").write_text("hi\n", encoding="utf-8")
+    paths = {"po": tmp_path / "x.po", "xyz": tmp_path / "x.xyz", "tm": tmp_path / "t.db"}
+    res = cli([str(a).format(**paths) for a in args], stdin="Salam.\n")
+    lines = [text for text in res.err.splitlines() if text.strip()]
+    assert res.code == code and len(lines) == 1 and line in lines[0], res.err
+
+
+def test_a_setting_error_names_the_setting_in_core_and_survives_pickling():
+    import pickle
+
+    from dilmanc.cli.options import flag
+    from dilmanc.errors import ModelUnavailable, SettingError
+
+    err = SettingError(
+        "api_keys", "serving h", template="{problem}: pass {option}, or {allow_anonymous}"
+    )
+    assert str(err) == "serving h: pass api keys, or allow anonymous"
+    assert err.line(flag) == "serving h: pass --api-keys, or --allow-anonymous"
+    for original in (err, ModelUnavailable("x: no such model directory", setting="model")):
+        copy = pickle.loads(pickle.dumps(original))  # as a Ray worker's error reaches the driver
+        assert type(copy) is type(original) and copy.line(flag) == original.line(flag)
+        assert str(copy) == str(original) and copy.exit_code == original.exit_code
+
+
 def one_error_line_of(result) -> str:
     lines = [line for line in result.err.splitlines() if line.strip()]
     assert result.code == 2 and len(lines) == 1, result.err

@@ -26,11 +26,12 @@ from dilmanc.cli.glossary import app as glossary_app
 from dilmanc.cli.help import make_app
 from dilmanc.cli.models import app as models_app
 from dilmanc.cli.names import names_command
+from dilmanc.cli.options import flag
 from dilmanc.cli.qe import qe_command
 from dilmanc.cli.review import review_command
 from dilmanc.cli.serve import serve_command
 from dilmanc.cli.tm import app as tm_app
-from dilmanc.cli.translate import flag, translate_command
+from dilmanc.cli.translate import translate_command
 from dilmanc.errors import (
     EXIT_BROKEN_PIPE,
     EXIT_INTERRUPTED,
@@ -38,10 +39,8 @@ from dilmanc.errors import (
     EXIT_UNAVAILABLE,
     EXIT_USAGE,
     DilmancError,
-    EncodingError,
     OutputClosed,
     OutputError,
-    SettingError,
     Terminated,
 )
 from dilmanc.fileio import OUTPUTS, RESOURCE_ERRNOS, STDOUT_NAME, GuardedStream
@@ -93,11 +92,7 @@ def error(message: str) -> None:
 
 def _message(err: DilmancError) -> str:
     """The error's line, naming this CLI's option where the error names a setting."""
-    if isinstance(err, EncodingError):
-        return f"{err.problem}; convert it or pass {flag(err.setting)}"
-    if isinstance(err, SettingError):
-        return f"{flag(err.setting)} {err.problem}"
-    return str(err)
+    return err.line(flag)
 
 
 def _names(paths: list[str], shown: int = 3) -> str:
@@ -209,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
         except OutputError as err:
             _silence(stdout)
             if not code:
-                error(str(err))
+                error(_message(err))
                 code = err.exit_code
     except Terminated:  # between the command's end and here
         error(interrupt_message("SIGTERM", stdout))

@@ -29,3 +29,32 @@ ENGINE = typer.Option(
 )
 DEVICE = typer.Option("cpu", "--device", metavar="DEVICE", help="cpu or cuda.")
 SOURCE = typer.Option("az", "--from", "-f", metavar="LANG", help="Source language.")
+
+
+# Settings fields → the options that set them, for error messages.
+FLAGS = {
+    "beam_size": "--beam",
+    "max_length": "--max-length",
+    "min_length": "--min-length",
+    "batch_tokens": "--batch-tokens",
+    "batch_size": "--batch-size",
+    "threads": "--threads",
+    "device": "--device",
+    "engine": "--engine",
+    "glossary_mode": "--glossary-mode",
+    "n_best": "--n-best",
+    "names": "--names",
+    "tm_threshold": "--tm-threshold",
+    "encoding": "--encoding",
+    "qe": "--qe",
+    "models": "--model",
+    "targets": "--to",
+    "source": "--from",
+    "src_lang": "--src",
+    "tgt_lang": "--tgt",
+}
+
+
+def flag(setting: str) -> str:
+    """The option that sets `setting` (a Settings field or another setting's name)."""
+    return FLAGS.get(setting, f"--{setting.replace('_', '-')}")

@@ -14,7 +14,7 @@ from pathlib import Path
 import typer
 
 from dilmanc.cli.options import MEMORY_FILE, SOURCE
-from dilmanc.errors import SettingError, UsageError
+from dilmanc.errors import UsageError
 from dilmanc.pipeline.settings import Settings
 
 
@@ -45,16 +45,13 @@ def review_command(
 
     if file and report:
         raise UsageError("give FILE or --report, not both")
-    try:
-        settings = Settings(
-            source=source_code,
-            targets=(to,),
-            models=tuple(model or ()),
-            glossaries=tuple(glossary or ()),
-            memory=tm,
-        ).validate()
-    except SettingError as err:
-        raise UsageError(f"--{err.setting.replace('_', '-')} {err.problem}") from None
+    settings = Settings(
+        source=source_code,
+        targets=(to,),
+        models=tuple(model or ()),
+        glossaries=tuple(glossary or ()),
+        memory=tm,
+    ).validate()
     store = JobStore(_folder(data_dir))
     service = Service(settings)
     path = "/review/"

@@ -30,7 +30,7 @@ from dilmanc.cli.options import (
     SOURCE,
 )
 from dilmanc.engines.base import DecodeOptions
-from dilmanc.errors import ResourceUnavailable, SettingError, UsageError
+from dilmanc.errors import ResourceUnavailable, UsageError
 from dilmanc.pipeline.settings import Settings
 
 
@@ -148,26 +148,21 @@ def serve_command(
         token = store.add(new_key, char_quota=key_quota, req_limit=key_req_limit, roles=roles)
         typer.echo(token)
         return
-    try:
-        settings = Settings(
-            source=source_code,
-            targets=_targets(to),
-            models=tuple(model or ()),
-            engine=engine,
-            device=device,
-            threads=threads,
-            decode=DecodeOptions(beam, max_length, batch_tokens, 0, min_length),
-            glossaries=tuple(glossary or ()),
-            builtin_glossary=builtin_glossary,
-            glossary_mode=glossary_mode,
-            memory=tm,
-            use_tm=not no_tm,
-            use_cache=not no_cache,
-        ).validate()
-    except SettingError as err:
-        from dilmanc.cli.translate import flag
-
-        raise UsageError(f"{flag(err.setting)} {err.problem}") from None
+    settings = Settings(
+        source=source_code,
+        targets=_targets(to),
+        models=tuple(model or ()),
+        engine=engine,
+        device=device,
+        threads=threads,
+        decode=DecodeOptions(beam, max_length, batch_tokens, 0, min_length),
+        glossaries=tuple(glossary or ()),
+        builtin_glossary=builtin_glossary,
+        glossary_mode=glossary_mode,
+        memory=tm,
+        use_tm=not no_tm,
+        use_cache=not no_cache,
+    ).validate()
     if not model:
         raise UsageError("no model given (use --model MODEL)")
     from dilmanc.server.app import ServerConfig

@@ -32,7 +32,7 @@ from dilmanc.cli.options import (
 from dilmanc.documents.base import Document
 from dilmanc.documents.registry import FORMATS, format_names, output_paths, walk_folder
 from dilmanc.engines.base import DecodeOptions
-from dilmanc.errors import InputError, SettingError, UsageError
+from dilmanc.errors import InputError, UsageError
 from dilmanc.fileio import (
     ENCODING_ADVICE,
     STDIO,
@@ -42,29 +42,6 @@ from dilmanc.fileio import (
 )
 from dilmanc.languages import Language
 from dilmanc.pipeline.settings import Settings
-
-# Settings fields → the options that set them, for error messages.
-FLAGS = {
-    "beam_size": "--beam",
-    "max_length": "--max-length",
-    "min_length": "--min-length",
-    "batch_tokens": "--batch-tokens",
-    "batch_size": "--batch-size",
-    "threads": "--threads",
-    "device": "--device",
-    "engine": "--engine",
-    "glossary_mode": "--glossary-mode",
-    "n_best": "--n-best",
-    "names": "--names",
-    "tm_threshold": "--tm-threshold",
-    "encoding": "--encoding",
-    "qe": "--qe",
-}
-
-
-def flag(setting: str) -> str:
-    """The option that sets `setting` (a Settings field or another setting's name)."""
-    return FLAGS.get(setting, f"--{setting.replace('_', '-')}")
 
 
 @dataclass
@@ -76,10 +53,7 @@ class Job:
 
 
 def _settings(**values) -> Settings:
-    try:
-        return Settings(**values).validate()
-    except SettingError as err:
-        raise UsageError(f"{flag(err.setting)} {err.problem}") from None
+    return Settings(**values).validate()  # a SettingError's line names its flag (app.py)
 
 
 def _expand(

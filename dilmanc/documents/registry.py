@@ -96,8 +96,9 @@ def detect_format(
             return cls
     known = sorted({ext for _, extensions in FORMATS.values() for ext in extensions})
     raise InputError(
-        f"{path}: unknown file type {path.suffix or '(no extension)'}; "
-        f"known: {', '.join(known)}; or pass --format"
+        f"{path}: unknown file type {path.suffix or '(no extension)'}; known: {', '.join(known)}",
+        setting="format",
+        template="{problem}; or pass {option}",
     )
 
 

@@ -67,7 +67,9 @@ class CT2Engine(TokenizedEngine):
         self.compute_type = compute_type or default_compute_type(device)
         if device == "cuda" and ctranslate2.get_cuda_device_count() == 0:
             raise ModelUnavailable(
-                "--device cuda: CTranslate2 sees no CUDA device; use --device cpu"
+                "cuda: CTranslate2 sees no CUDA device",
+                setting="device",
+                template="{option} {problem}; use {option} cpu",
             )
         if device not in ("cpu", "cuda"):
             raise ModelUnavailable(f"unknown device {device!r} (use cpu or cuda)")

@@ -76,7 +76,7 @@ def load_engine(
     if "+" in spec and not Path(spec).expanduser().exists():
         legs = [part.strip() for part in spec.split("+")]
         if len(legs) != 2 or not all(legs):
-            raise UsageError(f"--model {spec}: a pivot is two models joined by '+'")
+            raise SettingError("models", f"{spec}: a pivot is two models joined by '+'")
         options = {"engine": engine, "device": device, "threads": threads, "lazy": lazy}
         first, second = (
             load_engine(leg, compute_type=compute_type, download=download, **options)
@@ -88,7 +88,7 @@ def load_engine(
     if device not in ("cpu", "cuda"):
         raise UsageError(f"unknown device {device!r} (use cpu or cuda)")
     if threads < 0:
-        raise UsageError(f"--threads must be 0 (all cores) or positive, got {threads}")
+        raise SettingError("threads", f"must be 0 (all cores) or positive, got {threads}")
     resolved = resolve_model(spec, engine=normalize_engine(engine), download=download)
     if resolved.engine == "ctranslate2" and compute_type not in (None, *CT2_COMPUTE_TYPES):
         raise UsageError(

@@ -79,7 +79,11 @@ class TransformersEngine(TokenizedEngine):
         self.device = device
         self.threads = threads or available_cores()
         if device == "cuda" and not torch.cuda.is_available():
-            raise ModelUnavailable("--device cuda: torch sees no CUDA device; use --device cpu")
+            raise ModelUnavailable(
+                "cuda: torch sees no CUDA device",
+                setting="device",
+                template="{option} {problem}; use {option} cpu",
+            )
         if device not in ("cpu", "cuda"):
             raise ModelUnavailable(f"unknown device {device!r} (use cpu or cuda)")
         torch.set_num_threads(self.threads)

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from dilmanc.errors import UsageError
+from dilmanc.errors import SettingError
 from dilmanc.eval.metrics import METRICS, corpus_scores
 from dilmanc.eval.provenance import model_revision, peak_rss_mib, reset_peak_rss
 from dilmanc.eval.records import RunRecord, new_record
@@ -45,7 +45,7 @@ def run_benchmark(settings: RunSettings) -> tuple[RunRecord, list[str]]:
     started = time.perf_counter()
     reset_peak_rss()
     if settings.limit is not None and settings.limit < 1:
-        raise UsageError("--limit must be at least 1")
+        raise SettingError("limit", "must be at least 1")
     data = load_pair(settings.testset, settings.pair, settings.data_dir, settings.limit)
     src_code, _, tgt_code = data.pair.pair.partition("-")
     service = Service(

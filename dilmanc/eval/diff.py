@@ -11,7 +11,7 @@ import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dilmanc.errors import InputError, ResourceUnavailable, UsageError
+from dilmanc.errors import COLON, InputError, ResourceUnavailable, SettingError, UsageError
 from dilmanc.eval.metrics import LABELS, METRICS
 from dilmanc.eval.records import Run, RunRecord, read_run
 from dilmanc.eval.significance import ALPHA, DEFAULT_SEED, TESTS, PairedDelta
@@ -33,13 +33,13 @@ class CompareOptions:
 
     def check(self) -> None:
         if self.test not in TESTS:
-            raise UsageError(f"--test must be bs or ar, not {self.test!r}")
+            raise SettingError("test", f"must be bs or ar, not {self.test!r}")
         if not 0 < self.alpha < 1:
-            raise UsageError("--alpha must be between 0 and 1 (e.g. 0.05)")
+            raise SettingError("alpha", "must be between 0 and 1 (e.g. 0.05)")
         if self.samples is not None and self.samples < 10:
-            raise UsageError("--samples must be at least 10")
+            raise SettingError("samples", "must be at least 10")
         if self.segments < 0:
-            raise UsageError("--segments must be 0 or more")
+            raise SettingError("segments", "must be 0 or more")
 
 
 # --- loading and matching runs ---------------------------------------------------------------
@@ -72,7 +72,7 @@ def find_baseline(runs: list[Run], spec: str | None) -> int:
     names = [i for i, run in enumerate(runs) if spec in (run.path.name, run.name)]
     if len(names) == 1:
         return names[0]
-    raise UsageError(f"--baseline {spec} is not among the runs given")
+    raise SettingError("baseline", f"{spec} is not among the runs given")
 
 
 def check_comparable(runs: list[Run]) -> None:
@@ -321,8 +321,10 @@ def _compare_terms(
     chosen, owner = (base_status, base_i) if base_status is not None else (cand_status, cand_i)
     if chosen is None:
         if opts.require_terms:
-            raise UsageError(
-                "--max-term-drop: neither run used a glossary, so there is no term accuracy to gate"
+            raise SettingError(
+                "max_term_drop",
+                "neither run used a glossary, so there is no term accuracy to gate",
+                template=COLON,
             )
         return TermComparison(None, "", "neither run used a glossary")
     if not chosen.usable:

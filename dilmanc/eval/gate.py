@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dilmanc.errors import QualityGateFailed, UsageError
+from dilmanc.errors import COLON, QualityGateFailed, SettingError
 from dilmanc.eval.metrics import HIGHER_IS_BETTER, LABELS, METRICS, metric_name
 from dilmanc.eval.significance import PairedDelta
 
@@ -34,14 +34,20 @@ def parse_floors(spec: str | None) -> dict[str, float]:
             continue
         name, sep, value = item.partition("=")
         if not sep:
-            raise UsageError(f"--fail-below: {item.strip()!r} is not METRIC=VALUE (bleu=25)")
+            raise SettingError(
+                "fail_below", f"{item.strip()!r} is not METRIC=VALUE (bleu=25)", template=COLON
+            )
         key = TERM if name.strip().lower() in (TERM, "term_accuracy") else metric_name(name)
         try:
             floors[key] = float(value)
         except ValueError:
-            raise UsageError(f"--fail-below: {value.strip()!r} is not a number") from None
+            raise SettingError(
+                "fail_below", f"{value.strip()!r} is not a number", template=COLON
+            ) from None
         if key == TERM and not 0 <= floors[key] <= 1:
-            raise UsageError("--fail-below: term accuracy is a fraction between 0 and 1")
+            raise SettingError(
+                "fail_below", "term accuracy is a fraction between 0 and 1", template=COLON
+            )
     return floors
 
 
@@ -81,16 +87,24 @@ def parse_max_drops(spec: str | None) -> dict[str, float]:
             continue
         name, sep, value = item.partition("=")
         if not sep:
-            raise UsageError(f"--max-drop: {item.strip()!r} is not METRIC=POINTS (bleu=0.5)")
+            raise SettingError(
+                "max_drop", f"{item.strip()!r} is not METRIC=POINTS (bleu=0.5)", template=COLON
+            )
         if name.strip().lower() in (TERM, "term_accuracy"):
-            raise UsageError("--max-drop: gate term accuracy with --max-term-drop FRACTION")
+            raise SettingError(
+                "max_term_drop",
+                "term accuracy is not a metric of max drop",
+                template="{problem}; gate it with {option} FRACTION",
+            )
         key = metric_name(name)
         try:
             drops[key] = float(value)
         except ValueError:
-            raise UsageError(f"--max-drop: {value.strip()!r} is not a number") from None
+            raise SettingError(
+                "max_drop", f"{value.strip()!r} is not a number", template=COLON
+            ) from None
         if not drops[key] >= 0:
-            raise UsageError(f"--max-drop: {name.strip()} must be 0 or more")
+            raise SettingError("max_drop", f"{name.strip()} must be 0 or more", template=COLON)
     return drops
 
 

@@ -223,7 +223,7 @@ def where_section(cmp: Comparison) -> Section:
     )
     header = ["line", "chrF++ base → cand", "Δ", "source", "reference", "baseline", "candidate"]
     if cmp.options.segments == 0:
-        section.intro.append("Segment changes not shown (--segments 0).")
+        section.intro.append("Segment changes not shown (segments: 0).")
         return section
     for cand in cmp.candidates:
         for kind, changes in (("gains", cand.gains), ("losses", cand.losses)):

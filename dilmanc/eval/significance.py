@@ -16,7 +16,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from dilmanc.errors import UsageError
+from dilmanc.errors import SettingError, UsageError
 from dilmanc.eval.metrics import make_metric
 
 ALPHA = 0.05
@@ -107,7 +107,7 @@ def paired_bootstrap(
     if len(systems) < 2:
         raise UsageError("compare needs at least two systems (the first is the baseline)")
     if seed < 1:
-        raise UsageError("--seed must be a positive integer (sacrebleu treats 0 as unseeded)")
+        raise SettingError("seed", "must be a positive integer (sacrebleu treats 0 as unseeded)")
     names = [name for name, _ in systems]
     twice = sorted({name for name in names if names.count(name) > 1})
     if twice:
@@ -233,7 +233,7 @@ def paired_deltas(
     if test not in TESTS:
         raise UsageError(f"unknown significance test {test!r} (bs or ar)")
     if seed < 1:
-        raise UsageError("--seed must be a positive integer (sacrebleu treats 0 as unseeded)")
+        raise SettingError("seed", "must be a positive integer (sacrebleu treats 0 as unseeded)")
     if len(baseline) != len(candidate):
         raise UsageError("baseline and candidate have different numbers of segments")
     n_samples = n_samples or (DEFAULT_SAMPLES if test == "bs" else DEFAULT_AR_TRIALS)

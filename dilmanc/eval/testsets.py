@@ -175,15 +175,19 @@ def download(url: str, timeout: float = 60.0) -> bytes:
 def fetch(testset: TestSet, file: DataFile) -> Path:
     """Download `file` into the cache, verify it, and return its path."""
     target = cache_dir() / testset.name / file.name
-    hint = f"put {file.name} in <data-dir>/{testset.name}/ (--data-dir or $DILMANC_DATA)"
+    hint = f"put {file.name} in <data-dir>/{testset.name}/"
+    where = {"setting": "data_dir", "template": "{problem} ({option} or $DILMANC_DATA)"}
     if offline():
-        raise ResourceUnavailable(f"{testset.name}/{file.name} is missing and offline; {hint}")
+        raise ResourceUnavailable(
+            f"{testset.name}/{file.name} is missing and offline; {hint}", **where
+        )
     try:
         data = download(file.url)
     except OSError as err:
         reason = getattr(err, "reason", None) or err
         raise ResourceUnavailable(
-            f"{testset.name}/{file.name} is missing and could not be downloaded ({reason}); {hint}"
+            f"{testset.name}/{file.name} is missing and could not be downloaded ({reason}); {hint}",
+            **where,
         ) from None
     actual = hashlib.sha256(data).hexdigest()
     if actual != file.sha256:

@@ -25,7 +25,7 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-from dilmanc.errors import InputError, UsageError
+from dilmanc.errors import PASS, InputError, SettingError, UsageError
 from dilmanc.memory.model import TMUnit
 from dilmanc.memory.normalize import language
 from dilmanc.memory.tmx import read_tmx
@@ -49,12 +49,16 @@ class Skipped(Counter):
         return ", ".join(f"{n} {reason}" for reason, n in sorted(self.items()))
 
 
-def _lang_option(code: str | None, flag: str, keep: bool) -> str | None:
+def _lang_option(code: str | None, setting: str, keep: bool) -> str | None:
+    """`code` as a language; `setting` names where it came from (src_lang, tgt_lang or the
+    file's own header field, as "the header's Language")."""
     if code is None:
         return None
     lang = language(code, keep)
     if lang is None:
-        raise UsageError(f"{flag} {code!r} is not a language code")
+        if setting.startswith(("X-", "the ")):
+            raise UsageError(f"{setting} {code!r} is not a language code")
+        raise SettingError(setting, f"{code!r} is not a language code")
     return lang
 
 
@@ -68,7 +72,9 @@ def detect_format(path: str | Path, fmt: str | None = None) -> str:
     if suffix not in FORMATS:
         raise UsageError(
             f"{path}: cannot tell the format from {suffix or 'no extension'!r} "
-            "(.tmx, .po, .xlf/.xliff, .tsv; or pass --format)"
+            "(.tmx, .po, .xlf/.xliff, .tsv",
+            setting="format",
+            template="{problem}; or pass {option})",
         )
     return FORMATS[suffix]
 
@@ -116,17 +122,19 @@ def read_document(path, kind, src_lang, tgt_lang, keep, skipped: Skipped) -> Ite
     default_source, no_target, not_approved = _BILINGUAL[kind]
     document = format_class(kind).load(p)
     declared_src, declared_tgt = document.languages()
-    src = _lang_option(src_lang, "--src", keep)
+    src = _lang_option(src_lang, "src_lang", keep)
     if src is None:
         code = declared_src or default_source
         if not code:
-            raise InputError(f"{p}: no source language in the file; pass --src")
+            raise InputError(
+                f"{p}: no source language in the file", setting="src_lang", template=PASS
+            )
         src = _file_lang(code, p, keep)
-    tgt = _lang_option(tgt_lang, "--tgt", keep)
+    tgt = _lang_option(tgt_lang, "tgt_lang", keep)
     units = list(document.units())
     if tgt is None and any(u.approved for u in units):
         if not declared_tgt:
-            raise InputError(f"{p}: {no_target}; pass --tgt")
+            raise InputError(f"{p}: {no_target}", setting="tgt_lang", template=PASS)
         tgt = _file_lang(declared_tgt, p, keep)
     found = approved_units(
         units,
@@ -172,8 +180,8 @@ def read_tsv(path, src_lang, tgt_lang, keep, skipped: Skipped) -> Iterator[TMUni
         langs.append(lang)
     if len(langs) < 2 or len(set(langs)) != len(langs):
         raise InputError(f"{p}: line 1: the header needs two or more different languages")
-    src = _lang_option(src_lang, "--src", keep) or langs[0]
-    tgt = _lang_option(tgt_lang, "--tgt", keep)
+    src = _lang_option(src_lang, "src_lang", keep) or langs[0]
+    tgt = _lang_option(tgt_lang, "tgt_lang", keep)
     if src not in langs:
         raise UsageError(f"{p}: no {src} column (columns: {', '.join(langs)})")
     s = langs.index(src)

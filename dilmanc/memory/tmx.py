@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import NamedTuple
 from xml.sax.saxutils import escape, quoteattr
 
-from dilmanc.errors import InputError, UsageError
+from dilmanc.errors import PASS, InputError, SettingError
 from dilmanc.fileio import atomic_writer
 from dilmanc.memory.model import Codes, InlineCode, TMUnit, default_code, pair_codes
 from dilmanc.memory.normalize import base_language, language
@@ -216,19 +216,19 @@ class _Reader:
         self.keep = keep_variants
         self.origin = origin or Path(path).name
         self.skipped = skipped if skipped is not None else Counter()
-        self.src = self._option(src_lang, "--src")
+        self.src = self._option(src_lang, "src_lang")
         self.src_variant = language(src_lang, True) if src_lang else None
-        self.tgt = self._option(tgt_lang, "--tgt")
+        self.tgt = self._option(tgt_lang, "tgt_lang")
         self.header_src: str | None = None  # the header's srclang as written
         self.header_all = False
         self.header_datatype: str | None = None
 
-    def _option(self, code: str | None, flag: str) -> str | None:
+    def _option(self, code: str | None, setting: str) -> str | None:
         if code is None:
             return None
         lang = language(code, self.keep)
         if lang is None:
-            raise UsageError(f"{flag} {code!r} is not a language code")
+            raise SettingError(setting, f"{code!r} is not a language code")
         return lang
 
     def lang(self, code: str | None, line: int, what: str) -> str:
@@ -316,7 +316,9 @@ class _Reader:
             return tuvs
         if declared is None:
             raise InputError(
-                f"{self.path}: line {line}: no srclang in the header or <tu>; pass --src"
+                f"{self.path}: line {line}: no srclang in the header or <tu>",
+                setting="src_lang",
+                template=PASS,
             )
         variant = language(declared, True) or ""
         # the declared srclang picks its language, whatever variant a tuv names

@@ -13,7 +13,7 @@ import os
 import shutil
 from pathlib import Path
 
-from dilmanc.errors import ModelUnavailable, UsageError
+from dilmanc.errors import ModelUnavailable, SettingError, UsageError
 from dilmanc.models.files import (
     TOKENIZER_FILES,
     check_tokenizer_files,
@@ -63,7 +63,9 @@ def convert_to_ct2(
             f"unknown quantization {quantization!r} (choose from {', '.join(QUANTIZATIONS)})"
         )
     if out.exists() and not force:
-        raise UsageError(f"{out} already exists; pass --force to replace it")
+        raise SettingError(
+            "force", f"{out} already exists", template="{problem}; pass {option} to replace it"
+        )
     if not (src / "config.json").is_file() or not has_weights(src):
         raise ModelUnavailable(
             f"{src} is not a Hugging Face model directory (needs config.json and "

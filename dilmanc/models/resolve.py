@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from dilmanc.errors import ModelUnavailable, UsageError
+from dilmanc.errors import ModelUnavailable, SettingError, UsageError
 from dilmanc.languages import Language, resolve
 from dilmanc.models import hub
 from dilmanc.models.convert import QUANTIZATIONS, convert_to_ct2, is_ct2_dir, read_info
@@ -62,15 +62,15 @@ def resolve_model(
     to choose from the directory."""
     spec = spec.strip()
     if not spec:
-        raise UsageError("empty --model value")
+        raise SettingError("model", "is empty")
     wanted = engine
     local = Path(spec).expanduser()
     if local.is_dir():
         return _resolve_dir(spec, local, wanted)
     if local.exists():
-        raise ModelUnavailable(f"--model {spec}: is a file, expected a model directory")
+        raise ModelUnavailable(f"{spec}: is a file, expected a model directory", setting="model")
     if _looks_like_path(spec):
-        raise ModelUnavailable(f"--model {spec}: no such model directory")
+        raise ModelUnavailable(f"{spec}: no such model directory", setting="model")
     preset = find_preset(spec)
     if preset is None and not HUB_ID.match(spec):
         raise _unknown_model(spec)
@@ -81,9 +81,11 @@ def _resolve_dir(spec: str, directory: Path, wanted: str | None) -> ResolvedMode
     info_pairs = tuple(tuple(p) for p in read_info(directory).get("pairs", ()))
     if is_ct2_dir(directory):
         if wanted == "transformers":
-            raise UsageError(
-                f"{directory} is a CTranslate2 conversion; --engine transformers needs the "
-                "original Hugging Face model directory"
+            raise SettingError(
+                "engine",
+                f"{directory} is a CTranslate2 conversion; transformers needs the original "
+                "Hugging Face model directory",
+                template="{problem} ({option} transformers)",
             )
         return ResolvedModel(spec, directory, "ctranslate2", info_pairs)
     if not (directory / "config.json").is_file():
@@ -127,7 +129,9 @@ def _resolve_hub(
             raise ModelUnavailable(
                 f"model {name} ({repo}) is not available offline: not in the Hugging Face "
                 f"cache {hub.hf_cache_dir()} nor converted in {converted}; run "
-                f"`dilmanc models pull {name}` when online, or pass --model PATH"
+                f"`dilmanc models pull {name}` when online",
+                setting="model",
+                template="{problem}, or pass {option} PATH",
             )
         log.info("downloading %s into %s", repo, hub.hf_cache_dir())
         try:
@@ -136,11 +140,17 @@ def _resolve_hub(
             raise ModelUnavailable(
                 f"model {name} ({repo}) is not cached in {hub.hf_cache_dir()} and cannot be "
                 f"downloaded ({str(err).split(': ', 1)[-1]}); run `dilmanc models pull {name}` "
-                "when online, or pass --model PATH"
+                "when online",
+                setting="model",
+                template="{problem}, or pass {option} PATH",
             ) from None
     if is_ct2_dir(snapshot):  # a hub repo that holds a CTranslate2 conversion
         if wanted == "transformers":
-            raise UsageError(f"{repo} is a CTranslate2 model; --engine transformers cannot run it")
+            raise SettingError(
+                "engine",
+                f"{repo} is a CTranslate2 model; transformers cannot run it",
+                template="{problem} ({option} transformers)",
+            )
         return ResolvedModel(spec, snapshot, "ctranslate2", pairs, preset)
     if wanted == "ctranslate2":
         return ResolvedModel(
@@ -184,19 +194,19 @@ def split_model_options(
         if sep and not Path(value).expanduser().exists():
             lang = resolve(lang_part)
             if targets is not None and lang.iso not in targets:
-                raise UsageError(
-                    f"--model {value}: {lang.iso} is not a target (--to {','.join(targets)})"
+                raise SettingError(
+                    "models", f"{value}: {lang.iso} is not a target ({','.join(targets)})"
                 )
             if not model_part.strip():
-                raise UsageError(f"--model {value}: no model after '='")
+                raise SettingError("models", f"{value}: no model after '='")
             if lang.iso in per_target:
-                raise UsageError(f"--model given twice for {lang.iso}")
+                raise SettingError("models", f"given twice for {lang.iso}")
             per_target[lang.iso] = model_part.strip()
         else:
             if default is not None:
-                raise UsageError(
-                    f"--model given twice ({default}, {value}); "
-                    "use LANG=MODEL for per-target models"
+                raise SettingError(
+                    "models",
+                    f"given twice ({default}, {value}); use LANG=MODEL for per-target models",
                 )
             default = value.strip()
     return default, per_target

@@ -20,7 +20,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import math
 import os
 import re
 import threading
@@ -38,13 +37,14 @@ from starlette.requests import ClientDisconnect
 
 from dilmanc import __version__
 from dilmanc.documents.archive import ArchiveTooLarge
-from dilmanc.errors import DilmancError, InputError, UsageError
+from dilmanc.errors import DilmancError, InputError, SettingError, UsageError
 from dilmanc.languages import Language, resolve
 from dilmanc.pipeline.service import Service
 from dilmanc.pipeline.settings import Settings
 from dilmanc.server import logs
 from dilmanc.server.auth import ApiKey, KeyStore, QuotaExceeded, RateLimiter
 from dilmanc.server.batching import DEADLINE, Activity, BatchingEngine, Busy, Stopped, Timeout
+from dilmanc.server.errors import ApiError, error_response, is_deepl, one_line
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 SHUTTING_DOWN = "the server is shutting down"
@@ -91,96 +91,17 @@ class ServerConfig:
         """Refuse an unsafe or impossible configuration (UsageError, one line)."""
         self.settings.validate()
         if self.host not in LOOPBACK and self.api_keys is None and not self.allow_anonymous:
-            raise UsageError(
-                f"serving {self.host} without API keys: pass --api-keys FILE, or "
-                "--allow-anonymous if that is intended"
+            raise SettingError(
+                "api_keys",
+                f"serving {self.host} without API keys",
+                template="{problem}: pass {option} FILE, or {allow_anonymous} if that is intended",
             )
         for name in ("timeout", "max_upload_mb"):
             if getattr(self, name) <= 0:
-                raise UsageError(f"{name.replace('_', ' ')} must be positive")
+                raise SettingError(name, "must be positive")
         if self.batch_window_ms < 0 or self.max_queue < 1:
             raise UsageError("batch window must be >= 0 and the queue at least 1")
         return self
-
-
-class ApiError(Exception):
-    """An error answer: HTTP status, message, optional detail (DeepL)."""
-
-    def __init__(self, status: int, message: str, detail: str | None = None) -> None:
-        self.status = status
-        self.message = message
-        self.detail = detail
-        super().__init__(message)
-
-
-def is_deepl(path: str) -> bool:
-    return path.startswith("/v2/") or path == "/v2"
-
-
-def error_response(path: str, status: int, message: str, detail: str | None = None):
-    if is_deepl(path):
-        body = {"message": message}
-        if detail:
-            body["detail"] = detail
-    else:
-        body = {"error": message if not detail else f"{message}: {detail}"}
-    return JSONResponse(body, status_code=status)
-
-
-def one_line(err: BaseException) -> str:
-    return " ".join(str(err).split()) or type(err).__name__
-
-
-MAX_JSON_DEPTH = 32
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-class BadJson(ValueError):
-    """A request body that is not JSON both APIs can take; `syntax` when it does not parse."""
-
-    def __init__(self, reason: str, syntax: bool = False) -> None:
-        self.syntax = syntax
-        super().__init__(reason)
-
-
-def parse_json(body: bytes):
-    """The JSON value of a request body, checked once for every route: valid UTF-8, no
-    NaN/Infinity, nested at most MAX_JSON_DEPTH deep, no lone surrogates (which no text
-    can be encoded with), no number out of a float's range. BadJson otherwise."""
-
-    def constant(name: str):
-        raise BadJson(f"{name} is not a number JSON allows")
-
-    try:
-        data = json.loads(body, parse_constant=constant)
-    except UnicodeDecodeError:
-        raise BadJson("the body is not valid UTF-8") from None
-    except RecursionError:
-        raise BadJson(f"JSON nested more than {MAX_JSON_DEPTH} levels deep") from None
-    except BadJson:
-        raise
-    except ValueError:
-        raise BadJson("the body is not valid JSON", syntax=True) from None
-    _check_json(data, 0)
-    return data
-
-
-def _check_json(value, depth: int) -> None:
-    if depth > MAX_JSON_DEPTH:
-        raise BadJson(f"JSON nested more than {MAX_JSON_DEPTH} levels deep")
-    if isinstance(value, str):
-        if _SURROGATE.search(value):
-            raise BadJson("a string holds a lone surrogate (not a character)")
-    elif isinstance(value, float):
-        if not math.isfinite(value):
-            raise BadJson("a number is out of range")
-    elif isinstance(value, list):
-        for item in value:
-            _check_json(item, depth + 1)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _check_json(key, depth + 1)
-            _check_json(item, depth + 1)
 
 
 class Server:
@@ -377,7 +298,6 @@ class Server:
         the question for `source: auto` is whether this is the source or a translation.
         Markup is left out of what the identifier reads."""
         import html
-        import re
 
         from dilmanc.text.detect import detect_many
 

@@ -219,7 +219,11 @@ class KeyStore:
     def load(cls, path: str | Path, *, create: bool = False) -> KeyStore:
         store = cls(Path(path))
         if not store.path.exists() and not create:
-            raise InputError(f"{store.path}: no such file (create a key with --new-key NAME)")
+            raise InputError(
+                f"{store.path}: no such file",
+                setting="new_key",
+                template="{problem} (create a key with {option} NAME)",
+            )
         store._reload(strict=True)
         return store
 

@@ -11,6 +11,7 @@ requests, 456 quota exceeded, 503 document not ready.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request, Response
@@ -20,10 +21,13 @@ from starlette.datastructures import UploadFile
 from dilmanc.documents.archive import ArchiveTooLarge
 from dilmanc.errors import DilmancError, InputError, UsageError
 from dilmanc.languages import Language, resolve
-from dilmanc.server.app import ApiError, BadJson, Server, parse_json
 from dilmanc.server.documents import file_answer
+from dilmanc.server.errors import ApiError, BadJson, parse_json
 from dilmanc.server.glossaries import BadEntries, GlossaryNotFound
 from dilmanc.server.jobs import JobNotFound, NotReady, WrongKey
+
+if TYPE_CHECKING:
+    from dilmanc.server.app import Server
 
 SPLIT_SENTENCES = ("0", "1", "nonewlines")
 TAG_HANDLING = ("xml", "html")

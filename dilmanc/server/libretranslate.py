@@ -9,6 +9,7 @@ as JSON (where `q` may be a list); an extension: `glossary` (an id from /v2/glos
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
@@ -18,9 +19,12 @@ from starlette.datastructures import UploadFile
 
 from dilmanc.documents.archive import ArchiveTooLarge
 from dilmanc.errors import InputError, UsageError
-from dilmanc.server.app import ApiError, BadJson, Server, parse_json
 from dilmanc.server.documents import file_answer, stored_file
+from dilmanc.server.errors import ApiError, BadJson, parse_json
 from dilmanc.server.glossaries import GlossaryNotFound
+
+if TYPE_CHECKING:
+    from dilmanc.server.app import Server
 
 ALIASES = {"pb": "pt-br", "zh": "zh-hans", "zt": "zh-hant"}
 

@@ -519,7 +519,7 @@ def _resolve(cands: list[_Cand]) -> None:
                 stem, suffix = splits[0]
                 notes.append(
                     f"'{last.stem}' is on no list and may be inflected ({stem} + -{suffix}); "
-                    "give its nominative in --names-file if so"
+                    "give its nominative in a names file if so"
                 )
             if notes:
                 cand.ambiguous, cand.note = True, "; ".join(notes)
@@ -609,7 +609,7 @@ def _person(key: str, group: list[_Cand], table: NameTable) -> PersonName:
         if unfixed or not whole:
             notes.append(
                 "looks like a foreign name spelled the Azerbaijani way; its rendering is "
-                "mechanical: check it and fix it with --names-file"
+                "mechanical: check it and fix it in a names file"
             )
     return PersonName(
         key=key,
@@ -633,7 +633,7 @@ def _near_duplicates(persons: dict[str, PersonName]) -> None:
             for this, other in ((a, b), (b, a)):
                 note = (
                     f"possibly the same person as '{persons[other].az()}'; if so, give both "
-                    "spellings one rendering in --names-file"
+                    "spellings one rendering in a names file"
                 )
                 persons[this] = replace(persons[this], notes=persons[this].notes + (note,))
 
