@@ -59,16 +59,16 @@ def build_language_tokens(directory: Path, language: Language, lines: Iterable[s
     if not pieces:
         raise SettingError("vmap", "the corpus has no text")
     write_text_atomic(tokens_file(directory, language), "\n".join(pieces) + "\n")
-    return write_vmap(directory, codec)
+    return write_vmap(directory)
 
 
-def write_vmap(directory: Path, codec=None) -> Path:
-    """`vmap.txt` from the `vmap.*.tokens` lists beside the model and its source vocabulary."""
-    from dilmanc.engines.spm_codec import SpmCodec, ct2_vocabulary
+def write_vmap(directory: Path) -> Path:
+    """`vmap.txt` from the `vmap.*.tokens` lists beside the model and its source vocabulary
+    (NLLB's language codes excepted: the target's comes from the target prefix)."""
+    from dilmanc.engines.spm_codec import ct2_vocabulary, ct2_vocabulary_file, nllb_codes_in
     from dilmanc.fileio import write_text_atomic
 
     directory = Path(directory)
-    codec = codec or SpmCodec.load(directory)
     source = ct2_vocabulary(directory, "source")
     target = ct2_vocabulary(directory, "target")
     if source is None or target is None:
@@ -77,7 +77,7 @@ def write_vmap(directory: Path, codec=None) -> Path:
     common: set[str] = set()
     for path in sorted(directory.glob("vmap.*.tokens")):
         common.update(tok for tok in path.read_text(encoding="utf-8").split("\n") if tok)
-    language_codes = set(codec.lang_tokens.values())
+    language_codes = set(nllb_codes_in(ct2_vocabulary_file(directory, "target")))
     lines = ["\t" + " ".join(sorted(common & known))]
     lines += [
         f"{tok}\t{tok}"
