@@ -195,6 +195,106 @@ def streaming(model: Path, source: list[str], sizes: list[int], args: dict, tmp:
     }
 
 
+ENGINE_RATE = """
+import json, sys, time
+from dilmanc.engines.base import DecodeOptions
+from dilmanc.engines.registry import load_engine
+from dilmanc.languages import resolve
+cfg = json.loads(sys.argv[1])
+lines = open(cfg["segments"], encoding="utf-8").read().splitlines()
+engine = load_engine(cfg["model"], **cfg["engine"])
+options = DecodeOptions(beam_size=cfg["beam"], min_length=cfg["tokens"], max_length=cfg["tokens"])
+src, tgt = resolve("az"), resolve(cfg["target"])
+engine.translate_results(lines[:4], src, tgt, options)  # warm-up
+best = float("inf")
+for _ in range(cfg["rounds"]):
+    start = time.perf_counter()
+    engine.translate_results(lines, src, tgt, options)
+    best = min(best, time.perf_counter() - start)
+print(json.dumps({"seconds": best, "tokens_per_s": len(lines) * cfg["tokens"] / best,
+                  "threads": engine.threads, "vmap": engine.vmap}))
+"""
+
+
+def engine_rate(model: Path, segments: Path, engine: dict, **cfg) -> dict:
+    """Target tokens/s of the dilmanc engine on `model` (own process; fastest of rounds)."""
+    cfg = dict(cfg, model=str(model), segments=str(segments), engine=engine)
+    done = subprocess.run(
+        [sys.executable, "-c", ENGINE_RATE, json.dumps(cfg)],
+        env=_env(), capture_output=True, text=True,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise SystemExit(f"throughput: engine run failed:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+RAW_VMAP = """
+import json, sys, time
+import ctranslate2
+from tokenizers import Tokenizer
+cfg = json.loads(sys.argv[1])
+tok = Tokenizer.from_file(cfg["model"] + "/tokenizer.json")
+lines = open(cfg["segments"], encoding="utf-8").read().splitlines()
+batch = [["azj_Latn", *e.tokens, "</s>"] for e in tok.encode_batch(lines, add_special_tokens=False)]
+t = ctranslate2.Translator(cfg["model"], compute_type="int8", intra_threads=cfg["threads"])
+opts = dict(beam_size=cfg["beam"], min_decoding_length=cfg["tokens"] + 1,
+            max_decoding_length=cfg["tokens"] + 1, use_vmap=cfg["use_vmap"],
+            target_prefix=[["eng_Latn"]] * len(batch), max_batch_size=32)
+t.translate_batch(batch[:2], **dict(opts, target_prefix=[["eng_Latn"]] * 2))
+best = float("inf")
+for _ in range(cfg["rounds"]):
+    start = time.perf_counter()
+    t.translate_batch(batch, **opts)
+    best = min(best, time.perf_counter() - start)
+print(json.dumps({"seconds": best, "tokens_per_s": len(lines) * cfg["tokens"] / best}))
+"""
+
+
+def vmap_speedup(ct2_dir: Path, segments: Path, data: Path, opts, n_tok: int) -> dict:
+    """Tokens/s with a vocabulary map (NTREX English pieces + every source piece, written by
+    `dilmanc.engines.vmap.write_vmap`) ÷ without, on the NLLB-shaped model, az→en, fixed
+    output length. The bench model has only tokenizer.json (no sentencepiece model), so this
+    runs CTranslate2 directly with the `tokenizers` pieces."""
+    from tokenizers import Tokenizer
+
+    from dilmanc.engines.vmap import write_vmap
+
+    tok = Tokenizer.from_file(str(ct2_dir / "tokenizer.json"))
+    english = (data / NTREX_EN).read_text(encoding="utf-8").splitlines()
+    pieces = {p for e in tok.encode_batch(english, add_special_tokens=False) for p in e.tokens}
+    (ct2_dir / "vmap.en.tokens").write_text("\n".join(sorted(pieces)) + "\n", encoding="utf-8")
+    vmap = write_vmap(ct2_dir)
+    allowed = len(vmap.read_text(encoding="utf-8").split("\n", 1)[0].split(" "))
+    common = {"beam": opts.beam, "tokens": n_tok, "rounds": opts.rounds, "threads": _cores()}
+    off = _raw_vmap(ct2_dir, segments, dict(common, use_vmap=False))
+    on = _raw_vmap(ct2_dir, segments, dict(common, use_vmap=True))
+    return {"off": off, "on": on, "always_allowed_tokens": allowed,
+            "speedup": on["tokens_per_s"] / off["tokens_per_s"]}  # fmt: skip
+
+
+def _raw_vmap(model: Path, segments: Path, cfg: dict) -> dict:
+    cfg = dict(cfg, model=str(model), segments=str(segments))
+    done = subprocess.run(
+        [sys.executable, "-c", RAW_VMAP, json.dumps(cfg)], env=_env(), capture_output=True,
+        text=True,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise SystemExit(f"throughput: CTranslate2 run failed:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def multicore(ct2_dir: Path, segments: Path, opts, n_tok: int) -> dict:
+    """The threads layout chosen for batches ÷ one translator over every core (1×N)."""
+    from dilmanc.engines.base import thread_layout
+
+    common = {"beam": opts.beam, "tokens": n_tok, "target": "en", "rounds": opts.rounds}
+    wide = engine_rate(ct2_dir, segments, {"threads": _cores()}, **common)
+    layout = engine_rate(ct2_dir, segments, {"workload": "batch"}, **common)
+    inter, intra = thread_layout(0, "batch", _cores())
+    return {"wide_1xN": wide, "layout": layout, "inter_threads": inter, "intra_threads": intra,
+            "speedup": layout["tokens_per_s"] / wide["tokens_per_s"]}  # fmt: skip
+
+
 def best_of(runs: list[dict]) -> dict:
     """The fastest round (least disturbed by other load); RSS is the worst round's."""
     best = dict(min(runs, key=lambda r: r["translate_s"]))
@@ -284,6 +384,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--engines", default=",".join(ENGINES), help="subset of " + ",".join(ENGINES))
     p.add_argument("--stream-sizes", default="2000,20000", help="line counts for the RSS test")
     p.add_argument("--no-streaming", action="store_true", help="skip the streaming RSS test")
+    p.add_argument("--vmap-nllb", action="store_true",
+                   help="only vmap_speedup_nllb (NLLB-shaped, see --nllb-layers)")  # fmt: skip
+    p.add_argument("--nllb-layers", type=int, default=12, help="NLLB shape: layers (600M: 12)")
+    p.add_argument("--nllb-d-model", type=int, default=1024, help="NLLB shape: d_model (1024)")
+    p.add_argument("--multicore", action="store_true", help="only multicore_speedup")
     p.add_argument("--mini", action="store_true", help=argparse.SUPPRESS)  # tests: tiny shapes
     opts = p.parse_args(argv)
     opts.engines = [e.strip() for e in opts.engines.split(",") if e.strip()]
@@ -368,6 +473,8 @@ def main(argv: list[str] | None = None) -> dict:
             " engine, writing)",
         },
     }
+    if opts.vmap_nllb or opts.multicore:
+        return speed_only(opts, data, work, segments_list, n_tok, report, started)
     models, report["models"] = build_models(opts, data, work)
     report["results"] = []
     with tempfile.TemporaryDirectory(prefix="dilmanc-bench-") as tmp_name:
@@ -401,6 +508,33 @@ def main(argv: list[str] | None = None) -> dict:
             report["streaming"] = streaming(models[0][2], az, sizes, args, tmp)
     report["total_s"] = time.perf_counter() - started
     print(render(report))
+    if opts.json_out:
+        Path(opts.json_out).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return report
+
+
+def speed_only(opts, data: Path, work: Path, lines, n_tok: int, report, started) -> dict:
+    """`--vmap-nllb` / `--multicore`: the vocabulary-map and threads-layout ratios alone."""
+    az = (data / NTREX).read_text(encoding="utf-8").splitlines()
+    en = (data / NTREX_EN).read_text(encoding="utf-8").splitlines()
+    with tempfile.TemporaryDirectory(prefix="dilmanc-bench-") as tmp_name:
+        segments = Path(tmp_name) / "segments.az.txt"
+        segments.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        if opts.multicore:
+            marian = convert_ct2(build_marian(work, az, en, MarianShape()))
+            report["multicore"] = multicore(marian, segments, opts, n_tok)
+            report["multicore_speedup"] = report["multicore"]["speedup"]
+        if opts.vmap_nllb:
+            d, layers = opts.nllb_d_model, opts.nllb_layers
+            shape = NllbShape(d_model=d, layers=layers, heads=max(2, d // 64), ffn=4 * d)
+            t = time.perf_counter()
+            ru = (data / NTREX_RU).read_text(encoding="utf-8").splitlines()
+            nllb = convert_ct2(build_nllb(work, az + en + ru, shape))
+            report["nllb_shape"] = {**asdict(shape), "build_s": time.perf_counter() - t}
+            report["vmap_nllb"] = vmap_speedup(nllb, segments, data, opts, n_tok)
+            report["vmap_speedup_nllb"] = report["vmap_nllb"]["speedup"]
+    report["total_s"] = time.perf_counter() - started
+    print(json.dumps({k: v for k, v in report.items() if k != "settings"}, indent=2))
     if opts.json_out:
         Path(opts.json_out).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return report

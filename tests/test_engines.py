@@ -130,7 +130,8 @@ def _spy_translator(engine, monkeypatch) -> list[tuple[list, list | None, dict, 
     class Recorder:
         def translate_batch(self, source, target_prefix=None, **kwargs):
             results = real.translate_batch(source, target_prefix, **kwargs)
-            calls.append((source, target_prefix, kwargs, [r.hypotheses[0] for r in results]))
+            done = [r.result() for r in results] if kwargs.get("asynchronous") else results
+            calls.append((source, target_prefix, kwargs, [r.hypotheses[0] for r in done]))
             return results
 
     monkeypatch.setattr(engine, "translator", Recorder())

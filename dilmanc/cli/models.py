@@ -207,3 +207,26 @@ def convert_command(
         pairs=resolved.pairs,
     )
     typer.echo(f"{output}")
+
+
+@app.command("vmap")
+def vmap_command(
+    lang: str = typer.Option(..., "--lang", metavar="LANG", help="Target language of the corpus."),
+    corpus: Path = typer.Option(
+        ..., "--corpus", metavar="FILE", help="Text in that language, one sentence a line."
+    ),
+    model: str = typer.Option(
+        DEFAULT_MODEL, "--model", "-m", metavar="MODEL", help="A CTranslate2 model (or preset)."
+    ),
+) -> None:
+    """Build the vocabulary map beside a CTranslate2 model (use it with `--vmap auto`)."""
+    from dilmanc.engines.vmap import build_language_tokens
+    from dilmanc.fileio import read_text
+    from dilmanc.languages import resolve
+    from dilmanc.models.resolve import resolve_model
+
+    language = resolve(lang)
+    text = read_text(str(corpus))
+    resolved = resolve_model(model, engine="ctranslate2")
+    path = build_language_tokens(resolved.directory, language, text.splitlines())
+    typer.echo(str(path))

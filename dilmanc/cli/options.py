@@ -28,6 +28,13 @@ ENGINE = typer.Option(
     help="transformers or ctranslate2 (default: from the model directory).",
 )
 DEVICE = typer.Option("cpu", "--device", metavar="DEVICE", help="cpu or cuda.")
+VMAP = typer.Option(
+    "off",
+    "--vmap",
+    metavar="auto|FILE|off",
+    help="CTranslate2 vocabulary map: auto uses the model's vmap.txt if it has one (see "
+    "`dilmanc models vmap`); faster NLLB decoding, opt-in.",
+)
 SOURCE = typer.Option("az", "--from", "-f", metavar="LANG", help="Source language.")
 
 
@@ -47,6 +54,7 @@ FLAGS = {
     "tm_threshold": "--tm-threshold",
     "encoding": "--encoding",
     "qe": "--qe",
+    "vmap": "--vmap",
     "models": "--model",
     "targets": "--to",
     "source": "--from",

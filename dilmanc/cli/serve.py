@@ -28,6 +28,7 @@ from dilmanc.cli.options import (
     NO_CACHE,
     NO_TM,
     SOURCE,
+    VMAP,
 )
 from dilmanc.engines.base import DecodeOptions
 from dilmanc.errors import ResourceUnavailable, UsageError
@@ -131,7 +132,10 @@ def serve_command(
     min_length: int = MIN_LENGTH,
     batch_tokens: int = typer.Option(2048, "--batch-tokens", metavar="N", help="Token budget."),
     device: str = DEVICE,
-    threads: int = typer.Option(0, "--threads", metavar="N", help="CPU threads (0: all)."),
+    threads: int = typer.Option(
+        0, "--threads", metavar="N", help="CPU threads of one translator (0: several narrow)."
+    ),
+    vmap: str = VMAP,
     log_level: str = typer.Option("info", "--log-level", metavar="LEVEL", help="info, warning."),
     graceful: float = typer.Option(
         30.0, "--graceful-timeout", metavar="SECONDS", help="Wait for requests on shutdown."
@@ -155,6 +159,7 @@ def serve_command(
         engine=engine,
         device=device,
         threads=threads,
+        vmap=vmap,
         decode=DecodeOptions(beam, max_length, batch_tokens, 0, min_length),
         glossaries=tuple(glossary or ()),
         builtin_glossary=builtin_glossary,

@@ -9,6 +9,7 @@ itself is the service layer's (`dilmanc.pipeline.service`).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import sys
 import time
@@ -28,6 +29,7 @@ from dilmanc.cli.options import (
     NO_CACHE,
     NO_TM,
     SOURCE,
+    VMAP,
 )
 from dilmanc.documents.base import Document
 from dilmanc.documents.registry import FORMATS, format_names, output_paths, walk_folder
@@ -217,8 +219,13 @@ def translate_command(
     ),
     device: str = DEVICE,
     threads: int = typer.Option(
-        0, "--threads", metavar="N", help="CPU threads (0: the engine's default)."
+        0,
+        "--threads",
+        metavar="N",
+        help="CPU threads of one translator (0: chosen from the work: one wide translator "
+        "for a single sentence, several narrow ones otherwise).",
     ),
+    vmap: str = VMAP,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or notes."),
     report: str = typer.Option(
         None, "--report", metavar="FILE", help="Write a JSON run report to FILE."
@@ -297,6 +304,7 @@ def translate_command(
         engine=engine,
         device=device,
         threads=threads,
+        vmap=vmap,
         decode=DecodeOptions(beam, max_length, batch_tokens, batch_size, min_length),
         glossaries=tuple(glossary or ()),
         builtin_glossary=builtin_glossary,
@@ -343,6 +351,8 @@ def translate_command(
 
     from dilmanc.pipeline.service import Service
 
+    if sum(job.document.size for job in jobs) <= 1:  # one sentence: one wide translator
+        settings = dataclasses.replace(settings, workload="single")
     service = Service(settings)
     show = wanted(quiet)
     written: list[str] = []

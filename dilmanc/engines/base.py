@@ -153,6 +153,23 @@ def available_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+WORKLOADS = ("batch", "single")
+
+
+def thread_layout(threads: int = 0, workload: str = "batch", cores: int = 0) -> tuple[int, int]:
+    """(inter_threads, intra_threads) for an engine: `threads` > 0 is one translator that
+    wide; otherwise the work decides. A single sentence gets one translator over every core;
+    batches (files, `batch`, the server) get several narrow translators decoding batches side
+    by side, at most 4 threads each (inter × intra ≤ cores)."""
+    if threads > 0:
+        return 1, threads
+    cores = cores or available_cores()
+    if workload == "single":
+        return 1, cores
+    intra = min(4, max(1, cores // 4)) if cores >= 8 else 1
+    return max(1, cores // intra), intra
+
+
 def plan_batches(
     lengths: Sequence[int], batch_tokens: int, max_batch_size: int = DEFAULT_MAX_BATCH_SIZE
 ) -> list[list[int]]:
@@ -384,11 +401,20 @@ class Engine(abc.ABC):
         else:
             size_cap = options.batch_size or self.max_batch_size
             batches = plan_batches([len(e) for e in encoded], options.batch_tokens, size_cap)
-        for batch in batches:
-            results = self._translate_encoded([encoded[j] for j in batch], source, target, **decode)
+        decoded = self._translate_batches(
+            [[encoded[j] for j in batch] for batch in batches], source, target, **decode
+        )
+        for batch, results in zip(batches, decoded, strict=True):
             for j, result in zip(batch, results, strict=True):
                 out[keep[j]] = _as_result(result)
         return out
+
+    def _translate_batches(
+        self, batches: list[list[Any]], source: Language, target: Language, **decode
+    ) -> list[list[TranslationResult]]:
+        """Decode several batches (one after another here; an engine with several workers
+        decodes them side by side)."""
+        return [self._translate_encoded(batch, source, target, **decode) for batch in batches]
 
     def legs(self, source: Language, target: Language) -> list[Leg]:
         """One leg: this engine translates `source`→`target` itself."""
@@ -400,6 +426,7 @@ class Engine(abc.ABC):
     def info(self) -> dict:
         """What a run report should say about this engine (JSON-able)."""
         fields = ("model", "name", "architecture", "directory", "device", "compute_type", "threads")
+        fields += ("vmap",) if getattr(self, "vmap", None) else ()
         info = {key: getattr(self, key, None) for key in fields}
         info["engine"] = info.pop("name")
         info["directory"] = str(info["directory"]) if info["directory"] is not None else None

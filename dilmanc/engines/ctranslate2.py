@@ -14,8 +14,8 @@ from dilmanc.engines.base import (
     Hypothesis,
     TokenizedEngine,
     TranslationResult,
-    available_cores,
     suppression_variants,
+    thread_layout,
 )
 from dilmanc.engines.spm_codec import SpmCodec
 from dilmanc.errors import ModelUnavailable
@@ -32,8 +32,11 @@ class CT2Engine(TokenizedEngine):
     name = "ctranslate2"
 
     @classmethod
-    def open(cls, resolved, *, model, device, threads, compute_type, codec=None) -> CT2Engine:
-        """The engine of a resolved model (`dilmanc.engines.registry`)."""
+    def open(
+        cls, resolved, *, model, device, threads, compute_type, codec=None, **options
+    ) -> CT2Engine:
+        """The engine of a resolved model (`dilmanc.engines.registry`); `options`: `vmap`
+        and `workload` (see `__init__`)."""
         from dilmanc.engines.spm_codec import SpmCodec
 
         return cls(
@@ -44,6 +47,7 @@ class CT2Engine(TokenizedEngine):
             compute_type=compute_type,
             pairs=resolved.pairs,
             codec=codec if isinstance(codec, SpmCodec) else None,
+            **options,
         )
 
     def __init__(
@@ -56,14 +60,24 @@ class CT2Engine(TokenizedEngine):
         compute_type: str | None = None,
         pairs: tuple[tuple[str, str], ...] = (),
         codec: SpmCodec | None = None,
+        vmap: str | None = "off",
+        workload: str = "batch",
     ) -> None:
-        """`codec`: the directory's codec when already read (a lazily loaded engine's)."""
+        """`codec`: the directory's codec when already read (a lazily loaded engine's);
+        `vmap`: "off", "auto" (the model's vmap.txt if it has one) or a vmap file
+        (`dilmanc.engines.vmap`); `workload`: "single" or "batch" chooses the threads layout
+        when `threads` is 0 (`thread_layout`)."""
         import ctranslate2
+
+        from dilmanc.engines.vmap import fingerprint, model_directory_with, resolve_vmap
 
         self.directory = Path(directory)
         self.model = model or str(directory)
         self.device = device
-        self.threads = threads or available_cores()
+        self.inter_threads, intra = thread_layout(threads, workload)
+        self.threads = threads or self.inter_threads * intra
+        vmap_file = resolve_vmap(self.directory, vmap)
+        self.vmap = f"{vmap_file} ({fingerprint(vmap_file)})" if vmap_file else None
         self.compute_type = compute_type or default_compute_type(device)
         if device == "cuda" and ctranslate2.get_cuda_device_count() == 0:
             raise ModelUnavailable(
@@ -78,12 +92,13 @@ class CT2Engine(TokenizedEngine):
         self.codec = codec or SpmCodec.load(self.directory, pairs)
         self.architecture = self.codec.architecture
         try:
+            loaded = model_directory_with(self.directory, vmap_file) if vmap_file else directory
             self.translator = ctranslate2.Translator(
-                str(self.directory),
+                str(loaded),
                 device=device,
                 compute_type=self.compute_type,
-                inter_threads=1,
-                intra_threads=self.threads,
+                inter_threads=self.inter_threads,
+                intra_threads=intra,
             )
         except (RuntimeError, ValueError, OSError) as err:
             line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
@@ -107,13 +122,51 @@ class CT2Engine(TokenizedEngine):
         return_attention: bool = False,
         suppress: tuple[str, ...] = (),
     ) -> list[TranslationResult]:
-        prefix_token = None
-        if self.architecture == "nllb":
-            prefix_token = self.codec.target_token(target)
+        decode = {
+            "beam_size": beam_size,
+            "max_length": max_length,
+            "min_length": min_length,
+            "num_hypotheses": num_hypotheses,
+            "return_attention": return_attention,
+            "suppress": suppress,
+        }
+        results = self._submit(batch, target, **decode)
+        return self._results(batch, target, results, return_attention)
+
+    def _translate_batches(self, batches, source, target, **decode):
+        """With several translators (inter_threads > 1) every batch is submitted at once and
+        CTranslate2 decodes them side by side; results are read in order."""
+        if self.inter_threads < 2 or len(batches) < 2:
+            return super()._translate_batches(batches, source, target, **decode)
+        pending = [self._submit(batch, target, asynchronous=True, **decode) for batch in batches]
+        return [
+            self._results(
+                batch, target, [item.result() for item in waiting], decode.get("return_attention")
+            )
+            for batch, waiting in zip(batches, pending, strict=True)
+        ]
+
+    def _prefix(self, target: Language) -> str | None:
+        return self.codec.target_token(target) if self.architecture == "nllb" else None
+
+    def _submit(
+        self,
+        batch: list[list[str]],
+        target: Language,
+        *,
+        beam_size: int,
+        max_length: int,
+        min_length: int,
+        num_hypotheses: int = 1,
+        return_attention: bool = False,
+        suppress: tuple[str, ...] = (),
+        asynchronous: bool = False,
+    ):
+        prefix_token = self._prefix(target)
         # The target prefix counts towards the decoding lengths.
         extra = 1 if prefix_token else 0
         suppressed = [self.codec.target_pieces(text) for text in suppression_variants(suppress)]
-        results = self.translator.translate_batch(
+        return self.translator.translate_batch(
             batch,
             target_prefix=[[prefix_token]] * len(batch) if prefix_token else None,
             beam_size=beam_size,
@@ -124,7 +177,14 @@ class CT2Engine(TokenizedEngine):
             min_decoding_length=(min_length + extra) if min_length else 1,
             max_input_length=self.codec.max_source_tokens,
             suppress_sequences=[seq for seq in suppressed if seq] or None,
+            use_vmap=self.vmap is not None,
+            asynchronous=asynchronous,
         )
+
+    def _results(
+        self, batch, target: Language, results, return_attention=False
+    ) -> list[TranslationResult]:
+        prefix_token = self._prefix(target)
         out = []
         for tokens_in, result in zip(batch, results, strict=True):
             hypotheses = []

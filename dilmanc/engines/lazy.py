@@ -27,7 +27,7 @@ from dilmanc.engines.base import (
     Engine,
     TokenizedEngine,
     TranslationResult,
-    available_cores,
+    thread_layout,
 )
 from dilmanc.errors import ModelUnavailable
 from dilmanc.languages import Language
@@ -82,12 +82,19 @@ class LazyEngine(TokenizedEngine):
         device: str = "cpu",
         threads: int = 0,
         compute_type: str | None = None,
+        vmap: str | None = "off",
+        workload: str = "batch",
     ) -> None:
+        from dilmanc.engines.vmap import fingerprint, resolve_vmap
+
         self.name = resolved.engine
         self.model = model
         self.directory = Path(resolved.directory)
         self.device = device
-        self.threads = threads or available_cores()
+        inter, intra = thread_layout(threads, workload)
+        self.threads = threads or inter * intra
+        vmap_file = resolve_vmap(self.directory, vmap)
+        self.vmap = f"{vmap_file} ({fingerprint(vmap_file)})" if vmap_file else None
         self.compute_type = declared_compute_type(resolved, device, compute_type)
         self.codec = light_codec(resolved)
         self.architecture = self.codec.architecture

@@ -64,10 +64,13 @@ def load_engine(
     compute_type: str | None = None,
     download: bool | None = None,
     lazy: bool = False,
+    vmap: str | None = "off",
+    workload: str = "batch",
 ) -> Engine:
     """Load (or reuse) the engine for `spec`: preset name, hub id or local directory, or two
     of them joined by "+" (a pivot: source → English → target). With `lazy`, the spec is
-    resolved and checked now and the model loads when it first translates."""
+    resolved and checked now and the model loads when it first translates. `vmap` and
+    `workload`: CTranslate2's vocabulary map and threads layout (`CT2Engine`)."""
     from pathlib import Path
 
     from dilmanc.models.presets import PIVOTS
@@ -78,6 +81,7 @@ def load_engine(
         if len(legs) != 2 or not all(legs):
             raise SettingError("models", f"{spec}: a pivot is two models joined by '+'")
         options = {"engine": engine, "device": device, "threads": threads, "lazy": lazy}
+        options.update(vmap=vmap, workload=workload)
         first, second = (
             load_engine(leg, compute_type=compute_type, download=download, **options)
             for leg in legs
@@ -95,12 +99,14 @@ def load_engine(
             f"unknown CTranslate2 compute type {compute_type!r} "
             f"(choose from {', '.join(CT2_COMPUTE_TYPES)})"
         )
+    extra = _ct2_options(resolved, vmap, workload)
     key = (str(resolved.directory.resolve()), resolved.engine, device, compute_type, threads)
+    key += tuple(sorted(extra.items()))
 
     def loaded(codec=None) -> Engine:
         with _LOCK:
             if key not in _LOADED:
-                _LOADED[key] = _load(resolved, spec, device, threads, compute_type, codec)
+                _LOADED[key] = _load(resolved, spec, device, threads, compute_type, codec, extra)
             return _LOADED[key]
 
     if not lazy:
@@ -114,17 +120,40 @@ def load_engine(
     with _LOCK:
         if key not in _LAZY:
             options = {"device": device, "threads": threads, "compute_type": declared}
-            _LAZY[key] = LazyEngine(resolved, loaded, model=spec, **options)
+            _LAZY[key] = LazyEngine(resolved, loaded, model=spec, **options, **extra)
         return _LAZY[key]
 
 
+def _ct2_options(resolved, vmap: str | None, workload: str) -> dict:
+    """The CTranslate2-only options (`vmap`, `workload`) checked; {} for other engines,
+    which take a vmap file nowhere."""
+    from dilmanc.engines.base import WORKLOADS
+    from dilmanc.engines.vmap import resolve_vmap
+
+    if workload not in WORKLOADS:
+        raise SettingError("workload", f"must be one of {', '.join(WORKLOADS)}, not {workload!r}")
+    if resolved.engine != "ctranslate2":
+        if vmap not in (None, "off", "auto"):
+            raise SettingError("vmap", "a vocabulary map needs a CTranslate2 model")
+        return {}
+    resolve_vmap(resolved.directory, vmap)  # a missing file fails now
+    return {"vmap": vmap or "off", "workload": workload}
+
+
 def _load(
-    resolved, spec: str, device: str, threads: int, compute_type: str | None, codec=None
+    resolved,
+    spec: str,
+    device: str,
+    threads: int,
+    compute_type: str | None,
+    codec=None,
+    extra: dict | None = None,
 ) -> Engine:
-    """The engine for a resolved model; `codec`: a codec already read (a LazyEngine's)."""
+    """The engine for a resolved model; `codec`: a codec already read (a LazyEngine's);
+    `extra`: engine-specific options (`_ct2_options`)."""
     return engine_class(resolved.engine).open(
         resolved, model=spec, device=device, threads=threads, compute_type=compute_type,
-        codec=codec,
+        codec=codec, **(extra or {}),
     )  # fmt: skip
 
 

@@ -236,6 +236,8 @@ def _load_engine(spec: str, settings: Settings) -> Engine:
         threads=settings.threads,
         compute_type=settings.compute_type,
         lazy=True,
+        vmap=settings.vmap,
+        workload=settings.workload,
     )
 
 
@@ -355,6 +357,8 @@ class Service:
                 "compute_type": info["compute_type"],
                 "decode": decode,
             }
+            if info.get("vmap"):  # a smaller output vocabulary can change the output
+                fields[iso]["vmap"] = info["vmap"]
         return MemoryStage(
             memory,
             self.source.iso,

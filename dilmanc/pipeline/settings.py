@@ -9,8 +9,10 @@ service, `eval run` and the server share one set of rules.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from dilmanc.engines.base import DecodeOptions
+from dilmanc.engines.base import WORKLOADS, DecodeOptions
+from dilmanc.engines.vmap import VMAP_MODES
 from dilmanc.errors import SettingError, UsageError
 from dilmanc.languages import Language, parse_targets, resolve
 
@@ -37,7 +39,9 @@ class Settings:
     models: tuple[str, ...] = ()  # "MODEL" for every target, "LANG=MODEL" for one
     engine: str | None = None  # transformers | ctranslate2 | None (from the model directory)
     device: str = "cpu"
-    threads: int = 0  # 0: all available cores
+    threads: int = 0  # 0: chosen from the workload (`dilmanc.engines.base.thread_layout`)
+    workload: str = "batch"  # "single": one sentence, one wide translator; "batch": several
+    vmap: str = "off"  # CTranslate2 vocabulary map: "off", "auto" or a vmap file
     compute_type: str | None = None
     decode: DecodeOptions = field(default_factory=DecodeOptions)
     glossaries: tuple[str, ...] = ()
@@ -84,6 +88,9 @@ class Settings:
         _one_of("device", self.device, DEVICES)
         _one_of("glossary_mode", self.glossary_mode, GLOSSARY_MODES)
         _one_of("qe", self.qe, QE_MODES)
+        _one_of("workload", self.workload, WORKLOADS)
+        if self.vmap not in VMAP_MODES and not Path(self.vmap).expanduser().is_file():
+            raise SettingError("vmap", f"{self.vmap} is not a file (use auto, off or a vmap file)")
         if self.names is not None:
             _one_of("names", self.names, NAME_STYLES)
         d = self.decode
