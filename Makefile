@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup browser postgres demo test lint clean
+.PHONY: setup browser postgres demo test lint screenshots clean
 
 setup: $(STAMP) browser
 
@@ -47,6 +47,12 @@ lint: $(STAMP)
 
 test: browser postgres lint
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/python -m pytest -q
+
+# The review page's screenshot in the README (docs/images/review.png), taken by its browser test.
+screenshots: $(STAMP) browser
+	rm -rf .shots && mkdir .shots
+	DILMANC_ARTIFACTS=.shots HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q tests/test_review_browser.py -k reviewer
+	cp .shots/review-opened.png docs/images/review.png && rm -rf .shots
 
 clean:
 	rm -rf $(VENV) demo-out .pytest_cache .ruff_cache
