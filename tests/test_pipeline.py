@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 
 import pytest
@@ -223,3 +224,65 @@ def test_seed_keeps_paragraphs_and_boilerplate(seed_path):
     last = text.rsplit("\n\n", 1)[1]
     assert "Javascript" in last and out.endswith("\n\n" + last)  # English boilerplate kept
     assert pipeline.report()["segments"]["total"] == 13  # 12 sentences, one quote apart
+
+
+# --- a sentence whose tags come back unreadable is decoded again without them (issue 17) -----
+
+PLAIN = {"Salam gözəl dünya.": "Hello beautiful world.", "Sağ ol dostum.": "Thanks my friend."}
+
+
+def _tags_broken(text: str) -> str:
+    """A model that translates plain text well but breaks every tag it is sent."""
+    if "<g" not in text:
+        return PLAIN.get(text, text)
+    words = re.sub(r"</?g\d+>", " ", text).split()
+    return " ".join(["1g1&gt;", *[w.upper() for w in words], "&lt;/g1"])
+
+
+def _units(*texts: str):
+    from dilmanc.documents.base import Unit
+    from dilmanc.text.tagged import parse
+
+    return [Unit(str(i), parse(text).tagged) for i, text in enumerate(texts)]
+
+
+def _run(respond, *texts: str):
+    from doubles import ScriptedEngine
+
+    engine = ScriptedEngine(respond)
+    pipeline = Pipeline({"en": engine}, AZ)
+    out: dict = {}
+    emit = lambda _, chunk: out.update({t.unit.id: t for t in chunk})  # noqa: E731
+    pipeline.translate_units(_units(*texts), [EN], emit)
+    return out, pipeline.report(), engine
+
+
+def test_a_sentence_whose_tags_break_is_decoded_again_as_plain_text():
+    out, report, engine = _run(
+        _tags_broken, "Salam <g1>gözəl</g1> dünya.", "Sağ ol <g1>dostum</g1>."
+    )
+    first, second = out["0"].target, out["1"].target
+    assert first.text == "Hello beautiful world." and second.text == "Thanks my friend."
+    assert len(first.pair_spans()) == 1 and len(second.pair_spans()) == 1
+    assert not re.search(r"[<>]|&lt;|&gt;|g1", first.text + second.text)
+    assert out["0"].tags.redecoded == 1 and report["tags"]["redecoded"] == 2
+    # one batch with both failed sentences, without their tags
+    assert engine.calls[-1] == ("en", ["Salam gözəl dünya.", "Sağ ol dostum."])
+
+
+def test_a_model_that_garbles_plain_text_too_keeps_todays_path():
+    def always_broken(text: str) -> str:
+        return " ".join(["g1>", *re.sub(r"</?g\d+>", " ", text).split(), "</"])
+
+    out, report, engine = _run(always_broken, "Salam <g1>gözəl</g1> dünya.")
+    target = out["0"].target
+    assert target.text == "Salam gözəl dünya." and len(target.pair_spans()) == 1
+    assert out["0"].tags.redecoded == 0 and report["tags"]["redecoded"] == 0
+    assert out["0"].tags.fallback == 2
+    assert len(engine.calls) == 2  # tried once more, the plain output was not clean
+
+
+def test_a_model_that_keeps_the_tags_is_not_asked_again():
+    out, report, engine = _run(lambda text: text, "Salam <g1>gözəl</g1> dünya.")
+    assert out["0"].tags.by_model == 2 and report["tags"]["redecoded"] == 0
+    assert len(engine.calls) == 1

@@ -85,6 +85,7 @@ class TagOutcome:
     by_model: int = 0  # tags the model put back itself, or a markup list kept in place
     by_alignment: int = 0  # tags placed from the word alignment
     fallback: int = 0  # tags without aligned words: put back in source order
+    redecoded: int = 0  # sentences decoded again without their tags (the first came back garbled)
 
     def __add__(self, other: TagOutcome) -> TagOutcome:
         return TagOutcome(
@@ -92,6 +93,7 @@ class TagOutcome:
             self.by_model + other.by_model,
             self.by_alignment + other.by_alignment,
             self.fallback + other.fallback,
+            self.redecoded + other.redecoded,
         )
 
 

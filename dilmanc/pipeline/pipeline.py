@@ -17,11 +17,14 @@ translated now or served from the cache.
 
 Inline tags travel into the model in their compact form. After decoding, pieces of tags the
 model broke are removed from the text and each sentence's tags are checked (complete, well
-nested, none invented): when the model kept them they stay where it put them; otherwise they
-are placed on the output words aligned to their source words by the engine's
+nested, none invented): when the model kept them they stay where it put them. A sentence
+whose output cannot be read back (tags lost, doubled, misnested or invented, or pieces of
+tags in its text) is decoded once more without its tags, all such sentences of a batch
+together (`_redecode`); when that plain output is clean it is used. Either way the tags are
+then placed on the output words aligned to their source words by the engine's
 cross-attention, or, as a last resort, back in source order at word boundaries — a tag is
-never dropped (`TagOutcome` counts each case). A unit that is mostly markup (a row of links)
-is translated stretch by stretch, its tags never sent.
+never dropped (`TagOutcome` counts each case and the re-decodes). A unit that is mostly
+markup (a row of links) is translated stretch by stretch, its tags never sent.
 
 Placeholders (`text.placeholders`: printf, brace fields, `${…}`, `{{…}}`, ICU arguments,
 character references, invisible characters) are tags too, for the model only: a sentence's
@@ -724,9 +727,11 @@ class Pipeline:
                 )
                 for i, result in zip(group, decoded, strict=True):
                     results[i] = result
+            again = _redecode(leg, batch, results, options, suppress)
             outputs: list = []
-            for segment, result in zip(batch, results, strict=True):
-                output, outcome = _place(segment, result)
+            for i, (segment, result) in enumerate(zip(batch, results, strict=True)):
+                place = _place_plain if i in again else _place
+                output, outcome = place(segment, result)
                 outcomes[id(output)] = outcome
                 dropped[id(output)] = _dropped(segment, result.text)
                 if self.qe:
@@ -736,7 +741,7 @@ class Pipeline:
                     continue
                 candidates = [Candidate(output, result.score)]
                 for alternative in result.alternatives:  # no attention of their own
-                    other, other_outcome = _place(segment, TranslationResult(alternative.text))
+                    other, other_outcome = place(segment, TranslationResult(alternative.text))
                     outcomes[id(other)] = other_outcome
                     dropped[id(other)] = _dropped(segment, alternative.text)
                     if self.qe:
@@ -779,7 +784,8 @@ def _worse(a: TagOutcome, b: TagOutcome) -> TagOutcome:
     fallback = max(a.fallback, b.fallback)
     by_model = min(a.by_model, b.by_model)
     tags = max(a.tags, b.tags)
-    return TagOutcome(tags, by_model, tags - by_model - fallback, fallback)
+    redecoded = max(a.redecoded, b.redecoded)
+    return TagOutcome(tags, by_model, tags - by_model - fallback, fallback, redecoded)
 
 
 def _weaker(a: ModelSignals, b: ModelSignals) -> ModelSignals:
@@ -861,6 +867,76 @@ def _place(segment: TaggedText, result: TranslationResult) -> tuple[TaggedText, 
     placement = place_tags(segment, _SPACES.sub(" ", plain).strip(), alignment)
     fallback = min(count, placement.fallback)
     return placement.tagged, TagOutcome(count, by_alignment=count - fallback, fallback=fallback)
+
+
+def _garbled(segment: TaggedText, output: str) -> bool:
+    """Whether a tagged segment's output cannot be read back: its tags missing, doubled,
+    misnested or invented, or pieces of the tag syntax left in its text."""
+    if not segment.has_tags:
+        return False
+    expected = segment.tag_set()
+    parsed = parse(_clean(output), expected)
+    ids = {tag.id for tag in expected}
+    return not parsed.ok or bool(debris_spans(parsed.tagged.text, segment.text, ids))
+
+
+def _plain(segment: TaggedText) -> str:
+    """A tagged segment's words alone, for a decode without its tags."""
+    return " ".join(segment.text.split())
+
+
+def _redecode(
+    leg: Leg,
+    batch: list[TaggedText],
+    results: list[TranslationResult],
+    options: DecodeOptions,
+    suppress: Sequence[str],
+) -> set[int]:
+    """Decode once more, as plain text and in one batch, the segments of `batch` whose output
+    is `_garbled`; where the plain output is clean (no tags, no debris, not empty) it replaces
+    the first in `results`. Returns the indices replaced (their tags go on by `_place_plain`)."""
+    failed = [
+        i
+        for i, (segment, result) in enumerate(zip(batch, results, strict=True))
+        if _plain(segment) and _garbled(segment, result.text)
+    ]
+    if not failed:
+        return set()
+    decoded = leg.engine.iter_results(
+        [_plain(batch[i]) for i in failed],
+        leg.source,
+        leg.target,
+        options,
+        buffer_size=len(failed),
+        return_attention=True,
+        suppress=suppress,
+    )
+    again: set[int] = set()
+    for i, result in zip(failed, decoded, strict=True):
+        text = _clean(result.text)
+        ids = {tag.id for _, tag in batch[i].tags}
+        parsed = parse(text)
+        if text.strip() and not parsed.tagged.tags and not debris_spans(text, batch[i].text, ids):
+            results[i] = result
+            again.add(i)
+    return again
+
+
+def _place_plain(segment: TaggedText, result: TranslationResult) -> tuple[TaggedText, TagOutcome]:
+    """A plain re-decode of `segment` (see `_redecode`) with the segment's tags placed on it by
+    the alignment or, as a last resort, in source order."""
+    text = " ".join(_clean(result.text).split())
+    alignment = None
+    if result.attention:
+        sent = TaggedText(_plain(segment))  # the same words as segment.text, so the same indices
+        alignment = word_alignment(
+            sent, result.source_tokens, text, text, result.tokens, result.attention
+        )
+    placement = place_tags(segment, text, alignment)
+    count = len(segment.tag_set())
+    fallback = min(count, placement.fallback)
+    outcome = TagOutcome(count, by_alignment=count - fallback, fallback=fallback, redecoded=1)
+    return placement.tagged, outcome
 
 
 def _with_a_space(spans: list[tuple[int, int]], text: str) -> list[tuple[int, int]]:

@@ -121,6 +121,7 @@ class PipelineReport:
                 "by_model": self.tags.by_model,
                 "by_alignment": self.tags.by_alignment,
                 "fallback": self.tags.fallback,
+                "redecoded": self.tags.redecoded,
             },
             "origins": {origin.value: self.origins.get(origin, 0) for origin in Origin},
             "memory": self.memory.to_json(),

@@ -197,6 +197,7 @@ class DocumentReport:
             "tags_by_model": self.tags.by_model,
             "tags_by_alignment": self.tags.by_alignment,
             "tags_fallback": self.tags.fallback,
+            "tags_redecoded": self.tags.redecoded,
             "warnings": self.warnings,
             **(
                 {"qe": {iso: c.to_json() for iso, c in self.qe.items()}, "review": self.verdicts}
