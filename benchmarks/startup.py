@@ -1,6 +1,7 @@
 """Start-up benchmark: time to the first output line of a one-sentence stdin run.
 
-    python benchmarks/startup.py                          # opus-mt-base-shaped CT2 int8 model
+    python benchmarks/startup.py --json out.json          # tiny and opus-mt-base shapes:
+                                                          # ratio_tiny, ratio_base
     python benchmarks/startup.py --model CT2DIR --to en   # any CTranslate2 model directory
     python benchmarks/startup.py --json out.json --runs 9
 
@@ -17,8 +18,9 @@ model does identical work in both. The target is ratio = (a) / (b) <= 1.5. `pyth
 of one dilmanc run is saved (`--importtime-out`) and its slowest imports are printed, with a
 check that neither torch nor transformers is among them.
 
-Without --model, an opus-mt-base-shaped Marian model (random weights, real sizes, see
-_models.py) is built once from NTREX-128 text in ../shared and cached under --work-dir.
+Without --model, two models are measured: a tiny Marian (MINI_MARIAN, `ratio_tiny`) and an
+opus-mt-base-shaped one (random weights, real sizes, `ratio_base`; see _models.py), each built
+once from NTREX-128 text in ../shared and cached under --work-dir (or --tiny-model/--base-model).
 """
 
 from __future__ import annotations
@@ -82,6 +84,8 @@ print(target.decode_pieces(output).replace("\u2581", " ").strip(), flush=True)
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--model", help="CTranslate2 model directory (default: build opus-mt base)")
+    p.add_argument("--tiny-model", help="without --model: the tiny CT2 model (default: built)")
+    p.add_argument("--base-model", help="without --model: the base-shaped CT2 model (built)")
     p.add_argument("--from", dest="source", default="az", help="source language (az)")
     p.add_argument("--to", dest="target", default="en", help="target language (en)")
     p.add_argument("--sentence", default=SENTENCE, help="the one stdin line")
@@ -214,8 +218,28 @@ def importtime(cmd: list[str], sentence: str, out: Path | None, top: int) -> dic
 
 
 def main(argv: list[str] | None = None) -> dict:
+    """With --model: that model's `ratio`. Without: the tiny and the opus-mt-base shapes (or
+    --tiny-model / --base-model), `ratio_tiny` and `ratio_base`; the rest is the base run's."""
     opts = parse_args(argv)
-    model = Path(opts.model) if opts.model else build_default_model(opts)
+    if opts.model:
+        report = measure(opts, Path(opts.model))
+    else:
+        tiny_opts = argparse.Namespace(**{**vars(opts), "mini": True})
+        tiny = measure(tiny_opts, _model(opts.tiny_model) or build_default_model(tiny_opts))
+        report = measure(opts, _model(opts.base_model) or build_default_model(opts))
+        report.update(ratio_tiny=tiny["ratio"], ratio_base=report["ratio"], tiny=tiny)
+        report["tiny"].pop("importtime")
+        print(f"ratio_tiny {report['ratio_tiny']:.2f}, ratio_base {report['ratio_base']:.2f}")
+    if opts.json:
+        Path(opts.json).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return report
+
+
+def _model(path: str | None) -> Path | None:
+    return Path(path) if path else None
+
+
+def measure(opts: argparse.Namespace, model: Path) -> dict:
     if not (model / "model.bin").is_file():
         raise SystemExit(f"startup: {model} is not a CTranslate2 model directory (no model.bin)")
     with tempfile.TemporaryDirectory() as tmp:
@@ -261,8 +285,6 @@ def main(argv: list[str] | None = None) -> dict:
         "machine": {"python": platform.python_version(), "cores": _cores()},
     }
     print_report(report)
-    if opts.json:
-        Path(opts.json).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return report
 
 

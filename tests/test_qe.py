@@ -57,6 +57,23 @@ def test_each_detector_flags_its_fault(source, target, reason):
     assert reason in _reasons(source, target)
 
 
+def test_plain_target_language_is_judged_without_the_accurate_detector(monkeypatch):
+    """lingua's accurate models take seconds to load: a segment the quick (low-accuracy)
+    detector is sure about never asks for them."""
+    from dilmanc.text import detect
+
+    asked, real = [], detect.detect
+
+    def spy(text, top=3, among=(), **options):
+        asked.append(options.get("quick", False))
+        return real(text, top, among, **options)
+
+    monkeypatch.setattr(detect, "detect", spy)
+    target = "The weather was very nice today, so all of us went to the park together."
+    assert _reasons("Bu gün hava çox gözəl idi, ona görə hamımız parka getdik.", target) == []
+    assert asked == [True]
+
+
 def test_numbers_written_as_words_or_in_thousands_are_not_flagged():
     assert _reasons("Hadisədə 6 nəfər həbs edilib.", "Six people were arrested.") == []
     assert _reasons("30 mindən çox insan gəldi.", "More than 30,000 people came.") == []

@@ -38,3 +38,18 @@ def test_startup_benchmark_contract(fixture, request, tmp_path):
     assert "--min-length 3" in report["commands"]["dilmanc"]
     assert report["importtime"]["heavy_imported"] == []
     assert report["importtime"]["modules"] > 50 and "dilmanc.cli" in imports.read_text()
+
+
+def test_startup_benchmark_gives_ratio_tiny_and_ratio_base(tiny_marian_ct2_dir, tmp_path):
+    out = tmp_path / "startup.json"
+    model = str(tiny_marian_ct2_dir)
+    cmd = [
+        sys.executable, str(SCRIPT), "--tiny-model", model, "--base-model", model,
+        "--runs", "1", "--tokens", "3", "--json", str(out),
+    ]  # fmt: skip
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["ratio_base"] == report["ratio"] > 0
+    assert report["ratio_tiny"] == report["tiny"]["ratio"] > 0
+    assert set(report["tiny"]["runs"]) == {"dilmanc", "bare_ct2"}

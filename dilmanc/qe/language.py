@@ -29,18 +29,33 @@ def check_copy(segment: Segment, thresholds: Thresholds) -> list[Finding]:
     return [Finding("copy", BAD, f"{similarity:.0f}% the same as the source")]
 
 
-def confidences(text: str) -> dict[str, float]:
+#: a quick (low-accuracy) verdict this sure settles the check without the accurate detector
+_SURE = 0.95
+
+
+def confidences(text: str, quick: bool = False) -> dict[str, float]:
     """lingua's confidence (0-1) per language dilmanc knows, for `text`."""
     from dilmanc.text.detect import detect
 
-    return {d.language: d.confidence / 100 for d in detect(text, top=100)}
+    return {d.language: d.confidence / 100 for d in detect(text, top=100, quick=quick)}
+
+
+def _judged(text: str, target_lang: str) -> dict[str, float]:
+    """Confidences from the quick detector when it is sure either way (the target language,
+    or another one with the target near zero), else from the accurate one, whose models take
+    seconds to load: a run whose outputs are plainly right or wrong never loads them."""
+    quick = confidences(text, quick=True)
+    best = max(quick.values(), default=0.0)
+    if best >= _SURE and (quick.get(target_lang, 0.0) == best or target_lang not in quick):
+        return quick
+    return confidences(text)
 
 
 def check_language(segment: Segment, thresholds: Thresholds) -> list[Finding]:
     letters = sum(len(w) for w in _WORD.findall(segment.target))
     if letters < thresholds.language_letters:
         return []
-    found = confidences(segment.target)
+    found = _judged(segment.target, segment.target_lang)
     if not found:
         return []
     best = max(found, key=found.__getitem__)
