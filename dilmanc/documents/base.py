@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import abc
 import enum
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, ClassVar
@@ -187,3 +187,26 @@ class Document(abc.ABC):
     def size(self) -> int:
         """Units to translate, for progress bars (0 when unknown)."""
         return 0
+
+
+class WrittenByWriter:
+    """For formats whose `writer` applies chunks as they arrive: `write` is one chunk."""
+
+    def write(self, handle: IO, lang: Language, translations: dict[str, Translated]) -> None:
+        writer = self.writer(lang, handle)
+        writer.add(list(translations.values()))
+        writer.finish()
+
+
+def linked(units: Iterable[Unit]) -> Iterator[Unit]:
+    """`units` in order, each with `prev`/`next` set to its neighbours' source text (a unit
+    is yielded once the next one is known, so documents still stream)."""
+    previous: Unit | None = None
+    for unit in units:
+        if previous is not None:
+            unit.prev = previous.source.text
+            previous.next = unit.source.text
+            yield previous
+        previous = unit
+    if previous is not None:
+        yield previous

@@ -50,7 +50,7 @@ from lxml import etree
 
 from dilmanc.documents import runs
 from dilmanc.documents.archive import open_zip
-from dilmanc.documents.base import Document, Translated, Unit, UnitWriter
+from dilmanc.documents.base import Document, Translated, Unit, UnitWriter, WrittenByWriter, linked
 from dilmanc.documents.runs import XML_SPACE
 from dilmanc.errors import InputError
 from dilmanc.fileio import read_bytes
@@ -347,7 +347,7 @@ def _location(paragraph, part: _Part, number: int, tables: dict) -> str:
     return f"{label} ({'; '.join(where)})" if where else label
 
 
-class DocxDocument(Document):
+class DocxDocument(WrittenByWriter, Document):
     format = "docx"
     extensions = (".docx",)
     binary = True
@@ -396,9 +396,11 @@ class DocxDocument(Document):
         self._shared = False
 
     def units(self) -> Iterator[Unit]:
+        return linked(self._unlinked())
+
+    def _unlinked(self) -> Iterator[Unit]:
         if self._changed:  # a writer has translated the loaded tree: read the original again
             self._document, self._shared, self._changed = self._open(), False, False
-        previous: Unit | None = None
         for part in _parts(self._document):
             tables = {table: n for n, table in enumerate(part.root.iter(W_TBL), 1)}
             for number, paragraph in enumerate(_paragraphs(part.root), 1):
@@ -411,18 +413,7 @@ class DocxDocument(Document):
                     runs.inline_codes(analysed, NODE_NAMES),
                     location=_location(paragraph, part, number, tables),
                 )
-                if previous is not None:
-                    unit.prev = previous.source.text
-                    previous.next = unit.source.text
-                    yield previous
-                previous = unit
-        if previous is not None:
-            yield previous
-
-    def write(self, handle: IO, lang: Language, translations: dict[str, Translated]) -> None:
-        writer = self.writer(lang, handle)
-        writer.add(list(translations.values()))
-        writer.finish()
+                yield unit
 
     def writer(self, lang: Language, handle: IO) -> UnitWriter:
         return _DocxWriter(self, lang, handle)

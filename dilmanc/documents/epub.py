@@ -32,7 +32,7 @@ from urllib.parse import unquote
 from lxml import etree
 
 from dilmanc.documents.archive import ENTITIES, open_zip, rewrite
-from dilmanc.documents.base import Document, Translated, Unit
+from dilmanc.documents.base import Document, Translated, Unit, linked
 from dilmanc.documents.html import HtmlDocument
 from dilmanc.errors import InputError
 from dilmanc.fileio import decode, read_bytes, sniff_bom
@@ -231,15 +231,7 @@ class EpubDocument(Document):
         return out
 
     def units(self) -> Iterator[Unit]:
-        previous: Unit | None = None
-        for unit in self._all_units():
-            if previous is not None:
-                unit.prev = previous.source.text
-                previous.next = unit.source.text
-                yield previous
-            previous = unit
-        if previous is not None:
-            yield previous
+        return linked(self._all_units())
 
     def _all_units(self) -> Iterator[Unit]:
         for uid, location, element in self._extras(self._opf_root, self._ncx_root):

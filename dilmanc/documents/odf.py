@@ -42,7 +42,15 @@ from typing import IO
 from lxml import etree
 
 from dilmanc.documents.archive import open_zip, rewrite
-from dilmanc.documents.base import Document, InlineCode, Translated, Unit, UnitWriter
+from dilmanc.documents.base import (
+    Document,
+    InlineCode,
+    Translated,
+    Unit,
+    UnitWriter,
+    WrittenByWriter,
+    linked,
+)
 from dilmanc.errors import InputError
 from dilmanc.fileio import read_bytes
 from dilmanc.languages import Language
@@ -692,7 +700,7 @@ def _open(data: bytes, label: str, suffix: str) -> tuple[object, object]:
     return content, styles
 
 
-class OdfDocument(Document):
+class OdfDocument(WrittenByWriter, Document):
     """Any OpenDocument package; the subclasses differ only in name, endings and sniffing."""
 
     format = "odt"
@@ -731,9 +739,11 @@ class OdfDocument(Document):
         return self._size
 
     def units(self) -> Iterator[Unit]:
+        return linked(self._unlinked())
+
+    def _unlinked(self) -> Iterator[Unit]:
         styles = _Styles(self._content, self._styles)
         spreadsheet = self._content.find(f"{BODY}/{q('office:spreadsheet')}") is not None
-        previous: Unit | None = None
         for part in self._parts(self._content, self._styles):
             places = _places(part.root, spreadsheet)
             for number, element in enumerate(_units_of(part), 1):
@@ -741,18 +751,7 @@ class OdfDocument(Document):
                 if unit is None:
                     continue
                 unit.location = _location(element, part, number, places)
-                if previous is not None:
-                    unit.prev = previous.source.text
-                    previous.next = unit.source.text
-                    yield previous
-                previous = unit
-        if previous is not None:
-            yield previous
-
-    def write(self, handle: IO, lang: Language, translations: dict[str, Translated]) -> None:
-        writer = self.writer(lang, handle)
-        writer.add(list(translations.values()))
-        writer.finish()
+                yield unit
 
     def writer(self, lang: Language, handle: IO) -> UnitWriter:
         return _OdfWriter(self, lang, handle)

@@ -31,7 +31,7 @@ from lxml import etree
 from pptx.oxml.ns import qn
 
 from dilmanc.documents import runs
-from dilmanc.documents.base import Document, Translated, Unit, UnitWriter
+from dilmanc.documents.base import Document, Translated, Unit, UnitWriter, WrittenByWriter, linked
 from dilmanc.documents.ooxml import macro_note, read_package
 from dilmanc.errors import InputError
 from dilmanc.languages import Language
@@ -237,7 +237,7 @@ def _open(data: bytes, label: str):
         raise InputError(f"{label}: not a readable .pptx ({reason})") from None
 
 
-class PptxDocument(Document):
+class PptxDocument(WrittenByWriter, Document):
     format = "pptx"
     extensions = (".pptx", ".pptm")
     binary = True
@@ -263,7 +263,9 @@ class PptxDocument(Document):
         return self._size
 
     def units(self) -> Iterator[Unit]:
-        previous: Unit | None = None
+        return linked(self._unlinked())
+
+    def _unlinked(self) -> Iterator[Unit]:
         for part in _parts(self._presentation):
             for number, paragraph in enumerate(_paragraphs(part.root), 1):
                 analysed = analyse(paragraph)
@@ -275,18 +277,7 @@ class PptxDocument(Document):
                     runs.inline_codes(analysed, NODE_NAMES),
                     location=_location(paragraph, part),
                 )
-                if previous is not None:
-                    unit.prev = previous.source.text
-                    previous.next = unit.source.text
-                    yield previous
-                previous = unit
-        if previous is not None:
-            yield previous
-
-    def write(self, handle: IO, lang: Language, translations: dict[str, Translated]) -> None:
-        writer = self.writer(lang, handle)
-        writer.add(list(translations.values()))
-        writer.finish()
+                yield unit
 
     def writer(self, lang: Language, handle: IO) -> UnitWriter:
         return _PptxWriter(self, lang, handle)

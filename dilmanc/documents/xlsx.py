@@ -54,7 +54,7 @@ from openpyxl.utils.escape import escape, unescape
 
 from dilmanc.documents import runs
 from dilmanc.documents.archive import rewrite as rewrite_package
-from dilmanc.documents.base import Document, Translated, Unit, UnitWriter
+from dilmanc.documents.base import Document, Translated, Unit, UnitWriter, linked
 from dilmanc.documents.ooxml import macro_note, read_package
 from dilmanc.errors import InputError
 from dilmanc.languages import Language
@@ -548,7 +548,9 @@ class XlsxDocument(Document):
         self.split = {index: uses[index] for index in kept if index in uses}
 
     def units(self) -> Iterator[Unit]:
-        previous: Unit | None = None
+        return linked(self._unlinked())
+
+    def _unlinked(self) -> Iterator[Unit]:
         for entry in self._entries:
             if entry.kind == "name":
                 name = self._reader.sheets[entry.sheet - 1].name
@@ -557,13 +559,7 @@ class XlsxDocument(Document):
                 analysed = analyse(entry.rich)
                 codes = runs.inline_codes(analysed, {})
                 unit = Unit(entry.id, analysed.source, codes, location=entry.location)
-            if previous is not None:
-                unit.prev = previous.source.text
-                previous.next = unit.source.text
-                yield previous
-            previous = unit
-        if previous is not None:
-            yield previous
+            yield unit
 
     def write(self, handle: IO, lang: Language, translations: dict[str, Translated]) -> None:
         writer = self.writer(lang, handle)
