@@ -286,9 +286,16 @@ def write_pdf(sentences: list[str], path: Path) -> Path:
         pdf.add_font("DejaVu", style, str(fonts / f"{name}.ttf"))
     pdf.add_page()
     for index, sentence in enumerate(sentences, 1):
+        if pdf.get_y() > pdf.h - 160:  # a paragraph is never cut by a page break
+            pdf.add_page()
         for text, style in _styled(index, sentence.split(" ")):
             pdf.set_font("DejaVu", {"b": "B", "i": "I"}.get(style, ""), 11)
-            pdf.write(14, text, link=LINK if style == "a" else "")
+            for number, word in enumerate(text.split(" ")):
+                if number:
+                    pdf.write(14, " ")
+                if pdf.x + pdf.get_string_width(word) > pdf.w - pdf.r_margin - 4 * pdf.c_margin:
+                    pdf.ln(14)  # fpdf2 would cut a word written on its own
+                pdf.write(14, word, link=LINK if style == "a" else "")
         pdf.ln(24)
     pdf.output(str(path))
     return path
