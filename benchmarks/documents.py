@@ -1,4 +1,5 @@
-"""Document overhead benchmark: the same sentences as plain text, DOCX and HTML.
+"""Document overhead benchmark: the same sentences as plain text, DOCX, HTML, PPTX, XLSX,
+ODT/ODS/ODP, EPUB and PDF.
 
     python benchmarks/documents.py --json out.json            # mini Marian, ~3 min on 2 cores
     python benchmarks/documents.py --base                     # opus-mt-base shape (slower)
@@ -12,6 +13,13 @@ translated by `dilmanc translate FILE --model CT2DIR` with the same CTranslate2 
 `translate s` is the command's own `total - load` from its --report, best of --rounds. The
 ratios DOCX/plain and HTML/plain are the document overhead (target <= 1.15): reading,
 tagging, tag placement and writing the document, with the model's work held equal.
+
+The formats of issue 21 (`--formats`, all by default) carry the same sentences and the same
+inline formatting: a PPTX (10 paragraphs to a slide's text box; bold/italic/hyperlink runs), an
+XLSX (a text cell a row, rich text; the link word is an underlined run), an ODT, ODS (a cell a
+row) and ODP (10 paragraphs a slide) with bold/italic spans and links, an EPUB (chapters of 50
+paragraphs, the HTML page's markup) and a text PDF (fpdf2, read into paragraphs and written as
+DOCX). Each one's ratio to plain text is in `over_plain`.
 
 Memory: a 50-page and a 500-page DOCX (20 paragraphs a page) are translated with a tiny
 decode (beam 1, 4 tokens); peak RSS is each process's own VmHWM (see _rss.py). For scale,
@@ -96,7 +104,7 @@ def _xml_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def write_html(sentences: list[str], path: Path, *, styled: bool = True) -> Path:
+def _html_paragraphs(sentences: list[str], styled: bool = True) -> list[str]:
     import html
 
     tags = {"b": ("<b>", "</b>"), "i": ("<i>", "</i>"), "a": (f'<a href="{LINK}">', "</a>")}
@@ -107,13 +115,201 @@ def write_html(sentences: list[str], path: Path, *, styled: bool = True) -> Path
             opening, closing = tags.get(style, ("", ""))
             pieces.append(opening + html.escape(text, quote=False) + closing)
         body.append("<p>" + "".join(pieces) + "</p>")
+    return body
+
+
+def write_html(sentences: list[str], path: Path, *, styled: bool = True) -> Path:
     page = (
         '<!DOCTYPE html>\n<html lang="az">\n<head><meta charset="utf-8"></head>\n<body>\n'
-        + "\n".join(body)
+        + "\n".join(_html_paragraphs(sentences, styled))
         + "\n</body>\n</html>\n"
     )
     path.write_text(page, encoding="utf-8")
     return path
+
+
+def _numbered(sentences: list[str], per: int):
+    """(first sentence number, sentences) of each group of `per`: a slide, a chapter."""
+    for start in range(0, len(sentences), per):
+        yield start + 1, sentences[start : start + per]
+
+
+def write_pptx(sentences: list[str], path: Path, *, per_slide: int = 10) -> Path:
+    """One text box a slide, `per_slide` paragraphs in it, bold/italic/hyperlink runs."""
+    from pptx import Presentation
+    from pptx.util import Inches
+
+    deck = Presentation()
+    for first, group in _numbered(sentences, per_slide):
+        slide = deck.slides.add_slide(deck.slide_layouts[6])  # blank
+        box = slide.shapes.add_textbox(Inches(0.5), Inches(0.5), Inches(9), Inches(6))
+        box.text_frame.word_wrap = True
+        for offset, sentence in enumerate(group):
+            frame = box.text_frame
+            paragraph = frame.paragraphs[0] if offset == 0 else frame.add_paragraph()
+            for text, style in _styled(first + offset, sentence.split(" ")):
+                run = paragraph.add_run()
+                run.text = text
+                run.font.bold = style == "b" or None
+                run.font.italic = style == "i" or None
+                if style == "a":
+                    run.hyperlink.address = LINK
+    deck.save(str(path))
+    return path
+
+
+def write_xlsx(sentences: list[str], path: Path) -> Path:
+    """One text cell a row; a formatted sentence is rich text (a link is an underlined run)."""
+    import openpyxl
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+
+    fonts = {"b": InlineFont(b=True), "i": InlineFont(i=True), "a": InlineFont(u="single")}
+    book = openpyxl.Workbook()
+    for row, sentence in enumerate(sentences, 1):
+        pieces = _styled(row, sentence.split(" "))
+        value = CellRichText([TextBlock(fonts[s], t) if s else t for t, s in pieces])
+        book.active.cell(row, 1, value if len(pieces) > 1 else sentence)
+    book.save(str(path))
+    return path
+
+
+def _odf_paragraphs(document, sentences: list[str]) -> list:
+    """text:p elements with bold/italic spans and links, their styles added to `document`."""
+    from odf.style import Style, TextProperties
+    from odf.text import A, P, Span
+
+    styles = {}
+    for name, key, props in (("T1", "b", {"fontweight": "bold"}),
+                             ("T2", "i", {"fontstyle": "italic"})):  # fmt: skip
+        styles[key] = Style(name=name, family="text")
+        styles[key].addElement(TextProperties(**props))
+        document.automaticstyles.addElement(styles[key])
+    out = []
+    for index, sentence in enumerate(sentences, 1):
+        paragraph = P()
+        for text, style in _styled(index, sentence.split(" ")):
+            if style == "a":
+                paragraph.addElement(A(type="simple", href=LINK, text=text))
+            elif style:
+                paragraph.addElement(Span(stylename=styles[style], text=text))
+            else:
+                paragraph.addText(text)
+        out.append(paragraph)
+    return out
+
+
+def write_odt(sentences: list[str], path: Path) -> Path:
+    from odf.opendocument import OpenDocumentText
+
+    document = OpenDocumentText()
+    for paragraph in _odf_paragraphs(document, sentences):
+        document.text.addElement(paragraph)
+    document.save(str(path))
+    return path
+
+
+def write_ods(sentences: list[str], path: Path) -> Path:
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.table import Table, TableCell, TableRow
+
+    document = OpenDocumentSpreadsheet()
+    table = Table(name="Cədvəl")
+    for paragraph in _odf_paragraphs(document, sentences):
+        cell = TableCell(valuetype="string")
+        cell.addElement(paragraph)
+        row = TableRow()
+        row.addElement(cell)
+        table.addElement(row)
+    document.spreadsheet.addElement(table)
+    document.save(str(path))
+    return path
+
+
+def write_odp(sentences: list[str], path: Path, *, per_slide: int = 10) -> Path:
+    from odf.draw import Frame, Page, TextBox
+    from odf.opendocument import OpenDocumentPresentation
+    from odf.style import MasterPage, PageLayout
+
+    document = OpenDocumentPresentation()
+    layout = PageLayout(name="PM1")
+    document.automaticstyles.addElement(layout)
+    master = MasterPage(name="Default", pagelayoutname=layout)
+    document.masterstyles.addElement(master)
+    paragraphs = _odf_paragraphs(document, sentences)
+    for first, group in _numbered(paragraphs, per_slide):
+        page = Page(name=f"slayd{first}", masterpagename=master)
+        frame = Frame(width="25cm", height="17cm", x="1cm", y="1cm")
+        box = TextBox()
+        for paragraph in group:
+            box.addElement(paragraph)
+        frame.addElement(box)
+        page.addElement(frame)
+        document.presentation.addElement(page)
+    document.save(str(path))
+    return path
+
+
+def write_epub(sentences: list[str], path: Path, *, per_chapter: int = 50) -> Path:
+    """Chapters of `per_chapter` paragraphs, the same markup as the HTML page."""
+    from ebooklib import epub
+
+    book = epub.EpubBook()
+    book.set_identifier("dilmanc-bench")
+    book.set_title("Xəbərlər")
+    book.set_language("az")
+    chapters = []
+    paragraphs = _html_paragraphs(sentences)
+    for first, group in _numbered(paragraphs, per_chapter):
+        chapter = epub.EpubHtml(title=f"{first}", file_name=f"c{first}.xhtml", lang="az")
+        chapter.content = "".join(group)
+        book.add_item(chapter)
+        chapters.append(chapter)
+    book.toc = [epub.Link(c.file_name, c.title, c.file_name) for c in chapters]
+    book.add_item(epub.EpubNcx())
+    book.add_item(epub.EpubNav())
+    book.spine = ["nav", *chapters]
+    epub.write_epub(str(path), book)
+    return path
+
+
+def write_pdf(sentences: list[str], path: Path) -> Path:
+    """A text PDF (fpdf2, DejaVu Sans from matplotlib) with bold/italic/linked words; dilmanc
+    reads it into paragraphs and writes a DOCX."""
+    import matplotlib
+    from fpdf import FPDF
+
+    fonts = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    pdf = FPDF(format="A4", unit="pt")
+    for style, name in (("", "DejaVuSans"), ("B", "DejaVuSans-Bold"),
+                        ("I", "DejaVuSans-Oblique")):  # fmt: skip
+        pdf.add_font("DejaVu", style, str(fonts / f"{name}.ttf"))
+    pdf.add_page()
+    for index, sentence in enumerate(sentences, 1):
+        if pdf.get_y() > pdf.h - 160:  # a paragraph is never cut by a page break
+            pdf.add_page()
+        for text, style in _styled(index, sentence.split(" ")):
+            pdf.set_font("DejaVu", {"b": "B", "i": "I"}.get(style, ""), 11)
+            for number, word in enumerate(text.split(" ")):
+                if number:
+                    pdf.write(14, " ")
+                if pdf.x + pdf.get_string_width(word) > pdf.w - pdf.r_margin - 4 * pdf.c_margin:
+                    pdf.ln(14)  # fpdf2 would cut a word written on its own
+                pdf.write(14, word, link=LINK if style == "a" else "")
+        pdf.ln(24)
+    pdf.output(str(path))
+    return path
+
+
+WRITERS = {  # the formats of issue 21, each on the same sentences and inline formatting
+    "pptx": write_pptx,
+    "xlsx": write_xlsx,
+    "odt": write_odt,
+    "ods": write_ods,
+    "odp": write_odp,
+    "epub": write_epub,
+    "pdf": write_pdf,
+}
 
 
 def translate(model: Path, source: Path, out_dir: Path, opts, *, beam: int, tokens: int) -> dict:
@@ -152,19 +348,40 @@ def best_of(runs: list[dict]) -> dict:
 
 def check_outputs(results: dict, n: int) -> None:
     """Every format's output holds the n translated sentences (nothing lost or merged)."""
-    import docx
-
-    counts = {}
-    for name, row in results.items():
-        output = Path(row["output"])
-        if name == "text":
-            counts[name] = len(output.read_text(encoding="utf-8").splitlines())
-        elif name.startswith("docx"):
-            counts[name] = sum(1 for p in docx.Document(str(output)).paragraphs if p.text)
-        else:
-            counts[name] = output.read_text(encoding="utf-8").count("<p>")
+    counts = {name: count_sentences(name, Path(row["output"])) for name, row in results.items()}
     if set(counts.values()) != {n}:
         raise SystemExit(f"documents: outputs do not hold {n} sentences each: {counts}")
+
+
+def count_sentences(name: str, output: Path) -> int:
+    """Non-empty paragraphs (cells, for a workbook) in a translated file."""
+    if name == "text":
+        return len(output.read_text(encoding="utf-8").splitlines())
+    if name.startswith("docx") or name == "pdf":  # a PDF comes back as DOCX
+        import docx
+
+        return sum(1 for p in docx.Document(str(output)).paragraphs if p.text)
+    if name == "pptx":
+        from pptx import Presentation
+
+        frames = [s.text_frame for slide in Presentation(str(output)).slides for s in slide.shapes]
+        return sum(1 for frame in frames for p in frame.paragraphs if p.text)
+    if name == "xlsx":
+        import openpyxl
+
+        return sum(1 for (cell,) in openpyxl.load_workbook(output).active.iter_rows() if cell.value)
+    if name in ("odt", "ods", "odp"):
+        from lxml import etree
+
+        with zipfile.ZipFile(output) as archive:
+            root = etree.fromstring(archive.read("content.xml"))
+        paragraphs = root.iter("{urn:oasis:names:tc:opendocument:xmlns:text:1.0}p")
+        return sum(1 for p in paragraphs if "".join(p.itertext()).strip())
+    if name == "epub":
+        with zipfile.ZipFile(output) as archive:
+            names = [m for m in archive.namelist() if m.endswith(".xhtml") and "nav" not in m]
+            return sum(archive.read(m).decode("utf-8").count("<p>") for m in names)
+    return output.read_text(encoding="utf-8").count("<p>")
 
 
 def document_object_mib(path: Path) -> float:
@@ -196,7 +413,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--base", action="store_true", help="opus-mt-base shape instead of mini")
     p.add_argument("--pages", default="50,500", help="DOCX page counts for the memory test")
     p.add_argument("--no-memory", action="store_true", help="skip the DOCX memory test")
-    return p.parse_args(argv)
+    p.add_argument("--formats", default=",".join(WRITERS),
+                   help="formats beside text, DOCX and HTML (comma-separated)")  # fmt: skip
+    opts = p.parse_args(argv)
+    unknown = set(filter(None, opts.formats.split(","))) - set(WRITERS)
+    if unknown:
+        p.error(f"--formats: unknown {', '.join(sorted(unknown))} (known: {', '.join(WRITERS)})")
+    return opts
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -227,6 +450,8 @@ def main(argv: list[str] | None = None) -> dict:
             "docx-untagged": write_docx(sentences, tmp / "untagged.docx", styled=False),
             "html-untagged": write_html(sentences, tmp / "untagged.html", styled=False),
         }
+        for name in filter(None, opts.formats.split(",")):
+            inputs[name] = WRITERS[name](sentences, tmp / f"doc.{name}")
         inputs["text"].write_text("\n".join(sentences) + "\n", encoding="utf-8")
         runs: dict[str, list[dict]] = {name: [] for name in inputs}
         for round_number in range(opts.rounds):  # interleaved, so load drifts hit all alike
@@ -246,6 +471,9 @@ def main(argv: list[str] | None = None) -> dict:
         # the same files without inline formatting: the format's own cost, no tag placement
         result["docx_untagged_over_plain"] = results["docx-untagged"]["translate_s"] / plain
         result["html_untagged_over_plain"] = results["html-untagged"]["translate_s"] / plain
+        result["over_plain"] = {
+            name: row["translate_s"] / plain for name, row in results.items() if name != "text"
+        }
         if not opts.no_memory:
             result["memory"] = memory(model, az, [int(n) for n in opts.pages.split(",")], tmp)
     result["benchmark_s"] = time.perf_counter() - started
@@ -301,6 +529,10 @@ def render(result: dict) -> str:
         f"{result['docx_untagged_over_plain']:.3f}, HTML/plain "
         f"{result['html_untagged_over_plain']:.3f}"
     )
+    new = [f"{name.upper()}/plain {ratio:.3f}" for name, ratio in result["over_plain"].items()
+           if name in WRITERS]  # fmt: skip
+    if new:
+        lines.append(", ".join(new))
     for pages, row in result.get("memory", {}).items():
         lines.append(
             f"DOCX {pages} pages ({row['paragraphs']} paragraphs, document.xml "

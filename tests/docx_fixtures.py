@@ -198,17 +198,33 @@ def bomb(path: Path, inflated: int, filler: bytes = b"<w:p/>", members: int = 0)
     """A small valid-looking .docx whose word/document.xml inflates to about `inflated` bytes
     of `filler` inside the body (`<w:p/>`: millions of elements; b" ": a whitespace bomb), plus
     `members` extra empty members. Written in pieces, so building it costs no memory."""
+    template = to_bytes(docx.Document())
+    return package_bomb(path, template, "word/document.xml", b"<w:body>", inflated, filler, members)
+
+
+def package_bomb(
+    path: Path,
+    template: bytes,
+    member: str,
+    after: bytes,
+    inflated: int,
+    filler: bytes,
+    members: int = 0,
+) -> Path:
+    """Any ZIP package (`template`: DOCX, PPTX, XLSX...) with `member` inflated by about
+    `inflated` bytes of `filler` written right after the first `after` in it."""
     import zipfile
 
-    with zipfile.ZipFile(io.BytesIO(to_bytes(docx.Document()))) as template:
-        parts = {name: template.read(name) for name in template.namelist()}
-    head, _, tail = parts.pop("word/document.xml").partition(b"<w:body>")
+    with zipfile.ZipFile(io.BytesIO(template)) as package:
+        parts = {name: package.read(name) for name in package.namelist()}
+    head, found, tail = parts.pop(member).partition(after)
+    assert found, f"{after!r} not in {member}"
     piece = filler * (MB // len(filler))
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         for name, data in parts.items():
             archive.writestr(name, data)
-        with archive.open("word/document.xml", "w") as handle:
-            handle.write(head + b"<w:body>")
+        with archive.open(member, "w") as handle:
+            handle.write(head + after)
             for _ in range(inflated // len(piece)):
                 handle.write(piece)
             handle.write(tail)

@@ -1,6 +1,7 @@
 """Smoke test of benchmarks/documents.py on a miniature model: the same sentences as text,
-DOCX and HTML through `dilmanc translate`, outputs checked, ratios and memory rows in the JSON.
-Checks wiring and the JSON contract, not speed (no timing assertions)."""
+DOCX, HTML and the formats of issue 21 through `dilmanc translate`, outputs checked, ratios
+and memory rows in the JSON. Checks wiring and the JSON contract, not speed (no timing
+assertions)."""
 
 from __future__ import annotations
 
@@ -29,11 +30,18 @@ def test_documents_benchmark_json_contract(tmp_path, data_dir):
     assert "DOCX/plain" in done.stdout
     report = json.loads(out.read_text(encoding="utf-8"))
     assert report["sentences"] == 6
-    assert set(report["formats"]) == {"text", "docx", "html", "docx-untagged", "html-untagged"}
+    new = {"pptx", "xlsx", "odt", "ods", "odp", "epub", "pdf"}  # issue 21's formats
+    assert (
+        set(report["formats"]) == {"text", "docx", "html", "docx-untagged", "html-untagged"} | new
+    )
+    assert set(report["over_plain"]) == set(report["formats"]) - {"text"}
     for row in report["formats"].values():
         assert row["translate_s"] > 0 and row["peak_rss_mib"] > 0
     seconds = {name: row["translate_s"] for name, row in report["formats"].items()}
     assert report["docx_over_plain"] == pytest.approx(seconds["docx"] / seconds["text"])
+    for name in new:
+        assert report["over_plain"][name] == pytest.approx(seconds[name] / seconds["text"])
+        assert f"{name.upper()}/plain" in done.stdout
     memory = report["memory"]["1"]
     assert memory["paragraphs"] == 20 and memory["peak_rss_mib"] > 0
     assert memory["python_docx_object_mib"] >= 0

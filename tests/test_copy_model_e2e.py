@@ -238,3 +238,150 @@ def test_seed_release_terms_all_come_out_in_english_and_russian(
     glossary = json.loads(report.read_text())["glossary"]
     assert glossary["expected"] >= 80, glossary  # 84 (42 per language) today
     assert glossary["failed"] == 0 and glossary["satisfied"] == glossary["expected"], glossary
+
+
+# --- issue 21: the new formats through both engines -------------------------------------------
+# Each builds a file with one word of a sentence the model copies in bold, translates it with
+# `dilmanc translate` and reads it back with the library that wrote it: the text is copied and
+# the bold run holds the same word.
+
+
+def _split(text: str, k: int) -> tuple[str, str, str]:
+    words = text.split()
+    before = " ".join(words[:k]) + (" " if k else "")
+    after = (" " if k < len(words) - 1 else "") + " ".join(words[k + 1 :])
+    return before, words[k], after
+
+
+def _pptx_write(path: Path, text: str, k: int) -> None:
+    from pptx import Presentation
+    from pptx.util import Inches
+
+    before, word, after = _split(text, k)
+    prs = Presentation()
+    slide = prs.slides.add_slide(prs.slide_layouts[6])  # blank
+    paragraph = slide.shapes.add_textbox(Inches(1), Inches(1), Inches(8), Inches(1)).text_frame
+    paragraph = paragraph.paragraphs[0]
+    for piece, is_bold in ((before, False), (word, True), (after, False)):
+        if piece:
+            run = paragraph.add_run()
+            run.text, run.font.bold = piece, is_bold
+    prs.save(path)
+
+
+def _pptx_read(path: Path) -> tuple[str, list[str]]:
+    from pptx import Presentation
+
+    (shape,) = Presentation(path).slides[0].shapes
+    paragraph = shape.text_frame.paragraphs[0]
+    return paragraph.text, [run.text for run in paragraph.runs if run.font.bold]
+
+
+def _xlsx_write(path: Path, text: str, k: int) -> None:
+    import openpyxl
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+
+    before, word, after = _split(text, k)
+    book = openpyxl.Workbook()
+    parts = [before, TextBlock(InlineFont(b=True), word), after]
+    book.active["A1"] = CellRichText([part for part in parts if part])
+    book.save(path)
+
+
+def _xlsx_read(path: Path) -> tuple[str, list[str]]:
+    import openpyxl
+    from openpyxl.cell.rich_text import TextBlock
+
+    value = openpyxl.load_workbook(path, rich_text=True).active["A1"].value
+    blocks = [(b.text, bool(b.font.b)) if isinstance(b, TextBlock) else (b, False) for b in value]
+    return "".join(t for t, _ in blocks), [t for t, is_bold in blocks if is_bold]
+
+
+def _odt_write(path: Path, text: str, k: int) -> None:
+    from odf.opendocument import OpenDocumentText
+    from odf.style import Style, TextProperties
+    from odf.text import P, Span
+
+    before, word, after = _split(text, k)
+    document = OpenDocumentText()
+    style = Style(name="T1", family="text")
+    style.addElement(TextProperties(fontweight="bold"))
+    document.automaticstyles.addElement(style)
+    paragraph = P()
+    paragraph.addText(before)
+    paragraph.addElement(Span(stylename=style, text=word))
+    paragraph.addText(after)
+    document.text.addElement(paragraph)
+    document.save(str(path))
+
+
+def _odt_read(path: Path) -> tuple[str, list[str]]:
+    from odf import teletype
+    from odf.opendocument import load
+    from odf.style import Style, TextProperties
+    from odf.text import P, Span
+
+    document = load(str(path))
+    bold_styles = {
+        style.getAttribute("name")
+        for style in document.automaticstyles.getElementsByType(Style)
+        if any(
+            p.getAttribute("fontweight") == "bold" for p in style.getElementsByType(TextProperties)
+        )
+    }
+    (paragraph,) = document.text.getElementsByType(P)
+    spans = paragraph.getElementsByType(Span)
+    bold = [teletype.extractText(s) for s in spans if s.getAttribute("stylename") in bold_styles]
+    return teletype.extractText(paragraph), bold
+
+
+def _epub_write(path: Path, text: str, k: int) -> None:
+    from ebooklib import epub
+
+    before, word, after = _split(text, k)
+    book = epub.EpubBook()
+    book.set_identifier("dilmanc-copy-0001")
+    book.set_title("Xəbər")
+    book.set_language("az")
+    chapter = epub.EpubHtml(title="Xəbər", file_name="xeber.xhtml", lang="az")
+    chapter.content = f"<h1>Xəbər</h1><p>{before}<b>{word}</b>{after}</p>"
+    book.add_item(chapter)
+    book.toc = [epub.Link("xeber.xhtml", "Xəbər", "xeber")]
+    book.add_item(epub.EpubNcx())
+    book.add_item(epub.EpubNav())
+    book.spine = ["nav", chapter]
+    epub.write_epub(str(path), book)
+
+
+def _epub_read(path: Path) -> tuple[str, list[str]]:
+    from ebooklib import epub
+    from lxml import etree
+
+    book = epub.read_epub(str(path), {"ignore_ncx": False})
+    root = etree.fromstring(book.get_item_with_href("xeber.xhtml").get_content())
+    (paragraph,) = root.iter("{http://www.w3.org/1999/xhtml}p")
+    bold = ["".join(b.itertext()) for b in paragraph.iter("{http://www.w3.org/1999/xhtml}b")]
+    return "".join(paragraph.itertext()), bold
+
+
+FORMATS = {
+    "pptx": (_pptx_write, _pptx_read),
+    "xlsx": (_xlsx_write, _xlsx_read),
+    "odt": (_odt_write, _odt_read),
+    "epub": (_epub_write, _epub_read),
+}
+
+
+@pytest.mark.parametrize("ext", list(FORMATS))
+def test_new_formats_keep_the_bold_word_through_the_cli(cli, copy_model, ext, tmp_path):
+    build, read = FORMATS[ext]
+    sentences = copied_sentences(load_engine(str(copy_model)))
+    text, k = sentences[0]
+    source = tmp_path / f"xeber.az.{ext}"
+    build(source, text, k)
+    assert read(source) == (text, [text.split()[k]])  # the file says what the test means
+    out = tmp_path / "out"
+    res = cli(["translate", source, "--to", "en", "--model", copy_model, "-o", out, "-q"])
+    assert res.code == 0, res.err
+    assert read(out / f"xeber.en.{ext}") == (text, [text.split()[k]])

@@ -596,3 +596,28 @@ def test_vtt_references_survive_a_careless_model():
     )
     text, _ = translate_and_write(document, CarelessEngine())
     assert "Saat 02.00&nbsp;EST&lrm; başlayır &amp; bitir." in text
+
+
+def test_vtt_timing_line_right_after_cue_text_starts_the_next_cue(tmp_path):
+    # WebVTT's parsing algorithm ends cue text at a line containing "-->": the next
+    # cue may follow without a blank line, and its timing line is never text to translate.
+    text = (
+        "WEBVTT\n\n00:01.000 --> 00:02.000\nBirinci cümlə.\n"
+        "00:02.500 --> 00:04.000\nİkinci cümlə.\n"
+    )
+    doc = load(tmp_path, VttDocument, text, "tight.az.vtt")
+    units = list(doc.units())
+    assert [u.source.text for u in units] == ["Birinci cümlə.", "İkinci cümlə."]
+    assert [u.location for u in units] == ["cue 1, line 3", "cue 2, line 5"]
+    english = ["The first sentence.", "The second sentence."]
+    out = write(
+        doc,
+        {
+            u.id: Translated(u, TaggedText(t), Origin.MACHINE)
+            for u, t in zip(units, english, strict=True)
+        },
+    )
+    assert out == (
+        "WEBVTT\n\n00:01.000 --> 00:02.000\nThe first sentence.\n"
+        "00:02.500 --> 00:04.000\nThe second sentence.\n"
+    )

@@ -10,7 +10,7 @@ import time
 
 import pytest
 import requests
-from docx_fixtures import MB, bomb
+from docx_fixtures import MB, bomb, package_bomb
 from memory_probe import peak_growth
 from server_helpers import AZ, DoubleService, double_config, live_server
 
@@ -64,6 +64,86 @@ def test_a_zip_bomb_upload_is_413_json(double, tmp_path, route, inflated, filler
     assert reason in _message(response) and "bomba.docx" in _message(response)
     _no_leak(double, response)
     assert requests.get(double.url + "/health").json() == {"status": "ok"}
+
+
+def _deck(text: str, bold: str) -> bytes:
+    """A one-slide deck: a text box holding `text`, then `bold` in a bold run."""
+    import io
+
+    from pptx import Presentation
+    from pptx.util import Inches
+
+    deck = Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[6])
+    paragraph = slide.shapes.add_textbox(Inches(1), Inches(1), Inches(8), Inches(2))
+    paragraph = paragraph.text_frame.paragraphs[0]
+    paragraph.add_run().text = text + " "
+    run = paragraph.add_run()
+    run.text, run.font.bold = bold, True
+    buffer = io.BytesIO()
+    deck.save(buffer)
+    return buffer.getvalue()
+
+
+def _workbook(text: str, number: int) -> bytes:
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active["A1"], book.active["B1"] = text, number
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _translated_upload(live, route: str, name: str, data: bytes) -> bytes:
+    """The translated file, through LibreTranslate's translate_file + download or DeepL's
+    upload, status polling and result."""
+    answer = requests.post(live.url + route, data=UPLOADS[route], files={"file": (name, data)})
+    assert answer.status_code == 200, answer.text
+    if route == "/translate_file":
+        download = requests.get(answer.json()["translatedFileUrl"])
+        assert download.status_code == 200, download.text
+        return download.content
+    key = {"document_key": answer.json()["document_key"]}
+    status_url = live.url + f"/v2/document/{answer.json()['document_id']}"
+    deadline = time.monotonic() + 60
+    while (status := requests.post(status_url, json=key).json())["status"] != "done":
+        assert status["status"] != "error" and time.monotonic() < deadline, status
+        time.sleep(0.05)
+    return requests.post(status_url + "/result", json=key).content
+
+
+@pytest.mark.parametrize("route", sorted(UPLOADS))
+def test_pptx_and_xlsx_uploads_are_translated(double, route):
+    import io
+
+    import openpyxl
+    from pptx import Presentation
+
+    deck = _translated_upload(double, route, "masa.pptx", _deck(AZ[0], "Salam"))
+    (shape,) = Presentation(io.BytesIO(deck)).slides[0].shapes
+    runs = shape.text_frame.paragraphs[0].runs
+    assert "".join(r.text for r in runs).startswith("<en> ")  # what the double's model saw
+    assert AZ[0] in shape.text_frame.text and [r.text for r in runs if r.font.bold] == ["Salam"]
+    book = _translated_upload(double, route, "hesabat.xlsx", _workbook(AZ[1], 42))
+    sheet = openpyxl.load_workbook(io.BytesIO(book)).active
+    assert (sheet["A1"].value, sheet["B1"].value) == (f"<en> {AZ[1]}", 42)
+
+
+@pytest.mark.parametrize("route", sorted(UPLOADS))
+def test_a_pptx_zip_bomb_upload_is_413_json(double, tmp_path, route):
+    path = tmp_path / "bomba.pptx"
+    member, after = "ppt/slides/slide1.xml", b"<p:spTree>"
+    data = package_bomb(path, _deck("Salam", "dünya"), member, after, 16 * MB, b"<a:p/>")
+    response = requests.post(
+        double.url + route, data=UPLOADS[route], files={"file": ("bomba.pptx", data.read_bytes())}
+    )
+    assert response.status_code == 413, response.text
+    message = _message(response)
+    assert "more than 2,000,000 XML tags" in message and "bomba.pptx" in message
+    _no_leak(double, response)
 
 
 SERVER = """

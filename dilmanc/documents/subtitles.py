@@ -532,6 +532,7 @@ class VttDocument(SubtitleDocument):
                     "(expected [HH:]MM:SS.mmm --> [HH:]MM:SS.mmm [settings])",
                 )
             self._check_times(m, timing_at + 1, vtt=True)
+            end = _vtt_text_end(bodies, timing_at + 1, end)
             cue = _Cue(len(cues) + 1, label, timing_at + 1, timing_at + 1, end, index, _end_time(m))
             cue.pieces = self._split(cue, bodies[timing_at + 1 : end])
             cues.append(cue)
@@ -540,6 +541,12 @@ class VttDocument(SubtitleDocument):
 
 
 # --- helpers ---------------------------------------------------------------------------------
+def _vtt_text_end(bodies: list[str], first: int, end: int) -> int:
+    """Where a VTT cue's text ends: at the block's end, or earlier at a line containing "-->"
+    (the WebVTT parsing algorithm starts the next cue there, blank line or not)."""
+    return next((i for i in range(first, end) if "-->" in bodies[i]), end)
+
+
 def _escape_vtt(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
