@@ -10,6 +10,7 @@ from pathlib import Path
 import docx
 import docx_fixtures as F
 import pytest
+from doc_helpers import by_source, upper, write
 from doubles import ScriptedEngine, translate_document
 from lxml import etree
 
@@ -27,21 +28,6 @@ RU = resolve("ru")
 @pytest.fixture
 def rich(tmp_path) -> Path:
     return F.save(F.rich_document(), tmp_path / "xəbər.docx")
-
-
-def by_source(document: DocxDocument) -> dict[str, object]:
-    return {unit.source.render(): unit for unit in document.units()}
-
-
-def write(document: DocxDocument, targets: list, lang=EN) -> bytes:
-    """`targets`: (unit, TaggedText or a function of the unit's source) pairs."""
-    translations = {}
-    for unit, target in targets:
-        value = target(unit.source) if callable(target) else target
-        translations[unit.id] = Translated(unit, value, Origin.MACHINE)
-    buffer = io.BytesIO()
-    document.write(buffer, lang, translations)
-    return buffer.getvalue()
 
 
 def reopen(data: bytes):
@@ -66,10 +52,6 @@ def parts_xml(data: bytes) -> dict[str, bytes]:
             for name in archive.namelist()
             if name.endswith((".xml", ".rels"))
         }
-
-
-def upper(source: TaggedText) -> TaggedText:
-    return TaggedText(source.text.upper(), source.tags)
 
 
 # --- reading ----------------------------------------------------------------------------------

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import epub_fixtures as F
 import pytest
+from doc_helpers import upper, write
 from doubles import DictEngine, translate_document
 from ebooklib import epub
 from format_cli import one_line_error, table_engine_fixture  # noqa: F401
 from lxml import etree
 
-from dilmanc.documents.base import Origin, Translated
 from dilmanc.documents.epub import EpubDocument
 from dilmanc.documents.registry import detect_format
 from dilmanc.errors import InputError
@@ -32,20 +32,6 @@ NS = {"dc": "http://purl.org/dc/elements/1.1/", "ncx": "http://www.daisy.org/z39
 @pytest.fixture
 def book(tmp_path) -> Path:
     return F.save(F.book(), tmp_path / "kitab.epub")
-
-
-def write(document: EpubDocument, targets: list, lang=EN) -> bytes:
-    translations = {}
-    for unit, target in targets:
-        value = target(unit.source) if callable(target) else target
-        translations[unit.id] = Translated(unit, value, Origin.MACHINE)
-    buffer = io.BytesIO()
-    document.write(buffer, lang, translations)
-    return buffer.getvalue()
-
-
-def upper(source: TaggedText) -> TaggedText:
-    return TaggedText(source.text.upper(), source.tags)
 
 
 def read_back(data: bytes, tmp_path: Path) -> epub.EpubBook:

@@ -3,16 +3,15 @@ untranslated byte kept, malformed pages read without failing."""
 
 from __future__ import annotations
 
-import io
 import random
 import re
 from pathlib import Path
 
 import lxml.html
 import pytest
+from doc_helpers import upper, write
 from doubles import ScriptedEngine, translate_document
 
-from dilmanc.documents.base import Origin, Translated
 from dilmanc.documents.html import HtmlDocument
 from dilmanc.errors import InputError
 from dilmanc.languages import resolve
@@ -60,21 +59,6 @@ def page(tmp_path) -> Path:
 
 def units_by_source(document: HtmlDocument) -> dict:
     return {unit.source.render(): unit for unit in document.units()}
-
-
-def write(document: HtmlDocument, targets: list, lang=EN) -> bytes:
-    """`targets`: (unit, TaggedText or a function of the unit's source) pairs."""
-    translations = {}
-    for unit, target in targets:
-        value = target(unit.source) if callable(target) else target
-        translations[unit.id] = Translated(unit, value, Origin.MACHINE)
-    buffer = io.BytesIO()
-    document.write(buffer, lang, translations)
-    return buffer.getvalue()
-
-
-def upper(source: TaggedText) -> TaggedText:
-    return TaggedText(source.text.upper(), source.tags)
 
 
 def test_units_are_blocks_and_attributes_with_inline_tags(page):

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import odf_fixtures as F
 import pytest
+from doc_helpers import by_source, upper, write
 from doubles import DictEngine, translate_document
 from format_cli import one_line_error, table_engine_fixture  # noqa: F401
 from lxml import etree
 from odf.opendocument import load as odf_load
 
-from dilmanc.documents.base import Origin, Translated
-from dilmanc.documents.odf import OdfDocument, OdpDocument, OdsDocument, OdtDocument
+from dilmanc.documents.odf import OdpDocument, OdsDocument, OdtDocument
 from dilmanc.documents.registry import detect_format
 from dilmanc.errors import InputError
 from dilmanc.languages import resolve
@@ -37,21 +37,6 @@ NS = {
 @pytest.fixture
 def odt(tmp_path) -> Path:
     return F.save(F.rich_text(), tmp_path / "xəbər.odt")
-
-
-def by_source(document: OdfDocument) -> dict:
-    return {unit.source.render(): unit for unit in document.units()}
-
-
-def write(document: OdfDocument, targets: list, lang=EN) -> bytes:
-    """`targets`: (unit, TaggedText or a function of the unit's source) pairs."""
-    translations = {}
-    for unit, target in targets:
-        value = target(unit.source) if callable(target) else target
-        translations[unit.id] = Translated(unit, value, Origin.MACHINE)
-    buffer = io.BytesIO()
-    document.write(buffer, lang, translations)
-    return buffer.getvalue()
 
 
 def members(data: bytes) -> dict[str, bytes]:
@@ -100,10 +85,6 @@ def spans(element) -> list[tuple[str, str | None]]:
         if child.tail:
             out.append((child.tail, None))
     return out
-
-
-def upper(source: TaggedText) -> TaggedText:
-    return TaggedText(source.text.upper(), source.tags)
 
 
 # --- reading ----------------------------------------------------------------------------------

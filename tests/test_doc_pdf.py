@@ -10,15 +10,14 @@ from pathlib import Path
 import docx
 import pdf_fixtures as F
 import pytest
+from doc_helpers import upper, write
 from doubles import DictEngine, translate_document
 from format_cli import one_line_error, table_engine_fixture  # noqa: F401
 
-from dilmanc.documents.base import Origin, Translated
 from dilmanc.documents.pdf import PdfDocument
 from dilmanc.documents.registry import detect_format, output_name
 from dilmanc.errors import InputError
 from dilmanc.languages import resolve
-from dilmanc.text.tagged import TaggedText
 
 EN, RU = resolve("en"), resolve("ru")
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -33,20 +32,6 @@ EVENT = "Tədbirdə <g1>BMqT</g1>-nin nümayəndəsi <g2>insan alveri</g2> barə
 @pytest.fixture(scope="module")
 def release(tmp_path_factory) -> Path:
     return F.release(tmp_path_factory.mktemp("pdf") / "bəyanat.pdf")
-
-
-def write(document: PdfDocument, targets: list, lang=EN) -> bytes:
-    translations = {}
-    for unit, target in targets:
-        value = target(unit.source) if callable(target) else target
-        translations[unit.id] = Translated(unit, value, Origin.MACHINE)
-    buffer = io.BytesIO()
-    document.write(buffer, lang, translations)
-    return buffer.getvalue()
-
-
-def upper(source: TaggedText) -> TaggedText:
-    return TaggedText(source.text.upper(), source.tags)
 
 
 def runs(paragraph) -> list[tuple[str, bool, bool]]:

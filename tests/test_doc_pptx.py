@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pptx
 import pytest
+from doc_helpers import by_source, upper, write
 from doubles import ScriptedEngine, translate_document
 from format_cli import one_line_error, table_engine_fixture  # noqa: F401
 from lxml import etree
@@ -95,25 +96,6 @@ def deck(path: Path) -> Path:
 @pytest.fixture
 def rich(tmp_path) -> Path:
     return deck(tmp_path / "təqdimat.pptx")
-
-
-def by_source(document) -> dict[str, object]:
-    return {unit.source.render(): unit for unit in document.units()}
-
-
-def write(document, targets: list, lang=EN) -> bytes:
-    """`targets`: (unit, TaggedText or a function of the unit's source) pairs."""
-    translations = {}
-    for unit, target in targets:
-        value = target(unit.source) if callable(target) else target
-        translations[unit.id] = Translated(unit, value, Origin.MACHINE)
-    buffer = io.BytesIO()
-    document.write(buffer, lang, translations)
-    return buffer.getvalue()
-
-
-def upper(source: TaggedText) -> TaggedText:
-    return TaggedText(source.text.upper(), source.tags)
 
 
 def reopen(data: bytes):

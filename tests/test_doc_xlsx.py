@@ -13,6 +13,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from doc_helpers import by_source, upper, write
 from format_cli import one_line_error, table_engine_fixture  # noqa: F401
 from lxml import etree
 from openpyxl.cell.rich_text import CellRichText, TextBlock
@@ -137,24 +138,6 @@ def workbook(path: Path) -> Path:
 @pytest.fixture
 def book(tmp_path) -> Path:
     return workbook(tmp_path / "hesabat.xlsx")
-
-
-def by_source(document) -> dict[str, object]:
-    return {unit.source.render(): unit for unit in document.units()}
-
-
-def write(document, targets: list, lang=EN) -> bytes:
-    translations = {}
-    for unit, target in targets:
-        value = target(unit.source) if callable(target) else target
-        translations[unit.id] = Translated(unit, value, Origin.MACHINE)
-    buffer = io.BytesIO()
-    document.write(buffer, lang, translations)
-    return buffer.getvalue()
-
-
-def upper(source: TaggedText) -> TaggedText:
-    return TaggedText(source.text.upper(), source.tags)
 
 
 def reopen(data: bytes):
