@@ -151,6 +151,67 @@ def test_qe_command_json_and_gate(tmp_path):
     assert isinstance(uneven, InputError) and "must align" in str(uneven)
 
 
+COPY_SOURCES = ("Bakıda hava bu gün çox isti olacaq.", "O, evə getdi.")
+UNRELATED = "purple elephant quantum sandwich tomorrow"
+
+
+@pytest.mark.parametrize("model", ["copy_marian_ct2_dir", "copy_marian_dir"])
+def test_qe_with_a_model_scores_the_given_translations(model, request, tmp_path):
+    """`qe --model`: the copy model gives its own output (the source) a score near 0 and
+    unrelated words a much lower one, flagged "score"; the JSON score is the model's."""
+    src = tmp_path / "src.txt"
+    hyp = tmp_path / "hyp.txt"
+    src.write_text("\n".join(COPY_SOURCES) + "\n")
+    hyp.write_text(f"{COPY_SOURCES[0]}\n{UNRELATED}\n")
+    from typer.testing import CliRunner
+
+    from dilmanc.cli.app import app
+
+    args = ["qe", "--src", str(src), "--hyp", str(hyp), "--to", "en", "--json"]
+    done = CliRunner().invoke(app, [*args, "--model", str(request.getfixturevalue(model))])
+    assert done.exit_code == 0, done.output
+    copied, unrelated = json.loads(done.output)["segments"]
+    assert copied["score"] > -0.5 and "score" not in copied["reasons"]
+    assert unrelated["score"] < copied["score"] - 5 and "score" in unrelated["reasons"]
+    without = json.loads(CliRunner().invoke(app, args).output)["segments"]
+    assert [s["score"] for s in without] == [None, None]
+
+
+def test_qe_with_a_model_that_cannot_score_says_so(cli, monkeypatch, tmp_path):
+    """A model without scores (a pivot, here a test double): the other detectors still run
+    and one line says the model signals are unavailable."""
+    use_for_every_model(monkeypatch, DictEngine({}))
+    src = tmp_path / "src.txt"
+    hyp = tmp_path / "hyp.txt"
+    src.write_text("Bu gün 5 nəfər gəldi.\n")
+    hyp.write_text("Today 6 people came.\n")
+    args = ["qe", "--src", src, "--hyp", hyp, "--to", "en", "--json", "--model", "any"]
+    done = cli(args)
+    assert done.code == 0 and "model signals unavailable" in done.err
+    (segment,) = json.loads(done.out)["segments"]
+    assert segment["score"] is None and segment["reasons"] == ["number"]
+
+
+def test_engine_scores_agree_between_backends(copy_marian_dir, copy_marian_ct2_dir):
+    """Both backends score the same pairs alike (mean log-probability per piece); a blank
+    pair gets None; a pivot cannot score."""
+    from dilmanc.engines.pivot import PivotEngine
+    from dilmanc.engines.registry import load_engine
+    from dilmanc.languages import resolve
+
+    az, en = resolve("az"), resolve("en")
+    sources, hypotheses = [*COPY_SOURCES, ""], [COPY_SOURCES[0], UNRELATED, ""]
+    found = [
+        load_engine(str(d)).score(sources, hypotheses, az, en)
+        for d in (copy_marian_dir, copy_marian_ct2_dir)
+    ]
+    for hf, ct2 in zip(*found, strict=True):
+        assert (hf is None and ct2 is None) or abs(hf - ct2) < 0.5
+    assert found[0][2] is None and found[0][0] > found[0][1]
+    engine = load_engine(str(copy_marian_dir))
+    assert PivotEngine(engine, engine, en).score(sources, hypotheses, az, en) is None
+
+
 # --- QE in the translation pipeline ---------------------------------------------------------------
 
 LOOPED = "Şəhərdə yeni park açıldı və sakinlər çox sevindilər."

@@ -416,6 +416,14 @@ class Engine(abc.ABC):
         decodes them side by side)."""
         return [self._translate_encoded(batch, source, target, **decode) for batch in batches]
 
+    def score(
+        self, sources: list[str], hypotheses: list[str], source: Language, target: Language
+    ) -> list[float | None] | None:
+        """The model's length-normalised log-probability of each given translation of each
+        source (forced decoding; None for a blank pair), or None when this engine cannot
+        score (a pivot, a test double)."""
+        return None
+
     def legs(self, source: Language, target: Language) -> list[Leg]:
         """One leg: this engine translates `source`→`target` itself."""
         return [Leg(self, source, target)]
@@ -478,3 +486,28 @@ class TokenizedEngine(Engine):
     @property
     def max_source_tokens(self) -> int | None:  # type: ignore[override]
         return self.codec.max_source_tokens
+
+    def score(
+        self, sources: list[str], hypotheses: list[str], source: Language, target: Language
+    ) -> list[float | None] | None:
+        self.check_pair(source, target)
+        keep = [
+            i
+            for i, (s, h) in enumerate(zip(sources, hypotheses, strict=True))
+            if s.strip() and h.strip()
+        ]
+        out: list[float | None] = [None] * len(sources)
+        if keep:
+            found = self._score_pairs(
+                [sources[i] for i in keep], [hypotheses[i] for i in keep], source, target
+            )
+            for i, value in zip(keep, found, strict=True):
+                out[i] = value
+        return out
+
+    def _score_pairs(
+        self, sources: list[str], hypotheses: list[str], source: Language, target: Language
+    ) -> list[float]:
+        """Mean log-probability of each hypothesis' pieces (end of sentence included) given
+        its source, for non-blank pairs."""
+        raise NotImplementedError

@@ -215,5 +215,23 @@ class CT2Engine(TokenizedEngine):
             )
         return out
 
+    def _score_pairs(self, sources, hypotheses, source, target) -> list[float]:
+        """CTranslate2 `score_batch`: per-token log-probabilities of each hypothesis (the
+        NLLB language token left out), their mean."""
+        prefix = self._prefix(target)
+        targets = [[prefix] * bool(prefix) + self.codec.target_pieces(text) for text in hypotheses]
+        results = self.translator.score_batch(
+            self._encode(sources, source, target),
+            targets,
+            max_input_length=self.codec.max_source_tokens,
+        )
+        skip = 1 if prefix else 0
+        return [_mean(result.log_probs[skip:]) for result in results]
+
     def close(self) -> None:
         self.translator = None
+
+
+def _mean(values) -> float:
+    values = list(values)
+    return sum(values) / len(values) if values else 0.0

@@ -163,6 +163,10 @@ class LazyEngine(TokenizedEngine):
         self.check_pair(source, target)
         return self.load().translate_results(texts, source, target, options, **kwargs)
 
+    def score(self, sources, hypotheses, source, target):
+        self.check_pair(source, target)
+        return self.load().score(sources, hypotheses, source, target)
+
     def close(self) -> None:
         if self._engine is not None:
             self._engine.close()

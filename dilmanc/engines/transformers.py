@@ -217,5 +217,33 @@ class TransformersEngine(TokenizedEngine):
             out.append((tokens, rows))
         return out
 
+    def _score_pairs(self, sources, hypotheses, source, target) -> list[float]:
+        """Forced decoding with the hypotheses as labels: the mean log-probability of their
+        pieces and end of sentence (NLLB's forced language token left out)."""
+        import torch
+
+        tok = self.codec.tokenizer
+        lang = self.codec.target_token(target) if self.architecture == "nllb" else None
+        head = [tok.convert_tokens_to_ids(lang)] if lang else []
+        labels = [
+            head + tok.convert_tokens_to_ids(self.codec.target_pieces(text)) + [tok.eos_token_id]
+            for text in hypotheses
+        ]
+        width = max(map(len, labels))
+        padded = self.codec.tokenizer.pad(
+            {"input_ids": self._encode(sources, source, target)}, padding=True, return_tensors="pt"
+        ).to(self.device)
+        label_ids = torch.tensor([ids + [-100] * (width - len(ids)) for ids in labels])
+        with torch.inference_mode():
+            logits = self.net(**padded, labels=label_ids.to(self.device)).logits.float()
+        picked = (
+            torch.log_softmax(logits, dim=-1)
+            .gather(-1, label_ids.clamp(min=0).unsqueeze(-1).to(self.device))
+            .squeeze(-1)
+        )
+        mask = label_ids.to(self.device) != -100
+        mask[:, : len(head)] = False
+        return (picked * mask).sum(-1).div(mask.sum(-1).clamp(min=1)).tolist()
+
     def close(self) -> None:
         self.net = None

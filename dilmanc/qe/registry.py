@@ -12,6 +12,7 @@ from dilmanc.qe.base import (
     VERDICTS,
     Assessment,
     Finding,
+    ModelSignals,
     Segment,
     Thresholds,
 )
@@ -49,6 +50,16 @@ def assess(
     return Assessment(verdict, segment.score, tuple(findings), signals)
 
 
+def check_aligned(sources: list[str], targets: list[str]) -> None:
+    """InputError when line-aligned sources and translations differ in number."""
+    from dilmanc.errors import InputError
+
+    if len(sources) != len(targets):
+        raise InputError(
+            f"{len(sources)} source lines but {len(targets)} translation lines; they must align"
+        )
+
+
 def assess_lines(
     sources: list[str],
     targets: list[str],
@@ -56,22 +67,20 @@ def assess_lines(
     target_lang: str,
     glossary=None,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    signals: list[ModelSignals] | None = None,
 ) -> list[Assessment]:
     """Line-aligned existing translations (any system's), each assessed; with `glossary`
-    its terms are verified too. InputError when the line counts differ."""
-    from dilmanc.errors import InputError
-
-    if len(sources) != len(targets):
-        raise InputError(
-            f"{len(sources)} source lines but {len(targets)} translation lines; they must align"
-        )
+    its terms are verified too, with `signals` (one per line: a model's score of the given
+    translation) the model detector runs on them. InputError when the line counts differ."""
+    check_aligned(sources, targets)
     out = []
-    for source, target in zip(sources, targets, strict=True):
+    signals = signals or [ModelSignals()] * len(sources)
+    for source, target, said in zip(sources, targets, signals, strict=True):
         terms = None
         if glossary is not None:
             from dilmanc.glossary.verify import check_terms, expected_terms
 
             terms = check_terms(target, expected_terms(source, glossary, target_lang), target_lang)
-        segment = Segment(source, target, source_lang, target_lang, terms=terms)
+        segment = Segment(source, target, source_lang, target_lang, score=said.score, terms=terms)
         out.append(assess(segment, thresholds))
     return out
