@@ -2,7 +2,8 @@
 
 The model spec is resolved by `dilmanc.models.resolve`; the engine class is chosen by name
 from ENGINES (one module per engine, imported only when used; a new engine is one line
-there, and its class builds itself from a resolved model with `open`). Loaded engines are cached
+there, and its class builds itself from a resolved model with `open` and may say with
+`claims(directory)` that a directory holds its model, so `--model DIR` finds it unasked). Loaded engines are cached
 per (directory, engine, device, compute type, threads) under a lock, so NLLB serving English
 and Russian loads once and concurrent callers (the server) never load a model twice.
 
@@ -32,6 +33,9 @@ ENGINES: dict[str, str] = {
 }
 ALIASES = {"ct2": "ctranslate2", "ctranslate": "ctranslate2", "hf": "transformers"}
 ALIASES["torch"] = "transformers"
+#: engines whose languages and token counts the light codec reads before the model loads
+#: (`load_engine(lazy=True)`); any other engine loads when it is made
+LIGHT = frozenset({"transformers", "ctranslate2"})
 
 
 def normalize_engine(engine: str | None) -> str | None:
@@ -48,6 +52,17 @@ def normalize_engine(engine: str | None) -> str | None:
 def engine_class(name: str) -> type[Engine]:
     module, _, cls = ENGINES[name].partition(":")
     return getattr(importlib.import_module(module), cls)
+
+
+def claimed_by(directory) -> str | None:
+    """The registered engine, other than the two the resolver knows, whose class `claims`
+    `directory` (a classmethod saying whether the directory holds its model); None if none."""
+    for name in ENGINES:
+        if name not in LIGHT:
+            claims = getattr(engine_class(name), "claims", None)
+            if claims is not None and claims(directory):
+                return name
+    return None
 
 
 _LOADED: dict[tuple, Engine] = {}
@@ -93,7 +108,9 @@ def load_engine(
         raise UsageError(f"unknown device {device!r} (use cpu or cuda)")
     if threads < 0:
         raise SettingError("threads", f"must be 0 (all cores) or positive, got {threads}")
-    resolved = resolve_model(spec, engine=normalize_engine(engine), download=download)
+    resolved = resolve_model(
+        spec, engine=normalize_engine(engine), download=download, claim=claimed_by
+    )
     if resolved.engine == "ctranslate2" and compute_type not in (None, *CT2_COMPUTE_TYPES):
         raise UsageError(
             f"unknown CTranslate2 compute type {compute_type!r} "
@@ -109,7 +126,7 @@ def load_engine(
                 _LOADED[key] = _load(resolved, spec, device, threads, compute_type, codec, extra)
             return _LOADED[key]
 
-    if not lazy:
+    if not lazy or resolved.engine not in LIGHT:
         return loaded()
     from dilmanc.engines.lazy import LazyEngine
 

@@ -8,7 +8,10 @@
   downloaded (unless HF_HUB_OFFLINE is set) and otherwise a one-line ModelUnavailable says
   where it looked and what to run;
 * `engine=` overrides; asking for CTranslate2 on a Hugging Face model converts it once into
-  dilmanc's cache.
+  dilmanc's cache; any other registered engine gets the directory as it is and checks it
+  when it opens;
+* a directory that is neither is offered to `claim` (the engine registry asks the other
+  registered engines whether the directory is theirs).
 
 Loading the engine itself is `dilmanc.engines.registry.load_engine`.
 """
@@ -18,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,19 +58,27 @@ def _unknown_model(spec: str) -> UsageError:
     )
 
 
+BUILT_IN = (None, "ctranslate2", "transformers")  # what this module tells apart by itself
+
+
 def resolve_model(
-    spec: str, *, engine: str | None = None, download: bool | None = None
+    spec: str,
+    *,
+    engine: str | None = None,
+    download: bool | None = None,
+    claim: Callable[[Path], str | None] | None = None,
 ) -> ResolvedModel:
     """Resolve a preset, hub id or directory to a local directory and engine (may download).
     `engine`: a registered engine name (`dilmanc.engines.registry.normalize_engine`) or None
-    to choose from the directory."""
+    to choose from the directory; `claim(directory)`: the name of another engine whose model
+    the directory holds, or None."""
     spec = spec.strip()
     if not spec:
         raise SettingError("model", "is empty")
     wanted = engine
     local = Path(spec).expanduser()
     if local.is_dir():
-        return _resolve_dir(spec, local, wanted)
+        return _resolve_dir(spec, local, wanted, claim)
     if local.exists():
         raise ModelUnavailable(f"{spec}: is a file, expected a model directory", setting="model")
     if _looks_like_path(spec):
@@ -74,11 +86,16 @@ def resolve_model(
     preset = find_preset(spec)
     if preset is None and not HUB_ID.match(spec):
         raise _unknown_model(spec)
-    return _resolve_hub(spec, preset, wanted, download)
+    return _resolve_hub(spec, preset, wanted, download, claim)
 
 
-def _resolve_dir(spec: str, directory: Path, wanted: str | None) -> ResolvedModel:
+def _resolve_dir(
+    spec: str, directory: Path, wanted: str | None, claim: Callable[[Path], str | None] | None
+) -> ResolvedModel:
     info_pairs = tuple(tuple(p) for p in read_info(directory).get("pairs", ()))
+    other = _other_engine(directory, wanted, claim)
+    if other is not None:  # another registered engine: it checks the directory when it opens
+        return ResolvedModel(spec, directory, other, info_pairs)
     if is_ct2_dir(directory):
         if wanted == "transformers":
             raise SettingError(
@@ -110,14 +127,31 @@ def _resolve_dir(spec: str, directory: Path, wanted: str | None) -> ResolvedMode
     return ResolvedModel(spec, directory, "transformers")
 
 
+def _other_engine(
+    directory: Path, wanted: str | None, claim: Callable[[Path], str | None] | None
+) -> str | None:
+    """The registered engine, other than the two built in, that runs `directory`: the one
+    asked for, or the one claiming a directory that is neither CTranslate2 nor Hugging Face."""
+    if wanted not in BUILT_IN:
+        return wanted
+    built_in = is_ct2_dir(directory) or (directory / "config.json").is_file()
+    if wanted is None and claim is not None and not built_in:
+        return claim(directory)
+    return None
+
+
 def _resolve_hub(
-    spec: str, preset: Preset | None, wanted: str | None, download: bool | None
+    spec: str,
+    preset: Preset | None,
+    wanted: str | None,
+    download: bool | None,
+    claim: Callable[[Path], str | None] | None = None,
 ) -> ResolvedModel:
     name = preset.name if preset else spec
     repo = preset.hub_id if preset else spec
     pairs = preset.pairs if preset else ()
     converted = hub.ct2_dir(name)  # where pull --ct2 and on-demand conversion put int8
-    if wanted != "transformers":
+    if wanted in (None, "ctranslate2"):
         for quantization in QUANTIZATIONS:  # int8 first, then any other `pull --quantization`
             if is_ct2_dir(hub.ct2_dir(name, quantization)):
                 directory = hub.ct2_dir(name, quantization)
@@ -144,6 +178,9 @@ def _resolve_hub(
                 setting="model",
                 template="{problem}, or pass {option} PATH",
             ) from None
+    other = _other_engine(snapshot, wanted, claim)
+    if other is not None:
+        return ResolvedModel(spec, snapshot, other, pairs, preset)
     if is_ct2_dir(snapshot):  # a hub repo that holds a CTranslate2 conversion
         if wanted == "transformers":
             raise SettingError(
