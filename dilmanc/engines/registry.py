@@ -3,9 +3,10 @@
 The model spec is resolved by `dilmanc.models.resolve`; the engine class is chosen by name
 from ENGINES (one module per engine, imported only when used; a new engine is one line
 there, and its class builds itself from a resolved model with `open` and may say with
-`claims(directory)` that a directory holds its model, so `--model DIR` finds it unasked). Loaded engines are cached
-per (directory, engine, device, compute type, threads) under a lock, so NLLB serving English
-and Russian loads once and concurrent callers (the server) never load a model twice.
+`claims(directory)` that a directory holds its model, so a model directory finds its engine
+unasked). Loaded engines are cached per (directory, engine, device, compute type, threads)
+under a lock, so NLLB serving English and Russian loads once and concurrent callers (the
+server) never load a model twice.
 
 `load_engine(spec, lazy=True)` resolves the spec now (a wrong name or a missing directory
 fails at once) but loads the model only when a sentence first needs it
