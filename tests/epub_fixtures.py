@@ -4,8 +4,6 @@ title and a description, a stylesheet and a cover image copied as they are."""
 
 from __future__ import annotations
 
-import io
-import zipfile
 from pathlib import Path
 
 from ebooklib import epub
@@ -62,22 +60,3 @@ def book() -> epub.EpubBook:
 def save(b: epub.EpubBook, path: Path) -> Path:
     epub.write_epub(str(path), b)
     return path
-
-
-def members(data: bytes) -> dict[str, bytes]:
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        return {name: archive.read(name) for name in archive.namelist()}
-
-
-def repack(data: bytes, changes: dict[str, bytes | None]) -> bytes:
-    """The package with members replaced, added, or removed (None)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as archive, zipfile.ZipFile(buffer, "w") as out:
-        for info in archive.infolist():
-            if info.filename in changes:
-                continue
-            out.writestr(info, archive.read(info))
-        for name, body in changes.items():
-            if body is not None:
-                out.writestr(name, body)
-    return buffer.getvalue()

@@ -21,3 +21,15 @@ def one_line_error(result, code: int = 2) -> str:
     lines = [line for line in result.err.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("dilmanc: error: "), result.err
     return lines[0]
+
+
+def refused(cli, path, engine=None, *, data: bytes | None = None, args=("--to", "en")) -> str:
+    """`dilmanc translate PATH` (written with `data` first) refused the way bad input must be:
+    exit 2, one line on stderr (returned), no output file, the engine never called."""
+    if data is not None:
+        path.write_bytes(data)
+    out = path.parent / "out"
+    line = one_line_error(cli(["translate", path, *args, "-o", out]))
+    assert not out.exists() or not any(out.iterdir()), list(out.iterdir())
+    assert engine is None or engine.calls == []
+    return line

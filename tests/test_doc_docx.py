@@ -10,8 +10,9 @@ from pathlib import Path
 import docx
 import docx_fixtures as F
 import pytest
-from doc_helpers import by_source, upper, write
+from doc_helpers import OLE, by_source, upper, with_doctype, write, zipped
 from doubles import ScriptedEngine, translate_document
+from format_cli import refused
 from lxml import etree
 
 from dilmanc.documents.base import Origin, Translated
@@ -332,24 +333,6 @@ def test_sniff_recognises_a_docx_without_its_extension(rich, tmp_path):
     assert detect_format(renamed) is DocxDocument
 
 
-def _zip(entries: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in entries.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
-
-
-def _hostile(rich: Path) -> bytes:
-    with zipfile.ZipFile(rich) as archive:
-        entries = {name: archive.read(name) for name in archive.namelist()}
-    entries["word/document.xml"] = (
-        b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-        + entries["word/document.xml"].split(b"?>", 1)[1]
-    )
-    return _zip(entries)
-
-
 CONTENT_TYPES = (
     b'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
     b'<Default Extension="rels" '
@@ -367,7 +350,7 @@ PACKAGE_RELS = (
 
 def _minimal(document_xml: bytes) -> bytes:
     """The smallest package Word's readers accept, around one main part."""
-    return _zip(
+    return zipped(
         {
             "[Content_Types].xml": CONTENT_TYPES,
             "_rels/.rels": PACKAGE_RELS,
@@ -395,7 +378,7 @@ def _strict(rich: Path) -> bytes:
             data = data.replace(transitional + b"wordprocessingml/2006/main", STRICT_W)
             data = data.replace(transitional + b"officeDocument/2006/", STRICT_OFFICE)
             entries[name] = data
-    return _zip(entries)
+    return zipped(entries)
 
 
 STRICT_W = b"http://purl.oclc.org/ooxml/wordprocessingml/main"
@@ -416,15 +399,15 @@ BAD = {
         ),
         "not a WordprocessingML document with a body",
     ),
-    "encrypted": (lambda rich: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "encrypted"),
+    "encrypted": (lambda rich: OLE + b"\0" * 600, "encrypted"),
     "truncated": (lambda rich: rich.read_bytes()[:1500], "corrupt or truncated"),
-    "spreadsheet": (lambda rich: _zip({"xl/workbook.xml": b"<workbook/>"}), "spreadsheet"),
-    "other zip": (lambda rich: _zip({"notes.txt": b"salam"}), "not a Word document"),
+    "spreadsheet": (lambda rich: zipped({"xl/workbook.xml": b"<workbook/>"}), "spreadsheet"),
+    "other zip": (lambda rich: zipped({"notes.txt": b"salam"}), "not a Word document"),
     "not a zip": (lambda rich: b"Salam, bu adi m\xc9\x99tndir.\n", "corrupt or truncated"),
     "empty": (lambda rich: b"", "empty"),
-    "hostile xml": (_hostile, "DOCTYPE"),
+    "hostile xml": (lambda rich: with_doctype(rich.read_bytes(), "word/document.xml"), "DOCTYPE"),
     "broken xml": (
-        lambda rich: _zip(
+        lambda rich: zipped(
             {
                 "[Content_Types].xml": zipfile.ZipFile(rich).read("[Content_Types].xml"),
                 "_rels/.rels": zipfile.ZipFile(rich).read("_rels/.rels"),
@@ -557,15 +540,8 @@ def test_translate_command_reads_a_docx_without_the_word_namespace(cli, double, 
 )
 def test_translate_command_refuses_bad_docx_with_one_line(case, cli, double, rich, tmp_path):
     make, reason = BAD[case]
-    path = tmp_path / "bad.docx"
-    path.write_bytes(make(rich))
-    out = tmp_path / "out"
-    res = cli(["translate", path, "--to", "en,ru", "-o", out])
-    assert res.code == 2, res.err
-    lines = res.err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("dilmanc: error: ") and reason in lines[0]
-    assert not out.exists() or not any(out.iterdir())
-    assert double.calls == []
+    data = make(rich)
+    assert reason in refused(cli, tmp_path / "bad.docx", double, data=data, args=("--to", "en,ru"))
 
 
 def test_writers_fed_while_units_are_read_like_the_pipeline_does(rich):

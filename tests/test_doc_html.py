@@ -11,6 +11,7 @@ import lxml.html
 import pytest
 from doc_helpers import upper, write
 from doubles import ScriptedEngine, translate_document
+from format_cli import refused
 
 from dilmanc.documents.html import HtmlDocument
 from dilmanc.errors import InputError
@@ -382,14 +383,7 @@ def test_translate_command_with_a_tiny_real_model_keeps_the_markup(
     ],
 )
 def test_translate_command_refuses_bad_pages_with_one_line(data, reason, cli, double, tmp_path):
-    path = tmp_path / "bad.html"
-    path.write_bytes(data)
-    out = tmp_path / "out"
-    res = cli(["translate", path, "--to", "en", "-o", out])
-    assert res.code == 2, res.err
-    lines = res.err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("dilmanc: error: ") and reason in lines[0]
-    assert not out.exists() or not any(out.iterdir())
+    assert reason in refused(cli, tmp_path / "bad.html", double, data=data)
 
 
 def test_a_page_without_extension_is_detected_by_its_content(page, tmp_path):

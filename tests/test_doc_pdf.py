@@ -12,7 +12,7 @@ import pdf_fixtures as F
 import pytest
 from doc_helpers import upper, write
 from doubles import DictEngine, translate_document
-from format_cli import one_line_error, table_engine_fixture  # noqa: F401
+from format_cli import one_line_error, refused, table_engine_fixture  # noqa: F401
 
 from dilmanc.documents.pdf import PdfDocument
 from dilmanc.documents.registry import detect_format, output_name
@@ -223,10 +223,4 @@ def test_translate_command_refuses_bad_pdfs_with_one_line(
     case, cli, table_engine, release, tmp_path
 ):
     make, reason = BAD[case]
-    path = tmp_path / "bad.pdf"
-    path.write_bytes(make(release, tmp_path))
-    out = tmp_path / "out"
-    res = cli(["translate", path, "--to", "en", "-o", out])
-    assert reason in one_line_error(res)
-    assert not out.exists() or not any(out.iterdir())
-    assert table_engine.calls == []
+    assert reason in refused(cli, tmp_path / "bad.pdf", table_engine, data=make(release, tmp_path))

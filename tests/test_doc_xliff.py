@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from format_cli import one_line_error, table_engine_fixture  # noqa: F401
+from format_cli import one_line_error, refused, table_engine_fixture  # noqa: F401
 from lxml import etree
 
 from dilmanc.documents.base import Origin, Translated, UnitState
@@ -290,13 +290,11 @@ def test_cli_xliff_moves_codes_and_respects_approval(cli, table_engine, tmp_path
 def test_cli_hostile_or_broken_xliff_is_refused_without_output(
     cli, table_engine, tmp_path, content
 ):
-    path = tmp_path / "bad.xlf"
-    path.write_text(content, encoding="utf-8")
-    out = tmp_path / "out"
-    line = one_line_error(cli(["translate", path, "--to", "en", "--model", "d", "-o", out]))
+    data = content.encode("utf-8")
+    line = refused(
+        cli, tmp_path / "bad.xlf", table_engine, data=data, args=("--to", "en", "--model", "d")
+    )
     assert "bad.xlf: line " in line
-    assert not out.exists() or not any(out.iterdir())
-    assert table_engine.calls == []
 
 
 def test_printf_and_icu_in_source_text_survive_a_careless_model(tmp_path):

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import docx
 import pytest
+from doc_helpers import OLE, members, with_doctype, zipped
+from format_cli import refused
 
 from dilmanc.documents.registry import FORMATS, format_class
 from dilmanc.errors import InputError
@@ -229,3 +231,50 @@ def test_bad_input_is_one_input_error_line(fmt, tmp_path):
         format_class(fmt).load(path)
     message = str(err.value)
     assert "\n" not in message.strip() and "broken" in message
+
+
+# --- bad input through the command line ---------------------------------------------------------
+
+PACKAGED = ("docx", "pptx", "xlsx", "odt", "ods", "odp", "epub")
+
+
+def _main_member(data: bytes) -> str:
+    """The package member holding the text (the one a hostile DOCTYPE goes into)."""
+    names = list(members(data))
+    for wanted in ("word/document.xml", "ppt/slides/slide1.xml", "xl/worksheets/sheet1.xml"):
+        if wanted in names:
+            return wanted
+    return next(n for n in names if n == "content.xml" or n.endswith(".xhtml"))
+
+
+PACKAGE_CASES = {  # what every ZIP-packaged format refuses, whatever its own checks add
+    "truncated": lambda data: data[: len(data) // 2],
+    "empty": lambda data: b"",
+    "legacy or encrypted": lambda data: OLE + b"\0" * 600,
+    "another zip": lambda data: zipped({"notes.txt": b"salam"}),
+    "hostile xml": lambda data: with_doctype(data, _main_member(data)),
+}
+
+
+@pytest.fixture
+def table_engine(monkeypatch):
+    from doubles import DictEngine, use_for_every_model
+
+    engine = DictEngine({})
+    use_for_every_model(monkeypatch, engine)
+    return engine
+
+
+def test_broken_input_is_refused_by_the_command_line_without_output(
+    fmt, cli, table_engine, tmp_path
+):
+    line = refused(cli, tmp_path / f"broken{FORMATS[fmt][1][0]}", table_engine, data=BROKEN[fmt])
+    assert "broken" in line
+
+
+@pytest.mark.parametrize("fmt", PACKAGED)
+@pytest.mark.parametrize("case", sorted(PACKAGE_CASES))
+def test_bad_packages_are_refused_by_the_command_line(fmt, case, cli, table_engine, tmp_path):
+    data = PACKAGE_CASES[case](_sample(fmt, tmp_path).read_bytes())
+    line = refused(cli, tmp_path / f"bad{FORMATS[fmt][1][0]}", table_engine, data=data)
+    assert f"bad{FORMATS[fmt][1][0]}" in line

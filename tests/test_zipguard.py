@@ -4,10 +4,8 @@ server are in test_hardening.py and test_server_hardening.py."""
 
 from __future__ import annotations
 
-import io
-import zipfile
-
 import pytest
+from doc_helpers import zipped
 
 from dilmanc.documents import archive
 from dilmanc.documents.archive import (
@@ -22,16 +20,8 @@ from dilmanc.documents.registry import open_document
 from dilmanc.errors import InputError
 
 
-def package(entries: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as made:
-        for name, data in entries.items():
-            made.writestr(name, data)
-    return buffer.getvalue()
-
-
 def test_a_sound_package_opens_with_its_members():
-    with open_zip(package({"a.xml": b"<a/>", "b.bin": b"\0" * 10}), "ok.zip") as opened:
+    with open_zip(zipped({"a.xml": b"<a/>", "b.bin": b"\0" * 10}), "ok.zip") as opened:
         assert opened.namelist() == ["a.xml", "b.bin"]
 
 
@@ -55,7 +45,7 @@ def test_a_sound_package_opens_with_its_members():
 )
 def test_archives_past_a_limit_are_refused_with_one_line(entries, limits, reason):
     with pytest.raises(ArchiveTooLarge) as caught:
-        open_zip(package(entries), "bomb.xlsx", limits=limits)
+        open_zip(zipped(entries), "bomb.xlsx", limits=limits)
     assert str(caught.value).startswith("bomb.xlsx: ") and reason in str(caught.value)
 
 
@@ -66,13 +56,13 @@ def test_a_doctype_cut_between_two_pieces_is_found(cut):
     xml = head + b"<!DOCTYPE d><d/>"
     assert xml.index(b"<!DOCTYPE") == PIECE - cut
     with pytest.raises(InputError, match="word/document.xml declares a DOCTYPE or entities"):
-        open_zip(package({"word/document.xml": xml}), "a.docx")
+        open_zip(zipped({"word/document.xml": xml}), "a.docx")
 
 
 def test_an_entity_declaration_cut_between_two_pieces_is_found():
     xml = b"<a>" + b" " * (PIECE - 5) + b"<!ENTITY x 'y'><a/>"
     with pytest.raises(InputError, match="part.xml declares a DOCTYPE or entities"):
-        open_zip(package({"part.xml": xml}), "x.pptx")
+        open_zip(zipped({"part.xml": xml}), "x.pptx")
 
 
 def test_an_internal_subset_after_a_long_public_doctype_is_found_across_pieces():
@@ -82,16 +72,16 @@ def test_an_internal_subset_after_a_long_public_doctype_is_found_across_pieces()
     xml = b"<!--" + b"x" * (PIECE - 100 - 7) + b"-->" + doctype + b"]><html/>"
     assert xml.index(b"<!DOCTYPE") < PIECE < xml.index(b"[")
     with pytest.raises(InputError, match="c.xhtml declares"):
-        open_zip(package({"c.xhtml": xml}), "b.epub", refuse=ENTITIES)
+        open_zip(zipped({"c.xhtml": xml}), "b.epub", refuse=ENTITIES)
     plain = b'<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.1//EN" "x.dtd"><html/>'
-    with open_zip(package({"c.xhtml": plain}), "b.epub", refuse=ENTITIES):
+    with open_zip(zipped({"c.xhtml": plain}), "b.epub", refuse=ENTITIES):
         pass
     with pytest.raises(InputError, match="declares"):
-        open_zip(package({"c.xhtml": plain}), "b.epub", refuse=DOCTYPE_OR_ENTITY)
+        open_zip(zipped({"c.xhtml": plain}), "b.epub", refuse=DOCTYPE_OR_ENTITY)
 
 
 def test_a_member_that_does_not_inflate_is_an_input_error():
-    data = bytearray(package({"a.xml": b"<a>" + b"salam " * 500 + b"</a>"}))
+    data = bytearray(zipped({"a.xml": b"<a>" + b"salam " * 500 + b"</a>"}))
     data[40:60] = b"\xff" * 20  # inside the compressed stream
     with pytest.raises(InputError, match="x.xlsx: "):
         open_zip(bytes(data), "x.xlsx")
@@ -101,7 +91,7 @@ def test_a_corrupt_member_that_is_not_xml_is_found_before_any_part_is_parsed():
     """Every member is read once (its checksum verified), not only the XML ones: a broken
     image is refused on opening, not half-way through writing a translation."""
     body = bytes(range(256)) * 40
-    data = bytearray(package({"content.xml": b"<a/>", "Pictures/p.png": body}))
+    data = bytearray(zipped({"content.xml": b"<a/>", "Pictures/p.png": body}))
     start = data.index(b"Pictures/p.png") + len("Pictures/p.png")  # its local header's end
     data[start + 100 : start + 110] = b"\x00" * 10
     with pytest.raises(InputError, match="x.odt: cannot read the .odt archive"):
@@ -109,7 +99,7 @@ def test_a_corrupt_member_that_is_not_xml_is_found_before_any_part_is_parsed():
 
 
 def test_an_encrypted_member_is_refused_by_name():
-    data = bytearray(package({"content.xml": b"<a/>"}))
+    data = bytearray(zipped({"content.xml": b"<a/>"}))
     for header, flags in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):  # local, central
         data[data.index(header) + flags] |= 0x1  # "encrypted": zipfile would ask a password
     with pytest.raises(InputError, match="x.odt: content.xml is an encrypted ZIP member"):
@@ -127,6 +117,6 @@ def test_every_zip_based_format_opens_through_the_one_guard(suffix, tmp_path, mo
     only archive.open_zip counts, is refused before any part is parsed)."""
     monkeypatch.setattr(archive, "LIMITS", ZipLimits(markup=100))
     path = tmp_path / f"bomba{suffix}"
-    path.write_bytes(package({"mimetype": b"x", "content.xml": b"<p/>" * 101}))
+    path.write_bytes(zipped({"mimetype": b"x", "content.xml": b"<p/>" * 101}))
     with pytest.raises(ArchiveTooLarge, match="more than 100 XML tags"):
         open_document(path)
