@@ -23,7 +23,7 @@ from typing import IO, TYPE_CHECKING, Any
 from dilmanc import __version__
 from dilmanc.documents.base import Document, TagOutcome, Translated
 from dilmanc.languages import Language
-from dilmanc.pipeline.pipeline import Advance, GlossarySink, Pipeline
+from dilmanc.pipeline.pipeline import Advance, GlossarySink, Pipeline, RunContext
 from dilmanc.pipeline.reports import QeCounts
 from dilmanc.pipeline.settings import Settings
 
@@ -485,8 +485,12 @@ class Service:
         *,
         on_chunk: Callable[[list[Translated]], None] | None = None,
         review_only: bool = False,
+        context: RunContext | None = None,
     ) -> DocumentReport:
-        """Translate `document` into every language in `handles` (iso → open output)."""
+        """Translate `document` into every language in `handles` (iso → open output), under
+        `context` (default: the pipeline's); with people's names on, the document is
+        translated under its own enforcer (`enforcer(texts)`: its names and this service's
+        glossary) in a copy of that context."""
         targets = [t for t in self.targets if t.iso in handles]
         writers = {t.iso: document.writer(t, handles[t.iso]) for t in targets}
         report = DocumentReport(document.label, document.format, review_only=review_only)
@@ -500,10 +504,11 @@ class Service:
                 if on_chunk is not None:
                     on_chunk(chunk)
 
+        context = context or pipeline.defaults
         if self.settings.names:  # this document's people, as terms for this document
             texts = [unit.source.text for unit in document.units() if unit.translate]
-            pipeline.use_enforcer(self.enforcer(texts))
-        pipeline.translate_units(document.units(), targets, emit)
+            context = context.but(enforcer=self.enforcer(texts))
+        pipeline.translate_units(document.units(), targets, emit, context)
         for writer in writers.values():
             writer.finish()
             report.warnings.extend(document.warnings)
@@ -516,6 +521,7 @@ class Service:
         pipeline: Pipeline,
         *,
         review_only: bool = False,
+        context: RunContext | None = None,
     ) -> DocumentReport:
         """Translate `document` into files (iso → path), each written through `atomic_writer`:
         complete or not there, never partial. Returns the report, outputs listed."""
@@ -530,7 +536,9 @@ class Service:
                 )
                 for iso, path in outputs.items()
             }
-            report = self.translate_document(document, handles, pipeline, review_only=review_only)
+            report = self.translate_document(
+                document, handles, pipeline, review_only=review_only, context=context
+            )
         report.outputs = [str(path) for path in outputs.values()]
         return report
 

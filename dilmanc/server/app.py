@@ -333,12 +333,16 @@ class Server:
         finally:
             DEADLINE.reset(token)
 
-    def pipeline(self, glossary=None):
-        """A request's pipeline; with an API glossary, its enforcer (built once, reused)."""
-        pipeline = self.service.pipeline()
-        if glossary is not None:
-            pipeline.use_enforcer(self.enforcers.get(glossary))
-        return pipeline
+    def pipeline(self):
+        """A request's pipeline (its stats are the request's, counted in the metrics)."""
+        return self.service.pipeline()
+
+    def context(self, pipeline, glossary=None):
+        """A request's context on `pipeline`: with an API glossary, its enforcer (built once,
+        reused) instead of the service's."""
+        if glossary is None:
+            return pipeline.defaults
+        return pipeline.context(enforcer=self.enforcers.get(glossary))
 
     def _enforcer(self, glossary):
         enforcer = self.service.enforcer(extra=glossary)
@@ -369,22 +373,23 @@ class Server:
         with `qe` (a list) each text's quality estimate is appended to it."""
         from dilmanc.server.translate import translate_markup_texts, translate_plain
 
-        pipeline = self.pipeline(glossary)
+        pipeline = self.pipeline()
+        context = self.context(pipeline, glossary)
         try:
             if markup:
                 return translate_markup_texts(
-                    self.service, pipeline, texts, target, ignore_tags, qe=qe
+                    self.service, pipeline, texts, target, ignore_tags, qe, context
                 )
-            return translate_plain(pipeline, texts, target, qe=qe)
+            return translate_plain(pipeline, texts, target, qe, context)
         finally:
             self.counted(pipeline)
 
-    def alternatives(self, text: str, target: Language, count: int) -> list[str]:
-        from dilmanc.server.translate import alternatives
-
-        pipeline = self.service.pipeline()
+    def alternatives(self, text: str, target: Language, count: int, *, glossary=None) -> list[str]:
+        """Up to `count` further translations of `text` (`Pipeline.alternatives`: the same
+        stages as a translation, verified against the request's glossary)."""
+        pipeline = self.pipeline()
         try:
-            return alternatives(pipeline, text, target, count)
+            return pipeline.alternatives(text, target, count, self.context(pipeline, glossary))
         finally:
             self.counted(pipeline)
 
@@ -402,7 +407,7 @@ class Server:
         def progress(units: int) -> None:
             self.jobs.advance(record.id, units, total)
 
-        pipeline = self.pipeline(glossary)
+        pipeline = self.pipeline()
         try:
             result = translate_path(
                 self.service,
@@ -412,6 +417,7 @@ class Server:
                 output_path,
                 stop=stop,
                 progress=progress,
+                context=self.context(pipeline, glossary),
             )
         finally:
             self.counted(pipeline)
