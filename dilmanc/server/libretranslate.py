@@ -24,7 +24,7 @@ from dilmanc.server.errors import ApiError, BadJson, parse_json
 from dilmanc.server.glossaries import GlossaryNotFound
 
 if TYPE_CHECKING:
-    from dilmanc.server.app import Server
+    from dilmanc.server.state import Server
 
 ALIASES = {"pb": "pt-br", "zh": "zh-hans", "zt": "zh-hant"}
 
