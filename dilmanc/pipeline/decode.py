@@ -80,21 +80,13 @@ class Decoder:
     ) -> list[TranslationResult]:
         """Each group is one buffer (sorted by length together); attention, which costs, is
         asked for only where there are tags to place."""
-        leg = self.leg
         results: list = [None] * len(batch)
         for with_tags in (False, True):
             group = [i for i, segment in enumerate(batch) if segment.has_tags == with_tags]
             if not group:
                 continue
-            decoded = leg.engine.iter_results(
-                [batch[i].render() for i in group],
-                leg.source,
-                leg.target,
-                options,
-                buffer_size=len(group),
-                return_attention=with_tags,
-                suppress=suppress,
-            )
+            texts = [batch[i].render() for i in group]
+            decoded = _decode(self.leg, texts, options, with_tags, suppress)
             for i, result in zip(group, decoded, strict=True):
                 results[i] = result
         return results
@@ -123,6 +115,21 @@ class Decoder:
             [self._dropped[id(o)] for o in outputs],
             enforced,
         )
+
+
+def _decode(
+    leg: Leg, texts: list[str], options: DecodeOptions, attention: bool, suppress: Sequence[str]
+):
+    """`texts` through the leg's engine as one buffer (sorted by length together)."""
+    return leg.engine.iter_results(
+        texts,
+        leg.source,
+        leg.target,
+        options,
+        buffer_size=len(texts),
+        return_attention=attention,
+        suppress=suppress,
+    )
 
 
 def clean(output: str) -> str:
@@ -203,15 +210,7 @@ def _redecode(
     ]
     if not failed:
         return set()
-    decoded = leg.engine.iter_results(
-        [_plain(batch[i]) for i in failed],
-        leg.source,
-        leg.target,
-        options,
-        buffer_size=len(failed),
-        return_attention=True,
-        suppress=suppress,
-    )
+    decoded = _decode(leg, [_plain(batch[i]) for i in failed], options, True, suppress)
     again: set[int] = set()
     for i, result in zip(failed, decoded, strict=True):
         text = clean(result.text)
