@@ -139,3 +139,23 @@ def test_alternatives_pass_the_verify_stage_with_the_request_glossary(tmp_path, 
     assert "IOM" in libre.json()["translatedText"]
     # the translation, then each of the 2 alternatives, under the request's glossary
     assert verified == [(ORG,)] * 3
+
+
+def test_a_request_glossary_holds_with_peoples_names_on(tmp_path):
+    """With `names` on, a document (here an HTML request) is translated under its people's
+    names layered under the request's glossary, not instead of it."""
+    service = DoubleService.make(names="keep")
+    with live_server(double_config(tmp_path / "srv"), service) as live:
+        made = requests.post(
+            live.url + "/v2/glossaries",
+            json={"name": "org", "source_lang": "az", "target_lang": "en",
+                  "entries": f"{ORG}\tIOM"},
+        )  # fmt: skip
+        glossary_id = made.json()["glossary_id"]
+        body = {"source": "az", "target": "en", "glossary": glossary_id}
+        plain = requests.post(live.url + "/translate", json={"q": ORG_TEXT, **body})
+        html = requests.post(
+            live.url + "/translate", json={"q": f"<p>{ORG_TEXT}</p>", "format": "html", **body}
+        )
+    assert "IOM" in plain.json()["translatedText"]
+    assert "IOM" in html.json()["translatedText"], html.text
