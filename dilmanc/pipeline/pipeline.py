@@ -215,16 +215,26 @@ class Pipeline:
         )
         out = []
         for k in range(1, count + 1):
-            found = {
-                piece.key: restored(piece, each[min(k, len(each) - 1)])
-                for piece, each in zip(sentences, lists, strict=True)
-            }
-            fresh = [Fresh(piece.local, found[piece.key]) for piece in sentences]
-            verify(fresh, target.iso, context, self.stats, self.glossary_sink)
-            scratch = PipelineReport()  # alternatives are not units of the run
-            units = [assemble(p, found, {}, target.iso, scratch) for p in chunk]
-            out.append(_lines(units))
+            picked = [each[min(k, len(each) - 1)] for each in lists]
+            out.append(self._alternative(chunk, sentences, picked, target.iso, context))
         return out
+
+    def _alternative(
+        self,
+        chunk: list[Prepared],
+        sentences: list[Piece],
+        picked: list,
+        iso: str,
+        context: RunContext,
+    ) -> str:
+        """One alternative: each sentence's `picked` hypothesis (a protect.Unique) verified,
+        then the text assembled with its layout."""
+        pairs = zip(sentences, picked, strict=True)
+        found = {piece.key: restored(piece, unique) for piece, unique in pairs}
+        fresh = [Fresh(piece.local, found[piece.key]) for piece in sentences]
+        verify(fresh, iso, context, self.stats, self.glossary_sink)
+        scratch = PipelineReport()  # alternatives are not units of the run
+        return _lines([assemble(prepared, found, {}, iso, scratch) for prepared in chunk])
 
     def report(self) -> dict:
         """The run so far as JSON (see `PipelineReport`)."""
