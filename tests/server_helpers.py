@@ -20,7 +20,8 @@ import uvicorn
 
 from dilmanc.engines.base import DecodeOptions
 from dilmanc.pipeline.settings import Settings
-from dilmanc.server.app import ServerConfig, create_app
+from dilmanc.server.app import create_app
+from dilmanc.server.config import ServerConfig
 
 AZ = [  # our own sentences (no third-party text in the repository)
     "Bu gün hava çox gözəldir və biz parka gedirik.",

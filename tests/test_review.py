@@ -234,7 +234,8 @@ def test_a_job_from_a_translate_report(engine, cli, tmp_path):
 
 
 def test_serve_mounts_the_workspace_with_review(engine, tmp_path):
-    from dilmanc.server.app import ServerConfig, create_app
+    from dilmanc.server.app import create_app
+    from dilmanc.server.config import ServerConfig
 
     config = ServerConfig(
         settings=make_service(tmp_path / "tm.db", engine).settings,

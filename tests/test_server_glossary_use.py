@@ -107,3 +107,55 @@ def test_entries_that_are_one_term_for_azerbaijani_matching_are_reported(tmp_pat
         )  # fmt: skip
         assert clash.status_code == 400
         assert clash.json()["detail"] == "entry 3: term 'qfiğc' conflicts with entry 2 (en=A)"
+
+
+def test_alternatives_pass_the_verify_stage_with_the_request_glossary(tmp_path, monkeypatch):
+    """The server's alternatives are the pipeline's (`Pipeline.alternatives`): segmented,
+    decoded and verified against the request's glossary like its translation."""
+    import dilmanc.pipeline.pipeline as pipeline_module
+
+    verified: list[tuple[str, ...]] = []
+    verify = pipeline_module.verify
+
+    def recording(fresh, target, context, stats, sink):
+        terms = context.enforcer.glossary if context.enforcer else ()
+        verified.append(tuple(entry.az[0] for entry in terms))
+        return verify(fresh, target, context, stats, sink)
+
+    monkeypatch.setattr(pipeline_module, "verify", recording)
+    with live_server(double_config(tmp_path / "srv"), DoubleService.make()) as live:
+        made = requests.post(
+            live.url + "/v2/glossaries",
+            json={"name": "org", "source_lang": "az", "target_lang": "en",
+                  "entries": f"{ORG}\tIOM"},
+        )  # fmt: skip
+        glossary_id = made.json()["glossary_id"]
+        libre = requests.post(
+            live.url + "/translate",
+            json={"q": ORG_TEXT, "source": "az", "target": "en", "glossary": glossary_id,
+                  "alternatives": 2},
+        )  # fmt: skip
+    assert libre.status_code == 200, libre.text
+    assert "IOM" in libre.json()["translatedText"]
+    # the translation, then each of the 2 alternatives, under the request's glossary
+    assert verified == [(ORG,)] * 3
+
+
+def test_a_request_glossary_holds_with_peoples_names_on(tmp_path):
+    """With `names` on, a document (here an HTML request) is translated under its people's
+    names layered under the request's glossary, not instead of it."""
+    service = DoubleService.make(names="keep")
+    with live_server(double_config(tmp_path / "srv"), service) as live:
+        made = requests.post(
+            live.url + "/v2/glossaries",
+            json={"name": "org", "source_lang": "az", "target_lang": "en",
+                  "entries": f"{ORG}\tIOM"},
+        )  # fmt: skip
+        glossary_id = made.json()["glossary_id"]
+        body = {"source": "az", "target": "en", "glossary": glossary_id}
+        plain = requests.post(live.url + "/translate", json={"q": ORG_TEXT, **body})
+        html = requests.post(
+            live.url + "/translate", json={"q": f"<p>{ORG_TEXT}</p>", "format": "html", **body}
+        )
+    assert "IOM" in plain.json()["translatedText"]
+    assert "IOM" in html.json()["translatedText"], html.text

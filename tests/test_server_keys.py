@@ -139,7 +139,7 @@ def test_usage_survives_sigkill_of_a_real_server(tiny_marian_dir, tmp_path):
 
 
 def test_wrong_keys_are_rate_limited_per_client_address(tmp_path):
-    from dilmanc.server.app import WRONG_KEYS
+    from dilmanc.server.state import WRONG_KEYS
 
     keys = tmp_path / "keys.json"
     token = KeyStore.load(keys, create=True).add("right")

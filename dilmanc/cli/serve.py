@@ -170,7 +170,7 @@ def serve_command(
     ).validate()
     if not model:
         raise UsageError("no model given (use --model MODEL)")
-    from dilmanc.server.app import ServerConfig
+    from dilmanc.server.config import ServerConfig
 
     config = ServerConfig(
         settings=settings,

@@ -7,6 +7,7 @@ cache, memory), quality-estimation verdicts, and warnings a user must see.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -111,6 +112,17 @@ class PipelineReport:
     warnings: list[str] = field(default_factory=list)
     qe: QeCounts | None = None  # None: quality estimation off
 
+    def warn(self, message: str) -> None:
+        """A warning for the report and stderr (the first 20; then one line saying so)."""
+        if len(self.warnings) < 20:
+            self.warnings.append(message)
+        elif len(self.warnings) == 20:
+            self.warnings.append("more warnings; see the report's segments and memory")
+
+    def timed(self, stage: str) -> _Timer:
+        """`with report.timed("engine"):` adds the block's seconds to the stage's."""
+        return _Timer(self.seconds, stage)
+
     def to_json(self) -> dict:
         out: dict = {
             "segments": self.segments.to_json(),
@@ -133,3 +145,14 @@ class PipelineReport:
         if self.qe is not None:
             out["qe"] = self.qe.to_json()
         return out
+
+
+class _Timer:
+    def __init__(self, seconds: dict[str, float], stage: str) -> None:
+        self.seconds, self.stage = seconds, stage
+
+    def __enter__(self) -> None:
+        self.started = time.perf_counter()
+
+    def __exit__(self, *_) -> None:
+        self.seconds[self.stage] += time.perf_counter() - self.started

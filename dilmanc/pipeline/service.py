@@ -23,7 +23,7 @@ from typing import IO, TYPE_CHECKING, Any
 from dilmanc import __version__
 from dilmanc.documents.base import Document, TagOutcome, Translated
 from dilmanc.languages import Language
-from dilmanc.pipeline.pipeline import Advance, GlossarySink, Pipeline
+from dilmanc.pipeline.pipeline import Advance, GlossarySink, Pipeline, RunContext
 from dilmanc.pipeline.reports import QeCounts
 from dilmanc.pipeline.settings import Settings
 
@@ -394,17 +394,34 @@ class Service:
         glossary = self.glossary()
         if glossary is None and extra is None:
             return None
+        names = self._names_of(texts) if texts is not None else None
+        return self._layered([names, glossary, extra])
+
+    def document_enforcer(
+        self, texts: list[str], enforcer: TermEnforcer | None
+    ) -> TermEnforcer | None:
+        """One document's enforcer with people's names on: the names of `texts` (its sources)
+        under `enforcer`'s glossary (this service's, or a request's over it), which wins on
+        conflicts; without an enforcer, `enforcer(texts)`."""
+        if enforcer is None:
+            return self.enforcer(texts)
+        return self._layered([self._names_of(texts), enforcer.glossary])
+
+    def _names_of(self, texts: list[str]) -> Glossary | None:
+        if not self.settings.names:
+            return None
+        from dilmanc.glossary.names import names_glossary
+
+        targets = [t.iso for t in self.targets]
+        return names_glossary(texts, targets, style=self.settings.names, table=self._names)
+
+    def _layered(self, layers: list[Glossary | None]) -> TermEnforcer:
+        """An enforcer over `layers` (a later one wins on conflicts); one layer is used as it
+        is, so its compiled matcher is reused."""
         from dilmanc.glossary import Glossary, TermEnforcer
 
-        layers = [glossary, extra]
-        if self.settings.names and texts is not None:
-            from dilmanc.glossary.names import names_glossary
-
-            targets = [t.iso for t in self.targets]
-            names = names_glossary(texts, targets, style=self.settings.names, table=self._names)
-            layers.insert(0, names)
         present = [layer for layer in layers if layer is not None]
-        if len(present) == 1:  # used as it is: its compiled matcher is reused
+        if len(present) == 1:
             merged = present[0]
         else:
             merged = Glossary()
@@ -485,8 +502,12 @@ class Service:
         *,
         on_chunk: Callable[[list[Translated]], None] | None = None,
         review_only: bool = False,
+        context: RunContext | None = None,
     ) -> DocumentReport:
-        """Translate `document` into every language in `handles` (iso → open output)."""
+        """Translate `document` into every language in `handles` (iso → open output), under
+        `context` (default: the pipeline's); with people's names on, the document is
+        translated under a copy of that context whose enforcer adds its names
+        (`document_enforcer`)."""
         targets = [t for t in self.targets if t.iso in handles]
         writers = {t.iso: document.writer(t, handles[t.iso]) for t in targets}
         report = DocumentReport(document.label, document.format, review_only=review_only)
@@ -500,10 +521,11 @@ class Service:
                 if on_chunk is not None:
                     on_chunk(chunk)
 
+        context = context or pipeline.defaults
         if self.settings.names:  # this document's people, as terms for this document
             texts = [unit.source.text for unit in document.units() if unit.translate]
-            pipeline.use_enforcer(self.enforcer(texts))
-        pipeline.translate_units(document.units(), targets, emit)
+            context = context.but(enforcer=self.document_enforcer(texts, context.enforcer))
+        pipeline.translate_units(document.units(), targets, emit, context)
         for writer in writers.values():
             writer.finish()
             report.warnings.extend(document.warnings)
@@ -516,6 +538,7 @@ class Service:
         pipeline: Pipeline,
         *,
         review_only: bool = False,
+        context: RunContext | None = None,
     ) -> DocumentReport:
         """Translate `document` into files (iso → path), each written through `atomic_writer`:
         complete or not there, never partial. Returns the report, outputs listed."""
@@ -530,7 +553,9 @@ class Service:
                 )
                 for iso, path in outputs.items()
             }
-            report = self.translate_document(document, handles, pipeline, review_only=review_only)
+            report = self.translate_document(
+                document, handles, pipeline, review_only=review_only, context=context
+            )
         report.outputs = [str(path) for path in outputs.values()]
         return report
 

@@ -27,7 +27,7 @@ from dilmanc.server.glossaries import BadEntries, GlossaryNotFound
 from dilmanc.server.jobs import JobNotFound, NotReady, WrongKey
 
 if TYPE_CHECKING:
-    from dilmanc.server.app import Server
+    from dilmanc.server.state import Server
 
 SPLIT_SENTENCES = ("0", "1", "nonewlines")
 TAG_HANDLING = ("xml", "html")

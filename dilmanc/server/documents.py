@@ -22,7 +22,7 @@ from dilmanc.documents.registry import FORMATS, detect_format, format_class, out
 from dilmanc.errors import DilmancError, EncodingError, InputError, UsageError
 from dilmanc.fileio import atomic_writer
 from dilmanc.languages import Language
-from dilmanc.pipeline.pipeline import Pipeline
+from dilmanc.pipeline.pipeline import Pipeline, RunContext
 from dilmanc.pipeline.service import DocumentReport, Service
 from dilmanc.server.batching import check_deadline
 
@@ -98,9 +98,12 @@ def translate_path(
     *,
     stop: Callable[[], bool] | None = None,
     progress: Callable[[int], None] | None = None,
+    context: RunContext | None = None,
 ) -> FileResult:
     """Translate a loaded document into `output` (written atomically, nothing on failure);
-    `progress` hears of each chunk of units done, `stop` is asked after each."""
+    `progress` hears of each chunk of units done, `stop` is asked after each; `context`
+    (default: the pipeline's) says what else the document is translated under."""
+    context = context or pipeline.defaults
     if stop is not None or progress is not None:
 
         def check(units: int) -> None:
@@ -109,10 +112,11 @@ def translate_path(
             if stop is not None and stop():
                 raise Interrupted("the server is stopping")
 
-        pipeline.progress = check
+        context = context.but(progress=check)
     chars = characters(document)
     with atomic_writer(output, document.encoding, binary=document.binary) as handle:
-        report = service.translate_document(document, {target.iso: handle}, pipeline)
+        handles = {target.iso: handle}
+        report = service.translate_document(document, handles, pipeline, context=context)
     return FileResult(output, chars, report)
 
 
@@ -123,6 +127,7 @@ def translate_markup(
     target: Language,
     fmt: str = "html",
     on_chunk=None,
+    context: RunContext | None = None,
 ) -> str:
     """An HTML (or XML) string through the document format, in memory."""
     try:
@@ -137,7 +142,8 @@ def translate_markup(
             path.write_text(text, encoding="utf-8")
             document = cls.load(path)
     handle: io.IOBase = io.BytesIO() if document.binary else io.StringIO()
-    service.translate_document(document, {target.iso: handle}, pipeline, on_chunk=on_chunk)
+    handles = {target.iso: handle}
+    service.translate_document(document, handles, pipeline, on_chunk=on_chunk, context=context)
     value = handle.getvalue()
     if isinstance(value, bytes):
         return value.decode(getattr(document, "codec", None) or "utf-8")

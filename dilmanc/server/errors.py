@@ -1,6 +1,7 @@
-"""The error shapes of the server's APIs, in one place for app.py and the route modules:
+"""The error shapes of the server's APIs, in one place for the app and the route modules:
 LibreTranslate answers `{"error": ...}`, DeepL `{"message": ..., "detail": ...}` (`error_response`,
-`ApiError`); a request body both take is checked once (`parse_json`, `BadJson`). Messages are
+`ApiError`, `add_handlers`); an exception a request raised becomes a status and a message
+(`classify`); a request body both take is checked once (`parse_json`, `BadJson`). Messages are
 the core's lines: they name settings, never a command-line flag."""
 
 from __future__ import annotations
@@ -10,6 +11,10 @@ import math
 import re
 
 from fastapi.responses import JSONResponse
+
+from dilmanc.documents.archive import ArchiveTooLarge
+from dilmanc.errors import DilmancError, InputError, UsageError
+from dilmanc.server.batching import Busy, Stopped, Timeout
 
 
 class ApiError(Exception):
@@ -90,3 +95,40 @@ def _check_json(value, depth: int) -> None:
         for key, item in value.items():
             _check_json(key, depth + 1)
             _check_json(item, depth + 1)
+
+
+def classify(err: BaseException, path: str) -> tuple[int, str]:
+    """HTTP status and message for an exception a request raised."""
+    deepl = is_deepl(path)
+    if isinstance(err, Busy):
+        return 429, ("Too many requests: " if deepl else "Slowdown: ") + str(err)
+    if isinstance(err, Timeout):
+        return (504, str(err)) if deepl else (500, f"Cannot translate text: {err}")
+    if isinstance(err, Stopped):
+        return 503, str(err)
+    if isinstance(err, ArchiveTooLarge):
+        return 413, f"Request too large: {err}"
+    if isinstance(err, (UsageError, InputError)):
+        return 400, str(err)
+    if isinstance(err, DilmancError):
+        return 500, ("" if deepl else "Cannot translate text: ") + str(err)
+    # an OSError's message names its file: the server's folders stay out of answers
+    reason = (err.strerror or type(err).__name__) if isinstance(err, OSError) else one_line(err)
+    return 500, ("Internal error: " if deepl else "Cannot translate text: ") + reason
+
+
+def add_handlers(app) -> None:
+    """Errors raised by routes (ApiError) and by Starlette (404, 405) answered in the shape of
+    the API whose path was asked."""
+    from fastapi import Request
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, err: ApiError):
+        if not getattr(request.state, "problem", None):
+            request.state.problem = err.message
+        return error_response(request.url.path, err.status, err.message, err.detail)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, err: StarletteHTTPException):
+        return error_response(request.url.path, err.status_code, str(err.detail))

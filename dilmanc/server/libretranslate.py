@@ -24,7 +24,7 @@ from dilmanc.server.errors import ApiError, BadJson, parse_json
 from dilmanc.server.glossaries import GlossaryNotFound
 
 if TYPE_CHECKING:
-    from dilmanc.server.app import Server
+    from dilmanc.server.state import Server
 
 ALIASES = {"pb": "pt-br", "zh": "zh-hans", "zt": "zh-hant"}
 
@@ -214,7 +214,9 @@ def router(server: Server) -> APIRouter:
                 if markup:
                     alts.append([])  # as LibreTranslate: none for HTML
                     continue
-                found = await server.run(request, server.alternatives, text, target, count)
+                found = await server.run(
+                    request, server.alternatives, text, target, count, glossary=glossary
+                )
                 alts.append(list(dict.fromkeys(a for a in found if a and a != output)))
             result["alternatives"] = alts if batch else alts[0]
         return result
@@ -348,12 +350,14 @@ def _translate_upload(
             raise ApiError(400, f"Invalid request: {err}") from None
         server.charge(request, key, chars)
         stored = f"{uuid.uuid4().hex}.{out_name}"
+        pipeline = server.pipeline()
         translate_path(
             server.service,
-            server.pipeline(glossary),
+            pipeline,
             document,
             target,
             server.files_dir / stored,
+            context=server.context(pipeline, glossary),
         )
     return stored
 

@@ -1,18 +1,17 @@
-"""Text requests through a pipeline: many plain texts in one pipeline run, markup texts
-through the HTML document format, and n-best alternatives.
+"""Text requests through a pipeline under a request's context (its glossary, QE): many plain
+texts in one pipeline run, markup texts through the HTML document format. (Alternatives are
+the pipeline's own: `Pipeline.alternatives`.)
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 from dilmanc.documents.plaintext import TextDocument
 from dilmanc.languages import Language
-from dilmanc.pipeline.pipeline import Pipeline, segment_unit
+from dilmanc.pipeline.pipeline import Pipeline, RunContext
 from dilmanc.pipeline.service import Service
 from dilmanc.qe import worst
-from dilmanc.text.tagged import TaggedText
 
 # Marks the elements of DeepL's `ignore_tags` so the HTML format keeps them untranslated;
 # removed from the output (the format writes untranslated markup back byte for byte).
@@ -20,7 +19,11 @@ IGNORE_MARK = ' translate="no" data-dilmanc-ignore=""'
 
 
 def translate_plain(
-    pipeline: Pipeline, texts: list[str], target: Language, qe: list | None = None
+    pipeline: Pipeline,
+    texts: list[str],
+    target: Language,
+    qe: list | None = None,
+    context: RunContext | None = None,
 ) -> list[str]:
     """Each text translated with its layout (lines, blank lines, endings) kept; the sentences
     of all texts reach the engine together. With `qe` (a list), each text's quality estimate
@@ -40,9 +43,7 @@ def translate_plain(
             if item.qe is not None:
                 found[index].append(item.qe)
 
-    if qe is not None:
-        pipeline.use_qe()
-    pipeline.translate_units(units, [target], emit)
+    pipeline.translate_units(units, [target], emit, _with_qe(pipeline, context, qe))
     if qe is not None:
         qe.extend(worst(*each) if each else None for each in found)
     return ["".join(part) for part in parts]
@@ -62,13 +63,13 @@ def translate_markup_texts(
     target: Language,
     ignore_tags: tuple[str, ...] = (),
     qe: list | None = None,
+    context: RunContext | None = None,
 ) -> list[str]:
     """HTML/XML fragments or pages through the HTML document format (inline tags move with
     the words, everything else is kept byte for byte); `qe` as for `translate_plain`."""
     from dilmanc.server.documents import translate_markup
 
-    if qe is not None:
-        pipeline.use_qe()
+    context = _with_qe(pipeline, context, qe)
     out = []
     for text in texts:
         found: list = []
@@ -76,7 +77,9 @@ def translate_markup_texts(
             out.append(text)
         else:
             marked = mark_ignored(text, ignore_tags) if ignore_tags else text
-            result = translate_markup(service, pipeline, marked, target, on_chunk=_noter(found))
+            result = translate_markup(
+                service, pipeline, marked, target, on_chunk=_noter(found), context=context
+            )
             out.append(result.replace(IGNORE_MARK, "") if ignore_tags else result)
         if qe is not None:
             qe.append(worst(*found) if found else None)
@@ -88,32 +91,7 @@ def _noter(found: list):
     return lambda chunk: found.extend(t.qe for t in chunk if t.qe is not None)
 
 
-def alternatives(pipeline: Pipeline, text: str, target: Language, count: int) -> list[str]:
-    """Up to `count` further translations of `text`: the model's hypotheses 2..count+1 of
-    each sentence, joined with the text's own layout (the glossary is not enforced on them)."""
-    engine = pipeline.engines[target.iso]
-    pieces: list[tuple[str, bool]] = []
-    for line in text.splitlines(keepends=True):
-        body = line.rstrip("\r\n")
-        found, _ = segment_unit(TaggedText(body), pipeline.source.iso)
-        for tagged, translate in found:
-            pieces.append((tagged.text, translate and bool(tagged.text.strip())))
-        pieces.append((line[len(body) :], False))
-    sentences = list(dict.fromkeys(piece for piece, translate in pieces if translate))
-    if not sentences:
-        return []
-    options = replace(pipeline.decode, num_hypotheses=count + 1)
-    results = engine.translate_results(sentences, pipeline.source, target, options)
-    pairs = zip(sentences, results, strict=True)
-    by_text = {sentence: result.hypotheses for sentence, result in pairs}
-    out = []
-    for k in range(1, count + 1):
-        parts = []
-        for piece, translate in pieces:
-            if translate:
-                hypotheses = by_text[piece]
-                parts.append(" ".join(hypotheses[min(k, len(hypotheses) - 1)].text.split()))
-            else:
-                parts.append(piece)
-        out.append("".join(parts))
-    return out
+def _with_qe(pipeline: Pipeline, context: RunContext | None, qe: list | None) -> RunContext:
+    """`context` (default: the pipeline's), with quality estimation on when `qe` is asked."""
+    context = context or pipeline.defaults
+    return context.but(qe=True) if qe is not None else context
