@@ -31,13 +31,15 @@ from dilmanc.text import segment
 pytestmark = pytest.mark.slow
 
 CORPUS = Path(__file__).parent / "corpus"
-HELDOUT = os.environ.get("DILMANC_CORPUS") == "heldout"
+_CHOSEN = os.environ.get("DILMANC_CORPUS", "")
+# DILMANC_CORPUS=heldout: tests/corpus/heldout; DILMANC_CORPUS=<folder>: the files of that folder
+ROOT = CORPUS / "heldout" if _CHOSEN == "heldout" else Path(_CHOSEN) if _CHOSEN else CORPUS
 FILES = sorted(
     path
-    for path in (CORPUS / "heldout" if HELDOUT else CORPUS).rglob("*")
+    for path in ROOT.rglob("*")
     if path.is_file()
-    and path.suffix != ".md"
-    and (HELDOUT or "heldout" not in path.relative_to(CORPUS).parts)
+    and path.name != "PROVENANCE.md"
+    and (_CHOSEN or "heldout" not in path.relative_to(ROOT).parts)
 )
 
 # Fragments of the tag syntax dilmanc sends to models, escaped or not.
@@ -92,11 +94,11 @@ def translated(copy_marian_ct2_dir, tmp_path_factory) -> dict[Path, tuple[Path, 
     }
 
 
-@pytest.mark.parametrize("path", FILES, ids=[str(p.relative_to(CORPUS)) for p in FILES])
+@pytest.mark.parametrize("path", FILES, ids=[str(p.relative_to(ROOT)) for p in FILES])
 def test_corpus_file(translated, path):
     source, output = translated[path]
     problems = CHECKS[path.suffix](source, output)
-    assert not problems, f"{path.relative_to(CORPUS)}:\n  " + "\n  ".join(problems)
+    assert not problems, f"{path.relative_to(ROOT)}:\n  " + "\n  ".join(problems)
 
 
 def _placeholders(text: str) -> Counter:
@@ -153,6 +155,10 @@ def check_html(source: Path, output: Path) -> list[str]:
 
     before = lxml.html.fromstring(source.read_bytes())
     after = lxml.html.fromstring(output.read_bytes())
+    return _check_html_trees(before, after, output.read_text("utf-8"))
+
+
+def _check_html_trees(before, after, markup: str) -> list[str]:
     problems = []
     if after.xpath("//a//a"):
         problems.append(f"{len(after.xpath('//a//a'))} nested links")
@@ -164,7 +170,23 @@ def check_html(source: Path, output: Path) -> list[str]:
         if not link.text_content().strip() and not link.xpath(".//img | .//svg"):
             problems.append(f"empty link {link.get('href')!r}")
     text = after.text_content()
-    return problems + _debris("text", text) + _debris("markup", output.read_text("utf-8"))
+    return problems + _debris("text", text) + _debris("markup", markup)
+
+
+# --- Markdown -------------------------------------------------------------------------------
+
+
+def check_markdown(source: Path, output: Path) -> list[str]:
+    """Both files rendered to HTML (CommonMark + GFM tables), then the HTML checks, and no
+    code span swallowed or merged: the same number of `<code>` elements."""
+    import lxml.html
+    from markdown_it import MarkdownIt
+
+    def render(path: Path):
+        parser = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+        return lxml.html.fromstring(f"<div>{parser.render(path.read_text('utf-8-sig'))}</div>")
+
+    return _check_html_trees(render(source), render(output), output.read_text("utf-8-sig"))
 
 
 # --- PO -------------------------------------------------------------------------------------
@@ -270,6 +292,7 @@ def _check_cues(before: list, after: list) -> list[str]:
 CHECKS = {
     ".docx": check_docx,
     ".html": check_html,
+    ".md": check_markdown,
     ".po": check_po,
     ".xlf": check_xliff,
     ".srt": check_srt,

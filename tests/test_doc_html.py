@@ -432,6 +432,22 @@ def test_a_footer_of_sibling_links_stays_apart_when_the_model_loses_tags(separat
     assert item.tags.tags > 0 and item.tags.fallback == 0
 
 
+@pytest.mark.parametrize("output", ["Two words.", "Two words and more words."])
+def test_four_links_on_a_short_output_never_nest(output):
+    links = ", ".join(f'<a href="/{n}">{w}</a>' for n, w in enumerate(FOOTER_NAMES[:4]))
+    document = HtmlDocument.from_text(
+        f"<html lang=az><body><p>Bu gün {links} saytlarına baxdıq və çoxlu maraqlı şeylər "
+        "öyrəndik.</p>"
+    )
+    translated = translate_document(document, ScriptedEngine(lambda _: output))
+    tree = lxml.html.fromstring(document.render(EN, translated))
+    assert not tree.xpath("//a//a")
+    assert [a.get("href") for a in tree.xpath("//a")] == ["/0", "/1", "/2", "/3"]
+    assert " ".join(tree.xpath("//p")[0].text_content().split()) == output
+    (item,) = translated.values()
+    assert item.tags.emptied == max(0, 4 - len(output.split()))  # links left without words
+
+
 def _garbled(text: str) -> str:
     """`<g1>` → `1g1&gt; `, `</g1>` → ` &lt;/g1`: a model that mangles every tag."""
     text = re.sub(r"<g(\d+)>", r"\1g\1&gt; ", text)

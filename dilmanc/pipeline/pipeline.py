@@ -69,6 +69,7 @@ from dilmanc.text.tagged import (
     debris_spans,
     is_markup_list,
     join,
+    keep_inside,
     parse,
     split,
 )
@@ -169,7 +170,8 @@ def _stored(local: TaggedText, text: str, origin: Origin) -> _Output:
     placement = place_tags(local, _SPACES.sub(" ", parsed.tagged.text).strip(), None)
     count = len(expected)
     fallback = min(count, placement.fallback)
-    return _Output(placement.tagged, TagOutcome(count, count - fallback, 0, fallback), origin)
+    outcome = TagOutcome(count, count - fallback, 0, fallback, emptied=placement.emptied)
+    return _Output(placement.tagged, outcome, origin)
 
 
 @dataclass
@@ -785,7 +787,8 @@ def _worse(a: TagOutcome, b: TagOutcome) -> TagOutcome:
     by_model = min(a.by_model, b.by_model)
     tags = max(a.tags, b.tags)
     redecoded = max(a.redecoded, b.redecoded)
-    return TagOutcome(tags, by_model, tags - by_model - fallback, fallback, redecoded)
+    emptied = max(a.emptied, b.emptied)
+    return TagOutcome(tags, by_model, tags - by_model - fallback, fallback, redecoded, emptied)
 
 
 def _weaker(a: ModelSignals, b: ModelSignals) -> ModelSignals:
@@ -855,7 +858,7 @@ def _place(segment: TaggedText, result: TranslationResult) -> tuple[TaggedText, 
         if debris:
             edits = [Edit(a, b) for a, b in _with_a_space(debris, tagged.text)]
             tagged = tagged.apply(edits).strip()
-        return tagged, TagOutcome(count, by_model=count)
+        return keep_inside(tagged, segment), TagOutcome(count, by_model=count)
     plain = parsed.tagged.text  # tags taken out, invented ones too
     alignment = None
     if result.attention:
@@ -866,7 +869,8 @@ def _place(segment: TaggedText, result: TranslationResult) -> tuple[TaggedText, 
     # the same words without the gaps removed tags left (the alignment counts words)
     placement = place_tags(segment, _SPACES.sub(" ", plain).strip(), alignment)
     fallback = min(count, placement.fallback)
-    return placement.tagged, TagOutcome(count, by_alignment=count - fallback, fallback=fallback)
+    outcome = TagOutcome(count, 0, count - fallback, fallback, emptied=placement.emptied)
+    return placement.tagged, outcome
 
 
 def _garbled(segment: TaggedText, output: str) -> bool:
@@ -935,7 +939,9 @@ def _place_plain(segment: TaggedText, result: TranslationResult) -> tuple[Tagged
     placement = place_tags(segment, text, alignment)
     count = len(segment.tag_set())
     fallback = min(count, placement.fallback)
-    outcome = TagOutcome(count, by_alignment=count - fallback, fallback=fallback, redecoded=1)
+    outcome = TagOutcome(
+        count, 0, count - fallback, fallback, redecoded=1, emptied=placement.emptied
+    )
     return placement.tagged, outcome
 
 
