@@ -3,6 +3,7 @@ untranslated byte kept, malformed pages read without failing."""
 
 from __future__ import annotations
 
+import json
 import random
 import re
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import lxml.html
 import pytest
 from doc_helpers import upper, write
-from doubles import ScriptedEngine, translate_document
+from doubles import ScriptedEngine, translate_document, use_for_every_model
 
 from dilmanc.documents.html import HtmlDocument
 from dilmanc.errors import InputError
@@ -446,6 +447,20 @@ def test_four_links_on_a_short_output_never_nest(output):
     assert " ".join(tree.xpath("//p")[0].text_content().split()) == output
     (item,) = translated.values()
     assert item.tags.emptied == max(0, 4 - len(output.split()))  # links left without words
+
+
+def test_pairs_left_empty_are_named_in_the_document_line_and_report(cli, monkeypatch, tmp_path):
+    use_for_every_model(monkeypatch, ScriptedEngine(lambda _: "Two words."))
+    links = ", ".join(f'<a href="/{n}">{w}</a>' for n, w in enumerate(FOOTER_NAMES[:4]))
+    page = tmp_path / "links.html"
+    page.write_text(f"<html lang=az><body><p>Bu gün {links} saytlarına baxdıq.</p>", "utf-8")
+    report = tmp_path / "report.json"
+    args = ["translate", page, "--to", "en", "--model", "x", "-o", tmp_path / "out"]
+    res = cli([*args, "--report", report])
+    assert res.code == 0, res.err
+    assert "8 by fallback (2 pairs left empty: fewer words than pairs)" in res.err
+    (entry,) = json.loads(report.read_text("utf-8"))["documents"]
+    assert entry["tags_emptied"] == 2
 
 
 def _garbled(text: str) -> str:
