@@ -46,9 +46,9 @@ FILES = sorted(
 DEBRIS = re.compile(r"</?g\d|<x\d|&lt;/?[gx]\d|[gx]\d+/?&gt;|\b[gx]\d+/?>")
 # Placeholders, written independently of dilmanc.text.placeholders.
 PLACEHOLDER = re.compile(
-    r"%(?:\([\w.]+\))?[-#0 +]*\d*(?:\.\d+)?[sdifrxXeEgGcou]"  # printf, %(name)s
+    r"%[A-Za-z_][\w.]*\w%(?![\w%])"  # Symfony %count% (before printf's %c)
+    r"|%(?:\([\w.]+\))?[-#0 +]*\d*(?:\.\d+)?[sdifrxXeEgGcou]"  # printf, %(name)s
     r"|%\d+\$[sd@]|%@"  # positional printf, iOS
-    r"|%[\w.]+%"  # Symfony %count%
     r"|\{\{[^{}]+\}\}|\$\{[^{}]+\}|\{[\w.]*\}"  # {{ x }}, ${x}, {0}, {name}
     r"|:[\w:+-]+:`[^`]+`|`[^`]+`__?|\|[\w-]+\|"  # reStructuredText roles, links, substitutions
 )
@@ -71,9 +71,22 @@ def _stage(source: Path, folder: Path) -> Path:
     return target
 
 
-@pytest.fixture(scope="module")
-def translated(copy_marian_ct2_dir, tmp_path_factory) -> dict[Path, tuple[Path, Path]]:
-    """Every corpus file → (staged input, translation), from one `dilmanc translate` run."""
+def _lose_tags(text: str) -> str:
+    """A model that copies the words and loses every tag it is sent: the tags and
+    placeholders go back by the fallback."""
+    return " ".join(TAG.sub(" ", text).split())
+
+
+TAG = re.compile(r"</?[gx]\d+\s*/?>")
+MODELS = ["copy", "tags-lost"]
+
+
+@pytest.fixture(scope="module", params=MODELS)
+def translated(request, copy_marian_ct2_dir, tmp_path_factory) -> dict[Path, tuple[Path, Path]]:
+    """Every corpus file → (staged input, translation), from one `dilmanc translate` run with
+    the copy model, or with a model that loses every tag."""
+    from doubles import ScriptedEngine, use_for_every_model
+
     from dilmanc.cli import main
 
     work = tmp_path_factory.mktemp("corpus")
@@ -85,6 +98,8 @@ def translated(copy_marian_ct2_dir, tmp_path_factory) -> dict[Path, tuple[Path, 
         patch.setenv("HF_HUB_OFFLINE", "1")
         patch.setenv("DILMANC_HOME", str(work / "home"))
         patch.setattr(segment, "_reads_as_english", lambda text, line_is_english=False: False)
+        if request.param == "tags-lost":
+            use_for_every_model(patch, ScriptedEngine(_lose_tags))
         code = main([str(a) for a in [*args, "--report", report]])
     assert code == 0
     documents = json.loads(report.read_text(encoding="utf-8"))["documents"]

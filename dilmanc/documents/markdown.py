@@ -46,7 +46,9 @@ _BLANK_REST = re.compile(r"[ \t]*")
 _ESCAPE = re.compile(r"([\\`*_\[\]<~])")
 _ENTITY_LIKE = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
 _ESCAPE_IN_PLACEHOLDER = re.compile(r"([`<])")
-_VERBATIM = frozenset(["printf", "brace", "dollar-brace", "double-brace", "template", "icu"])
+_VERBATIM = frozenset(
+    ["printf", "percent-name", "brace", "dollar-brace", "double-brace", "template", "icu"]
+)
 # GitHub / Slack emoji shortcodes (`:card_file_box:`, `:+1:`), not times or a:b:c
 _SHORTCODE = re.compile(r"(?<![\w:]):[a-z0-9_+-]+:(?![\w:])")
 _BLOCK_START = re.compile(r"^([ \t]*)(?:([#>+=-])|(\d{1,9})([.)]))")
