@@ -1,6 +1,8 @@
-"""Real-world files (tests/corpus, provenance in tests/corpus/PROVENANCE.md) through
-`dilmanc translate` with the copy model, checked by independent tools (issue 17, "How to test
-it for real"): python-docx, lxml, `msgfmt -c` and translate-toolkit, srt and webvtt-py.
+"""Real-world files (tests/corpus and ../shared/corpus, provenance in
+tests/corpus/PROVENANCE.md) through `dilmanc translate`, checked by independent tools (issue 17,
+"How to test it for real"): python-docx, lxml, markdown-it, `msgfmt -c` and translate-toolkit,
+srt and webvtt-py. Each file is translated twice: with the copy model, and with a model that
+copies the words and loses every tag (so every tag and placeholder goes back by the fallback).
 
 Every check is a property the output must have whatever the model returns: the structure
 counts of the input, no nested links, no fragment of the `<g1>`/`<x2/>` syntax in visible
@@ -11,8 +13,9 @@ all of it unchanged, so it is switched off here and every sentence goes to the m
 PO and XLIFF files are staged with their target language set to en (they were written for
 other languages) and translated with --overwrite.
 
-The held-out third (tests/corpus/heldout) is for a last measurement only:
-`DILMANC_CORPUS=heldout pytest tests/test_corpus.py` runs it instead of the main set."""
+Held-out files (a `heldout*` folder) are for a last measurement only and are left out of the
+main run: `DILMANC_CORPUS=heldout pytest tests/test_corpus.py` runs tests/corpus/heldout,
+`DILMANC_CORPUS=<folder>` the files of any folder (such as ../shared/corpus/heldout3)."""
 
 from __future__ import annotations
 
@@ -25,22 +28,40 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from conftest import SHARED
 
 from dilmanc.text import segment
 
 pytestmark = pytest.mark.slow
 
 CORPUS = Path(__file__).parent / "corpus"
+# More files kept out of the repository, in ../shared/corpus (provenance in PROVENANCE.md)
+SHARED_CORPUS = SHARED / "corpus"
 _CHOSEN = os.environ.get("DILMANC_CORPUS", "")
 # DILMANC_CORPUS=heldout: tests/corpus/heldout; DILMANC_CORPUS=<folder>: the files of that folder
-ROOT = CORPUS / "heldout" if _CHOSEN == "heldout" else Path(_CHOSEN) if _CHOSEN else CORPUS
+if _CHOSEN:
+    ROOTS = [CORPUS / "heldout" if _CHOSEN == "heldout" else Path(_CHOSEN)]
+else:
+    ROOTS = [CORPUS, SHARED_CORPUS]
 FILES = sorted(
     path
-    for path in ROOT.rglob("*")
+    for root in ROOTS
+    if root.is_dir()
+    for path in root.rglob("*")
     if path.is_file()
     and path.name != "PROVENANCE.md"
-    and (_CHOSEN or "heldout" not in path.relative_to(ROOT).parts)
+    and (_CHOSEN or not any(p.startswith("heldout") for p in path.relative_to(root).parts))
 )
+
+
+def _name(path: Path) -> str:
+    """A file's test id: its path under its corpus folder (`shared/` for ../shared/corpus)."""
+    for root in ROOTS:
+        if path.is_relative_to(root):
+            prefix = "shared/" if root == SHARED_CORPUS else ""
+            return prefix + str(path.relative_to(root))
+    raise ValueError(path)
+
 
 # Fragments of the tag syntax dilmanc sends to models, escaped or not.
 DEBRIS = re.compile(r"</?g\d|<x\d|&lt;/?[gx]\d|[gx]\d+/?&gt;|\b[gx]\d+/?>")
@@ -109,11 +130,11 @@ def translated(request, copy_marian_ct2_dir, tmp_path_factory) -> dict[Path, tup
     }
 
 
-@pytest.mark.parametrize("path", FILES, ids=[str(p.relative_to(ROOT)) for p in FILES])
+@pytest.mark.parametrize("path", FILES, ids=[_name(p) for p in FILES])
 def test_corpus_file(translated, path):
     source, output = translated[path]
     problems = CHECKS[path.suffix](source, output)
-    assert not problems, f"{path.relative_to(ROOT)}:\n  " + "\n  ".join(problems)
+    assert not problems, f"{_name(path)}:\n  " + "\n  ".join(problems)
 
 
 def _placeholders(text: str) -> Counter:
