@@ -709,7 +709,9 @@ TOC_OUTPUTS = {
 
 
 @pytest.mark.parametrize("respond", TOC_OUTPUTS.values(), ids=TOC_OUTPUTS.keys())
-def test_a_table_of_contents_line_keeps_its_tab_and_page_field_in_the_link(tmp_path, respond):
+def test_a_table_of_contents_line_keeps_its_tab_and_page_field_in_the_link(
+    tmp_path, respond, request
+):
     d = docx.Document()
     for n, (anchor, texts, page) in enumerate(TOC):
         F.add_xml(d.add_paragraph(), _toc_line(anchor, texts, page, first=not n))
@@ -743,6 +745,30 @@ def test_a_table_of_contents_line_keeps_its_tab_and_page_field_in_the_link(tmp_p
     outer = [c.get(W + "fldCharType") for c in paragraphs[0]._p.iterchildren(W + "r")
              for c in c.iter(W + "fldChar")]  # fmt: skip
     assert outer == ["begin", "separate"]
+    assert "TOC" in "".join(paragraphs[0]._p.itertext())
+    # every line is translated, the first too (the TOC field starts in it and ends two
+    # paragraphs later: what follows its separator is the field's result, the entries)
+    headings = [_heading(p) for p in paragraphs[:2]]
+    expected = {"copy": ["GIRIŞ VƏ ƏSAS ANLAYIŞLAR", "SƏNƏDIN QURULUŞU"]}.get(
+        request.node.callspec.id
+    )
+    if expected:
+        assert headings == expected
+    else:
+        assert all(
+            h and h not in ("Giriş və əsas anlayışlar", "Sənədin quruluşu") for h in headings
+        )
+
+
+def _heading(paragraph) -> str:
+    """The text of a TOC line's link before its tab."""
+    (link,) = paragraph._p.findall(W + "hyperlink")
+    out = []
+    for element in link.iter(W + "t", W + "tab"):
+        if element.tag == W + "tab":
+            break
+        out.append(element.text or "")
+    return " ".join("".join(out).split())
 
 
 def test_underlined_words_a_model_loses_keep_their_own_runs(tmp_path):
