@@ -80,13 +80,53 @@ ONE_WORD_SOURCE = TaggedText.from_parts(
 )  # fmt: skip
 
 
-def test_pairs_that_fall_onto_one_word_all_nest_on_it():
+def _assert_apart(placed: TaggedText, source: TaggedText) -> None:
+    """Every tag present, in source order (so the source's nesting), and no two pairs that
+    were apart in the source share a character of the output: siblings never nest."""
+    assert not check(placed, source.tag_set())
+    assert [tag for _, tag in placed.tags] == [tag for _, tag in source.tags]
+    before, after = source.pair_spans(), placed.pair_spans()
+    for first in before:
+        for second in before:
+            (a, b), (c, d) = before[first], before[second]
+            if first < second and not (a < d and c < b):  # apart in the source
+                (a, b), (c, d) = after[first], after[second]
+                assert not (a < d and c < b), placed.render()
+
+
+def test_pairs_that_outnumber_the_words_stay_apart_and_the_rest_are_left_empty():
     # no alignment, an alignment to an untagged word, one to a tagged word, an unaligned word
     for alignment in (None, [0], [3], [None]):
         placed = place_tags(ONE_WORD_SOURCE, "Meeting.", alignment)
         assert placed.tagged.text == "Meeting."
-        assert not check(placed.tagged, ONE_WORD_SOURCE.tag_set()), alignment
-        assert placed.tagged.render() == "<g1><g2><g3>Meeting.</g3></g2></g1>", alignment
+        _assert_apart(placed.tagged, ONE_WORD_SOURCE)
+        # the word goes to the longest tagged stretch ("insan alveri"), the others are empty
+        assert placed.tagged.render() == "<g1></g1><g2>Meeting.</g2><g3></g3>", alignment
+        assert placed.emptied == 2
+
+
+def test_four_links_on_a_two_word_output_never_nest():
+    names = ["Ana səhifə", "Haqqımızda", "Xəbərlər", "Əlaqə"]
+    for separator in (" | ", " və "):
+        source = _links(names, separator)
+        for output, alignment in (("Home Contact", None), ("Home Contact", [0, 12])):
+            placed = place_tags(source, output, alignment)
+            assert placed.tagged.text == output
+            _assert_apart(placed.tagged, source)
+            spans = placed.tagged.pair_spans().values()
+            assert placed.emptied == sum(1 for a, b in spans if not output[a:b].strip())
+            assert placed.emptied >= 2
+
+
+def test_sibling_pairs_aligned_to_the_same_word_do_not_nest():
+    # `[x](a)[y](b)` or `` `https``http` ``: one source word under two sibling pairs, and an
+    # output word aligned to it: both pairs would wrap exactly that word
+    source = TaggedText.from_parts(
+        [Tag(1, OPEN), "ab", Tag(1, CLOSE), Tag(2, OPEN), "cd", Tag(2, CLOSE), " son"]
+    )
+    placed = place_tags(source, "xy end", [0, 1])
+    _assert_apart(placed.tagged, source)
+    assert placed.fallback > 0
 
 
 def _links(names: list[str], separator: str = " | ") -> TaggedText:

@@ -1,6 +1,8 @@
-"""Real-world files (tests/corpus, provenance in tests/corpus/PROVENANCE.md) through
-`dilmanc translate` with the copy model, checked by independent tools (issue 17, "How to test
-it for real"): python-docx, lxml, `msgfmt -c` and translate-toolkit, srt and webvtt-py.
+"""Real-world files (tests/corpus and ../shared/corpus, provenance in
+tests/corpus/PROVENANCE.md) through `dilmanc translate`, checked by independent tools (issue 17,
+"How to test it for real"): python-docx, lxml, markdown-it, `msgfmt -c` and translate-toolkit,
+srt and webvtt-py. Each file is translated twice: with the copy model, and with a model that
+copies the words and loses every tag (so every tag and placeholder goes back by the fallback).
 
 Every check is a property the output must have whatever the model returns: the structure
 counts of the input, no nested links, no fragment of the `<g1>`/`<x2/>` syntax in visible
@@ -11,8 +13,9 @@ all of it unchanged, so it is switched off here and every sentence goes to the m
 PO and XLIFF files are staged with their target language set to en (they were written for
 other languages) and translated with --overwrite.
 
-The held-out third (tests/corpus/heldout) is for a last measurement only:
-`DILMANC_CORPUS=heldout pytest tests/test_corpus.py` runs it instead of the main set."""
+Held-out files (a `heldout*` folder) are for a last measurement only and are left out of the
+main run: `DILMANC_CORPUS=heldout pytest tests/test_corpus.py` runs tests/corpus/heldout,
+`DILMANC_CORPUS=<folder>` the files of any folder (such as ../shared/corpus/heldout3)."""
 
 from __future__ import annotations
 
@@ -25,28 +28,48 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from conftest import SHARED
 
 from dilmanc.text import segment
 
 pytestmark = pytest.mark.slow
 
 CORPUS = Path(__file__).parent / "corpus"
-HELDOUT = os.environ.get("DILMANC_CORPUS") == "heldout"
+# More files kept out of the repository, in ../shared/corpus (provenance in PROVENANCE.md)
+SHARED_CORPUS = SHARED / "corpus"
+_CHOSEN = os.environ.get("DILMANC_CORPUS", "")
+# DILMANC_CORPUS=heldout: tests/corpus/heldout; DILMANC_CORPUS=<folder>: the files of that folder
+if _CHOSEN:
+    ROOTS = [CORPUS / "heldout" if _CHOSEN == "heldout" else Path(_CHOSEN)]
+else:
+    ROOTS = [CORPUS, SHARED_CORPUS]
 FILES = sorted(
     path
-    for path in (CORPUS / "heldout" if HELDOUT else CORPUS).rglob("*")
+    for root in ROOTS
+    if root.is_dir()
+    for path in root.rglob("*")
     if path.is_file()
-    and path.suffix != ".md"
-    and (HELDOUT or "heldout" not in path.relative_to(CORPUS).parts)
+    and path.name != "PROVENANCE.md"
+    and (_CHOSEN or not any(p.startswith("heldout") for p in path.relative_to(root).parts))
 )
+
+
+def _name(path: Path) -> str:
+    """A file's test id: its path under its corpus folder (`shared/` for ../shared/corpus)."""
+    for root in ROOTS:
+        if path.is_relative_to(root):
+            prefix = "shared/" if root == SHARED_CORPUS else ""
+            return prefix + str(path.relative_to(root))
+    raise ValueError(path)
+
 
 # Fragments of the tag syntax dilmanc sends to models, escaped or not.
 DEBRIS = re.compile(r"</?g\d|<x\d|&lt;/?[gx]\d|[gx]\d+/?&gt;|\b[gx]\d+/?>")
 # Placeholders, written independently of dilmanc.text.placeholders.
 PLACEHOLDER = re.compile(
-    r"%(?:\([\w.]+\))?[-#0 +]*\d*(?:\.\d+)?[sdifrxXeEgGcou]"  # printf, %(name)s
+    r"%[A-Za-z_][\w.]*\w%(?![\w%])"  # Symfony %count% (before printf's %c)
+    r"|%(?:\([\w.]+\))?[-#0 +]*\d*(?:\.\d+)?[sdifrxXeEgGcou]"  # printf, %(name)s
     r"|%\d+\$[sd@]|%@"  # positional printf, iOS
-    r"|%[\w.]+%"  # Symfony %count%
     r"|\{\{[^{}]+\}\}|\$\{[^{}]+\}|\{[\w.]*\}"  # {{ x }}, ${x}, {0}, {name}
     r"|:[\w:+-]+:`[^`]+`|`[^`]+`__?|\|[\w-]+\|"  # reStructuredText roles, links, substitutions
 )
@@ -69,9 +92,22 @@ def _stage(source: Path, folder: Path) -> Path:
     return target
 
 
-@pytest.fixture(scope="module")
-def translated(copy_marian_ct2_dir, tmp_path_factory) -> dict[Path, tuple[Path, Path]]:
-    """Every corpus file → (staged input, translation), from one `dilmanc translate` run."""
+def _lose_tags(text: str) -> str:
+    """A model that copies the words and loses every tag it is sent: the tags and
+    placeholders go back by the fallback."""
+    return " ".join(TAG.sub(" ", text).split())
+
+
+TAG = re.compile(r"</?[gx]\d+\s*/?>")
+MODELS = ["copy", "tags-lost"]
+
+
+@pytest.fixture(scope="module", params=MODELS)
+def translated(request, copy_marian_ct2_dir, tmp_path_factory) -> dict[Path, tuple[Path, Path]]:
+    """Every corpus file → (staged input, translation), from one `dilmanc translate` run with
+    the copy model, or with a model that loses every tag."""
+    from doubles import ScriptedEngine, use_for_every_model
+
     from dilmanc.cli import main
 
     work = tmp_path_factory.mktemp("corpus")
@@ -83,6 +119,8 @@ def translated(copy_marian_ct2_dir, tmp_path_factory) -> dict[Path, tuple[Path, 
         patch.setenv("HF_HUB_OFFLINE", "1")
         patch.setenv("DILMANC_HOME", str(work / "home"))
         patch.setattr(segment, "_reads_as_english", lambda text, line_is_english=False: False)
+        if request.param == "tags-lost":
+            use_for_every_model(patch, ScriptedEngine(_lose_tags))
         code = main([str(a) for a in [*args, "--report", report]])
     assert code == 0
     documents = json.loads(report.read_text(encoding="utf-8"))["documents"]
@@ -92,11 +130,11 @@ def translated(copy_marian_ct2_dir, tmp_path_factory) -> dict[Path, tuple[Path, 
     }
 
 
-@pytest.mark.parametrize("path", FILES, ids=[str(p.relative_to(CORPUS)) for p in FILES])
+@pytest.mark.parametrize("path", FILES, ids=[_name(p) for p in FILES])
 def test_corpus_file(translated, path):
     source, output = translated[path]
     problems = CHECKS[path.suffix](source, output)
-    assert not problems, f"{path.relative_to(CORPUS)}:\n  " + "\n  ".join(problems)
+    assert not problems, f"{_name(path)}:\n  " + "\n  ".join(problems)
 
 
 def _placeholders(text: str) -> Counter:
@@ -153,6 +191,10 @@ def check_html(source: Path, output: Path) -> list[str]:
 
     before = lxml.html.fromstring(source.read_bytes())
     after = lxml.html.fromstring(output.read_bytes())
+    return _check_html_trees(before, after, output.read_text("utf-8"))
+
+
+def _check_html_trees(before, after, markup: str) -> list[str]:
     problems = []
     if after.xpath("//a//a"):
         problems.append(f"{len(after.xpath('//a//a'))} nested links")
@@ -164,7 +206,23 @@ def check_html(source: Path, output: Path) -> list[str]:
         if not link.text_content().strip() and not link.xpath(".//img | .//svg"):
             problems.append(f"empty link {link.get('href')!r}")
     text = after.text_content()
-    return problems + _debris("text", text) + _debris("markup", output.read_text("utf-8"))
+    return problems + _debris("text", text) + _debris("markup", markup)
+
+
+# --- Markdown -------------------------------------------------------------------------------
+
+
+def check_markdown(source: Path, output: Path) -> list[str]:
+    """Both files rendered to HTML (CommonMark + GFM tables), then the HTML checks, and no
+    code span swallowed or merged: the same number of `<code>` elements."""
+    import lxml.html
+    from markdown_it import MarkdownIt
+
+    def render(path: Path):
+        parser = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+        return lxml.html.fromstring(f"<div>{parser.render(path.read_text('utf-8-sig'))}</div>")
+
+    return _check_html_trees(render(source), render(output), output.read_text("utf-8-sig"))
 
 
 # --- PO -------------------------------------------------------------------------------------
@@ -270,6 +328,7 @@ def _check_cues(before: list, after: list) -> list[str]:
 CHECKS = {
     ".docx": check_docx,
     ".html": check_html,
+    ".md": check_markdown,
     ".po": check_po,
     ".xlf": check_xliff,
     ".srt": check_srt,

@@ -3,6 +3,7 @@ untranslated byte kept, malformed pages read without failing."""
 
 from __future__ import annotations
 
+import json
 import random
 import re
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import lxml.html
 import pytest
 from doc_helpers import upper, write
-from doubles import ScriptedEngine, translate_document
+from doubles import ScriptedEngine, translate_document, use_for_every_model
 from format_cli import refused
 
 from dilmanc.documents.html import HtmlDocument
@@ -424,6 +425,36 @@ def test_a_footer_of_sibling_links_stays_apart_when_the_model_loses_tags(separat
     assert not any("<g" in text for _, batch in engine.calls for text in batch)
     (item,) = translated.values()
     assert item.tags.tags > 0 and item.tags.fallback == 0
+
+
+@pytest.mark.parametrize("output", ["Two words.", "Two words and more words."])
+def test_four_links_on_a_short_output_never_nest(output):
+    links = ", ".join(f'<a href="/{n}">{w}</a>' for n, w in enumerate(FOOTER_NAMES[:4]))
+    document = HtmlDocument.from_text(
+        f"<html lang=az><body><p>Bu gün {links} saytlarına baxdıq və çoxlu maraqlı şeylər "
+        "öyrəndik.</p>"
+    )
+    translated = translate_document(document, ScriptedEngine(lambda _: output))
+    tree = lxml.html.fromstring(document.render(EN, translated))
+    assert not tree.xpath("//a//a")
+    assert [a.get("href") for a in tree.xpath("//a")] == ["/0", "/1", "/2", "/3"]
+    assert " ".join(tree.xpath("//p")[0].text_content().split()) == output
+    (item,) = translated.values()
+    assert item.tags.emptied == max(0, 4 - len(output.split()))  # links left without words
+
+
+def test_pairs_left_empty_are_named_in_the_document_line_and_report(cli, monkeypatch, tmp_path):
+    use_for_every_model(monkeypatch, ScriptedEngine(lambda _: "Two words."))
+    links = ", ".join(f'<a href="/{n}">{w}</a>' for n, w in enumerate(FOOTER_NAMES[:4]))
+    page = tmp_path / "links.html"
+    page.write_text(f"<html lang=az><body><p>Bu gün {links} saytlarına baxdıq.</p>", "utf-8")
+    report = tmp_path / "report.json"
+    args = ["translate", page, "--to", "en", "--model", "x", "-o", tmp_path / "out"]
+    res = cli([*args, "--report", report])
+    assert res.code == 0, res.err
+    assert "8 by fallback (2 pairs left empty: fewer words than pairs)" in res.err
+    (entry,) = json.loads(report.read_text("utf-8"))["documents"]
+    assert entry["tags_emptied"] == 2
 
 
 def _garbled(text: str) -> str:

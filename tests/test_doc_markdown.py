@@ -288,14 +288,31 @@ def test_cli_unknown_extension_is_one_line_and_writes_nothing(cli, table_engine,
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
-def test_a_one_word_output_keeps_every_formatting_pair():
+def test_a_one_word_output_takes_the_longest_pair_and_leaves_no_stray_markers():
     doc = MarkdownDocument.from_text(
         "Tədbirdə **BMqT**-nin nümayəndəsi *insan alveri* barədə danışdı.\n"
     )
     translated = translate_document(doc, ScriptedEngine(lambda _: "Meeting."))
-    html = MarkdownIt().render(write(doc, translated))
-    assert "<strong>" in html and "<em>" in html, html
-    assert "Meeting." in html
+    out = write(doc, translated)
+    # the pairs do not share the word (no `***Meeting.***`), and the one left without
+    # words is not written as `****`, which would show as four stars
+    assert out == "*Meeting.*\n"
+
+
+@pytest.mark.parametrize("output", ["Two words.", "Two words and more words."])
+def test_four_links_on_a_short_output_never_nest(output):
+    doc = MarkdownDocument.from_text(
+        "Bu gün [birinci](/1), [ikinci](/2), [üçüncü](/3) və [dördüncü](/4) saytlara baxdıq "
+        "və çoxlu maraqlı şeylər öyrəndik.\n"
+    )
+    out = write(doc, translate_document(doc, ScriptedEngine(lambda _: output)))
+    tokens = MarkdownIt().parseInline(out)[0].children
+    assert [t.attrs["href"] for t in tokens if t.type == "link_open"] == ["/1", "/2", "/3", "/4"]
+    depth = 0
+    for token in tokens:
+        depth += {"link_open": 1, "link_close": -1}.get(token.type, 0)
+        assert depth <= 1, out
+    assert " ".join("".join(t.content for t in tokens).split()) == output
 
 
 def test_links_and_code_spans_a_model_loses_come_back_apart_and_in_order():

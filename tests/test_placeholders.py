@@ -56,6 +56,27 @@ def test_code_rules_take_every_printf_and_brace():
     assert texts("100%% və %-dən, %1 {} { ad }") == []
 
 
+@pytest.mark.parametrize("rules", [CODE, PROSE], ids=["code", "prose"])
+def test_symfony_percent_names_are_one_placeholder(rules):
+    # Symfony's `%count%`, not printf `%c` and `% f` (a held-out PO file, issue 17)
+    text = "{0} alma yoxdur|bir alma|%count% alma, %user_name% və %limit.max%"
+    assert texts(text, rules) == ["{0}", "%count%", "%user_name%", "%limit.max%"]
+
+
+def test_printf_next_to_a_percent_stays_printf():
+    assert texts("%s%s, %d%%, %ld%s və %lu%% tamam", CODE) == [
+        "%s",
+        "%s",
+        "%d",
+        "%%",
+        "%ld",
+        "%s",
+        "%lu",
+        "%%",
+    ]
+    assert texts("Endirim 20%ə qədər, 5%-dən 10% arası") == []
+
+
 def test_icu_skeleton_is_kept_and_sub_messages_are_text():
     found = scan(ICU)
     assert [ICU[a:b] for a, b in found.skeleton] == [

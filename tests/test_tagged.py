@@ -12,9 +12,11 @@ from dilmanc.text.tagged import (
     Edit,
     Tag,
     TaggedText,
+    check,
     debris_spans,
     is_markup_list,
     join,
+    keep_inside,
     parse,
     split,
 )
@@ -166,3 +168,32 @@ def test_memory_uses_the_one_tag_syntax_validator_and_casing():
     assert store._tag_problem("<g1>a<g2>b</g1>c</g2>") is None
     assert parse("<g1>a<g2>b</g1>c</g2>").problems[-1] == "tag </g1> closes out of order"
     assert store._tag_problem("<g1>a") == "tag <g1> is never closed"
+
+
+TOC_SOURCE = parse("<g1>Giriş<x2/></g1> və <g3><x4/>şəkil</g3>").tagged
+
+
+def test_standalone_codes_moved_out_of_their_pair_go_back_inside_on_their_own_side():
+    for output, expected in [
+        # tab after the link's end, tab before the link: back at the end of the link's text
+        ("<g1>Intro</g1><x2/> and <g3><x4/>image</g3>",
+         "<g1>Intro<x2/></g1> and <g3><x4/>image</g3>"),
+        ("<x2/><g1>Intro</g1> and <g3>image</g3><x4/>",
+         "<g1>Intro<x2/></g1> and <g3><x4/>image</g3>"),
+        # inside its pair anywhere: left where the model put it
+        ("<g1><x2/>Intro</g1> and <g3>image<x4/></g3>",
+         "<g1><x2/>Intro</g1> and <g3>image<x4/></g3>"),
+    ]:  # fmt: skip
+        placed = keep_inside(parse(output).tagged, TOC_SOURCE)
+        assert placed.render() == expected
+        assert not check(placed, TOC_SOURCE.tag_set())
+
+
+def test_a_code_between_words_of_its_pair_returns_to_the_side_it_was_moved_to():
+    source = parse("<g1>bir<x2/> iki</g1> üç").tagged
+    assert keep_inside(parse("<g1>one two</g1> three<x2/>").tagged, source).render() == (
+        "<g1>one two<x2/></g1> three"
+    )
+    assert keep_inside(parse("<x2/><g1>one two</g1> three").tagged, source).render() == (
+        "<g1><x2/>one two</g1> three"
+    )

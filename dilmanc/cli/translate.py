@@ -444,7 +444,9 @@ def _tags_summary(document) -> str:
     return (
         f"dilmanc: {document.input}: {tags.tags} inline tags in {document.units_with_tags} "
         f"units: {tags.by_model} kept by the model, {tags.by_alignment} placed by alignment, "
-        f"{tags.fallback} by fallback; sentences re-decoded without tags: {tags.redecoded}"
+        f"{tags.fallback} by fallback"
+        + (f" ({tags.emptied} pairs left empty: fewer words than pairs)" if tags.emptied else "")
+        + f"; sentences re-decoded without tags: {tags.redecoded}"
     )
 
 

@@ -86,6 +86,7 @@ class TagOutcome:
     by_alignment: int = 0  # tags placed from the word alignment
     fallback: int = 0  # tags without aligned words: put back in source order
     redecoded: int = 0  # sentences decoded again without their tags (the first came back garbled)
+    emptied: int = 0  # pairs left around no text: the output had fewer words than such pairs
 
     def __add__(self, other: TagOutcome) -> TagOutcome:
         return TagOutcome(
@@ -94,6 +95,7 @@ class TagOutcome:
             self.by_alignment + other.by_alignment,
             self.fallback + other.fallback,
             self.redecoded + other.redecoded,
+            self.emptied + other.emptied,
         )
 
 

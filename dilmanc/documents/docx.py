@@ -17,7 +17,8 @@ that dilmanc.documents.runs (shared with PPTX and XLSX) turns into tagged text:
   is its `w:rPr`; a hyperlink (or tracked insertion, smart tag) is a pair around its runs;
 * tabs, breaks, drawings, text boxes, fields (simple and complex, begin to end, result
   included), footnote references, bookmarks and comment ranges are standalone tags carrying
-  their XML.
+  their XML. A field that ends in a later paragraph (a table of contents) is one only up to
+  its separator: its result there is text, as in the paragraphs after it.
 
 Writing re-opens the document from the kept bytes (so languages never leak into each other),
 analyses each translated paragraph again the same way (so tag ids match the unit's) and
@@ -185,9 +186,10 @@ STYLE = WordStyle()
 class _Flattener:
     """A paragraph's content as text and node tokens, fields folded into nodes."""
 
-    def __init__(self) -> None:
+    def __init__(self, open_ended: frozenset = frozenset()) -> None:
         self.tokens: list[runs.Text | runs.Node] = []
         self.depth = 0  # open complex fields
+        self.open_ended = open_ended  # separators of fields that end after the paragraph
 
     def container(self, element, ctx: tuple) -> None:
         for child in element:
@@ -216,7 +218,7 @@ class _Flattener:
                 kind = child.get(W_FLDCHARTYPE)
                 if kind == "begin":
                     self.depth += 1
-                elif kind == "end":
+                elif kind == "end" or (kind == "separate" and child in self.open_ended):
                     self.depth = max(0, self.depth - 1)
             elif tag == W_T and not self.depth:
                 if child.text:
@@ -239,9 +241,26 @@ def _has_text(element) -> bool:
     return any(t.text for t in element.iter(W_T))
 
 
+def _open_ended(paragraph) -> frozenset:
+    """The separators of the fields that begin in `paragraph` and end after it (a table of
+    contents, an index): what follows is their result running on over paragraphs, text like
+    that of the paragraphs after it, not part of one standalone code (the field's start up
+    to its separator is one)."""
+    stack: list = []  # per open field: its separator, once seen
+    for mark in paragraph.iter(W_FLDCHAR):
+        kind = mark.get(W_FLDCHARTYPE)
+        if kind == "begin":
+            stack.append(None)
+        elif kind == "separate" and stack:
+            stack[-1] = mark
+        elif kind == "end" and stack:
+            stack.pop()
+    return frozenset(mark for mark in stack if mark is not None)
+
+
 def analyse(paragraph) -> runs.Analysed | None:
     """The paragraph as tagged text, or None when it has no text at all."""
-    flat = _Flattener()
+    flat = _Flattener(_open_ended(paragraph))
     flat.container(paragraph, ())
     return runs.analyse(flat.tokens, STYLE, WRAPPERS)
 

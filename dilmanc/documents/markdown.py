@@ -46,7 +46,9 @@ _BLANK_REST = re.compile(r"[ \t]*")
 _ESCAPE = re.compile(r"([\\`*_\[\]<~])")
 _ENTITY_LIKE = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
 _ESCAPE_IN_PLACEHOLDER = re.compile(r"([`<])")
-_VERBATIM = frozenset(["printf", "brace", "dollar-brace", "double-brace", "template", "icu"])
+_VERBATIM = frozenset(
+    ["printf", "percent-name", "brace", "dollar-brace", "double-brace", "template", "icu"]
+)
 # GitHub / Slack emoji shortcodes (`:card_file_box:`, `:+1:`), not times or a:b:c
 _SHORTCODE = re.compile(r"(?<![\w:]):[a-z0-9_+-]+:(?![\w:])")
 _BLOCK_START = re.compile(r"^([ \t]*)(?:([#>+=-])|(\d{1,9})([.)]))")
@@ -404,8 +406,11 @@ def _markup(target: TaggedText, codes: dict[int, InlineCode], block: _Block) -> 
     out: list[str] = []
     parts = target.parts()
     starred = _underscores_inside_words(target, codes)
+    hollow = _hollow_emphasis(target, codes)
     for number, part in enumerate(parts):
         if isinstance(part, Tag):
+            if part.id in hollow:
+                continue
             data = starred.get(part.id) or codes[part.id].data
             if part.kind == OPEN:
                 out.append(data[0])
@@ -429,6 +434,17 @@ def _markup(target: TaggedText, codes: dict[int, InlineCode], block: _Block) -> 
             piece = re.sub(r"#(\s*)$", r"\\#\1", piece)  # not a closing sequence
         out.append(piece)
     return "".join(out)
+
+
+def _hollow_emphasis(target: TaggedText, codes: dict[int, InlineCode]) -> set[int]:
+    """Emphasis, strong and strikethrough pairs around no text (a model's output had fewer
+    words than pairs, see `text.align`): `****` would show as literal stars, so they are left
+    out. A link stays, empty (`[](url)`): its target is kept."""
+    return {
+        tag_id
+        for tag_id, (start, end) in target.pair_spans().items()
+        if codes[tag_id].name != "link" and not target.text[start:end].strip()
+    }
 
 
 def _underscores_inside_words(

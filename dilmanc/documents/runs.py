@@ -260,6 +260,7 @@ class Builder:
         self.paragraph = paragraph
         self.codes = codes
         self.chain: list[tuple[int, object]] = []  # open wrapper copies: pair id, element
+        self.made: set[int] = set()  # pair ids whose wrapper copy exists
         self.last_run = None
         self.last_key: tuple | None = None
         self.end = None  # the first kept element after the content
@@ -296,6 +297,7 @@ class Builder:
                 if isinstance(child.tag, str) and child.tag.endswith("Pr"):
                     element.append(copy.deepcopy(child))
             self.chain.append((pid, element))
+            self.made.add(pid)
         return self.chain[-1][1] if self.chain else self.paragraph
 
     def run(self, container, rpr, key: tuple, *, translated: bool):
@@ -352,6 +354,9 @@ def rebuild(builder: Builder, analysed: Analysed, target: TaggedText) -> None:
         if part.kind == OPEN and isinstance(code, Pair) and part.id not in stack:
             stack.append(part.id)
         elif part.kind == CLOSE and part.id in stack:
+            if code.wrapper is not None and part.id not in builder.made:
+                # a link left without words (see text.align) stays, empty: its target is kept
+                builder.container([cid for cid in stack if codes[cid].wrapper is not None])
             stack.remove(part.id)
         elif part.kind == EMPTY and isinstance(code, Standalone) and part.id not in placed:
             placed.add(part.id)

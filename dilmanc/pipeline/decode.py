@@ -24,7 +24,7 @@ from dilmanc.glossary.enforce import Candidate
 from dilmanc.pipeline.outputs import SPACES
 from dilmanc.qe import ModelSignals
 from dilmanc.text.align import drop_spans, place_tags, word_alignment
-from dilmanc.text.tagged import EMPTY, Edit, TaggedText, debris_spans, parse
+from dilmanc.text.tagged import EMPTY, Edit, TaggedText, debris_spans, keep_inside, parse
 
 
 @dataclass
@@ -163,7 +163,7 @@ def _place(segment: TaggedText, result: TranslationResult) -> tuple[TaggedText, 
         if debris:
             edits = [Edit(a, b) for a, b in _with_a_space(debris, tagged.text)]
             tagged = tagged.apply(edits).strip()
-        return tagged, TagOutcome(count, by_model=count)
+        return keep_inside(tagged, segment), TagOutcome(count, by_model=count)
     plain = parsed.tagged.text  # tags taken out, invented ones too
     alignment = None
     if result.attention:
@@ -174,7 +174,8 @@ def _place(segment: TaggedText, result: TranslationResult) -> tuple[TaggedText, 
     # the same words without the gaps removed tags left (the alignment counts words)
     placement = place_tags(segment, SPACES.sub(" ", plain).strip(), alignment)
     fallback = min(count, placement.fallback)
-    return placement.tagged, TagOutcome(count, by_alignment=count - fallback, fallback=fallback)
+    outcome = TagOutcome(count, 0, count - fallback, fallback, emptied=placement.emptied)
+    return placement.tagged, outcome
 
 
 def _garbled(segment: TaggedText, output: str) -> bool:
@@ -235,7 +236,9 @@ def _place_plain(segment: TaggedText, result: TranslationResult) -> tuple[Tagged
     placement = place_tags(segment, text, alignment)
     count = len(segment.tag_set())
     fallback = min(count, placement.fallback)
-    outcome = TagOutcome(count, by_alignment=count - fallback, fallback=fallback, redecoded=1)
+    outcome = TagOutcome(
+        count, 0, count - fallback, fallback, redecoded=1, emptied=placement.emptied
+    )
     return placement.tagged, outcome
 
 

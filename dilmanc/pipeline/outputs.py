@@ -53,4 +53,5 @@ def stored(local: TaggedText, text: str, origin: Origin) -> Output:
     placement = place_tags(local, SPACES.sub(" ", parsed.tagged.text).strip(), None)
     count = len(expected)
     fallback = min(count, placement.fallback)
-    return Output(placement.tagged, TagOutcome(count, count - fallback, 0, fallback), origin)
+    outcome = TagOutcome(count, count - fallback, 0, fallback, emptied=placement.emptied)
+    return Output(placement.tagged, outcome, origin)

@@ -93,7 +93,8 @@ def _worse(a: TagOutcome, b: TagOutcome) -> TagOutcome:
     by_model = min(a.by_model, b.by_model)
     tags = max(a.tags, b.tags)
     redecoded = max(a.redecoded, b.redecoded)
-    return TagOutcome(tags, by_model, tags - by_model - fallback, fallback, redecoded)
+    emptied = max(a.emptied, b.emptied)
+    return TagOutcome(tags, by_model, tags - by_model - fallback, fallback, redecoded, emptied)
 
 
 def restored(piece: Piece, unique: Unique) -> Output:

@@ -134,6 +134,7 @@ class PipelineReport:
                 "by_alignment": self.tags.by_alignment,
                 "fallback": self.tags.fallback,
                 "redecoded": self.tags.redecoded,
+                "emptied": self.tags.emptied,
             },
             "origins": {origin.value: self.origins.get(origin, 0) for origin in Origin},
             "memory": self.memory.to_json(),

@@ -198,6 +198,7 @@ class DocumentReport:
             "tags_by_alignment": self.tags.by_alignment,
             "tags_fallback": self.tags.fallback,
             "tags_redecoded": self.tags.redecoded,
+            "tags_emptied": self.tags.emptied,
             "warnings": self.warnings,
             **(
                 {"qe": {iso: c.to_json() for iso, c in self.qe.items()}, "review": self.verdicts}

@@ -12,8 +12,11 @@ no aligned output word, or the alignment would put a pair around a sibling's wor
 of the sentence goes back in source order (so the nesting is the source's), each at a word
 boundary: the stretches of text between tags share the output words in order, in proportion
 to their length or following the alignment, every stretch inside a pair gets a word, and two
-codes that had a space between them keep one (`Placement.fallback` counts these tags). Only
-an output with fewer words than enclosed stretches makes pairs share words; they then nest.
+codes that had a space between them keep one (`Placement.fallback` counts these tags).
+An output with fewer words than enclosed stretches gives its words to the longest of them
+(the earlier on a tie); the other pairs stay, in source order, as empty pairs at the word
+boundary where their text would have been (`Placement.emptied` counts them). Pairs never share
+words: sibling links never nest, whatever the output.
 """
 
 from __future__ import annotations
@@ -22,7 +25,17 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from dilmanc.text.tagged import CLOSE, EMPTY, OPEN, TAG_PATTERN, Placed, Tag, TaggedText, check
+from dilmanc.text.tagged import (
+    CLOSE,
+    EMPTY,
+    OPEN,
+    TAG_PATTERN,
+    Placed,
+    Tag,
+    TaggedText,
+    check,
+    keep_inside,
+)
 
 _BYTE = re.compile(r"^<0x([0-9A-Fa-f]{2})>$")
 _SPECIAL = re.compile(r"^(?:<[^>]*>|>>\w+<<|[a-z]{3}_[A-Z][a-z]{3}|__\w+__)$")
@@ -33,10 +46,12 @@ SPACE_MARK = "▁"
 @dataclass(frozen=True)
 class Placement:
     """Tags placed on an output: `fallback` counts the tags placed without an alignment of
-    their own words (a pair counts two)."""
+    their own words (a pair counts two); `emptied` counts the pairs that enclosed text in the
+    source and enclose none in the output (it had fewer words than such pairs)."""
 
     tagged: TaggedText
     fallback: int = 0
+    emptied: int = 0
 
 
 def piece_spans(pieces: Sequence[str]) -> tuple[str, list[tuple[int, int] | None]]:
@@ -231,12 +246,17 @@ def place_tags(
     if len(spans) == len(pairs) and None not in empties and _apart(pairs, spans):
         tagged = _assemble(output_plain, source, spans, empties)
         if not check(tagged, source.tag_set()):
-            return Placement(tagged, 0)
+            return Placement(keep_inside(tagged, source), 0)
     tagged = _in_source_order(source, output_plain, source_words, target_words, alignment)
     placed = tagged.pair_spans()
     fallback = sum(2 for pid in pairs if spans.get(pid) != placed.get(pid))
     fallback += sum(1 for item in empties if item is None)
-    return Placement(tagged, fallback)
+    emptied = sum(
+        1
+        for pid, (start, end) in pairs.items()
+        if _has_text(source.text[start:end]) and not _has_text(output_plain[slice(*placed[pid])])
+    )
+    return Placement(tagged, fallback, emptied)
 
 
 def _aligned_spans(
@@ -287,8 +307,8 @@ def _apart(pairs: dict[int, tuple[int, int]], spans: dict[int, tuple[int, int]])
             if a < d and c < b:
                 continue  # nested in the source (or around the same words)
             (a, b), (c, d) = spans[first], spans[second]
-            if a < d and c < b and (a, b) != (c, d):
-                return False
+            if a < d and c < b:
+                return False  # siblings on shared words would nest: `<a><a>x</a></a>`
     return True
 
 
@@ -303,7 +323,8 @@ def _in_source_order(
     the source's. The stretches of source text between tag positions share the output words
     in order, in proportion to their length (or following the alignment where there is
     one), and every stretch a pair encloses gets at least one word. An output with fewer
-    words than such stretches makes them share words: pairs on the same words nest."""
+    words than such stretches gives them to the longest stretches; the others get none, so
+    their pairs are empty, still in source order (never around another pair's words)."""
     groups: list[tuple[int, list[Tag]]] = []
     for offset, tag in source.tags:
         if groups and groups[-1][0] == offset:
@@ -321,9 +342,21 @@ def _in_source_order(
     for needs in (_has_text, _has_word):
         required = [depth > 0 and needs(s) for depth, s in zip(inside, stretches, strict=True)]
         if sum(required) <= count:
-            boundaries = _fit(ideals, required, count)
-            return _at_boundaries(text, groups, boundaries, target_words, source.text)
-    return _shared(source, text, groups, required, target_words)
+            break
+    else:
+        required = _longest(required, stretches, count)
+    boundaries = _fit(ideals, required, count)
+    return _at_boundaries(text, groups, boundaries, target_words, source.text)
+
+
+def _longest(required: list[bool], stretches: list[str], count: int) -> list[bool]:
+    """`required` kept for the `count` longest required stretches (the earlier on a tie)."""
+    ranked = sorted(
+        (i for i, needed in enumerate(required) if needed),
+        key=lambda i: (-len(stretches[i].strip()), i),
+    )
+    keep = set(ranked[:count])
+    return [i in keep for i in range(len(required))]
 
 
 def _depths(groups: list[tuple[int, list[Tag]]]) -> list[int]:
@@ -411,40 +444,6 @@ def _at_boundaries(
         parts.append(" ")  # a code that stood between words still does
     parts.append(text[pos:])
     return TaggedText.from_parts(parts)
-
-
-def _shared(
-    source: TaggedText,
-    text: str,
-    groups: list[tuple[int, list[Tag]]],
-    required: list[bool],
-    words: list[tuple[int, int]],
-) -> TaggedText:
-    """Fewer output words than enclosed stretches: the stretches share the words in order
-    (several on one word), each pair around the words of its stretches; pairs on the same
-    words nest in source order. Around the whole output if even that crosses."""
-    stretches = [i for i, needed in enumerate(required) if needed]
-    word_of = {s: (n * len(words)) // len(stretches) for n, s in enumerate(stretches)}
-    opened: dict[int, int] = {}
-    spans: dict[int, tuple[int, int]] = {}
-    empties: list[tuple[int, Tag]] = []
-    for index, (_, tags) in enumerate(groups, 1):  # stretch `index` follows group `index`
-        later = [word_of[s] for s in stretches if s >= index]
-        earlier = [word_of[s] for s in stretches if s < index]
-        for tag in tags:
-            if tag.kind == OPEN:
-                opened[tag.id] = later[0] if later else earlier[-1]
-            elif tag.kind == CLOSE and tag.id in opened:
-                start = opened.pop(tag.id)
-                end = max(start, earlier[-1] if earlier else start)
-                spans[tag.id] = (words[start][0], words[end][1])
-            elif tag.kind == EMPTY:
-                empties.append((words[later[0]][0] if later else words[-1][1], tag))
-    tagged = _assemble(text, source, spans, empties)
-    if check(tagged, source.tag_set()):
-        whole = (words[0][0], words[-1][1])
-        tagged = _assemble(text, source, dict.fromkeys(spans, whole), empties)
-    return tagged
 
 
 def _assemble(

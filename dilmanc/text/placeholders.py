@@ -7,6 +7,8 @@ What counts as a placeholder (`scan` finds them; `protect` turns them into empty
 * printf: `%s`, `%d`, `%5.2f`, `%-10s`, `%lld`, `%zu`, `%r`, `%a`, positional `%1$s` and
   `%2$@` (Android, iOS), named `%(name)s` and `%(name)r`, `%@` (Objective-C), `%#@items@`
   (iOS stringsdict); in code also `%%` and Qt's `%1`/`%L1`.
+* Symfony and Laravel names between percent signs: `%count%`, `%user_name%` (two or more
+  characters; `%ld%s` and `%d%%` stay printf).
 * brace fields: `{name}`, `{0}`, `{user.name}`, `{items[0]}`, `{x!r:>4}`, `{0:N2}`; in code
   also `{}`, `{ name }` and non-ASCII names.
 * `${name}` (JavaScript template literals, shell), `{{ name }}` and `{{{ raw }}}` (Angular,
@@ -59,8 +61,8 @@ PROSE = Rules()
 class Span:
     start: int
     end: int
-    kind: str  # printf, brace, dollar-brace, double-brace, template, icu, icu-count, entity,
-    #            space (a space-like character), mark (another invisible character)
+    kind: str  # printf, percent-name, brace, dollar-brace, double-brace, template, icu,
+    #            icu-count, entity, space (a space-like character), mark (another invisible one)
 
 
 @dataclass
@@ -81,6 +83,9 @@ _PRINTF = re.compile(
     r"(?:hh|h|ll|l|L|q|j|z|t|I64|I32)?(?P<conversion>[diouxXeEfFgGaAcCsSpnr@%])"
 )
 _QT = re.compile(r"%L?[1-9]\d?(?!\d)")
+# Symfony / Laravel-style `%count%`, `%user_name%`: two or more name characters, and not
+# `%ld%s` or `%lu%%` (printf next to a percent)
+_PERCENT_NAME = re.compile(r"%[A-Za-z_][\w.]*\w%(?![%\w])", re.ASCII)
 _BRACE_CODE = re.compile(r"\{\s*[\w.\[\]]*\s*(?:![rsa])?(?::[^{}]*)?\}")
 _BRACE_PROSE = re.compile(
     r"\{(?:\d+|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*|\[\w+\])*)(?:![rsa])?(?::[^{}\s]*)?\}", re.ASCII
@@ -135,8 +140,7 @@ def _scan(text: str, pos: int, rules: Rules, out: Scan, *, inside: bool, plural:
         elif char == "#" and plural:
             end, kind = pos + 1, "icu-count"
         elif char == "%":
-            end = _printf(text, pos, rules)
-            kind = "printf"
+            end, kind = _percent(text, pos, rules)
         elif char == "$":
             m = _DOLLAR.match(text, pos)
             end, kind = (m.end(), "dollar-brace") if m else (0, "")
@@ -152,6 +156,14 @@ def _scan(text: str, pos: int, rules: Rules, out: Scan, *, inside: bool, plural:
     if inside:
         raise _NotIcu
     return pos
+
+
+def _percent(text: str, pos: int, rules: Rules) -> tuple[int, str]:
+    """The end and kind of the placeholder at a `%`: a `%name%`, else printf (0: none)."""
+    m = _PERCENT_NAME.match(text, pos)
+    if m and not (pos and text[pos - 1].isalnum()):
+        return m.end(), "percent-name"
+    return _printf(text, pos, rules), "printf"
 
 
 def _printf(text: str, pos: int, rules: Rules) -> int:

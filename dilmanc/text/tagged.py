@@ -334,6 +334,61 @@ def check(tagged: TaggedText, expected: Iterable[Tag]) -> list[str]:
     return problems
 
 
+def keep_inside(tagged: TaggedText, source: TaggedText) -> TaggedText:
+    """`tagged` with every standalone code that left the pair enclosing it in `source` (a
+    table-of-contents tab and page field moved after the closing of their hyperlink, an image
+    out of its link) put back inside that pair: on the side where it stood in the source when
+    it stood at an end of the pair's text there, else on the side the output moved it to.
+    The text and the other tags stay where the output put them."""
+    home = _homes(source.parts())
+    parts = tagged.parts()
+    for tag, (pair, side) in home.items():
+        if pair is None or tag not in parts or Tag(pair, CLOSE) not in parts:
+            continue
+        index = parts.index(tag)
+        if pair in _open_around(parts, index) or Tag(pair, OPEN) not in parts:
+            continue
+        if side is None:
+            side = "start" if index < parts.index(Tag(pair, OPEN)) else "end"
+        del parts[index]
+        if side == "start":
+            parts.insert(parts.index(Tag(pair, OPEN)) + 1, tag)
+        else:
+            parts.insert(parts.index(Tag(pair, CLOSE)), tag)
+    return TaggedText.from_parts(parts)
+
+
+def _homes(parts: list[str | Tag]) -> dict[Tag, tuple[int | None, str | None]]:
+    """Each standalone tag → the innermost pair around it and the end of that pair's text it
+    stands at ("start", "end"; None: between words of the pair, or no pair)."""
+    out: dict[Tag, tuple[int | None, str | None]] = {}
+    for index, part in enumerate(parts):
+        if not isinstance(part, Tag) or part.kind != EMPTY:
+            continue
+        stack = _open_around(parts, index)
+        if not stack:
+            out[part] = (None, None)
+            continue
+        pair = stack[-1]
+        before = parts[parts.index(Tag(pair, OPEN)) + 1 : index]
+        after = parts[index + 1 : parts.index(Tag(pair, CLOSE))]
+        words = lambda items: any(isinstance(i, str) and i.strip() for i in items)  # noqa: E731
+        side = "end" if not words(after) else "start" if not words(before) else None
+        out[part] = (pair, side)
+    return out
+
+
+def _open_around(parts: list[str | Tag], index: int) -> list[int]:
+    """The pairs open at `parts[index]`, outermost first."""
+    stack: list[int] = []
+    for part in parts[:index]:
+        if isinstance(part, Tag) and part.kind == OPEN:
+            stack.append(part.id)
+        elif isinstance(part, Tag) and part.kind == CLOSE and part.id in stack:
+            stack.remove(part.id)
+    return stack
+
+
 def pairing_problem(tags: Iterable[Tag], nested: bool = True) -> str | None:
     """None when every opening tag is opened once and closed once after it (and, when
     `nested`, pairs are well nested; TMX bpt/ept pairs may overlap), else what is wrong."""
