@@ -24,6 +24,12 @@ dilmanc keeps as one segment each.
 * glossary (--glossary-entries N, default 100,000; 0: skip): an N-entry glossary created
   through /v2/glossaries (synthetic terms), then one-sentence /v2/translate requests with
   and without it, one client; median and max seconds per request.
+* peer (--peer URL): the same client levels and rounds against any LibreTranslate-compatible
+  server already running at URL (LibreTranslate itself on the same weights, or another
+  dilmanc), after dilmanc's; `peer_ratios` gives dilmanc ÷ peer for p50 latency and
+  sentences/s per level, and for RSS when `--peer-pid PID` names the peer's process (its
+  children included: gunicorn workers). `--api-key KEY` is sent to the peer if it needs one.
+  Nothing of LibreTranslate is installed or imported here.
 """
 
 from __future__ import annotations
@@ -64,6 +70,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--json", dest="json_out")
     p.add_argument("--work-dir", default=os.environ.get("DILMANC_BENCH_DIR"))
     p.add_argument("--data-dir")
+    p.add_argument("--peer", metavar="URL", help="also load a LibreTranslate server at URL")
+    p.add_argument("--peer-pid", type=int, help="the peer's process id, for its RSS")
+    p.add_argument("--api-key", help="api_key sent to the peer")
     p.add_argument("--mini", action="store_true", help=argparse.SUPPRESS)  # tests: tiny model
     return p.parse_args(argv)
 
@@ -178,15 +187,42 @@ def rss_mib(pid: int) -> float:
     return float("nan")
 
 
-def ready(url: str) -> dict:
+def tree_rss_mib(pid: int) -> float:
+    """RSS of `pid` and all its descendants (a gunicorn master and its workers)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            total += rss_mib(current)
+        except OSError:
+            continue
+        todo += children.get(current, [])
+    return total
+
+
+def ready(url: str) -> dict | None:
+    """dilmanc's /ready (batching counters); None from a server without it (LibreTranslate)."""
     import requests
 
-    return requests.get(url + "/ready", timeout=10).json()
+    try:
+        response = requests.get(url + "/ready", timeout=10)
+        return response.json() if response.status_code == 200 else None
+    except (requests.RequestException, ValueError):
+        return None
 
 
-def load_round(url: str, sentences: list[str], clients: int) -> dict:
+def load_round(url: str, sentences: list[str], clients: int, api_key: str | None = None) -> dict:
     """Every sentence once, spread over `clients` closed-loop clients."""
     import requests
+
+    extra = {"api_key": api_key} if api_key else {}
 
     latencies: list[float] = []
     errors: list[str] = []
@@ -202,7 +238,7 @@ def load_round(url: str, sentences: list[str], clients: int) -> dict:
             try:
                 response = session.post(
                     url + "/translate",
-                    json={"q": sentence, "source": "az", "target": "en"},
+                    json={"q": sentence, "source": "az", "target": "en", **extra},
                     timeout=120,
                 )
                 ok = response.status_code == 200 and response.json().get("translatedText")
@@ -218,15 +254,18 @@ def load_round(url: str, sentences: list[str], clients: int) -> dict:
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
     for thread in threads:
         thread.start()
-    before = ready(url)["batching"][0]
+    before = ready(url)
     barrier.wait()
     started = time.perf_counter()
     for thread in threads:
         thread.join()
     wall = time.perf_counter() - started
-    after = ready(url)["batching"][0]
-    calls = after["engine_calls"] - before["engine_calls"]
-    segments = after["segments"] - before["segments"]
+    after = ready(url)
+    calls = segments = 0
+    if before and after:
+        before, after = before["batching"][0], after["batching"][0]
+        calls = after["engine_calls"] - before["engine_calls"]
+        segments = after["segments"] - before["segments"]
     return {
         "clients": clients,
         "requests": len(latencies),
@@ -332,6 +371,51 @@ def glossary_requests(url: str, sentences: list[str], entries: int, count: int =
     return out
 
 
+def levels(url: str, sentences: list[str], opts, api_key: str | None = None) -> list[dict]:
+    """Each --clients level: --rounds rounds, the best (most sentences/s) with all rounds."""
+    out = []
+    for clients in [int(c) for c in opts.clients.split(",")]:
+        runs = [load_round(url, sentences, clients, api_key) for _ in range(opts.rounds)]
+        best = max(runs, key=lambda r: r["sent_per_s"])
+        best["all_rounds_sent_per_s"] = [r["sent_per_s"] for r in runs]
+        best["errors_all_rounds"] = sum(r["errors"] for r in runs)
+        out.append(best)
+    return out
+
+
+def measure_peer(url: str, sentences: list[str], opts) -> dict:
+    """The client levels against a running LibreTranslate-compatible server, and its RSS."""
+    load_round(url, sentences[:16], 16, opts.api_key)  # warm up, as for dilmanc
+    out: dict = {"url": url, "server": levels(url, sentences, opts, opts.api_key)}
+    if opts.peer_pid:
+        out["rss_mib"] = tree_rss_mib(opts.peer_pid)
+    for level in out["server"]:
+        print(
+            f"peer {level['clients']:>3} clients: {level['sent_per_s']:7.1f} sent/s  "
+            f"p50 {level['p50_ms']:6.0f} ms  p95 {level['p95_ms']:6.0f} ms  "
+            f"errors {level['errors']}"
+        )
+    return out
+
+
+def peer_ratios(report: dict) -> dict:
+    """dilmanc ÷ peer per client level (p50 latency: below 1 is faster; sentences/s: above 1
+    is faster) and for RSS when the peer's was measured (below 1 is smaller)."""
+    peer = {level["clients"]: level for level in report["peer"]["server"]}
+    out: dict = {}
+    for level in report["server"]:
+        other = peer.get(level["clients"])
+        if other and other["p50_ms"] > 0:
+            out[f"p50_{level['clients']}_clients"] = level["p50_ms"] / other["p50_ms"]
+            out[f"sent_per_s_{level['clients']}_clients"] = (
+                level["sent_per_s"] / other["sent_per_s"]
+            )
+    if report["peer"].get("rss_mib"):
+        out["rss"] = report["server_rss_mib"] / report["peer"]["rss_mib"]
+    print("dilmanc / peer: " + ", ".join(f"{k} {v:.2f}" for k, v in out.items()))
+    return out
+
+
 def main(argv: list[str] | None = None) -> dict:
     opts = parse_args(argv)
     data = data_dir(opts.data_dir)
@@ -370,14 +454,7 @@ def main(argv: list[str] | None = None) -> dict:
         url = f"http://127.0.0.1:{port}"
         try:
             load_round(url, sentences[:16], 16)  # warm up the server
-            levels = []
-            for clients in [int(c) for c in opts.clients.split(",")]:
-                runs = [load_round(url, sentences, clients) for _ in range(opts.rounds)]
-                best = max(runs, key=lambda r: r["sent_per_s"])
-                best["all_rounds_sent_per_s"] = [r["sent_per_s"] for r in runs]
-                best["errors_all_rounds"] = sum(r["errors"] for r in runs)
-                levels.append(best)
-            report["server"] = levels
+            report["server"] = levels(url, sentences, opts)
             if opts.glossary_entries:
                 report["glossary"] = g = glossary_requests(url, sentences, opts.glossary_entries)
                 print(
@@ -401,6 +478,9 @@ def main(argv: list[str] | None = None) -> dict:
             except subprocess.TimeoutExpired:
                 process.kill()
                 report["server_exit_code"] = None
+    if opts.peer:
+        report["peer"] = measure_peer(opts.peer.rstrip("/"), sentences, opts)
+        report["peer_ratios"] = peer_ratios(report)
     report["offline"] = best_offline(before, offline(model, sentences, opts))
     off = report["offline"]
     print(

@@ -28,8 +28,13 @@ def _run(script: str, tmp_path: Path, data_dir: Path, *extra: str) -> dict:
 
 
 def test_rerun_second_run_comes_from_the_cache(tmp_path, data_dir):
-    report = _run("rerun", tmp_path, data_dir, "--lines", "40", "--tokens", "4")
+    report = _run(
+        "rerun", tmp_path, data_dir, "--lines", "40", "--tokens", "4", "--second-runs", "2"
+    )
     sentences = report["segments"]["total"]
+    assert len(report["runs"]["second"]) == len(report["runs"]["second_without_report"]) == 2
+    assert report["cached_run_seconds"] == report["second_wall_s"] > 0
+    assert report["cached_run_seconds_without_report"] > 0  # its output is checked by the script
     assert report["lines"] == 40 and sentences >= 40
     assert report["first_memory"]["machine"] == sentences and report["first_memory"]["cache"] == 0
     assert report["second_memory"]["cache"] == sentences

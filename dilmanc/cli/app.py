@@ -3,7 +3,8 @@
 `main()` turns every DilmancError and click usage error into one line on stderr and the
 documented exit code (0 ok, 1 quality gate, 2 usage/input, 3 model/resource unavailable;
 130 Ctrl-C, 143 SIGTERM, 141 standard output closed).
-Subcommand modules import heavy libraries (torch, transformers) lazily, inside commands.
+Subcommand modules import heavy libraries (torch, transformers) lazily, inside commands, and
+a run imports only the module of the subcommand it runs (`COMMANDS`).
 """
 
 from __future__ import annotations
@@ -20,18 +21,8 @@ import typer
 from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
 from dilmanc import __version__
-from dilmanc.cli.batch import batch_command
-from dilmanc.cli.eval import app as eval_app
-from dilmanc.cli.glossary import app as glossary_app
 from dilmanc.cli.help import make_app
-from dilmanc.cli.models import app as models_app
-from dilmanc.cli.names import names_command
 from dilmanc.cli.options import flag
-from dilmanc.cli.qe import qe_command
-from dilmanc.cli.review import review_command
-from dilmanc.cli.serve import serve_command
-from dilmanc.cli.tm import app as tm_app
-from dilmanc.cli.translate import translate_command
 from dilmanc.errors import (
     EXIT_BROKEN_PIPE,
     EXIT_INTERRUPTED,
@@ -45,14 +36,25 @@ from dilmanc.errors import (
 )
 from dilmanc.fileio import OUTPUTS, RESOURCE_ERRNOS, STDOUT_NAME, GuardedStream
 
-app = make_app(
-    name="dilmanc",
-    help="Offline-first Azerbaijani translation with enforced terminology and honest evaluation.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-)
+#: every subcommand, in help order: name → (module, attribute, group help or None for a
+#: command, registration keywords). A run imports only the module of the command it runs.
+COMMANDS: dict[str, tuple[str, str, str | None, dict]] = {
+    "translate": ("dilmanc.cli.translate", "translate_command", None, {"no_args_is_help": False}),
+    "batch": ("dilmanc.cli.batch", "batch_command", None, {}),
+    "models": ("dilmanc.cli.models", "app", "List, download and convert translation models.", {}),
+    "glossary": ("dilmanc.cli.glossary", "app", "Check, verify and validate terminology.", {}),
+    "eval": ("dilmanc.cli.eval", "app", "Score, compare and benchmark translations.", {}),
+    "names": ("dilmanc.cli.names", "names_command", None, {}),
+    "qe": ("dilmanc.cli.qe", "qe_command", None, {}),
+    "serve": ("dilmanc.cli.serve", "serve_command", None, {}),
+    "review": ("dilmanc.cli.review", "review_command", None, {"no_args_is_help": False}),
+    "tm": (
+        "dilmanc.cli.tm",
+        "app",
+        "Translation memory: import, export, search, add, delete, migrate.",
+        {},
+    ),
+}
 
 
 def _version(value: bool) -> None:
@@ -61,7 +63,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _root(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
@@ -70,18 +71,43 @@ def _root(
     """Offline-first Azerbaijani translation with enforced terminology and honest evaluation."""
 
 
-app.command("translate", no_args_is_help=False)(translate_command)
-app.command("batch")(batch_command)
-app.add_typer(models_app, name="models", help="List, download and convert translation models.")
-app.add_typer(glossary_app, name="glossary", help="Check, verify and validate terminology.")
-app.add_typer(eval_app, name="eval", help="Score, compare and benchmark translations.")
-app.command("names")(names_command)
-app.command("qe")(qe_command)
-app.command("serve")(serve_command)
-app.command("review", no_args_is_help=False)(review_command)
-app.add_typer(
-    tm_app, name="tm", help="Translation memory: import, export, search, add, delete, migrate."
-)
+def build_app(names: list[str] | None = None) -> typer.Typer:
+    """The root app with the subcommands `names` (all of them by default) mounted."""
+    import importlib
+
+    root = make_app(
+        name="dilmanc",
+        help="Offline-first Azerbaijani translation with enforced terminology and honest "
+        "evaluation.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+    )
+    root.callback()(_root)
+    for name in names or COMMANDS:
+        module, attribute, group_help, keywords = COMMANDS[name]
+        target = getattr(importlib.import_module(module), attribute)
+        if group_help is None:
+            root.command(name, **keywords)(target)
+        else:
+            root.add_typer(target, name=name, help=group_help)
+    return root
+
+
+def _app_for(argv: list[str]) -> typer.Typer:
+    """The app a run needs: only its subcommand when the first word names one (its options
+    and help are the same), else every subcommand (the root help, a misspelt name)."""
+    first = next((arg for arg in argv if not arg.startswith("-")), None)
+    return build_app([first] if first in COMMANDS else None)
+
+
+def __getattr__(name: str):
+    """`app`: the full command tree, built on first use (tests, help walkers)."""
+    if name == "app":
+        globals()["app"] = built = build_app()
+        return built
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def error(message: str) -> None:
@@ -129,8 +155,9 @@ def _on_sigterm(signum, frame) -> None:
 
 
 def _invoke(argv: list[str] | None, stdout: GuardedStream) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        result = app(args=argv, prog_name="dilmanc", standalone_mode=False)
+        result = _app_for(argv)(args=argv, prog_name="dilmanc", standalone_mode=False)
     except OutputClosed:
         _silence(stdout)
         return EXIT_BROKEN_PIPE

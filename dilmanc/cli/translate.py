@@ -353,6 +353,8 @@ def translate_command(
 
     if sum(job.document.size for job in jobs) <= 1:  # one sentence: one wide translator
         settings = dataclasses.replace(settings, workload="single")
+    if settings.qe == "on" and not _reads_qe(jobs, report, review_only, quiet):
+        settings = dataclasses.replace(settings, qe="off")  # verdicts nobody would see
     service = Service(settings)
     show = wanted(quiet)
     written: list[str] = []
@@ -420,6 +422,15 @@ def translate_command(
         totals = stats["glossary"]
         if totals.get("failed") or not quiet:
             print(_glossary_summary(totals, glossary_report), file=sys.stderr)
+
+
+def _reads_qe(jobs: list[Job], report: str | None, review_only: bool, quiet: bool) -> bool:
+    """Whether anything in this run reads QE verdicts: the --report, --review-only, the
+    quality line on stderr (not --quiet) or an output format that records them (XLIFF, PO).
+    A quiet pipe to standard output reads none, so it is not estimated (the output is the
+    same either way: QE never changes a translation)."""
+    carried = any(job.document.carries_qe for job in jobs)
+    return bool(report) or review_only or not quiet or carried
 
 
 def _review_lines(document) -> list[str]:

@@ -143,6 +143,9 @@ class Document(abc.ABC):
     extensions: ClassVar[tuple[str, ...]] = ()
     #: whether outputs are bytes (DOCX) rather than text
     binary: ClassVar[bool] = False
+    #: whether outputs record quality estimation (XLIFF states, PO comments): a run that
+    #: writes one needs QE even when nothing else reads its verdicts
+    carries_qe: ClassVar[bool] = False
     #: keyword options `load` takes beside `encoding` (a spreadsheet's "sheet_names")
     options: ClassVar[tuple[str, ...]] = ()
     #: the codec a text output file is written in: formats that keep their input's encoding

@@ -252,6 +252,7 @@ class PoDocument(Document):
     format = "po"
     extensions = (".po", ".pot")
     binary = True  # written in the file's own charset, as translate-toolkit serializes it
+    carries_qe = True  # flagged messages get a "# dilmanc QE:" translator comment
     #: a PO file holds one target language: the CLI refuses several `--to` languages
     single_target: ClassVar[bool] = True
 

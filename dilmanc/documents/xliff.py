@@ -90,6 +90,7 @@ class XliffDocument(Document):
     format = "xliff"
     extensions = (".xlf", ".xliff")
     binary = True
+    carries_qe = True  # flagged targets: 1.2 needs-review state, 2.x dilmanc:qe-* subState
 
     def __init__(self, path: Path | None, label: str, data: bytes) -> None:
         super().__init__(path, label)

@@ -18,6 +18,9 @@ _PLACEHOLDER = re.compile(
 # digit groups: 1 000 000 (thin/normal spaces as thousands), 1,234.5, 12.05.2019, 15:30
 _NUMBER = re.compile(r"\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d.,])|\d+(?:[.,:/]\d+)*")
 _TRAIL = re.compile(r"[.,]+$")
+_DIGIT = re.compile(r"\d")
+#: text holding none of these has no URL, e-mail or placeholder (checked before the patterns)
+_LINK_MARKS = re.compile(r"[@%{]|://|www\.", re.IGNORECASE)
 
 
 def _canonical(match: str) -> list[str]:
@@ -124,6 +127,8 @@ def _finding(reason: str, missing: list[str], added: list[str]) -> list[Finding]
 def number_difference(segment: Segment) -> tuple[list[str], list[str]]:
     """Numbers of the source missing from the target, and numbers of the target not in the
     source, allowing small numbers written as words and "30 thousand" for 30000."""
+    if not (_DIGIT.search(segment.source) or _DIGIT.search(segment.target)):
+        return [], []  # no digit: no number (the common case, checked cheaply)
     missing, added = _difference(numbers(segment.source), numbers(segment.target))
     for a in list(missing):
         other = next((b for b in added if _scaled(a, b)), None)
@@ -144,6 +149,8 @@ def _matches(pattern: re.Pattern[str], text: str) -> Counter[str]:
 
 
 def check_links(segment: Segment, thresholds: Thresholds) -> list[Finding]:
+    if not (_LINK_MARKS.search(segment.source) or _LINK_MARKS.search(segment.target)):
+        return []
     out = []
     for reason, pattern in (("url", _URL), ("email", _EMAIL), ("placeholder", _PLACEHOLDER)):
         missing, added = _difference(

@@ -47,6 +47,8 @@ def loop_of(tokens: list[str], thresholds: Thresholds) -> tuple[str, int] | None
 
 def check_loop(segment: Segment, thresholds: Thresholds) -> list[Finding]:
     tokens = _TOKEN.findall(segment.target.casefold())
+    if len(set(tokens)) == len(tokens):
+        return []  # a repeat needs some token twice
     found = loop_of(tokens, thresholds)
     if found is None:
         return []
