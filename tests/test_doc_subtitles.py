@@ -621,3 +621,27 @@ def test_vtt_timing_line_right_after_cue_text_starts_the_next_cue(tmp_path):
         "WEBVTT\n\n00:01.000 --> 00:02.000\nThe first sentence.\n"
         "00:02.500 --> 00:04.000\nThe second sentence.\n"
     )
+
+
+@pytest.mark.parametrize(
+    "name, text",
+    [
+        ("boş.srt", "1\n00:00:01,000 --> 00:00:02,000\nSalam.\n\n"
+                    "2\n00:00:02,000 --> 00:00:03,000\n\n\n"
+                    "3\n00:00:03,000 --> 00:00:04,000\nSağ ol.\n"),
+        ("boş.vtt", "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nSalam.\n\n"
+                    "00:00:02.000 --> 00:00:03.000\n\n"
+                    "00:00:03.000 --> 00:00:04.000\nSağ ol.\n"),
+    ],
+)  # fmt: skip
+def test_a_cue_without_text_is_kept_as_it_is(cli, table_engine, tmp_path, name, text):
+    """A timing line with nothing under it (webvtt-py's test files have one) was a traceback."""
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    res = cli(["translate", path, "--to", "en", "--model", "d", "-o", tmp_path / "out"])
+    assert res.code == 0, res.err
+    out = next((tmp_path / "out").iterdir()).read_text("utf-8")
+    texts = [
+        [line.replace("&lt;", "<").replace("&gt;", ">") for line in cue] for cue in cue_texts(out)
+    ]
+    assert texts == [["<en> Salam."], [], ["<en> Sağ ol."]]

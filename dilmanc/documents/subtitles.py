@@ -214,7 +214,10 @@ class SubtitleDocument(Document):
         return out
 
     def _split(self, cue: _Cue, lines: list[str]) -> list[_Piece]:
-        """A cue's text lines as pieces (see the module docstring)."""
+        """A cue's text lines as pieces (see the module docstring); a cue without text
+        (a timing line and nothing under it) has none and is written back as it is."""
+        if not lines:
+            return []
         tokens = [self._tokens(line.strip()) for line in lines]
         many = len(lines) > MAX_LINES
         spare = max(0, MAX_LINES - len(lines))
