@@ -26,6 +26,7 @@ import contextlib
 import functools
 import json
 import math
+import queue
 import threading
 import time
 from collections import Counter
@@ -186,11 +187,13 @@ class Memory:
         The iterable is read lazily inside the transaction, so an error it raises (a malformed
         file) rolls the whole import back."""
         result = IngestResult()
+        prepared = ((len(c), [self._prepare(u) for u in c]) for c in _batches(units, CHUNK))
         with self.backend.write():
-            iterator = iter(units)
-            while chunk := list(islice(iterator, CHUNK)):
-                result.read += len(chunk)
-                self._ingest_chunk(chunk, result)
+            # reading the file and preparing a batch (Python) runs while the backend stores
+            # the one before
+            for read, chunk in ahead(prepared):
+                result.read += read
+                self._ingest_chunk([p for p in chunk if p is not None], result)
                 if progress:
                     progress(result.read)
         return result
@@ -232,8 +235,7 @@ class Memory:
             search_tgt=search_fold(strip_tags(unit.target)),
         )
 
-    def _ingest_chunk(self, chunk: list[TMUnit], result: IngestResult) -> None:
-        offered = [p for p in map(self._prepare, chunk) if p is not None]
+    def _ingest_chunk(self, offered: list[NewUnit], result: IngestResult) -> None:
         fresh: dict[bytes, NewUnit] = {}
         stored = self.backend.stored(list({p.dkey for p in offered}))
         dupes: list[NewUnit] = []
@@ -585,6 +587,46 @@ class Memory:
     def cache_clear(self) -> int:
         self._pending_cache.clear()
         return self.backend.cache_clear()
+
+
+def ahead(items: Iterator, depth: int = 2) -> Iterator:
+    """The items of `items`, made by a worker thread up to `depth` ahead of the consumer (so
+    Python work overlaps a database's); an exception making them is raised here, in order.
+    The worker stops when the consumer does."""
+    handoff: queue.Queue = queue.Queue(depth)
+    stop = threading.Event()
+
+    def put(entry: tuple) -> bool:
+        while not stop.is_set():
+            with contextlib.suppress(queue.Full):
+                handoff.put(entry, timeout=0.1)
+                return True
+        return False
+
+    def work() -> None:
+        try:
+            for item in items:
+                if not put((True, item)):
+                    return
+        except BaseException as err:  # handed to the consumer, raised there
+            put((False, err))
+        else:
+            put((False, None))
+
+    worker = threading.Thread(target=work, name="dilmanc-prepare", daemon=True)
+    worker.start()
+    try:
+        while True:
+            ok, value = handoff.get()
+            if ok:
+                yield value
+            elif value is None:
+                return
+            else:
+                raise value
+    finally:
+        stop.set()
+        worker.join()
 
 
 def _batches(items: Iterable, size: int) -> Iterator[list]:
