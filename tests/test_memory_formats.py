@@ -308,14 +308,14 @@ def test_truncated_tmx_names_the_line(tmp_path):
         list(read_tmx(cut))
 
 
-def test_a_failing_import_leaves_the_memory_unchanged(tmp_path):
+def test_a_failing_import_leaves_the_memory_unchanged(tmp_path, tm_location):
     good = tmp_path / "good.tmx"
     write_tmx(
         good, [TMUnit(f"Cümlə nömrə {i}.", f"Sentence {i}.", "az", "en") for i in range(5000)]
     )
     data = good.read_text(encoding="utf-8")
     bad = _write(tmp_path, data.replace('xml:lang="en"', "", 1).replace("Sentence 4000.", "<"))
-    with Memory.open(tmp_path / "tm.db") as mem:
+    with Memory.open(tm_location) as mem:
         mem.add_units([TMUnit("Əvvəlcədən.", "Beforehand.", "az", "en")])
         with pytest.raises(InputError, match="has no xml:lang"):
             mem.ingest(read_tmx(bad))

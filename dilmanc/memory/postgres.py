@@ -133,6 +133,8 @@ def _first_line(err: Exception) -> str:
 class PostgresBackend:
     """Units, postings, full-text index and machine cache in a PostgreSQL database."""
 
+    threadsafe = True  # psycopg connections are
+
     def __init__(self, conn, url: str, timeout: float) -> None:
         self.conn = conn
         self.path = redact(url)

@@ -187,15 +187,20 @@ class Memory:
         The iterable is read lazily inside the transaction, so an error it raises (a malformed
         file) rolls the whole import back."""
         result = IngestResult()
-        prepared = ((len(c), [self._prepare(u) for u in c]) for c in _batches(units, CHUNK))
+        batches = ((len(c), [self._prepare(u) for u in c]) for c in _batches(units, CHUNK))
+
+        def store(batch: tuple[int, list]) -> None:
+            result.read += batch[0]
+            self._ingest_chunk([p for p in batch[1] if p is not None], result)
+            if progress:
+                progress(result.read)
+
         with self.backend.write():
-            # reading the file and preparing a batch (Python) runs while the backend stores
-            # the one before
-            for read, chunk in ahead(prepared):
-                result.read += read
-                self._ingest_chunk([p for p in chunk if p is not None], result)
-                if progress:
-                    progress(result.read)
+            if self.backend.threadsafe:  # a server stores a batch while the next is read
+                behind(batches, store)
+            else:
+                for batch in batches:
+                    store(batch)
         return result
 
     def _prepare(self, unit: TMUnit) -> NewUnit | None:
@@ -589,44 +594,37 @@ class Memory:
         return self.backend.cache_clear()
 
 
-def ahead(items: Iterator, depth: int = 2) -> Iterator:
-    """The items of `items`, made by a worker thread up to `depth` ahead of the consumer (so
-    Python work overlaps a database's); an exception making them is raised here, in order.
-    The worker stops when the consumer does."""
+def behind(items: Iterable, consume: Callable[[object], None], depth: int = 2) -> None:
+    """`consume(item)` for each of `items`, called by a worker thread while this thread makes
+    the next items (at most `depth` ahead). The first exception of either side is raised
+    here once the worker has stopped; after one, no more items are consumed."""
     handoff: queue.Queue = queue.Queue(depth)
-    stop = threading.Event()
-
-    def put(entry: tuple) -> bool:
-        while not stop.is_set():
-            with contextlib.suppress(queue.Full):
-                handoff.put(entry, timeout=0.1)
-                return True
-        return False
+    failed: list[BaseException] = []
+    end = object()
 
     def work() -> None:
-        try:
-            for item in items:
-                if not put((True, item)):
-                    return
-        except BaseException as err:  # handed to the consumer, raised there
-            put((False, err))
-        else:
-            put((False, None))
+        while (item := handoff.get()) is not end:
+            if failed:
+                continue  # drain: the caller stops soon
+            try:
+                consume(item)
+            except BaseException as err:  # raised in the caller's thread
+                failed.append(err)
 
-    worker = threading.Thread(target=work, name="dilmanc-prepare", daemon=True)
+    worker = threading.Thread(target=work, name="dilmanc-store", daemon=True)
     worker.start()
     try:
-        while True:
-            ok, value = handoff.get()
-            if ok:
-                yield value
-            elif value is None:
-                return
-            else:
-                raise value
+        for item in items:
+            if failed:
+                break
+            handoff.put(item)
+    except BaseException as err:
+        failed.insert(0, err)
     finally:
-        stop.set()
+        handoff.put(end)
         worker.join()
+    if failed:
+        raise failed[0]
 
 
 def _batches(items: Iterable, size: int) -> Iterator[list]:
