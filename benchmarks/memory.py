@@ -517,8 +517,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.units < 100:
         print("memory benchmark: --units must be at least 100", file=sys.stderr)
         return 2
-    if args.writers and not args.postgres:
-        print("memory benchmark: --writers needs --postgres", file=sys.stderr)
+    on_postgres = str(args.tm or "").startswith(("postgresql://", "postgres://"))
+    if args.writers and not (args.postgres or on_postgres):
+        print("memory benchmark: --writers needs a PostgreSQL memory", file=sys.stderr)
         return 2
     work = Path(args.work_dir or tempfile.mkdtemp(prefix="dilmanc-tm-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -542,6 +543,10 @@ def main(argv: list[str] | None = None) -> int:
     report.update(measure(location, tmx, args.units, queries, args))
     report["machine"] = {"cpus": os.cpu_count(), "python": sys.version.split()[0]}
     report["machine"]["load_average"] = [round(x, 2) for x in os.getloadavg()]
+    if args.writers and on_postgres:
+        report["concurrent"] = concurrent_writers(
+            args.tm, args.writers, args.rounds, queries["exact"] + queries["fuzzy"]
+        )
     if args.postgres:
         url, cluster = postgres_location(args.postgres)
         try:

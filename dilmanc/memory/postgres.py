@@ -111,7 +111,7 @@ _FROM_STAGE = (
     "ON CONFLICT (dkey) DO NOTHING RETURNING id, dkey, ntok), "
     "posted AS (INSERT INTO dilmanc.postings(key, ntok, unit) "
     f"SELECT k, a.ntok, a.id FROM added a JOIN {_STAGE} s ON s.dkey = a.dkey, "
-    "unnest(s.keys) AS k) "
+    "unnest(s.keys) AS k ORDER BY k) "  # in key order: the index is written page by page
     "SELECT dkey FROM added"
 )
 
