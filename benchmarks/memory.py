@@ -2,6 +2,15 @@
 
     python benchmarks/memory.py --units 1000000 --json memory.json   # the full run
     python benchmarks/memory.py --units 20000                        # quick (smoke test)
+    python benchmarks/memory.py --units 1000000 --postgres auto --writers 8   # beside PostgreSQL
+
+`--postgres URL` (an empty database) or `--postgres auto` (a throw-away cluster started by
+tests/pg_cluster.py, as root with Debian's postgresql package) measures the same units on
+PostgreSQL after SQLite, in the same run; the report's "postgresql" key has the same fields,
+plus the server backend's CPU seconds during the import. `--writers N` then has N processes
+write small transactions (5 own units and 1 unit every writer offers, as reviewers and the
+server do) into the PostgreSQL memory while one more process looks units up (what the server
+does per request), and checks that nothing was lost or stored twice.
 
 Units are synthetic Azerbaijani-like sentences made from this script's own syllables and
 suffixes (no third-party text): a Zipf-distributed vocabulary of invented stems, Azerbaijani
@@ -272,6 +281,217 @@ def timed_lookups(mem: Memory, queries: list[str], limit: int) -> tuple[list[flo
     return times, results
 
 
+def backend_cpu(mem: Memory) -> float | None:
+    """CPU seconds used so far by the PostgreSQL server process serving `mem` (a local
+    server), None for SQLite or when /proc does not show it."""
+    conn = getattr(mem.backend, "conn", None)
+    pid = getattr(getattr(conn, "info", None), "backend_pid", None)
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def lookup_queries(samples: list, gen: Generator, count: int) -> dict[str, list[str]]:
+    """Exact (stored sources), fuzzy (perturbed stored sources) and miss (new) queries."""
+    rng = random.Random(7)
+    pool = list(samples)
+    rng.shuffle(pool)
+    return {
+        "exact": [u.source for u in pool[:count]],
+        "fuzzy": [gen.perturb(u.source) for u in pool[count : 2 * count]],
+        "miss": [gen.sentence()[0] for _ in range(count)],
+    }
+
+
+def measure(location, tmx: Path, units: int, queries: dict, args) -> dict:
+    """Import `tmx` into the empty memory at `location`, then time lookups."""
+    checkpoints: list[dict] = []
+    every = max(1, units // args.checkpoints)
+    next_mark = [every]
+
+    def progress(done: int) -> None:
+        if done >= next_mark[0] or done == units:
+            now, peak = rss_mib()
+            checkpoints.append(
+                {"units": done, "rss_mib": round(now, 1), "peak_mib": round(peak, 1)}
+            )
+            next_mark[0] += every
+
+    mem = Memory.open(location)
+    server_cpu = backend_cpu(mem)
+    start, cpu = time.perf_counter(), time.process_time()
+    result = mem.ingest(read_units(tmx), progress=progress)
+    import_s, import_cpu = time.perf_counter() - start, time.process_time() - cpu
+    if server_cpu is not None:
+        server_cpu = backend_cpu(mem) - server_cpu
+    size = mem.stats().size_bytes
+    mem.close()
+    print(
+        f"{mem.backend.path}: imported {result.added} units in {import_s:.1f} s = "
+        f"{result.added / import_s:,.0f} units/s ({result.added / import_cpu:,.0f} per CPU "
+        f"second of this process"
+        + (
+            f", {result.added / server_cpu:,.0f} per CPU second of the server)"
+            if server_cpu
+            else ")"
+        )
+        + f"; database {size / 2**20:.0f} MiB"
+    )
+    print(
+        "RSS during import (MiB): "
+        + ", ".join(f"{c['units']}: {c['rss_mib']}" for c in checkpoints)
+    )
+
+    mem = Memory.open(location)
+    exact_q, fuzzy_q, miss_q = queries["exact"], queries["fuzzy"], queries["miss"]
+    timed_lookups(mem, exact_q[:20], 1)  # warm the page cache a little
+    exact_t, exact_r = timed_lookups(mem, exact_q, 1)
+    fuzzy_t, fuzzy_r = timed_lookups(mem, fuzzy_q, 3)
+    miss_t, _ = timed_lookups(mem, miss_q, 3)
+    mem.close()
+    imported = {
+        "seconds": round(import_s, 1),
+        "units_per_s": round(result.added / import_s),
+        "cpu_seconds": round(import_cpu, 1),  # this process's CPU time (shared machine)
+        "units_per_cpu_s": round(result.added / import_cpu),
+        "added": result.added,
+        "merged": result.merged,
+        "rss_checkpoints": checkpoints,
+    }
+    if server_cpu is not None:
+        imported["server_cpu_seconds"] = round(server_cpu, 1)
+        imported["units_per_server_cpu_s"] = round(result.added / max(server_cpu, 1e-3))
+    report = {
+        "import": imported,
+        "db_mib": round(size / 2**20, 1),
+        "db_bytes_per_unit": round(size / max(1, result.added)),
+        "exact_ms": percentiles(exact_t),
+        "exact_found": sum(bool(r) and r[0].score >= 100 for r in exact_r) / len(exact_r),
+        "fuzzy_ms": percentiles(fuzzy_t),
+        "fuzzy_found": sum(bool(r) for r in fuzzy_r) / len(fuzzy_r),
+        "miss_ms": percentiles(miss_t),
+    }
+    print(
+        f"exact lookup ms p50 {report['exact_ms']['p50']} p95 {report['exact_ms']['p95']} "
+        f"(found {report['exact_found']:.0%}); fuzzy p50 {report['fuzzy_ms']['p50']} "
+        f"p95 {report['fuzzy_ms']['p95']} (found {report['fuzzy_found']:.0%}); "
+        f"no-match p50 {report['miss_ms']['p50']} p95 {report['miss_ms']['p95']}"
+    )
+    return report
+
+
+# --- concurrent writers and a reader (PostgreSQL) -----------------------------------------------
+
+
+def _writer(location: str, worker: int, rounds: int, shared: int, done) -> None:
+    with Memory.open(location, timeout=600) as mem:
+        for r in range(rounds):
+            units = [
+                TMUnit(
+                    f"Yazan {worker} dövrə {r} cümlə {k}.", f"Writer {worker} {r} {k}.", "az", "en"
+                )
+                for k in range(5)
+            ]
+            # every writer also offers the same shared units: none may be stored twice
+            units.append(TMUnit(f"Ortaq yazı {r % shared}.", f"Shared {r % shared}.", "az", "en"))
+            mem.add_units(units)
+            mem.cache_put_many([(f"bench-w{worker}-{r}", f"machine {worker} {r}")])
+    done.put(worker)
+
+
+def _reader(location: str, queries: list[str], stop, out) -> None:
+    times, errors, found = [], 0, 0
+    with Memory.open(location) as mem:
+        i = 0
+        while not stop.is_set() or i < len(queries):
+            query = queries[i % len(queries)]
+            start = time.perf_counter()
+            try:
+                found += bool(mem.lookup(query, "az", "en", limit=3))
+            except Exception:  # counted: the run fails when any lookup failed
+                errors += 1
+            times.append((time.perf_counter() - start) * 1000)
+            i += 1
+    out.put({"lookups": len(times), "errors": errors, "found": found, "ms": percentiles(times)})
+
+
+def concurrent_writers(location: str, writers: int, rounds: int, queries: list[str]) -> dict:
+    """`writers` processes add units in small transactions while one process looks up;
+    checks that every unit is stored once."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    shared = 10
+    with Memory.open(location) as mem:
+        before = mem.stats().units
+    done, out, stop = ctx.Queue(), ctx.Queue(), ctx.Event()
+    reader = ctx.Process(target=_reader, args=(location, queries, stop, out))
+    procs = [
+        ctx.Process(target=_writer, args=(location, w, rounds, shared, done))
+        for w in range(writers)
+    ]
+    reader.start()
+    start = time.perf_counter()
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join()
+    seconds = time.perf_counter() - start
+    stop.set()
+    reading = out.get(timeout=600)
+    reader.join()
+    expected = before + writers * rounds * 5 + shared
+    with Memory.open(location) as mem:
+        stored = mem.stats().units
+        new = [u.source for u in mem.units() if u.source.startswith(("Yazan ", "Ortaq yazı "))]
+        cached = mem.cache_get_many(
+            [f"bench-w{w}-{r}" for w in range(writers) for r in range(rounds)]
+        )
+    report = {
+        "writers": writers,
+        "transactions": writers * rounds,
+        "seconds": round(seconds, 1),
+        "units_per_s": round(writers * rounds * 6 / seconds),
+        "exit_codes": [p.exitcode for p in procs],
+        "expected_units": expected,
+        "stored_units": stored,
+        "stored_twice": len(new) - len(set(new)),
+        "cache_entries_found": len(cached),
+        "reader": reading,
+    }
+    report["nothing_lost"] = (
+        stored == expected
+        and report["stored_twice"] == 0
+        and len(cached) == writers * rounds
+        and reading["errors"] == 0
+        and report["exit_codes"] == [0] * writers
+    )
+    print(
+        f"{writers} writers: {report['transactions']} transactions of 6 units in "
+        f"{seconds:.1f} s ({report['units_per_s']:,} units/s offered) while one reader made "
+        f"{reading['lookups']} lookups (p50 {reading['ms']['p50']} ms, p95 "
+        f"{reading['ms']['p95']} ms, {reading['errors']} errors); units {stored} of "
+        f"{expected} expected, {report['stored_twice']} stored twice: "
+        + ("nothing lost" if report["nothing_lost"] else "LOST OR DOUBLED")
+    )
+    return report
+
+
+def postgres_location(spec: str):
+    """(URL, cluster to stop or None) for `--postgres URL|auto`."""
+    if spec != "auto":
+        return spec, None
+    sys.path.insert(0, str(ROOT / "tests"))
+    import pg_cluster
+
+    cluster = pg_cluster.start()
+    if isinstance(cluster, str):
+        raise SystemExit(f"memory benchmark: {cluster}")
+    return pg_cluster.create_database(cluster, "bench"), cluster
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--units", type=int, default=20000)
@@ -284,9 +504,22 @@ def main(argv: list[str] | None = None) -> int:
         "(e.g. postgresql://user@host/db).",
     )
     ap.add_argument("--checkpoints", type=int, default=10, help="RSS samples during import.")
+    ap.add_argument(
+        "--postgres",
+        metavar="URL|auto",
+        help="Also measure an empty PostgreSQL database (auto: start a throw-away cluster).",
+    )
+    ap.add_argument(
+        "--writers", type=int, default=0, help="Concurrent writer processes (with --postgres)."
+    )
+    ap.add_argument("--rounds", type=int, default=100, help="Transactions per writer.")
     args = ap.parse_args(argv)
     if args.units < 100:
         print("memory benchmark: --units must be at least 100", file=sys.stderr)
+        return 2
+    on_postgres = str(args.tm or "").startswith(("postgresql://", "postgres://"))
+    if args.writers and not (args.postgres or on_postgres):
+        print("memory benchmark: --writers needs a PostgreSQL memory", file=sys.stderr)
         return 2
     work = Path(args.work_dir or tempfile.mkdtemp(prefix="dilmanc-tm-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -304,74 +537,28 @@ def main(argv: list[str] | None = None) -> int:
     write_s = time.perf_counter() - start
     print(f"wrote {written} units to {tmx} ({tmx.stat().st_size / 2**20:.0f} MiB, {write_s:.1f} s)")
 
-    checkpoints: list[dict] = []
-    every = max(1, args.units // args.checkpoints)
-    next_mark = [every]
-
-    def progress(done: int) -> None:
-        if done >= next_mark[0] or done == args.units:
-            now, peak = rss_mib()
-            checkpoints.append(
-                {"units": done, "rss_mib": round(now, 1), "peak_mib": round(peak, 1)}
-            )
-            next_mark[0] += every
-
-    start, cpu = time.perf_counter(), time.process_time()
-    mem = Memory.open(location)
-    result = mem.ingest(read_units(tmx), progress=progress)
-    import_s, import_cpu = time.perf_counter() - start, time.process_time() - cpu
-    size = mem.stats().size_bytes
-    mem.close()
-    print(
-        f"imported {result.added} units in {import_s:.1f} s = {result.added / import_s:,.0f} "
-        f"units/s ({result.added / import_cpu:,.0f} per CPU second); database "
-        f"{size / 2**20:.0f} MiB"
-    )
-    print(
-        "RSS during import (MiB): "
-        + ", ".join(f"{c['units']}: {c['rss_mib']}" for c in checkpoints)
-    )
-
-    mem = Memory.open(location)
-    rng = random.Random(7)
-    pool = [u for u in samples]
-    rng.shuffle(pool)
-    exact_q = [u.source for u in pool[: args.queries]]
-    fuzzy_q = [gen.perturb(u.source) for u in pool[args.queries : 2 * args.queries]]
-    miss_q = [gen.sentence()[0] for _ in range(args.queries)]
-    timed_lookups(mem, exact_q[:20], 1)  # warm the page cache a little
-    exact_t, exact_r = timed_lookups(mem, exact_q, 1)
-    fuzzy_t, fuzzy_r = timed_lookups(mem, fuzzy_q, 3)
-    miss_t, _ = timed_lookups(mem, miss_q, 3)
-    mem.close()
-    report = {
-        "units": args.units,
-        "tmx_mib": round(tmx.stat().st_size / 2**20, 1),
-        "write_tmx_s": round(write_s, 1),
-        "import": {
-            "seconds": round(import_s, 1),
-            "units_per_s": round(result.added / import_s),
-            "cpu_seconds": round(import_cpu, 1),  # this process's CPU time (shared machine)
-            "units_per_cpu_s": round(result.added / import_cpu),
-            "added": result.added,
-            "merged": result.merged,
-            "rss_checkpoints": checkpoints,
-        },
-        "db_mib": round(size / 2**20, 1),
-        "db_bytes_per_unit": round(size / max(1, result.added)),
-        "exact_ms": percentiles(exact_t),
-        "exact_found": sum(bool(r) and r[0].score >= 100 for r in exact_r) / len(exact_r),
-        "fuzzy_ms": percentiles(fuzzy_t),
-        "fuzzy_found": sum(bool(r) for r in fuzzy_r) / len(fuzzy_r),
-        "miss_ms": percentiles(miss_t),
-        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
-    }
-    print(
-        f"exact lookup ms p50 {report['exact_ms']['p50']} p95 {report['exact_ms']['p95']} "
-        f"(found {report['exact_found']:.0%}); fuzzy p50 {report['fuzzy_ms']['p50']} "
-        f"p95 {report['fuzzy_ms']['p95']} (found {report['fuzzy_found']:.0%}); "
-        f"no-match p50 {report['miss_ms']['p50']} p95 {report['miss_ms']['p95']}"
-    )
+    report = {"units": args.units, "tmx_mib": round(tmx.stat().st_size / 2**20, 1)}
+    report["write_tmx_s"] = round(write_s, 1)
+    queries = lookup_queries(samples, gen, args.queries)
+    report.update(measure(location, tmx, args.units, queries, args))
+    report["machine"] = {"cpus": os.cpu_count(), "python": sys.version.split()[0]}
+    report["machine"]["load_average"] = [round(x, 2) for x in os.getloadavg()]
+    if args.writers and on_postgres:
+        report["concurrent"] = concurrent_writers(
+            args.tm, args.writers, args.rounds, queries["exact"] + queries["fuzzy"]
+        )
+    if args.postgres:
+        url, cluster = postgres_location(args.postgres)
+        try:
+            report["postgresql"] = measure(url, tmx, args.units, queries, args)
+            if args.writers:
+                report["postgresql"]["concurrent"] = concurrent_writers(
+                    url, args.writers, args.rounds, queries["exact"] + queries["fuzzy"]
+                )
+        finally:
+            if cluster is not None:
+                cluster.stop()
+        report["machine"]["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     if not args.work_dir:

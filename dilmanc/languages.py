@@ -5,9 +5,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import re
 from dataclasses import dataclass
 
-from dilmanc.errors import SettingError, UsageError
+from dilmanc.errors import DilmancError, SettingError, UsageError
 
 
 @dataclass(frozen=True)
@@ -89,3 +92,53 @@ def parse_targets(spec: str) -> list[Language]:
             "targets", "no target language given", template="{problem} (use {option} en,ru)"
         )
     return out
+
+
+# --- codes as a translation memory or bilingual file stores them -----------------------------
+
+_LANG = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$")
+
+
+@functools.lru_cache(maxsize=4096)
+def stored_language(code: str, keep_variants: bool = False) -> str | None:
+    """A language code as stored: `en-GB` → `en`, `az-Latn-AZ` → `az`, `aze` → `az`;
+    with `keep_variants`, `en-GB` stays `en-GB` (canonical case). None if not a language code."""
+    code = (code or "").strip()
+    if not code or not _LANG.match(code):
+        if code:  # an NLLB code such as azj_Latn is fine too
+            try:
+                return resolve(code).iso
+            except DilmancError:
+                return None
+        return None
+    parts = re.split(r"[-_]", code)
+    primary = parts[0].lower()
+    with contextlib.suppress(DilmancError):
+        primary = resolve(primary).iso
+    if not keep_variants or len(parts) == 1:
+        return primary
+    out = [primary]
+    for part in parts[1:]:
+        if len(part) == 4 and part.isalpha():
+            out.append(part.title())  # script: Latn, Cyrl
+        elif len(part) in (2, 3):
+            out.append(part.upper())  # region: GB, AZ, 419
+        else:
+            out.append(part.lower())
+    return "-".join(out)
+
+
+def base_language(code: str) -> str:
+    """`en-GB` → `en` (codes as stored by `stored_language`)."""
+    return code.split("-")[0]
+
+
+def option_language(code: str | None, setting: str, keep_variants: bool) -> str | None:
+    """`code` given as `setting` (src_lang, tgt_lang) as stored; None when not given;
+    SettingError when it is not a language code."""
+    if code is None:
+        return None
+    lang = stored_language(code, keep_variants)
+    if lang is None:
+        raise SettingError(setting, f"{code!r} is not a language code")
+    return lang

@@ -136,6 +136,43 @@ def test_concurrent_writers_lose_and_double_nothing(tmp_path, tm_location):
         assert mem.cache_get_many(["w2-39"]) == {"w2-39": "machine 2 39"}
 
 
+def test_stored_behind_in_order_and_a_failure_reading_is_raised():
+    from dilmanc.memory.store import behind
+
+    got = []
+    behind(iter(range(50)), got.append)
+    assert got == list(range(50))
+
+    def made():
+        yield from range(5)
+        raise InputError("file.tmx: line 9: malformed TMX")
+
+    with pytest.raises(InputError, match="line 9"):
+        behind(made(), got.append)
+
+
+def test_a_failure_storing_behind_stops_the_reading_and_is_raised():
+    import threading
+
+    from dilmanc.memory.store import behind
+
+    read = []
+
+    def endless():
+        while True:
+            read.append(len(read))
+            yield read[-1]
+
+    def store(item):
+        if item == 3:
+            raise InputError("database error (disk full)")
+
+    with pytest.raises(InputError, match="disk full"):
+        behind(endless(), store, depth=2)
+    assert len(read) <= 3 + 2 + 2  # reading stopped a queue and an item or two later
+    assert not any(t.name == "dilmanc-store" for t in threading.enumerate())
+
+
 def test_cache_writes_wait_for_a_long_import_instead_of_failing(tmp_path):
     """While another connection holds the write lock, cache puts are kept and written later."""
     path = tmp_path / "tm.db"

@@ -308,14 +308,14 @@ def test_truncated_tmx_names_the_line(tmp_path):
         list(read_tmx(cut))
 
 
-def test_a_failing_import_leaves_the_memory_unchanged(tmp_path):
+def test_a_failing_import_leaves_the_memory_unchanged(tmp_path, tm_location):
     good = tmp_path / "good.tmx"
     write_tmx(
         good, [TMUnit(f"Cümlə nömrə {i}.", f"Sentence {i}.", "az", "en") for i in range(5000)]
     )
     data = good.read_text(encoding="utf-8")
     bad = _write(tmp_path, data.replace('xml:lang="en"', "", 1).replace("Sentence 4000.", "<"))
-    with Memory.open(tmp_path / "tm.db") as mem:
+    with Memory.open(tm_location) as mem:
         mem.add_units([TMUnit("Əvvəlcədən.", "Beforehand.", "az", "en")])
         with pytest.raises(InputError, match="has no xml:lang"):
             mem.ingest(read_tmx(bad))
@@ -456,3 +456,38 @@ def test_po_import_tags_placeholders_as_translate_does(tmp_path):
     assert (unit.source, unit.target) == ("Copy <x1/> to <x2/>", "<x2/>-ə <x1/> köçür")
     (doc_unit,) = PoDocument.load(po).units()
     assert doc_unit.source.render() == unit.source
+
+
+def test_tmx_is_read_as_document_units_on_the_one_tag_model(tmp_path):
+    """TMX has one reader (documents.tmx) giving `Unit`s with tagged text and codes; the
+    memory's units are those units made memory units by memory.units."""
+    from dilmanc.documents.base import InlineCode as Code
+    from dilmanc.documents.tmx import read_tmx as read_tmx_units
+    from dilmanc.memory.units import recorded_unit
+    from dilmanc.text.tagged import TaggedText
+
+    path = _write(tmp_path, RICH)
+    units = list(read_tmx_units(path))
+    first = units[0]
+    assert isinstance(first.source, TaggedText) and first.approved
+    assert first.source.render() == "Nazirlik <g1>2024-cü il</g1> üçün <x2/> hesabat dərc etdi."
+    assert first.codes[1] == Code(
+        1, "pair", "bpt", ('<bpt i="1">&lt;b&gt;</bpt>', '<ept i="1">&lt;/b&gt;</ept>')
+    )
+    assert [(c.name, c.kind) for c in first.target_codes.values()][:2] == [
+        ("ph", "standalone"),
+        ("hi", "pair"),
+    ]
+    assert (first.record.src_lang, first.record.tgt_lang, first.record.tuid) == ("az", "en", "r-1")
+    assert [recorded_unit(u, path.name) for u in units] == list(read_tmx(path))
+
+
+def test_tsv_is_read_as_document_units(tmp_path):
+    from dilmanc.documents.tsv import read_tsv
+
+    path = _write(tmp_path, "az\ten\tru\nSalam\tHello\tПривет\n", "t.tsv")
+    units = list(read_tsv(path, tgt_lang="ru"))
+    assert [
+        (u.source.text, u.target.text, u.record.src_lang, u.record.tgt_lang) for u in units
+    ] == [("Salam", "Привет", "az", "ru")]
+    assert [u.approved for u in units] == [True]

@@ -129,3 +129,52 @@ def test_an_unknown_scheme_is_a_usage_error():
 
     with pytest.raises(UsageError, match="unknown memory backend 'mysql'"):
         Memory.open("mysql://x@y/z")
+
+
+def _looker(url: str, sources: list[str], stop, out) -> None:
+    """What the server does per request while others write: look units up, which must
+    always be found."""
+    lookups = missed = 0
+    with Memory.open(url) as mem:
+        while not stop.is_set():
+            for source in sources:
+                found = mem.lookup(source, "az", "en", limit=1)
+                lookups += 1
+                missed += not found or found[0].score < 100
+    out.put((lookups, missed))
+
+
+def test_eight_writers_an_import_and_a_reader_lose_and_double_nothing(tmp_path, pg_url):
+    import multiprocessing
+
+    from test_memory_db import _importer, _writer
+
+    from dilmanc.memory.tmx import write_tmx
+
+    before = [TMUnit(f"Köhnə cümlə {i}.", f"Old sentence {i}.", "az", "en") for i in range(50)]
+    with Memory.open(pg_url) as mem:
+        mem.add_units(before)
+    tmx = tmp_path / "batch.tmx"
+    write_tmx(tmx, (TMUnit(f"Toplu cümlə {i}.", f"Bulk {i}.", "az", "en") for i in range(5000)))
+    ctx = multiprocessing.get_context("spawn")
+    stop, out = ctx.Event(), ctx.Queue()
+    reader = ctx.Process(target=_looker, args=(pg_url, [u.source for u in before], stop, out))
+    reader.start()
+    procs = [ctx.Process(target=_writer, args=(pg_url, w, 15, 10)) for w in range(8)]
+    procs.append(ctx.Process(target=_importer, args=(pg_url, str(tmx))))
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=600)
+    stop.set()
+    lookups, missed = out.get(timeout=120)
+    reader.join(timeout=60)
+    assert [p.exitcode for p in procs] == [0] * 9 and reader.exitcode == 0
+    assert lookups > 0 and missed == 0
+    with Memory.open(pg_url) as mem:
+        stats = mem.stats()
+        assert stats.units == 50 + 8 * 15 * 5 + 10 + 5000
+        assert stats.cache_entries == 8 * 15
+        sources = [u.source for u in mem.units()]
+        assert len(sources) == len(set(sources))
+        assert mem.cache_get_many(["w7-14"]) == {"w7-14": "machine 7 14"}

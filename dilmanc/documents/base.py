@@ -60,6 +60,24 @@ class InlineCode:
     data: object = None  # format-private: the original markup, written back as it was
 
 
+@dataclass(frozen=True)
+class Record:
+    """What a translation-memory file (TMX, TSV) says about one of its pairs beyond the text:
+    the pair's languages (as stored, see `languages.stored_language`) and the unit's own
+    metadata, kept as the memory stores it. Documents to translate carry none."""
+
+    src_lang: str
+    tgt_lang: str
+    tuid: str | None = None
+    created: str | None = None
+    creation_id: str | None = None
+    changed: str | None = None
+    change_id: str | None = None
+    datatype: str | None = None  # how to read the native codes ("html", "rtf", ...)
+    props: tuple[tuple[str, str], ...] = ()  # (type, value) in order; a type may repeat
+    origin: str | None = None  # the file the pair first came from, when the file says
+
+
 @dataclass
 class Unit:
     id: str
@@ -75,6 +93,7 @@ class Unit:
     approved: bool = False  # the file marks the target signed off: what a memory imports
     translate: bool = True  # False: carried through unchanged (code blocks, notranslate)
     extra: object = None  # format-private data (a line ending, a node handle, ...)
+    record: Record | None = None  # a memory file's languages and metadata of the pair
 
 
 @dataclass(frozen=True)

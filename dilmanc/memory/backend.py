@@ -84,6 +84,7 @@ class Backend(Protocol):
     inside `write()`, one transaction."""
 
     path: Path | str  # shown in messages and stats (a URL without its password)
+    threadsafe: bool  # its connection may be used from another thread (an import's writer)
 
     def guard(self) -> AbstractContextManager[None]: ...
     def write(self, timeout: float | None = None) -> AbstractContextManager[None]: ...

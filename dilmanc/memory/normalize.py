@@ -9,14 +9,13 @@ replaced by one NUM token; tags, punctuation, case and number values are compare
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
 
-from dilmanc.errors import DilmancError
+from dilmanc.languages import base_language as base_language  # codes as stored, re-exported
+from dilmanc.languages import stored_language as language  # noqa: F401
 from dilmanc.text.tagged import EMPTY, OPEN, TAG_PATTERN, tag_of
 from dilmanc.text.tagged import strip_tags as strip_tags
 from dilmanc.text.turkic_case import az_lower
@@ -31,7 +30,6 @@ _TOKEN = re.compile(
     r"|(?P<word>[^\W\d_]+(?:['’][^\W\d_]+)*)"
     r"|(?P<punct>[^\w\s]|_)"
 )
-_LANG = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$")
 
 
 def normalize(text: str) -> str:
@@ -61,42 +59,6 @@ def h64(*parts: str) -> int:
 
 def h128(*parts: str) -> bytes:
     return hashlib.blake2b("\x1f".join(parts).encode("utf-8"), digest_size=16).digest()
-
-
-@functools.lru_cache(maxsize=4096)
-def language(code: str, keep_variants: bool = False) -> str | None:
-    """A language code as stored: `en-GB` → `en`, `az-Latn-AZ` → `az`, `aze` → `az`;
-    with `keep_variants`, `en-GB` stays `en-GB` (canonical case). None if not a language code."""
-    from dilmanc.languages import resolve
-
-    code = (code or "").strip()
-    if not code or not _LANG.match(code):
-        if code:  # an NLLB code such as azj_Latn is fine too
-            try:
-                return resolve(code).iso
-            except DilmancError:
-                return None
-        return None
-    parts = re.split(r"[-_]", code)
-    primary = parts[0].lower()
-    with contextlib.suppress(DilmancError):
-        primary = resolve(primary).iso
-    if not keep_variants or len(parts) == 1:
-        return primary
-    out = [primary]
-    for part in parts[1:]:
-        if len(part) == 4 and part.isalpha():
-            out.append(part.title())  # script: Latn, Cyrl
-        elif len(part) in (2, 3):
-            out.append(part.upper())  # region: GB, AZ, 419
-        else:
-            out.append(part.lower())
-    return "-".join(out)
-
-
-def base_language(code: str) -> str:
-    """`en-GB` → `en` (codes as stored by `language`)."""
-    return code.split("-")[0]
 
 
 @dataclass(frozen=True)

@@ -91,6 +91,31 @@ def _schema_v1(conn) -> None:
 MIGRATIONS: list[Callable] = [_schema_v1]
 
 
+# New units go through a temporary staging table (one per session, emptied after each batch).
+_STAGE = "dilmanc_staged_units"
+_STAGE_COLUMNS = (
+    f"n, {UNIT_COLUMNS.removeprefix('id, ')}, skey, fkey, dkey, ntok, toks, search, keys"
+)
+_STAGE_TYPES = ["int4"] + ["text"] * 13 + ["int8", "int8", "bytea", "int4", "bytea", "text"]
+_STAGE_TYPES.append("int8[]")
+_STAGE_TABLE = (
+    f"CREATE TEMP TABLE IF NOT EXISTS {_STAGE}(n integer, "
+    + ", ".join(f"{name} text" for name in UNIT_COLUMNS.split(", ")[1:])
+    + ", skey bigint, fkey bigint, dkey bytea, ntok integer, toks bytea, search text, "
+    "keys bigint[]) ON COMMIT DROP"
+)
+_INTO_UNITS = f"{UNIT_COLUMNS.removeprefix('id, ')}, skey, fkey, dkey, ntok, toks"
+_FROM_STAGE = (
+    f"WITH added AS (INSERT INTO dilmanc.units({_INTO_UNITS}, search) "
+    f"SELECT {_INTO_UNITS}, to_tsvector('simple', search) FROM {_STAGE} ORDER BY n "
+    "ON CONFLICT (dkey) DO NOTHING RETURNING id, dkey, ntok), "
+    "posted AS (INSERT INTO dilmanc.postings(key, ntok, unit) "
+    f"SELECT k, a.ntok, a.id FROM added a JOIN {_STAGE} s ON s.dkey = a.dkey, "
+    "unnest(s.keys) AS k ORDER BY k) "  # in key order: the index is written page by page
+    "SELECT dkey FROM added"
+)
+
+
 def redact(url: str) -> str:
     """The URL without its password, for messages."""
     parts = urlsplit(url)
@@ -107,6 +132,8 @@ def _first_line(err: Exception) -> str:
 
 class PostgresBackend:
     """Units, postings, full-text index and machine cache in a PostgreSQL database."""
+
+    threadsafe = True  # psycopg connections are
 
     def __init__(self, conn, url: str, timeout: float) -> None:
         self.conn = conn
@@ -225,32 +252,26 @@ class PostgresBackend:
 
     def insert(self, units: list[NewUnit]) -> set[bytes]:
         """Store new units in their order (ids follow it) inside `write`, whose lock keeps
-        other unit writers out; ON CONFLICT is the safety net of the unique identity."""
-        columns = UNIT_COLUMNS.removeprefix("id, ")
-        sql = (
-            f"INSERT INTO dilmanc.units({columns}, skey, fkey, dkey, ntok, toks, search) "
-            f"VALUES ({', '.join(['%s'] * 18)}, to_tsvector('simple', %s)) "
-            "ON CONFLICT (dkey) DO NOTHING RETURNING id, dkey"
-        )
+        other unit writers out; ON CONFLICT is the safety net of the unique identity.
+
+        One binary COPY into a session-private staging table, then one statement moves the
+        rows into `units` (the tsvector made by the server) and their keys into `postings`."""
         rows = [
-            (*unit_row(p.unit), p.skey, p.fkey, p.dkey, len(p.hashes))
+            (n, *unit_row(p.unit), p.skey, p.fkey, p.dkey, len(p.hashes))
             + (array("q", p.hashes).tobytes(), search_words(p.search_src, p.search_tgt))
-            for p in units
+            + (list(p.keys),)
+            for n, p in enumerate(units)
         ]
-        got: dict[bytes, int] = {}
         with self.conn.cursor() as cur:
-            cur.executemany(sql, rows, returning=True)
-            while True:
-                for uid, dkey in cur.fetchall():
-                    got[bytes(dkey)] = uid
-                if not cur.nextset():
-                    break
-            with cur.copy("COPY dilmanc.postings(key, ntok, unit) FROM STDIN") as copy:
-                for p in units:
-                    if p.dkey in got:
-                        for key in p.keys:
-                            copy.write_row((key, len(p.hashes), got[p.dkey]))
-        return set(got)
+            cur.execute(_STAGE_TABLE)
+            with cur.copy(f"COPY {_STAGE}({_STAGE_COLUMNS}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(_STAGE_TYPES)
+                for row in rows:
+                    copy.write_row(row)
+            cur.execute(_FROM_STAGE)
+            got = {bytes(dkey) for (dkey,) in cur.fetchall()}
+            cur.execute(f"TRUNCATE {_STAGE}")
+        return got
 
     def delete(self, ids: list[int]) -> int:
         rows = self.conn.execute(

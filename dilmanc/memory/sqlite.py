@@ -192,6 +192,8 @@ def _delete_rows(db: sqlite3.Connection, ids: list[int]) -> int:
 class SQLiteBackend:
     """Units, postings, concordance and machine cache in one SQLite file."""
 
+    threadsafe = False  # the connection belongs to the thread that opened it
+
     def __init__(self, conn: sqlite3.Connection, path: Path, timeout: float) -> None:
         self.conn = conn
         self.path = path

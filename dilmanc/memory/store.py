@@ -26,6 +26,7 @@ import contextlib
 import functools
 import json
 import math
+import queue
 import threading
 import time
 from collections import Counter
@@ -186,13 +187,20 @@ class Memory:
         The iterable is read lazily inside the transaction, so an error it raises (a malformed
         file) rolls the whole import back."""
         result = IngestResult()
+        batches = ((len(c), [self._prepare(u) for u in c]) for c in _batches(units, CHUNK))
+
+        def store(batch: tuple[int, list]) -> None:
+            result.read += batch[0]
+            self._ingest_chunk([p for p in batch[1] if p is not None], result)
+            if progress:
+                progress(result.read)
+
         with self.backend.write():
-            iterator = iter(units)
-            while chunk := list(islice(iterator, CHUNK)):
-                result.read += len(chunk)
-                self._ingest_chunk(chunk, result)
-                if progress:
-                    progress(result.read)
+            if self.backend.threadsafe:  # a server stores a batch while the next is read
+                behind(batches, store)
+            else:
+                for batch in batches:
+                    store(batch)
         return result
 
     def _prepare(self, unit: TMUnit) -> NewUnit | None:
@@ -232,8 +240,7 @@ class Memory:
             search_tgt=search_fold(strip_tags(unit.target)),
         )
 
-    def _ingest_chunk(self, chunk: list[TMUnit], result: IngestResult) -> None:
-        offered = [p for p in map(self._prepare, chunk) if p is not None]
+    def _ingest_chunk(self, offered: list[NewUnit], result: IngestResult) -> None:
         fresh: dict[bytes, NewUnit] = {}
         stored = self.backend.stored(list({p.dkey for p in offered}))
         dupes: list[NewUnit] = []
@@ -585,6 +592,39 @@ class Memory:
     def cache_clear(self) -> int:
         self._pending_cache.clear()
         return self.backend.cache_clear()
+
+
+def behind(items: Iterable, consume: Callable[[object], None], depth: int = 2) -> None:
+    """`consume(item)` for each of `items`, called by a worker thread while this thread makes
+    the next items (at most `depth` ahead). The first exception of either side is raised
+    here once the worker has stopped; after one, no more items are consumed."""
+    handoff: queue.Queue = queue.Queue(depth)
+    failed: list[BaseException] = []
+    end = object()
+
+    def work() -> None:
+        while (item := handoff.get()) is not end:
+            if failed:
+                continue  # drain: the caller stops soon
+            try:
+                consume(item)
+            except BaseException as err:  # raised in the caller's thread
+                failed.append(err)
+
+    worker = threading.Thread(target=work, name="dilmanc-store", daemon=True)
+    worker.start()
+    try:
+        for item in items:
+            if failed:
+                break
+            handoff.put(item)
+    except BaseException as err:
+        failed.insert(0, err)
+    finally:
+        handoff.put(end)
+        worker.join()
+    if failed:
+        raise failed[0]
 
 
 def _batches(items: Iterable, size: int) -> Iterator[list]:

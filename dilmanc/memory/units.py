@@ -1,12 +1,17 @@
 """Document units → translation-memory units: the one place a `documents.base.Unit` (a
 `TaggedText` source and target with the format's inline codes) becomes a `TMUnit` (compact-tag
-strings). Every bilingual document format a memory imports, and `tm align`, go through here.
+strings). Every bilingual format a memory imports (PO, XLIFF, TMX, TSV), and `tm align`, go
+through here.
 
 Tags: the source's tags keep their numbers; each target tag takes the number of the source
 code with the same markup (`pair_numbers`), so `<g1>` is the same code on both sides. The
 native markup itself is not stored (an export writes TMX `<bpt>`/`<ph>` codes for the tags),
 as before for PO and XLIFF. A `context: …` note (a PO msgctxt) becomes the prop
 `x-context`; the other notes are kept as they are.
+
+Memory files (TMX, TSV) bring a `Record` with each unit: its languages and metadata are the
+memory unit's, and TMX's native codes are kept as they came (an export writes them back), a
+target code taking the number of the source code with the same TMX `i`/`x` (`pair_codes`).
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from dilmanc.documents.base import Unit
-from dilmanc.memory.model import TMUnit, pair_numbers, renumber
+from dilmanc.memory.model import Codes, InlineCode, TMUnit, pair_codes, pair_numbers, renumber
 
 CONTEXT_NOTE = "context: "
 
@@ -44,6 +49,42 @@ def tm_unit(
     notes = tuple(note for note in unit.notes if not note.startswith(CONTEXT_NOTE))
     return TMUnit(
         source, target, src_lang, tgt_lang, origin=origin, tuid=None, props=props, notes=notes
+    )
+
+
+def _native(codes: dict) -> Codes:
+    """Document codes that carry their TMX markup `(open, close)` as memory codes."""
+    return {n: InlineCode(c.name, *c.data) for n, c in codes.items()}
+
+
+def recorded_unit(unit: Unit, origin: str | None) -> TMUnit:
+    """A unit of a memory file (TMX, TSV: `unit.record` set, a target present) as a memory
+    unit; `origin` unless the record names the file it first came from."""
+    record = unit.record
+    source = unit.source.render()
+    source_codes = _native(unit.codes)
+    target, target_codes = pair_codes(
+        source, source_codes, unit.target.render(), _native(unit.target_codes)
+    )
+    return TMUnit(
+        source,
+        target,
+        record.src_lang,
+        record.tgt_lang,
+        prev=unit.prev,
+        next=unit.next,
+        tuid=record.tuid,
+        creation_id=record.creation_id,
+        created=record.created,
+        change_id=record.change_id,
+        changed=record.changed,
+        origin=record.origin or origin,
+        # the datatype only says how to read native codes
+        datatype=record.datatype if source_codes or target_codes else None,
+        props=record.props,
+        notes=unit.notes,
+        source_codes=source_codes,
+        target_codes=target_codes,
     )
 
 
