@@ -727,7 +727,9 @@ class Pipeline:
                 )
                 for i, result in zip(group, decoded, strict=True):
                     results[i] = result
+            redecoding = time.perf_counter()
             again = _redecode(leg, batch, results, options, suppress)
+            self.stats.redecode_seconds += time.perf_counter() - redecoding
             outputs: list = []
             for i, (segment, result) in enumerate(zip(batch, results, strict=True)):
                 place = _place_plain if i in again else _place
