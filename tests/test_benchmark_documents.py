@@ -38,6 +38,7 @@ def test_documents_benchmark_json_contract(tmp_path, data_dir):
     assert set(report["over_plain_without_redecode"]) == set(report["over_plain"])
     for name, row in report["formats"].items():
         assert 0 <= row["redecode_s"] <= row["translate_s"]
+        assert 0 < row["outside_engine_s"] <= row["translate_s"]
         assert row["redecoded"] >= 0 and row["units_with_tags"] >= 0
         if name != "text":
             without = (row["translate_s"] - row["redecode_s"]) / seconds_of(report, "text")
