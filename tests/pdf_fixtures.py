@@ -128,3 +128,34 @@ def encrypted(path: Path) -> Path:
                        encryption_method=EncryptionMethod.RC4)  # fmt: skip
     pdf.output(str(path))
     return path
+
+
+def jpeg(width: int = 120, height: int = 60) -> bytes:
+    """A small JPEG file (two coloured halves)."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (width, height), (200, 30, 30))
+    ImageDraw.Draw(image).rectangle((width // 2, 0, width, height), fill=(30, 30, 200))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def with_images(path: Path, photo: bytes) -> Path:
+    """A heading, a paragraph, the JPEG `photo` 240 points wide, a PNG-like (Flate) image
+    that is not a JPEG, and a closing paragraph below them."""
+    import io
+
+    from PIL import Image
+
+    pdf = _pdf()
+    pdf.add_page()
+    _line(pdf, 60, [("Yeni körpü açıldı", "B")], size=20)
+    _line(pdf, 110, [("Dünən Bakıda yeni körpü açıldı.", "")])
+    pdf.image(io.BytesIO(photo), x=72, y=140, w=240)
+    pdf.image(Image.new("L", (40, 40), 128), x=72, y=280, w=40)
+    _line(pdf, 340, [("Körpünün uzunluğu iki kilometrdir.", "")])
+    pdf.output(str(path))
+    return path

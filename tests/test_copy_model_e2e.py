@@ -298,25 +298,54 @@ def _xlsx_read(path: Path) -> tuple[str, list[str]]:
     return "".join(t for t, _ in blocks), [t for t, is_bold in blocks if is_bold]
 
 
-def _odt_write(path: Path, text: str, k: int) -> None:
-    from odf.opendocument import OpenDocumentText
-    from odf.style import Style, TextProperties
-    from odf.text import P, Span
+def _odf_write(kind: str):
+    """A writer of an ODT (the paragraph in the body), an ODS (in a cell) or an ODP (in a
+    slide's text box) holding the sentence with word k in a bold span."""
 
-    before, word, after = _split(text, k)
-    document = OpenDocumentText()
-    style = Style(name="T1", family="text")
-    style.addElement(TextProperties(fontweight="bold"))
-    document.automaticstyles.addElement(style)
-    paragraph = P()
-    paragraph.addText(before)
-    paragraph.addElement(Span(stylename=style, text=word))
-    paragraph.addText(after)
-    document.text.addElement(paragraph)
-    document.save(str(path))
+    def write(path: Path, text: str, k: int) -> None:
+        from odf import draw, opendocument, style, table
+        from odf.text import P, Span
+
+        before, word, after = _split(text, k)
+        document = {
+            "odt": opendocument.OpenDocumentText,
+            "ods": opendocument.OpenDocumentSpreadsheet,
+            "odp": opendocument.OpenDocumentPresentation,
+        }[kind]()
+        bold = style.Style(name="T1", family="text")
+        bold.addElement(style.TextProperties(fontweight="bold"))
+        document.automaticstyles.addElement(bold)
+        paragraph = P()
+        paragraph.addText(before)
+        paragraph.addElement(Span(stylename=bold, text=word))
+        paragraph.addText(after)
+        if kind == "odt":
+            document.text.addElement(paragraph)
+        elif kind == "ods":
+            cell, row, sheet = table.TableCell(valuetype="string"), table.TableRow(), table.Table()
+            cell.addElement(paragraph)
+            row.addElement(cell)
+            sheet.setAttribute("name", "Vərəq")
+            sheet.addElement(row)
+            document.spreadsheet.addElement(sheet)
+        else:
+            layout = style.PageLayout(name="PM1")
+            document.automaticstyles.addElement(layout)
+            master = style.MasterPage(name="Default", pagelayoutname=layout)
+            document.masterstyles.addElement(master)
+            page = draw.Page(name="slayd1", masterpagename=master)
+            frame = draw.Frame(width="25cm", height="5cm", x="1cm", y="1cm")
+            box = draw.TextBox()
+            box.addElement(paragraph)
+            frame.addElement(box)
+            page.addElement(frame)
+            document.presentation.addElement(page)
+        document.save(str(path))
+
+    return write
 
 
-def _odt_read(path: Path) -> tuple[str, list[str]]:
+def _odf_read(path: Path) -> tuple[str, list[str]]:
     from odf import teletype
     from odf.opendocument import load
     from odf.style import Style, TextProperties
@@ -330,7 +359,7 @@ def _odt_read(path: Path) -> tuple[str, list[str]]:
             p.getAttribute("fontweight") == "bold" for p in style.getElementsByType(TextProperties)
         )
     }
-    (paragraph,) = document.text.getElementsByType(P)
+    (paragraph,) = document.body.getElementsByType(P)
     spans = paragraph.getElementsByType(Span)
     bold = [teletype.extractText(s) for s in spans if s.getAttribute("stylename") in bold_styles]
     return teletype.extractText(paragraph), bold
@@ -368,7 +397,9 @@ def _epub_read(path: Path) -> tuple[str, list[str]]:
 FORMATS = {
     "pptx": (_pptx_write, _pptx_read),
     "xlsx": (_xlsx_write, _xlsx_read),
-    "odt": (_odt_write, _odt_read),
+    "odt": (_odf_write("odt"), _odf_read),
+    "ods": (_odf_write("ods"), _odf_read),
+    "odp": (_odf_write("odp"), _odf_read),
     "epub": (_epub_write, _epub_read),
 }
 

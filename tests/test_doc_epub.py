@@ -16,6 +16,7 @@ from ebooklib import epub
 from format_cli import one_line_error, refused, table_engine_fixture  # noqa: F401
 from lxml import etree
 
+from dilmanc.documents.base import Origin, Translated
 from dilmanc.documents.epub import EpubDocument
 from dilmanc.documents.registry import detect_format
 from dilmanc.errors import InputError
@@ -109,6 +110,25 @@ def test_untranslated_bytes_of_a_chapter_are_kept(book):
     for name in (CHAPTER, "EPUB/fesil2.xhtml", "EPUB/nav.xhtml"):
         assert after[name] == before[name].replace(b'lang="az" xml:lang="az"',
                                                    b'lang="en" xml:lang="en"'), name  # fmt: skip
+
+
+def test_a_chapter_is_written_and_its_translations_let_go_once_all_its_units_arrived(book):
+    """A long book must not hold every translation until the end (issue 21: memory)."""
+    document = EpubDocument.load(book)
+    units = list(document.units())
+    whole = write(document, [(unit, upper) for unit in units])
+    items = [Translated(unit, upper(unit.source), Origin.MACHINE) for unit in units]
+    buffer = io.BytesIO()
+    writer = document.writer(EN, buffer)
+    chapter = [item for item in items if item.unit.id.startswith(CHAPTER + "#")]
+    rest = [item for item in items if item not in chapter]
+    writer.add(chapter[::-1])  # in any order
+    assert CHAPTER in writer.replaced and not writer.held[CHAPTER]
+    assert all(name not in writer.replaced for name in ("EPUB/fesil2.xhtml", "EPUB/nav.xhtml"))
+    for start in range(len(rest) - 1, -1, -2):
+        writer.add(rest[max(0, start - 1) : start + 1])
+    writer.finish()
+    assert members(buffer.getvalue()) == members(whole)
 
 
 def test_languages_do_not_leak_into_each_other(book):

@@ -133,8 +133,8 @@ def test_written_as_docx_with_headings_lists_and_a_table(release):
     assert out.styles["Normal"].element.rPr.find(f"{W}lang").get(f"{W}val") == "ru-RU"
     assert document.warnings == [
         "written as a Word document (.docx), the Russian translation of a PDF: headings, "
-        "paragraphs, lists and simple tables are rebuilt; the page layout, images and fonts "
-        "are not"
+        "paragraphs, lists, simple tables and JPEG images are rebuilt; the page layout, other "
+        "images and fonts are not"
     ]
 
 
@@ -209,8 +209,8 @@ def test_translate_command_writes_docx_and_says_so(cli, table_engine, release, t
     warnings = [line for line in res.err.splitlines() if "warning" in line]
     assert warnings == [
         f"dilmanc: warning: {release}: written as a Word document (.docx), the {name} "
-        "translation of a PDF: headings, paragraphs, lists and simple tables are rebuilt; the "
-        "page layout, images and fonts are not"
+        "translation of a PDF: headings, paragraphs, lists, simple tables and JPEG images are "
+        "rebuilt; the page layout, other images and fonts are not"
         for name in ("English", "Russian")
     ]
     english = blocks((out / "bəyanat.en.docx").read_bytes())
@@ -224,3 +224,26 @@ def test_translate_command_refuses_bad_pdfs_with_one_line(
 ):
     make, reason = BAD[case]
     assert reason in refused(cli, tmp_path / "bad.pdf", table_engine, data=make(release, tmp_path))
+
+
+def test_a_jpeg_image_is_kept_at_its_place_and_other_images_left_out(tmp_path):
+    photo = F.jpeg()
+    document = PdfDocument.load(F.with_images(tmp_path / "şəkil.pdf", photo))
+    assert [unit.source.text for unit in document.units()] == [
+        "Yeni körpü açıldı",
+        "Dünən Bakıda yeni körpü açıldı.",
+        "Körpünün uzunluğu iki kilometrdir.",
+    ]
+    out = docx.Document(io.BytesIO(write(document, [(u, upper) for u in document.units()], EN)))
+    pictures = [p for p in out.paragraphs if p._p.xpath(".//pic:pic")]
+    assert [p.text or "<picture>" for p in out.paragraphs] == [
+        "YENI KÖRPÜ AÇILDI",
+        "DÜNƏN BAKIDA YENI KÖRPÜ AÇILDI.",
+        "<picture>",
+        "KÖRPÜNÜN UZUNLUĞU IKI KILOMETRDIR.",
+    ]
+    (shape,) = out.inline_shapes
+    assert round(shape.width.pt) == 240 and len(pictures) == 1
+    (part,) = [p for p in out.part.package.parts if p.partname.startswith("/word/media/")]
+    assert part.blob == photo  # the JPEG's own bytes, not a re-encoding
+    assert "JPEG images are rebuilt" in document.warnings[0]

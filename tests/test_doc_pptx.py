@@ -302,6 +302,23 @@ def test_languages_do_not_leak_into_each_other(rich):
     assert b"City" in b"".join(parts_xml(english).values())
 
 
+def test_a_one_language_run_parses_the_package_once(rich, monkeypatch):
+    import dilmanc.documents.pptx as module
+
+    opened = []
+    real = module._open
+    monkeypatch.setattr(module, "_open", lambda *a: opened.append(1) or real(*a))
+    document = PptxDocument.load(rich)
+    english = write(document, [(unit, upper) for unit in document.units()], EN)
+    assert len(opened) == 1  # the writer translated the loaded presentation
+    assert [u.source.text for u in document.units()] == [
+        u.source.text for u in PptxDocument.load(rich).units()
+    ]
+    assert parts_xml(
+        write(document, [(unit, upper) for unit in document.units()], EN)
+    ) == parts_xml(english)
+
+
 def shape_named(prs, name: str):
     return next(shape for slide in prs.slides for shape in slide.shapes if shape.name == name)
 

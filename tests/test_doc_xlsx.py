@@ -304,6 +304,34 @@ def test_languages_do_not_leak_into_each_other(book):
     assert reopen(russian)["Hesabat"]["B1"].value == "Население"
 
 
+def test_the_first_writer_translates_the_loaded_trees_without_parsing_again(book, monkeypatch):
+    import dilmanc.documents.xlsx as module
+
+    document = open_document(book, sheet_names=True)
+    sources = [unit.source.text for unit in document.units()]
+    parsed = []
+    real = module._parse
+    monkeypatch.setattr(module, "_parse", lambda *a: parsed.append(a[1]) or real(*a))
+    items = [Translated(unit, upper(unit.source), Origin.MACHINE) for unit in document.units()]
+    english, russian = io.BytesIO(), io.BytesIO()
+    writers = [document.writer(EN, english), document.writer(RU, russian)]  # as `--to en,ru`
+    for writer in writers:
+        writer.add(items)
+    sheet_and_strings = {"xl/worksheets/sheet1.xml", "xl/sharedStrings.xml"}
+    assert sheet_and_strings <= set(parsed)  # the second writer parses its own copy
+    parsed.clear()
+    for writer in writers:
+        writer.finish()
+    assert members(english.getvalue()) == members(russian.getvalue())  # the same uppercasing
+    assert reopen(english.getvalue())["HESABAT"]["B1"].value == "ƏHALI"
+    assert [unit.source.text for unit in document.units()] == sources  # read again, untouched
+    parsed.clear()
+    assert members(write(document, [(u, upper) for u in document.units()])) == members(
+        english.getvalue()
+    )
+    assert not sheet_and_strings & set(parsed)  # one language: the loaded trees, no copy
+
+
 def test_translated_sheet_names_rename_every_reference(book):
     document = open_document(book, sheet_names=True)
     names = {"Hesabat": "Report", "Siyahı": "List: answers?"}  # ":" and "?" are not allowed

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 from dataclasses import dataclass
 
 import pytest
@@ -286,3 +287,15 @@ def test_a_model_that_keeps_the_tags_is_not_asked_again():
     out, report, engine = _run(lambda text: text, "Salam <g1>gözəl</g1> dünya.")
     assert out["0"].tags.by_model == 2 and report["tags"]["redecoded"] == 0
     assert len(engine.calls) == 1
+    assert report["tags"]["redecode_seconds"] < 0.01
+
+
+def test_the_report_times_the_decode_again_within_the_engine_stage():
+    def slow_plain(text: str) -> str:
+        if "<g" not in text:
+            time.sleep(0.05)  # only the decode without tags
+        return _tags_broken(text)
+
+    _, report, engine = _run(slow_plain, "Salam <g1>gözəl</g1> dünya.")
+    assert len(engine.calls) == 2
+    assert 0.05 <= report["tags"]["redecode_seconds"] <= report["seconds"]["engine"]

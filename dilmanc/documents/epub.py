@@ -32,7 +32,7 @@ from urllib.parse import unquote
 from lxml import etree
 
 from dilmanc.documents.archive import ENTITIES, open_zip, rewrite
-from dilmanc.documents.base import Document, Translated, Unit, linked
+from dilmanc.documents.base import Document, Translated, Unit, UnitWriter, WrittenByWriter, linked
 from dilmanc.documents.html import HtmlDocument
 from dilmanc.errors import InputError
 from dilmanc.fileio import decode, read_bytes, sniff_bom
@@ -171,7 +171,7 @@ def _plain(element) -> TaggedText:
     return TaggedText(" ".join("".join(element.itertext()).split()))
 
 
-class EpubDocument(Document):
+class EpubDocument(WrittenByWriter, Document):
     format = "epub"
     extensions = (".epub",)
     binary = True
@@ -241,18 +241,18 @@ class EpubDocument(Document):
         for content in self._contents:
             yield from content.document.units()
 
-    def write(self, handle: IO, lang: Language, translations: dict[str, Translated]) -> None:
-        replaced: dict[str, bytes] = {}
-        for content in self._contents:
-            buffer = io.BytesIO()
-            content.document.write(buffer, lang, translations)
-            replaced[content.name] = buffer.getvalue()
+    def writer(self, lang: Language, handle: IO) -> UnitWriter:
+        return _EpubWriter(self, lang, handle)
+
+    def package(self, handle: IO, lang: Language, replaced: dict[str, bytes], extras: dict) -> None:
+        """Write the book: the content documents in `replaced` (member → bytes), the metadata
+        and NCX labels from `extras` (unit id → Translated), everything else as it was."""
         opf_root = etree.fromstring(self._opf_bytes, PARSER)  # a fresh copy per language
         ncx_root = None
         if self._ncx_bytes is not None:
             ncx_root = etree.fromstring(self._ncx_bytes, PARSER)
         for uid, _, element in self._extras(opf_root, ncx_root):
-            found = translations.get(uid)
+            found = extras.get(uid)
             if found is not None and found.target != _plain(element):
                 for child in list(element):
                     element.remove(child)
@@ -262,6 +262,48 @@ class EpubDocument(Document):
         if ncx_root is not None:
             replaced[self._ncx] = _serialize(ncx_root)
         rewrite(self._data, replaced, handle)
+
+
+class _EpubWriter(UnitWriter):
+    """Writes each content document out (to bytes) as soon as all its units have arrived, in
+    any order, and lets go of their translations: a long book holds the translations of the
+    chapters under way, not of the whole book. The package is written at the end."""
+
+    def __init__(self, document: EpubDocument, lang: Language, handle: IO) -> None:
+        super().__init__(document, lang, handle)
+        self.contents = {content.name: content for content in document._contents}
+        self.member = {u.id: c.name for c in document._contents for u in c.document.units()}
+        self.waiting = {name: 0 for name in self.contents}
+        for name in self.member.values():
+            self.waiting[name] += 1
+        self.held: dict[str, dict[str, Translated]] = {name: {} for name in self.contents}
+        self.replaced: dict[str, bytes] = {}
+        self.extras: dict[str, Translated] = {}
+
+    def add(self, chunk: list[Translated]) -> None:
+        for item in chunk:
+            name = self.member.get(item.unit.id)
+            if name is None:
+                self.extras[item.unit.id] = item  # the metadata and NCX labels
+                continue
+            held = self.held[name]
+            if item.unit.id not in held:
+                self.waiting[name] -= 1
+            held[item.unit.id] = item
+            if not self.waiting[name]:
+                self.render(name)
+
+    def render(self, name: str) -> None:
+        buffer = io.BytesIO()
+        self.contents[name].document.write(buffer, self.lang, self.held[name])
+        self.replaced[name] = buffer.getvalue()
+        self.held[name] = {}
+
+    def finish(self) -> None:
+        for name in self.contents:
+            if name not in self.replaced:
+                self.render(name)
+        self.document.package(self.handle, self.lang, self.replaced, self.extras)
 
 
 def _set_language(opf_root, ncx_root, lang: Language) -> None:

@@ -1,7 +1,8 @@
 """PDF in, Word out (.pdf → .docx): the text layer read with pdfminer.six, rebuilt into
 headings, paragraphs, list items and simple tables, and written as a new Word document with
-python-docx. The page layout, images and fonts of the PDF are not kept (each output's write
-says so in a warning).
+python-docx. JPEG images are kept at their place (between the blocks above and below them,
+at their width on the page); the page layout, other images and fonts of the PDF are not kept
+(each output's write says so in a warning).
 
 Reading, page by page (pdfminer's text boxes, in its reading order, so a two-column page is
 read column by column):
@@ -17,7 +18,10 @@ read column by column):
 * two or more consecutive rows of short lines aligned in the same columns are a table, each
   cell a unit;
 * bold and italic words (by font name) are pair tags, as in DOCX; text without a letter (a
-  page number, a figure in a table) is kept as it is.
+  page number, a figure in a table) is kept as it is;
+* an image stored as a JPEG (DCTDecode; pdfminer hands over its bytes as they are) becomes an
+  image block before the first block whose top is below the image's top; images in other
+  encodings, CMYK JPEGs (often stored inverted) and images Word cannot read are left out.
 
 A PDF without a text layer (a scan) is refused: OCR is the missing step. Encrypted PDFs that
 need a password and files that are not PDFs are refused with one line.
@@ -52,7 +56,8 @@ ITALIC = re.compile(r"italic|oblique", re.IGNORECASE)
 WORD_LANG = {"en": "en-US", "ru": "ru-RU", "tr": "tr-TR", "de": "de-DE", "fr": "fr-FR"}
 NOTE = (
     "written as a Word document (.docx), the {lang} translation of a PDF: headings, "
-    "paragraphs, lists and simple tables are rebuilt; the page layout, images and fonts are not"
+    "paragraphs, lists, simple tables and JPEG images are rebuilt; the page layout, other "
+    "images and fonts are not"
 )
 
 Style = tuple[bool, bool]  # (bold, italic)
@@ -130,11 +135,59 @@ def _page_lines(page) -> list[_Line]:
 
 @dataclass
 class _Block:
-    kind: str  # "paragraph", "heading", "bullet", "number", "table"
+    kind: str  # "paragraph", "heading", "bullet", "number", "table", "image"
     lines: list[_Line] = field(default_factory=list)
     page: int = 0
     level: int = 0  # headings: 1-3; numbered items: their number
     rows: list[list[list[_Line]]] = field(default_factory=list)  # tables: row → cell → lines
+    image: bytes = b""  # images: the JPEG file
+    width: float = 0.0  # images: the width on the page, in points
+    top: float = 0.0  # images: where the image starts on the page
+
+    def highest(self) -> float:
+        """The top of the block on its page (PDF coordinates: larger is higher)."""
+        if self.kind == "image":
+            return self.top
+        return max(line.y1 for line in _all_lines(self))
+
+
+def _images(item) -> Iterator:
+    """The images in a layout item, those inside figures too."""
+    from pdfminer.layout import LTContainer, LTImage
+
+    if isinstance(item, LTImage):
+        yield item
+    elif isinstance(item, LTContainer):
+        for child in item:
+            yield from _images(child)
+
+
+def _jpeg(image, page: int) -> _Block | None:
+    """An image block for a JPEG image (its stream's one filter DCTDecode: the stream is the
+    JPEG file); None for other encodings, CMYK JPEGs and encrypted streams."""
+    from pdfminer.pdftypes import LITERALS_DCT_DECODE
+    from pdfminer.psparser import LIT
+
+    stream = image.stream
+    filters = stream.get_filters()
+    if len(filters) != 1 or filters[0][0] not in LITERALS_DCT_DECODE or stream.decipher:
+        return None
+    if LIT("DeviceCMYK") in (image.colorspace or []):
+        return None
+    data = stream.get_rawdata()  # as stored: get_data() would apply a stray /Predictor
+    if not data or not data.startswith(b"\xff\xd8"):
+        return None
+    return _Block("image", page=page, image=data, width=image.x1 - image.x0, top=image.y1)
+
+
+def _with_images(blocks: list[_Block], page, number: int) -> list[_Block]:
+    """The page's blocks with its JPEG images, each before the first block below its top."""
+    found = [_jpeg(image, number) for image in _images(page)]
+    for image in sorted(filter(None, found), key=lambda block: -block.top):
+        below = (i for i, block in enumerate(blocks) if block.highest() < image.top)
+        at = next(below, len(blocks))
+        blocks.insert(at, image)
+    return blocks
 
 
 def _rows(lines: list[_Line]) -> list[list[_Line]]:
@@ -446,7 +499,7 @@ def _read(data: bytes, label: str) -> tuple[list[_Block], int]:
         with _quiet_pdfminer():
             for number, page in enumerate(extract_pages(io.BytesIO(data), laparams=LAParams()), 1):
                 pages = number
-                blocks += _blocks_of_page(_page_lines(page), number)
+                blocks += _with_images(_blocks_of_page(_page_lines(page), number), page, number)
     except PDFPasswordIncorrect:
         raise InputError(f"{label}: a password-protected PDF; remove the password") from None
     except Exception as err:  # pdfminer raises PSEOF, PDFSyntaxError, KeyError, TypeError ...
@@ -478,7 +531,7 @@ class PdfDocument(Document):
         if b"%PDF-" not in data[:1024]:
             raise InputError(f"{label}: not a PDF (no %PDF- header)")
         blocks, pages = _read(data, label)
-        if not blocks:
+        if not any(block.kind != "image" for block in blocks):
             raise InputError(
                 f"{label}: no text layer in its {pages} page(s) (a scanned PDF?); "
                 "OCR is the missing step: run OCR on it (for example ocrmypdf) and translate "
@@ -494,6 +547,8 @@ class PdfDocument(Document):
     def _make_units(self) -> Iterator[Unit]:
         tables = 0
         for number, block in enumerate(self._blocks, 1):
+            if block.kind == "image":
+                continue
             if block.kind == "table":
                 tables += 1
                 for r, row in enumerate(block.rows, 1):
@@ -562,6 +617,9 @@ class _Writer:
         if block.kind == "table":
             self.table(uid, block)
             return
+        if block.kind == "image":
+            self.image(block)
+            return
         if block.kind == "heading":
             paragraph = self.document.add_heading(level=block.level)
         elif block.kind == "bullet":
@@ -572,6 +630,21 @@ class _Writer:
         else:
             paragraph = self.document.add_paragraph()
         self.fill(paragraph, uid)
+
+    def image(self, block: _Block) -> None:
+        """The JPEG at its width on the page (at most the text width); left out when Word
+        cannot read it."""
+        from docx.image.exceptions import UnrecognizedImageError
+        from docx.image.image import Image
+        from docx.shared import Pt
+
+        try:
+            Image.from_blob(block.image)  # the header Word needs, read before anything is added
+        except (UnrecognizedImageError, ValueError, IndexError, KeyError, EOFError):
+            return
+        section = self.document.sections[-1]
+        room = section.page_width - section.left_margin - section.right_margin
+        self.document.add_picture(io.BytesIO(block.image), width=min(Pt(block.width), room))
 
     def table(self, uid: str, block: _Block) -> None:
         columns = max(len(row) for row in block.rows)

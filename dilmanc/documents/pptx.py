@@ -246,6 +246,8 @@ class PptxDocument(WrittenByWriter, Document):
         super().__init__(path, label)
         self._data = data
         self._presentation = _open(data, label)
+        self._shared = False  # a writer is using the loaded presentation
+        self._changed = False  # ... and has changed it
         self.macros = macros
         self._size = sum(1 for _ in self.units())
 
@@ -265,7 +267,18 @@ class PptxDocument(WrittenByWriter, Document):
     def units(self) -> Iterator[Unit]:
         return linked(self._unlinked())
 
+    def _for_writer(self):
+        """(presentation, shared): the loaded one for the first writer (no second parse of
+        the package in a one-language run), else a fresh one."""
+        if self._shared or self._changed:
+            return _open(self._data, self.label), False
+        self._shared = True
+        return self._presentation, True
+
     def _unlinked(self) -> Iterator[Unit]:
+        if self._changed:  # a writer has translated the loaded presentation: read it again
+            self._presentation = _open(self._data, self.label)
+            self._shared = self._changed = False
         for part in _parts(self._presentation):
             for number, paragraph in enumerate(_paragraphs(part.root), 1):
                 analysed = analyse(paragraph)
@@ -284,12 +297,13 @@ class PptxDocument(WrittenByWriter, Document):
 
 
 class _PptxWriter(UnitWriter):
-    """Applies each chunk of translations to a fresh copy of the presentation as it arrives
-    and saves it at the end, with the text boxes that grew too much in `warnings`."""
+    """Applies each chunk of translations to the presentation as it arrives (the loaded one
+    for the first writer, a fresh one for others) and saves it at the end, with the text
+    boxes that grew too much in `warnings`."""
 
     def __init__(self, document: PptxDocument, lang: Language, handle: IO) -> None:
         super().__init__(document, lang, handle)
-        self.copy = _open(document._data, document.label)
+        self.copy, self.shared = document._for_writer()
         self.lang_tag = LANG_TAGS.get(lang.iso, lang.iso)
         self.parts = {part.key: part for part in _parts(self.copy)}
         self.paragraphs = {key: _paragraphs(part.root) for key, part in self.parts.items()}
@@ -307,6 +321,8 @@ class _PptxWriter(UnitWriter):
         analysed = analyse(paragraph)
         if analysed is None or target == analysed.source:
             return
+        if self.shared:
+            self.document._changed = True
         twin = runs.fallback_twin(paragraph, A_P)
         runs.rebuild(_Builder(paragraph, analysed.codes, self.lang_tag), analysed, target)
         if twin is not None:
@@ -335,3 +351,5 @@ class _PptxWriter(UnitWriter):
                 )
         self.copy.save(self.handle)
         self.lengths.clear()
+        if self.shared:
+            self.document._shared = False

@@ -469,14 +469,32 @@ class XlsxDocument(Document):
         super().__init__(path, label)
         self._data = data
         self.macros = macros
+        self._sheet_names = sheet_names
+        self._read()
+
+    def _read(self) -> None:
         try:
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                self._reader = _Reader(archive, label, sheet_names)
+            with zipfile.ZipFile(io.BytesIO(self._data)) as archive:
+                self._reader = _Reader(archive, self.label, self._sheet_names)
         except (zipfile.BadZipFile, OSError, EOFError) as err:
-            raise InputError(f"{label}: cannot read the .xlsx archive ({err})") from None
+            raise InputError(f"{self.label}: cannot read the .xlsx archive ({err})") from None
         self._entries = list(self._plan())
         self.split: dict[int, list[tuple[str, str]]] = {}  # string → translated (sheet, ref)
         self._split_uses()
+        self._shared = False  # a writer is using the loaded trees
+        self._changed = False  # ... and may have changed them
+
+    def _for_writer(self) -> dict[str, object]:
+        """Member → parsed tree of the loaded package for the first writer, which translates
+        them in place (no second parse in a one-language run); empty for further writers."""
+        if self._shared or self._changed:
+            return {}
+        self._shared = True
+        reader = self._reader
+        trees = {WORKBOOK: reader.workbook, **reader.roots, **reader.comment_roots}
+        if reader.sst_member is not None:
+            trees[reader.sst_member] = reader.sst
+        return trees
 
     @classmethod
     def sniff(cls, head: bytes) -> bool:
@@ -551,6 +569,8 @@ class XlsxDocument(Document):
         return linked(self._unlinked())
 
     def _unlinked(self) -> Iterator[Unit]:
+        if self._changed:  # a writer has translated the loaded trees: read the package again
+            self._read()
         for entry in self._entries:
             if entry.kind == "name":
                 name = self._reader.sheets[entry.sheet - 1].name
@@ -586,6 +606,8 @@ class _XlsxWriter(UnitWriter):
     def __init__(self, document: XlsxDocument, lang: Language, handle: IO) -> None:
         super().__init__(document, lang, handle)
         self.archive = zipfile.ZipFile(io.BytesIO(document._data))
+        self.loaded = document._for_writer()  # the first writer's: the loaded trees
+        self.shared = bool(self.loaded)
         self.trees: dict[str, object] = {}
         self.cells: dict[str, dict[str, object]] = {}
         self.items: dict[str, list] = {}  # a part's string items or comments, in order
@@ -594,7 +616,11 @@ class _XlsxWriter(UnitWriter):
 
     def tree(self, member: str):
         if member not in self.trees:
-            self.trees[member] = _parse(self.archive, member, self.document.label)
+            if member in self.loaded:
+                self.document._changed = True
+                self.trees[member] = self.loaded[member]
+            else:
+                self.trees[member] = _parse(self.archive, member, self.document.label)
         return self.trees[member]
 
     def listed(self, member: str, tag: str) -> list:
@@ -654,6 +680,9 @@ class _XlsxWriter(UnitWriter):
         self.archive.close()
         replaced = {member: _serialize(tree) for member, tree in self.trees.items()}
         rewrite_package(self.document._data, replaced, self.handle)
+        self.loaded = {}
+        if self.shared:
+            self.document._shared = False
 
     # --- sheet names ---------------------------------------------------------------------------
 

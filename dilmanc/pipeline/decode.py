@@ -48,6 +48,7 @@ class Decoder:
     def __init__(self, leg: Leg, options: DecodeOptions, qe: bool) -> None:
         self.leg, self.options, self.qe = leg, options, qe
         self.seconds = 0.0
+        self.redecode_seconds = 0.0  # of `seconds`: finding garbled outputs, decoding again
         self._outcomes: dict[int, TagOutcome] = {}
         self._signals: dict[int, ModelSignals] = {}
         self._dropped: dict[int, frozenset[int]] = {}
@@ -58,7 +59,9 @@ class Decoder:
         started = time.perf_counter()
         options = self.options if n_best == 1 else replace(self.options, num_hypotheses=n_best)
         results = self._results(batch, options, suppress)
+        redecoding = time.perf_counter()
         again = _redecode(self.leg, batch, results, options, suppress)
+        self.redecode_seconds += time.perf_counter() - redecoding
         outputs: list = []
         for i, (segment, result) in enumerate(zip(batch, results, strict=True)):
             place = _place_plain if i in again else _place
@@ -74,6 +77,11 @@ class Decoder:
             outputs.append(candidates)
         self.seconds += time.perf_counter() - started
         return outputs
+
+    def charge(self, stats) -> None:
+        """Add this decoder's engine time (and the re-decode part of it) to a run's report."""
+        stats.seconds["engine"] += self.seconds
+        stats.redecode_seconds += self.redecode_seconds
 
     def _results(
         self, batch: list[TaggedText], options: DecodeOptions, suppress: Sequence[str]

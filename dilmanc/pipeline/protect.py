@@ -41,12 +41,12 @@ def run_leg(
     """One leg through its decoder, with `enforcer` (a TermEnforcer) protecting terms."""
     if enforcer is None:
         outputs = decoder(segments)
-        stats.seconds["engine"] += decoder.seconds
+        decoder.charge(stats)
         return decoder.decoded(outputs)
     started = time.perf_counter()
     results = enforcer.translate(segments, leg.target.iso, decoder)
     elapsed = time.perf_counter() - started
-    stats.seconds["engine"] += decoder.seconds
+    decoder.charge(stats)
     stats.seconds["glossary"] += elapsed - decoder.seconds
     return decoder.decoded([r.raw for r in results], results)
 
@@ -121,7 +121,7 @@ def hypotheses(
     texts = [unique.tagged for unique in earlier] if earlier else segments
     decoder = Decoder(legs[-1], options, qe=False)
     lists = decoder(texts, n_best=count)
-    stats.seconds["engine"] += decoder.seconds
+    decoder.charge(stats)
     out = []
     for index, candidates in enumerate(lists):
         found = decoder.decoded([candidate.output for candidate in candidates])

@@ -106,6 +106,7 @@ class PipelineReport:
     glossary: GlossaryTotals | None = None
     tags: TagOutcome = TagOutcome()
     units_with_tags: int = 0
+    redecode_seconds: float = 0.0  # of the engine stage: finding and decoding again (`_redecode`)
     origins: Counter[Origin] = field(default_factory=Counter)  # per unit and target
     memory: MemoryCounts = field(default_factory=MemoryCounts)  # per sentence and target
     placeholders: PlaceholderCounts = field(default_factory=PlaceholderCounts)
@@ -135,6 +136,7 @@ class PipelineReport:
                 "fallback": self.tags.fallback,
                 "redecoded": self.tags.redecoded,
                 "emptied": self.tags.emptied,
+                "redecode_seconds": round(self.redecode_seconds, 4),
             },
             "origins": {origin.value: self.origins.get(origin, 0) for origin in Origin},
             "memory": self.memory.to_json(),
