@@ -442,3 +442,12 @@ def test_qe_extension_returns_verdicts_only_when_asked(double):
     html = {"q": f"<p>{copied}</p>", "source": "az", "target": "en", "format": "html"}
     found = requests.post(double.url + "/translate", data={**html, "qe": "true"}).json()["qe"]
     assert found["verdict"] == "bad"
+
+
+def test_detect_answers_among_the_languages_the_server_lists(live):
+    """As LibreTranslate (its installed languages): a German sentence on an az→en server is
+    one of az, en (lingua then loads no model of the twelve other languages dilmanc knows)."""
+    listed = {entry["code"] for entry in requests.get(live.url + "/languages").json()}
+    german = "Guten Morgen, wie geht es Ihnen heute? Das Wetter ist schön."
+    found = requests.post(live.url + "/detect", data={"q": german}).json()
+    assert listed == {"az", "en"} and {item["language"] for item in found} <= listed

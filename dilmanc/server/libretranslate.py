@@ -223,7 +223,8 @@ def router(server: Server) -> APIRouter:
 
     @api.post("/detect")
     async def detect(request: Request):
-        """The likeliest languages of q: [{"confidence": 0-100, "language": code}]."""
+        """The likeliest of the server's languages for q (as LibreTranslate answers among its
+        installed ones): [{"confidence": 0-100, "language": code}]."""
         from dilmanc.text.detect import detect as identify
 
         data = await params(request)
@@ -243,7 +244,8 @@ def router(server: Server) -> APIRouter:
                 f"Invalid request: request ({len(q)}) exceeds text limit ({config.char_limit})",
             )
         request.state.chars = len(q)
-        found = await run_in_threadpool(identify, q)  # needs no model: works while loading
+        # needs no translation model: works while loading
+        found = await run_in_threadpool(identify, q, among=server.languages())
         return [item.to_json() for item in found]
 
     @api.post("/translate_file")

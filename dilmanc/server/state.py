@@ -119,12 +119,17 @@ class Server(Translations):
             self.jobs.start()
 
     def warm_detector(self) -> None:
-        """Load lingua's language models now: loading holds the GIL for seconds, which must
-        not happen while requests are being served."""
+        """Load lingua's models of the server's languages now: loading holds the GIL for
+        seconds, which must not happen while requests are being served."""
         from dilmanc.text import detect
 
-        detect.warm()
+        detect.warm(self.languages())
         self.detect_source(["Salam."])
+
+    def languages(self) -> tuple[str, ...]:
+        """The iso codes this server lists (its source and targets): what `/detect` and
+        `source: auto` choose among, as LibreTranslate detects among its installed languages."""
+        return (self.source.iso, *(t.iso for t in self.targets))
 
     def stop(self) -> None:
         """Called once requests finished or were cut off by the graceful timeout: drop the
@@ -221,8 +226,7 @@ class Server(Translations):
 
         if markup:
             texts = [html.unescape(re.sub(r"<[^>]*>", " ", text)) for text in texts]
-        among = (self.source.iso, *(t.iso for t in self.targets))
-        return detect_many([t for t in texts if t.strip()] or [""], among)
+        return detect_many([t for t in texts if t.strip()] or [""], self.languages())
 
     def accepts(self, detection) -> bool:
         """Whether auto-detected text is translated: it is the source language, or nothing

@@ -54,9 +54,10 @@ def _detector(among: tuple[str, ...] = (), quick: bool = False):
         return _DETECTORS[among, quick]
 
 
-def warm() -> None:
-    """Build the detector and load the Azerbaijani, English and Russian models now."""
-    detect("Bu gün hava gözəldir. Hello. Привет.")
+def warm(among: tuple[str, ...] = ()) -> None:
+    """Build the detector over `among` (iso codes; every language dilmanc knows when empty)
+    and load its models now."""
+    detect("Bu gün hava gözəldir. Hello. Привет.", among=among)
 
 
 def detect(
