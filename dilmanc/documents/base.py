@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, ClassVar
 
 from dilmanc.languages import Language
-from dilmanc.text.tagged import TaggedText
+from dilmanc.text.tagged import TaggedText, TagOutcome
 
 if TYPE_CHECKING:
     from dilmanc.qe import Assessment
@@ -94,28 +94,6 @@ class Unit:
     translate: bool = True  # False: carried through unchanged (code blocks, notranslate)
     extra: object = None  # format-private data (a line ending, a node handle, ...)
     record: Record | None = None  # a memory file's languages and metadata of the pair
-
-
-@dataclass(frozen=True)
-class TagOutcome:
-    """How the inline tags of one unit came through translation."""
-
-    tags: int = 0  # tags in the source (an opening and its closing count as two)
-    by_model: int = 0  # tags the model put back itself, or a markup list kept in place
-    by_alignment: int = 0  # tags placed from the word alignment
-    fallback: int = 0  # tags without aligned words: put back in source order
-    redecoded: int = 0  # sentences decoded again without their tags (the first came back garbled)
-    emptied: int = 0  # pairs left around no text: the output had fewer words than such pairs
-
-    def __add__(self, other: TagOutcome) -> TagOutcome:
-        return TagOutcome(
-            self.tags + other.tags,
-            self.by_model + other.by_model,
-            self.by_alignment + other.by_alignment,
-            self.fallback + other.fallback,
-            self.redecoded + other.redecoded,
-            self.emptied + other.emptied,
-        )
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from dilmanc.documents.base import TagOutcome
     from dilmanc.glossary.verify import TermCheck
+    from dilmanc.text.tagged import TagOutcome
 
 OK, REVIEW, BAD = "ok", "review", "bad"
 VERDICTS = (OK, REVIEW, BAD)

@@ -510,3 +510,25 @@ def split(tagged: TaggedText, bounds: Sequence[tuple[int, int]]) -> list[TaggedT
         tags += [(end - start, Tag(pid, CLOSE)) for pid in reversed(leaving)]
         pieces.append(TaggedText(tagged.text[start:end], tuple(tags)))
     return pieces
+
+
+@dataclass(frozen=True)
+class TagOutcome:
+    """How the inline tags of one unit came through translation."""
+
+    tags: int = 0  # tags in the source (an opening and its closing count as two)
+    by_model: int = 0  # tags the model put back itself, or a markup list kept in place
+    by_alignment: int = 0  # tags placed from the word alignment
+    fallback: int = 0  # tags without aligned words: put back in source order
+    redecoded: int = 0  # sentences decoded again without their tags (the first came back garbled)
+    emptied: int = 0  # pairs left around no text: the output had fewer words than such pairs
+
+    def __add__(self, other: TagOutcome) -> TagOutcome:
+        return TagOutcome(
+            self.tags + other.tags,
+            self.by_model + other.by_model,
+            self.by_alignment + other.by_alignment,
+            self.fallback + other.fallback,
+            self.redecoded + other.redecoded,
+            self.emptied + other.emptied,
+        )
