@@ -13,6 +13,7 @@ EXIT_OK = 0
 EXIT_GATE_FAILED = 1
 EXIT_USAGE = 2
 EXIT_UNAVAILABLE = 3
+EXIT_INTERNAL = 70  # a bug in dilmanc, not the input (sysexits' EX_SOFTWARE)
 EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
 EXIT_BROKEN_PIPE = 141  # the reader of standard output went away (128 + SIGPIPE)
 EXIT_TERMINATED = 143  # SIGTERM (128 + SIGTERM)

@@ -29,6 +29,8 @@ def cli(capfd, monkeypatch):
     """Run `dilmanc ARGS` in-process: `cli(["translate", ...], stdin=b"...")` → CliResult."""
     from dilmanc.cli import main
 
+    monkeypatch.setenv("DILMANC_DEBUG", "1")  # a bug in a test run shows its traceback
+
     def invoke(args: list[str], stdin: bytes | str = b"") -> CliResult:
         data = stdin.encode() if isinstance(stdin, str) else stdin
         monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data), encoding="utf-8"))

@@ -601,3 +601,29 @@ def test_a_zip_bomb_costs_little_memory_to_refuse(tmp_path, name):
     )
     assert message is not None and reason in message
     assert growth < 48 * MB, f"peak memory grew by {growth / MB:.0f} MB"
+
+
+def test_a_bug_is_one_line_and_exit_70_without_output(cli, double, monkeypatch, tmp_path):
+    """An unexpected exception (a bug, like the subtitle cue without text that stopped a
+    whole run) is one line naming it and how to see the traceback, exit 70, no output;
+    DILMANC_DEBUG=1 (set by the `cli` fixture) raises it as it is."""
+    from dilmanc.pipeline.pipeline import Pipeline
+
+    def broken(self, *args, **kwargs):
+        raise RuntimeError("a bug\nover two lines")
+
+    monkeypatch.setattr(Pipeline, "translate_units", broken)
+    source = tmp_path / "xəbər.az.txt"
+    source.write_text("Salam, dünya.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    with pytest.raises(RuntimeError):
+        cli(["translate", source, "--to", "en", "-o", out])
+    monkeypatch.delenv("DILMANC_DEBUG")
+    result = cli(["translate", source, "--to", "en", "-o", out])
+    assert result.code == 70
+    assert result.err.strip().splitlines() == [
+        "dilmanc: error: internal error (RuntimeError: a bug over two lines); this is a bug in "
+        "dilmanc, not in your input: run again with DILMANC_DEBUG=1 for the traceback and "
+        "report it"
+    ]
+    assert not out.exists() or not any(out.iterdir())

@@ -25,6 +25,7 @@ from dilmanc.cli.help import make_app
 from dilmanc.cli.options import flag
 from dilmanc.errors import (
     EXIT_BROKEN_PIPE,
+    EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     EXIT_TERMINATED,
     EXIT_UNAVAILABLE,
@@ -185,6 +186,15 @@ def _invoke(argv: list[str] | None, stdout: GuardedStream) -> int:
         where = f"{err.filename}: " if err.filename else ""
         error(f"{where}{(err.strerror or type(err).__name__).lower()}")
         return EXIT_UNAVAILABLE if err.errno in RESOURCE_ERRNOS else EXIT_USAGE
+    except Exception as err:  # a bug: one line and 70, the traceback only when asked for
+        if os.environ.get("DILMANC_DEBUG"):
+            raise
+        detail = " ".join(f"{type(err).__name__}: {err}".split())
+        error(
+            f"internal error ({detail}); this is a bug in dilmanc, not in your input: run "
+            "again with DILMANC_DEBUG=1 for the traceback and report it"
+        )
+        return EXIT_INTERNAL
     if result == EXIT_INTERRUPTED:  # typer turns Ctrl-C into a returned 130
         error(interrupt_message("Ctrl-C", stdout))
     return result if isinstance(result, int) else 0
