@@ -28,7 +28,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from _models import MINI_MARIAN, MarianShape, build_marian, convert_ct2  # noqa: E402
-from throughput import NTREX, NTREX_EN, _cores, _env, data_dir, dilmanc_cmd  # noqa: E402
+from throughput import _cores, _env, dilmanc_cmd, ntrex_inputs  # noqa: E402
 
 
 def make_folder(lines: list[str], files: int, folder: Path) -> Path:
@@ -76,10 +76,7 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--workers", type=int, default=2, help="Ray actors (1 thread each)")
     p.add_argument("--rounds", type=int, default=2)
     opts = p.parse_args(argv)
-    data = data_dir(opts.data_dir)
-    work = Path(opts.work_dir or Path.home() / ".cache" / "dilmanc" / "bench")
-    az = (data / NTREX).read_text(encoding="utf-8").splitlines()
-    en = (data / NTREX_EN).read_text(encoding="utf-8").splitlines()
+    work, (az, en) = ntrex_inputs(opts.data_dir, opts.work_dir)
     shape = MINI_MARIAN if opts.quick else MarianShape()
     model = convert_ct2(build_marian(work, az, en, shape))
     lines = az[: opts.lines or (100 if opts.quick else 400)]

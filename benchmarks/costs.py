@@ -43,7 +43,7 @@ from throughput import (  # noqa: E402
     NTREX_RU,
     _cores,
     _env,
-    data_dir,
+    ntrex_inputs,
     run_cpu_measured,
     single_segment_lines,
 )
@@ -150,12 +150,7 @@ def main(argv: list[str] | None = None) -> dict:
     parts = {part.strip() for part in opts.parts.split(",") if part.strip()}
     if not parts or parts - {"pivot", "nbest"}:
         raise SystemExit(f"costs: --parts takes pivot and/or nbest, not {opts.parts!r}")
-    data = data_dir(opts.data_dir)
-    work = Path(opts.work_dir or Path.home() / ".cache" / "dilmanc" / "bench")
-    work.mkdir(parents=True, exist_ok=True)
-    az = (data / NTREX).read_text(encoding="utf-8").splitlines()
-    en = (data / NTREX_EN).read_text(encoding="utf-8").splitlines()
-    ru = (data / NTREX_RU).read_text(encoding="utf-8").splitlines()
+    work, (az, en, ru) = ntrex_inputs(opts.data_dir, opts.work_dir, NTREX, NTREX_EN, NTREX_RU)
     shape = MINI_MARIAN if opts.quick else MarianShape()
     model_a = convert_ct2(build_marian(work, az, en, shape))
     n = opts.sentences or (12 if opts.quick else 200)

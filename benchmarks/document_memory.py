@@ -204,15 +204,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> dict:
     from _models import MINI_MARIAN, build_marian, convert_ct2
-    from throughput import NTREX, NTREX_EN, data_dir
+    from throughput import ntrex_inputs
 
     opts = parse_args(argv)
     started = time.perf_counter()
-    data = data_dir(opts.data_dir)
-    work = Path(opts.work_dir or Path.home() / ".cache" / "dilmanc" / "bench")
-    work.mkdir(parents=True, exist_ok=True)
-    az = (data / NTREX).read_text(encoding="utf-8").splitlines()
-    en = (data / NTREX_EN).read_text(encoding="utf-8").splitlines()
+    work, (az, en) = ntrex_inputs(opts.data_dir, opts.work_dir)
     model = convert_ct2(build_marian(work, az, en, MINI_MARIAN))
     result: dict = {"model": "mini-marian", "beam": 1, "tokens_per_segment": 4, "documents": {}}
     with tempfile.TemporaryDirectory(prefix="dilmanc-docmem-") as tmp_name:

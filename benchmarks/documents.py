@@ -52,11 +52,9 @@ sys.path.insert(0, str(HERE))
 
 from _models import MINI_MARIAN, MarianShape, build_marian, convert_ct2  # noqa: E402
 from throughput import (  # noqa: E402
-    NTREX,
-    NTREX_EN,
     _cores,
     _env,
-    data_dir,
+    ntrex_inputs,
     run_measured,
     single_segment_lines,
 )
@@ -443,11 +441,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> dict:
     opts = parse_args(argv)
     started = time.perf_counter()
-    data = data_dir(opts.data_dir)
-    work = Path(opts.work_dir or Path.home() / ".cache" / "dilmanc" / "bench")
-    work.mkdir(parents=True, exist_ok=True)
-    az = (data / NTREX).read_text(encoding="utf-8").splitlines()
-    en = (data / NTREX_EN).read_text(encoding="utf-8").splitlines()
+    work, (az, en) = ntrex_inputs(opts.data_dir, opts.work_dir)
     shape = MarianShape() if opts.base else MINI_MARIAN
     model = convert_ct2(build_marian(work, az, en, shape))
     sentences = single_segment_lines(az)[: opts.sentences]

@@ -57,6 +57,17 @@ def data_dir(value: str | None) -> Path:
     return path
 
 
+def ntrex_inputs(data: str | None, work: str | None, *files: str) -> tuple[Path, list[list[str]]]:
+    """A benchmark's work folder (made; default ~/.cache/dilmanc/bench) and the lines of each
+    NTREX `files` (default: Azerbaijani and English) under the data folder."""
+    folder = data_dir(data)
+    where = Path(work or Path.home() / ".cache" / "dilmanc" / "bench")
+    where.mkdir(parents=True, exist_ok=True)
+    names = files or (NTREX, NTREX_EN)
+    texts = [(folder / name).read_text(encoding="utf-8").splitlines() for name in names]
+    return where, texts
+
+
 def run_measured(cmd: list[str], env: dict | None = None) -> tuple[float, float, int, str]:
     """Run `python ARGS` (cmd without the interpreter); (wall s, peak RSS MiB, exit code, stderr).
 
