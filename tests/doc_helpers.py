@@ -75,3 +75,18 @@ def with_doctype(data: bytes, name: str) -> bytes:
     body = body.split(b"?>", 1)[1] if body.startswith(b"<?xml") else body
     doctype = b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
     return repack(data, {name: doctype + body})
+
+
+def load_refused(cls, path, data: bytes) -> str:
+    """`cls.load(path)` of `data` refused as bad input must be: one InputError line naming
+    the file (returned, for the reason to be checked)."""
+    import pytest
+
+    from dilmanc.errors import InputError
+
+    path.write_bytes(data)
+    with pytest.raises(InputError) as caught:
+        cls.load(path)
+    message = str(caught.value)
+    assert "\n" not in message and str(path) in message, message
+    return message

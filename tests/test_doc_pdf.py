@@ -10,7 +10,7 @@ from pathlib import Path
 import docx
 import pdf_fixtures as F
 import pytest
-from doc_helpers import upper, write
+from doc_helpers import load_refused, upper, write
 from doubles import DictEngine, translate_document
 from format_cli import one_line_error, refused, table_engine_fixture  # noqa: F401
 
@@ -183,12 +183,8 @@ BAD = {
 @pytest.mark.parametrize("case", sorted(BAD))
 def test_bad_files_are_one_line_input_errors(case, release, tmp_path):
     make, reason = BAD[case]
-    path = tmp_path / "bad.pdf"
-    path.write_bytes(make(release, tmp_path))
-    with pytest.raises(InputError) as caught:
-        PdfDocument.load(path)
-    message = str(caught.value)
-    assert "\n" not in message and str(path) in message and reason in message, message
+    message = load_refused(PdfDocument, tmp_path / "bad.pdf", make(release, tmp_path))
+    assert reason in message, message
 
 
 def test_a_scan_names_ocr_as_the_missing_step(tmp_path):
